@@ -1,0 +1,1 @@
+"""Models of the conferences app (filled in by its own issue)."""

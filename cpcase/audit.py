@@ -1,0 +1,64 @@
+"""Writing the audit trail. Every view, search, export, letter and change goes through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from cpcase import request_context
+from cpcase.models import AuditEvent, Child, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    child: Child | None = None,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    actor_username: str = "",
+) -> AuditEvent:
+    ctx = request_context.current()
+    if child is None and isinstance(obj, Child):
+        child = obj
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=(actor.get_username() if actor is not None and actor.pk else actor_username)[
+            :150
+        ],
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        child_id=child.pk if child is not None else None,
+        summary=summary[:500],
+        changes=_jsonable(changes or {}),
+        ip_address=ctx.ip_address,
+        user_agent=ctx.user_agent,
+        path=ctx.path,
+        request_id=ctx.request_id,
+    )
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields that changed, as ``{field: {"from": old, "to": new}}``."""
+    return {
+        key: {"from": _jsonable(before.get(key)), "to": _jsonable(after.get(key))}
+        for key in after
+        if _jsonable(before.get(key)) != _jsonable(after.get(key))
+    }

@@ -1,0 +1,468 @@
+"""Core records: authorities, teams, agencies, staff, children, people, addresses, audit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from cpcase.roles import Role
+from cpcase.validators import (
+    format_nhs_number,
+    normalise_nhs_number,
+    normalise_postcode,
+    validate_la_child_id,
+)
+
+
+class Nation(models.TextChoices):
+    ENGLAND = "england", "England"
+    WALES = "wales", "Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern_ireland", "Northern Ireland"
+
+
+class Authority(models.Model):
+    """A local authority; ``code`` is the DfE three-digit code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^\d{3}$", "The authority code is three digits.")],
+    )
+    name = models.CharField(max_length=200)
+    nation = models.CharField(max_length=20, choices=Nation.choices, default=Nation.ENGLAND)
+    office_phone = models.CharField("office-hours phone", max_length=30)
+    out_of_hours_phone = models.CharField("out-of-hours phone", max_length=30)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "authorities"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Team(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "name"], name="team_name_unique_in_authority"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        POLICE = "police", "Police force"
+        HEALTH = "health", "NHS trust or health service"
+        EDUCATION = "education", "School or education"
+        PROBATION = "probation", "Probation"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff. Roles are Django groups named by the role slug."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(
+        Authority, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    phone = models.CharField(max_length=30, blank=True)
+    job_title = models.CharField(max_length=100, blank=True)
+    # Police badge or NHS employee number, prefilled on register enquiries.
+    staff_reference = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    @property
+    def name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        if not self.pk or not self.is_active:
+            return frozenset()
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(r).label for r in sorted(self.roles) if r in Role.values]
+
+
+class Address(models.Model):
+    """A postal address. ``match_key`` lets two records of one home be found together."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    town = models.CharField("town or city", max_length=100)
+    postcode = models.CharField(max_length=8)
+    match_key = models.CharField(max_length=120, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in [self.line1, self.line2, self.town, self.postcode] if p)
+
+    def save(self, *args, **kwargs):
+        self.match_key = self.make_match_key(self.line1, self.postcode)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def make_match_key(line1: str, postcode: str) -> str:
+        return f"{re.sub(r'[^A-Z0-9]', '', postcode.upper())}|{re.sub(r'[^a-z0-9]', '', line1.lower())}"
+
+    def clean(self) -> None:
+        try:
+            self.postcode = normalise_postcode(self.postcode)
+        except ValidationError as e:
+            raise ValidationError({"postcode": e.messages}) from e
+        if not self.postcode:
+            raise ValidationError({"postcode": ["Enter a postcode."]})
+
+
+class Person(models.Model):
+    """Someone around a child: a parent, carer or household member."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="people")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class Child(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", "Male"
+        FEMALE = "F", "Female"
+        UNKNOWN = "U", "Not known or not stated"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    la_child_id = models.CharField(
+        "LA child ID", max_length=20, blank=True, validators=[validate_la_child_id]
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_date_of_delivery = models.DateField(null=True, blank=True)
+    mother = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="unborn_children"
+    )
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    ethnicity = models.CharField(max_length=4, blank=True)
+    nhs_number = models.CharField("NHS number", max_length=10, blank=True)
+    disability = models.BooleanField(default=False)
+    responsible_authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="children_responsible_for"
+    )
+    resident_authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="children_resident"
+    )
+    lead_social_worker = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="allocated_children"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    looked_after = models.BooleanField(default=False)
+    care_plan_reference = models.CharField(max_length=50, blank=True)
+    date_of_death = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name_plural = "children"
+        permissions = [("view_child_plan", "Can read the child's plan only (core group)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"],
+                condition=~Q(nhs_number=""),
+                name="child_nhs_number_unique",
+                violation_error_message="Another child already has this NHS number.",
+            ),
+            models.UniqueConstraint(
+                fields=["responsible_authority", "la_child_id"],
+                condition=~Q(la_child_id=""),
+                name="child_la_child_id_unique",
+                violation_error_message="Another child already has this LA child ID.",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False)
+                | Q(expected_date_of_delivery__isnull=False),
+                name="child_born_or_expected",
+                violation_error_message="Enter a date of birth, or an expected date of delivery.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "last_name"]),
+            models.Index(fields=["lead_social_worker"]),
+            models.Index(fields=["date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if self.is_unborn and not self.first_name:
+            return f"Unborn {self.last_name}".strip()
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_unborn(self) -> bool:
+        return self.date_of_birth is None
+
+    @property
+    def nhs_number_display(self) -> str:
+        return format_nhs_number(self.nhs_number)
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        dob = self.date_of_birth
+        return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+    @property
+    def current_residence(self) -> Residence | None:
+        # Uses the prefetched list where a selector provided one.
+        for residence in self.residences.all():
+            if residence.moved_out_on is None:
+                return residence
+        return None
+
+    @property
+    def address(self) -> Address | None:
+        residence = self.current_residence
+        return residence.address if residence else None
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        today = timezone.localdate()
+        if self.nhs_number:
+            try:
+                self.nhs_number = normalise_nhs_number(self.nhs_number)
+            except ValidationError as e:
+                errors["nhs_number"] = e.messages
+        if self.date_of_birth and self.date_of_birth > today:
+            errors["date_of_birth"] = ["The date of birth cannot be in the future."]
+        if self.date_of_birth is None and self.expected_date_of_delivery is None:
+            errors["date_of_birth"] = [
+                "Enter a date of birth, or an expected date of delivery for an unborn baby."
+            ]
+        if self.date_of_death and self.date_of_birth and self.date_of_death < self.date_of_birth:
+            errors["date_of_death"] = ["The date of death cannot be before the date of birth."]
+        if self.date_of_death and self.date_of_death > today:
+            errors["date_of_death"] = ["The date of death cannot be in the future."]
+        if self.is_unborn and self.mother_id is None:
+            errors["mother"] = ["An unborn baby is identified by the mother: enter her details."]
+        if not self.is_unborn and not self.first_name:
+            errors["first_name"] = ["Enter the child's first name."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ChildUserObjectPermission(UserObjectPermissionBase):
+    """Object-level grants on a child to one person (allocated worker, core group member)."""
+
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
+
+
+class ChildGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Child, on_delete=models.CASCADE)
+
+
+class Residence(models.Model):
+    """Who lived at an address, and when. One of ``child`` and ``person`` is set."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="residences")
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.CASCADE, related_name="residences"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="residences"
+    )
+    moved_in_on = models.DateField(null=True, blank=True)
+    moved_out_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-moved_in_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(child__isnull=False, person__isnull=True)
+                | Q(child__isnull=True, person__isnull=False),
+                name="residence_child_xor_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(moved_out_on__isnull=True)
+                | Q(moved_in_on__isnull=True)
+                | Q(moved_out_on__gte=models.F("moved_in_on")),
+                name="residence_out_after_in",
+                violation_error_message="The date they moved out cannot be before they moved in.",
+            ),
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(moved_out_on__isnull=True, child__isnull=False),
+                name="residence_one_current_per_child",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(moved_out_on__isnull=True, person__isnull=False),
+                name="residence_one_current_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child or self.person} at {self.address}"
+
+
+class Relationship(models.Model):
+    """How a person is related to a child."""
+
+    class Kind(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        STEP_PARENT = "step_parent", "Step-parent"
+        PARENTS_PARTNER = "parents_partner", "Parent's partner"
+        GRANDPARENT = "grandparent", "Grandparent"
+        SIBLING = "sibling", "Brother or sister"
+        OTHER_RELATIVE = "other_relative", "Other relative"
+        FOSTER_CARER = "foster_carer", "Foster carer"
+        KINSHIP_CARER = "kinship_carer", "Kinship carer"
+        HOUSEHOLD_MEMBER = "household_member", "Other household member"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="relationships")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relationships")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parental_responsibility = models.BooleanField(default=False)
+    lives_with_child = models.BooleanField(default=False)
+    is_carer = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "person"], name="relationship_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_kind_display()}) of {self.child}"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of who did what to which record, and from where.
+
+    On PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE on this
+    table, so not even the application's own database role can edit history.
+    ``actor`` and ``child_id`` carry no database constraint, so that no
+    cascade can ever try to remove an event.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        SEARCH = "search", "Searched"
+        CREATE = "create", "Created"
+        UPDATE = "update", "Updated"
+        EXPORT = "export", "Exported"
+        LETTER = "letter", "Produced a letter"
+        LOGIN = "login", "Signed in"
+        LOGIN_FAILED = "login_failed", "Failed to sign in"
+        LOGOUT = "logout", "Signed out"
+        TOKEN = "token", "Issued an API token"
+        DENIED = "denied", "Was refused"
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=50, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    child_id = models.UUIDField(null=True, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["child_id", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}"

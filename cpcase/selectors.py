@@ -1,0 +1,169 @@
+"""Reads of the core records. List selectors start from what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Greatest
+
+from cpcase import access
+from cpcase.audit import audit_record
+from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, User
+from cpcase.roles import Role
+from cpcase.validators import nhs_number_digits, normalise_postcode
+
+CHILD_LIST_RELATED = ("team", "lead_social_worker", "responsible_authority")
+
+
+def _with_address(qs: QuerySet[Child]) -> QuerySet[Child]:
+    return qs.prefetch_related(
+        Prefetch(
+            "residences",
+            queryset=Residence.objects.filter(moved_out_on__isnull=True).select_related("address"),
+        )
+    )
+
+
+def child_search(
+    *,
+    user: User,
+    q: str = "",
+    date_of_birth: dt.date | None = None,
+    postcode: str = "",
+    nhs_number: str = "",
+    team: Team | None = None,
+    audit: bool = True,
+) -> QuerySet[Child]:
+    """Children the user may see, matching any combination of the criteria.
+
+    Names match typo-tolerantly (trigram similarity on unaccented names), and
+    exact identifiers (NHS number, LA child ID) match whatever their spacing.
+    """
+    qs = access.children_visible_to(user).select_related(*CHILD_LIST_RELATED)
+    criteria: dict[str, Any] = {}
+    q = (q or "").strip()
+    if q:
+        criteria["q"] = q
+        digits = nhs_number_digits(q)
+        if digits.isdigit() and len(digits) == 10:
+            qs = qs.filter(nhs_number=digits)
+        else:
+            qs = qs.annotate(
+                name_similarity=Greatest(
+                    TrigramWordSimilarity(q, "first_name__unaccent"),
+                    TrigramWordSimilarity(q, "last_name__unaccent"),
+                )
+            )
+            name_q = Q(name_similarity__gte=0.4) | Q(la_child_id__iexact=q)
+            for word in q.split():
+                name_q |= Q(first_name__unaccent__icontains=word) | Q(
+                    last_name__unaccent__icontains=word
+                )
+            qs = qs.filter(name_q).order_by("-name_similarity", "last_name", "first_name")
+    if date_of_birth:
+        criteria["date_of_birth"] = date_of_birth.isoformat()
+        qs = qs.filter(date_of_birth=date_of_birth)
+    if postcode:
+        criteria["postcode"] = postcode
+        try:
+            normalised = normalise_postcode(postcode)
+        except Exception:
+            normalised = postcode.upper().strip()
+        qs = qs.filter(
+            residences__moved_out_on__isnull=True, residences__address__postcode=normalised
+        )
+    if nhs_number:
+        criteria["nhs_number"] = nhs_number
+        qs = qs.filter(nhs_number=nhs_number_digits(nhs_number))
+    if team is not None:
+        criteria["team"] = str(team.pk)
+        qs = qs.filter(team=team)
+    if audit and criteria:
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.SEARCH,
+            summary="Searched children",
+            changes={"criteria": criteria},
+        )
+    return _with_address(qs)
+
+
+def child_list(*, user: User) -> QuerySet[Child]:
+    return _with_address(access.children_visible_to(user).select_related(*CHILD_LIST_RELATED))
+
+
+def child_get_for_view(*, user: User, child_id: Any) -> Child:
+    """The child's record, for showing; writes the audit event of the view."""
+    child = access.child_for(user, child_id, access.Action.VIEW)
+    audit_record(
+        actor=user, action=AuditEvent.Action.VIEW, obj=child, summary=f"Viewed {child.name}"
+    )
+    return child
+
+
+def child_people(*, child: Child) -> QuerySet[Relationship]:
+    return child.relationships.select_related("person").order_by("created_at")
+
+
+def child_address_history(*, child: Child) -> QuerySet[Residence]:
+    return child.residences.select_related("address").order_by("-moved_in_on")
+
+
+def children_at_same_address(*, child: Child) -> QuerySet[Child]:
+    """Other children living now at the child's current address (for register follow-up)."""
+    address = child.address
+    if address is None:
+        return Child.objects.none()
+    return Child.objects.filter(
+        residences__moved_out_on__isnull=True,
+        residences__address__match_key=address.match_key,
+    ).exclude(pk=child.pk)
+
+
+def child_access_history(*, user: User, child_id: Any) -> QuerySet[AuditEvent]:
+    child = access.child_for(user, child_id, access.Action.VIEW_AUDIT)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        obj=child,
+        summary=f"Viewed the access history of {child.name}",
+    )
+    return AuditEvent.objects.filter(child_id=child.pk).select_related("actor")
+
+
+def staff_assignable(*, user: User, role: str = "", team: Any = None) -> QuerySet[User]:
+    """Staff the user may choose as chair, lead social worker or core group member."""
+    if not user.is_authenticated or user.authority_id is None or not user.roles:
+        return User.objects.none()
+    if user.roles <= {Role.POLICE_ENQUIRER, Role.HEALTH_ENQUIRER, Role.SYSTEM_ADMIN}:
+        return User.objects.none()
+    qs = (
+        User.objects.filter(is_active=True)
+        .filter(Q(authority_id=user.authority_id) | Q(groups__name=Role.CORE_GROUP_MEMBER))
+        .select_related("team", "agency")
+        .prefetch_related("groups")
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    if role:
+        qs = qs.filter(groups__name=role)
+    if team:
+        qs = (
+            qs.filter(Q(team_id=team) | Q(team__name=team))
+            if _is_uuid(team)
+            else qs.filter(team__name=team)
+        )
+    return qs
+
+
+def _is_uuid(value: Any) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return False
+    return True

@@ -1,0 +1,386 @@
+"""Every write to the core records. Each service is atomic, checks what the
+acting user may do, validates, writes, and audits in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cpcase import access
+from cpcase.audit import audit_record, diff
+from cpcase.errors import Conflict, DomainError, NotPermitted
+from cpcase.models import (
+    Address,
+    AuditEvent,
+    Authority,
+    Child,
+    Person,
+    Relationship,
+    Residence,
+    Team,
+    User,
+)
+from cpcase.reference import ETHNICITY_CODES
+from cpcase.roles import Role
+
+# Plain fields a caller may set on a child.
+CHILD_FIELDS = (
+    "la_child_id",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "expected_date_of_delivery",
+    "sex",
+    "ethnicity",
+    "nhs_number",
+    "disability",
+    "looked_after",
+    "care_plan_reference",
+    "date_of_death",
+)
+_TEXT_FIELDS = frozenset(
+    {
+        "la_child_id",
+        "first_name",
+        "last_name",
+        "sex",
+        "ethnicity",
+        "nhs_number",
+        "care_plan_reference",
+    }
+)
+ALLOCATION_FIELDS = ("lead_social_worker", "team")
+RELATION_FIELDS = ("responsible_authority", "resident_authority", "mother")
+ALL_CHILD_FIELDS = (*CHILD_FIELDS, *ALLOCATION_FIELDS, *RELATION_FIELDS, "address")
+
+
+@dataclass(frozen=True)
+class AddressInput:
+    line1: str
+    town: str
+    postcode: str
+    line2: str = ""
+
+    def is_same_as(self, address: Address | None) -> bool:
+        if address is None:
+            return False
+        return (self.line1, self.line2, self.town, self.postcode) == (
+            address.line1,
+            address.line2,
+            address.town,
+            address.postcode,
+        )
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None = None
+    phone: str = ""
+    email: str = ""
+
+
+def _full_clean(obj, *, exclude: list[str] | None = None, prefix: str = "") -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
+    except ValidationError as e:
+        raise _prefixed(DomainError.from_validation_error(e), prefix) from e
+
+
+def _prefixed(error: DomainError, prefix: str) -> DomainError:
+    if not prefix:
+        return error
+    return DomainError(
+        errors={
+            (k if k == "non_field_errors" else f"{prefix}.{k}"): v for k, v in error.errors.items()
+        }
+    )
+
+
+def _address_build(data: AddressInput) -> Address:
+    address = Address(
+        line1=data.line1.strip(),
+        line2=data.line2.strip(),
+        town=data.town.strip(),
+        postcode=data.postcode,
+    )
+    _full_clean(address, exclude=["match_key"], prefix="address")
+    return address
+
+
+def _validate_allocation(
+    *, actor: User, child: Child, lead: User | None, team: Team | None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    authority_id = child.responsible_authority_id
+    if team is not None and team.authority_id != authority_id:
+        errors["team"] = ["Choose a team of the authority responsible for the child."]
+    if lead is not None:
+        if not lead.is_active or not lead.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+            errors["lead_social_worker"] = [
+                "The lead social worker must be an active social worker."
+            ]
+        elif lead.authority_id != authority_id:
+            errors["lead_social_worker"] = [
+                "The lead social worker must work for the authority responsible for the child."
+            ]
+    if errors:
+        raise DomainError(errors=errors)
+
+
+def _grant_allocated_worker(child: Child, old: User | None, new: User | None) -> None:
+    """The allocated worker holds object permissions on the child (django-guardian)."""
+    if old is not None and old != new:
+        for perm in ("view_child", "change_child"):
+            remove_perm(f"cpcase.{perm}", old, child)
+    if new is not None:
+        for perm in ("view_child", "change_child"):
+            assign_perm(f"cpcase.{perm}", new, child)
+
+
+def _snapshot(child: Child) -> dict[str, Any]:
+    snap = {f: getattr(child, f) for f in CHILD_FIELDS}
+    snap.update(
+        lead_social_worker=child.lead_social_worker_id,
+        team=child.team_id,
+        responsible_authority=child.responsible_authority_id,
+        resident_authority=child.resident_authority_id,
+        mother=child.mother_id,
+    )
+    address = child.address if child.pk else None
+    snap["address"] = str(address) if address else None
+    return snap
+
+
+def _apply(child: Child, changes: dict[str, Any]) -> AddressInput | None:
+    unknown = set(changes) - set(ALL_CHILD_FIELDS)
+    if unknown:
+        raise DomainError(
+            errors={f: ["This field cannot be changed here."] for f in sorted(unknown)}
+        )
+    for field in CHILD_FIELDS:
+        if field in changes:
+            value = changes[field]
+            if isinstance(value, str):
+                value = value.strip()
+            elif value is None and field in _TEXT_FIELDS:
+                value = ""
+            setattr(child, field, value)
+    for field in (*ALLOCATION_FIELDS, *RELATION_FIELDS):
+        if field in changes:
+            setattr(child, field, changes[field])
+    if child.ethnicity and child.ethnicity not in ETHNICITY_CODES:
+        raise DomainError(errors={"ethnicity": ["Choose an ethnicity from the census list."]})
+    return changes.get("address")
+
+
+def _move_child(child: Child, address_input: AddressInput, *, on: dt.date) -> None:
+    current = child.current_residence
+    if current is not None and address_input.is_same_as(current.address):
+        return
+    address = _address_build(address_input)
+    address.save()
+    if current is not None:
+        current.moved_out_on = max(on, current.moved_in_on or on)
+        current.save(update_fields=["moved_out_on"])
+    Residence.objects.create(child=child, address=address, moved_in_on=on)
+
+
+def _person_create(child: Child, data: PersonInput, *, prefix: str) -> Person:
+    person = Person(
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        date_of_birth=data.date_of_birth,
+        phone=data.phone,
+        email=data.email,
+        authority_id=child.responsible_authority_id,
+    )
+    _full_clean(person, exclude=["authority"], prefix=prefix)
+    person.save()
+    return person
+
+
+def _mother_for(child: Child, mother: Person | PersonInput | None) -> Person | None:
+    if isinstance(mother, PersonInput):
+        return _person_create(child, mother, prefix="mother")
+    return mother
+
+
+@transaction.atomic
+def child_create(*, actor: User, changes: dict[str, Any]) -> Child:
+    if not access.can_create_child(actor):
+        raise NotPermitted("You do not have permission to add a child.")
+    child = Child(
+        responsible_authority_id=actor.authority_id,
+        resident_authority_id=actor.authority_id,
+    )
+    mother_input = changes.get("mother")
+    changes = {k: v for k, v in changes.items() if k != "mother"}
+    address_input = _apply(child, changes)
+    if child.responsible_authority_id != actor.authority_id:
+        # Recording a child another authority is responsible for (placed here): the
+        # child is resident with us and responsible to them.
+        child.resident_authority_id = actor.authority_id
+    if "team" not in changes and actor.team_id:
+        child.team_id = actor.team_id
+    if "lead_social_worker" not in changes and actor.has_role(Role.SOCIAL_WORKER):
+        child.lead_social_worker = actor
+    if mother_input is not None:
+        child.mother = _mother_for(child, mother_input)
+    _validate_allocation(actor=actor, child=child, lead=child.lead_social_worker, team=child.team)
+    _full_clean(child, exclude=["mother"] if child.mother is not None else None)
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as e:
+        raise DomainError(
+            "This child's record conflicts with another (NHS number or LA child ID)."
+        ) from e
+    if child.mother is not None:
+        Relationship.objects.create(
+            child=child,
+            person=child.mother,
+            kind=Relationship.Kind.MOTHER,
+            parental_responsibility=True,
+        )
+    if address_input is not None:
+        _move_child(child, address_input, on=timezone.localdate())
+    _grant_allocated_worker(child, None, child.lead_social_worker)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=child,
+        summary=f"Created the record of {child.name}",
+        changes=diff({}, _snapshot(child)),
+    )
+    return child
+
+
+@transaction.atomic
+def child_update(
+    *, actor: User, child_id: Any, version: int | None, changes: dict[str, Any]
+) -> Child:
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    if version is None:
+        raise DomainError(errors={"version": ["Send back the version you last read."]})
+    if version != child.version:
+        raise Conflict(
+            "Somebody else changed this record after you opened it. "
+            "Reload it to see their changes; your own changes were not saved."
+        )
+    if any(f in changes for f in ALLOCATION_FIELDS) and not access.can(
+        actor, access.Action.ALLOCATE, child
+    ):
+        raise NotPermitted(
+            "Only a team manager or the safeguarding unit manager can allocate a child."
+        )
+    if "responsible_authority" in changes and not actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+        raise NotPermitted(
+            "Only the safeguarding unit manager can change the responsible authority."
+        )
+    before = _snapshot(child)
+    old_lead = child.lead_social_worker
+    mother_input = changes.get("mother")
+    changes = {k: v for k, v in changes.items() if k != "mother"}
+    address_input = _apply(child, changes)
+    if mother_input is not None:
+        child.mother = _mother_for(child, mother_input)
+    if any(f in changes for f in ALLOCATION_FIELDS):
+        _validate_allocation(
+            actor=actor, child=child, lead=child.lead_social_worker, team=child.team
+        )
+    _full_clean(child, exclude=["mother"] if child.mother is not None else None)
+    if address_input is not None:
+        _move_child(child, address_input, on=timezone.localdate())
+    child.version += 1
+    child.updated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as e:
+        raise DomainError(
+            "This change conflicts with another child's record (NHS number or LA child ID)."
+        ) from e
+    if old_lead != child.lead_social_worker:
+        _grant_allocated_worker(child, old_lead, child.lead_social_worker)
+    child.refresh_from_db()
+    after = _snapshot(child)
+    changed = diff(before, after)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=child,
+        summary=f"Updated {', '.join(changed) or 'nothing'}",
+        changes=changed,
+    )
+    return child
+
+
+@transaction.atomic
+def person_add_to_child(
+    *,
+    actor: User,
+    child_id: Any,
+    person: PersonInput,
+    kind: str,
+    parental_responsibility: bool = False,
+    lives_with_child: bool = False,
+    is_carer: bool = False,
+    address: AddressInput | None = None,
+) -> Relationship:
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if kind not in Relationship.Kind.values:
+        raise DomainError(
+            errors={"relationship": ["Choose how this person is related to the child."]}
+        )
+    new_person = _person_create(child, person, prefix="person")
+    if lives_with_child and address is None and child.address is not None:
+        Residence.objects.create(
+            person=new_person, address=child.address, moved_in_on=timezone.localdate()
+        )
+    elif address is not None:
+        addr = _address_build(address)
+        addr.save()
+        Residence.objects.create(person=new_person, address=addr, moved_in_on=timezone.localdate())
+    relationship = Relationship.objects.create(
+        child=child,
+        person=new_person,
+        kind=kind,
+        parental_responsibility=parental_responsibility,
+        lives_with_child=lives_with_child,
+        is_carer=is_carer,
+    )
+    child.version += 1
+    child.updated_at = timezone.now()
+    child.save(update_fields=["version", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=relationship,
+        child=child,
+        summary=f"Recorded {new_person.name} as {relationship.get_kind_display().lower()}",
+        changes={
+            "person": str(new_person.pk),
+            "kind": kind,
+            "parental_responsibility": parental_responsibility,
+            "lives_with_child": lives_with_child,
+        },
+    )
+    return relationship
+
+
+def authority_by_code(code: str) -> Authority:
+    try:
+        return Authority.objects.get(code=code)
+    except Authority.DoesNotExist as e:
+        raise DomainError(
+            errors={"responsible_authority": [f"No authority has the code {code!r}."]}
+        ) from e

@@ -1,0 +1,28 @@
+"""Audit of sign-in, sign-out and failed sign-in (Django's own auth signals)."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from cpcase.audit import audit_record
+from cpcase.models import AuditEvent
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    audit_record(actor=user, action=AuditEvent.Action.LOGIN, obj=user, summary="Signed in")
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        audit_record(actor=user, action=AuditEvent.Action.LOGOUT, obj=user, summary="Signed out")
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    audit_record(
+        actor=None,
+        actor_username=str(credentials.get("username", ""))[:150],
+        action=AuditEvent.Action.LOGIN_FAILED,
+        summary="Failed sign-in",
+    )

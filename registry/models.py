@@ -1,0 +1,1 @@
+"""Models of the registry app (filled in by its own issue)."""

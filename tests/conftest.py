@@ -1,0 +1,164 @@
+"""Named personas: who is asking matters more than anything else in these tests."""
+
+from __future__ import annotations
+
+import pytest
+from guardian.shortcuts import assign_perm
+from rest_framework.test import APIClient
+
+from cpcase.roles import Role
+from tests.factories import (
+    AddressFactory,
+    AuthorityFactory,
+    ChildFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def authority(db):
+    return AuthorityFactory(code="990", name="Northbrook Borough Council")
+
+
+@pytest.fixture
+def other_authority(db):
+    return AuthorityFactory(code="991", name="Southmere City Council")
+
+
+@pytest.fixture
+def team(authority):
+    return TeamFactory(authority=authority, name="North locality team")
+
+
+@pytest.fixture
+def other_team(authority):
+    return TeamFactory(authority=authority, name="South locality team")
+
+
+@pytest.fixture
+def social_worker(authority, team):
+    return UserFactory(
+        username="sw.allocated",
+        first_name="Robin",
+        last_name="Allocated",
+        authority=authority,
+        team=team,
+        roles=[Role.SOCIAL_WORKER],
+    )
+
+
+@pytest.fixture
+def team_manager(authority, team):
+    return UserFactory(
+        username="tm.north",
+        first_name="Jordan",
+        last_name="Manager",
+        authority=authority,
+        team=team,
+        roles=[Role.TEAM_MANAGER],
+    )
+
+
+@pytest.fixture
+def other_team_worker(authority, other_team):
+    return UserFactory(
+        username="sw.south",
+        first_name="Casey",
+        last_name="Elsewhere",
+        authority=authority,
+        team=other_team,
+        roles=[Role.SOCIAL_WORKER],
+    )
+
+
+@pytest.fixture
+def other_team_manager(authority, other_team):
+    return UserFactory(
+        username="tm.south", authority=authority, team=other_team, roles=[Role.TEAM_MANAGER]
+    )
+
+
+@pytest.fixture
+def service_leader(authority):
+    return UserFactory(username="sl", authority=authority, roles=[Role.SERVICE_LEADER])
+
+
+@pytest.fixture
+def chair(authority):
+    return UserFactory(username="chair", authority=authority, roles=[Role.CONFERENCE_CHAIR])
+
+
+@pytest.fixture
+def unit_manager(authority):
+    return UserFactory(username="sum", authority=authority, roles=[Role.SAFEGUARDING_UNIT_MANAGER])
+
+
+@pytest.fixture
+def core_group_member(authority):
+    return UserFactory(username="cgm", authority=None, roles=[Role.CORE_GROUP_MEMBER])
+
+
+@pytest.fixture
+def police_enquirer(db):
+    return UserFactory(username="police", authority=None, roles=[Role.POLICE_ENQUIRER])
+
+
+@pytest.fixture
+def health_enquirer(db):
+    return UserFactory(username="health", authority=None, roles=[Role.HEALTH_ENQUIRER])
+
+
+@pytest.fixture
+def senior_officer(authority):
+    return UserFactory(username="senior", authority=authority, roles=[Role.SENIOR_OFFICER])
+
+
+@pytest.fixture
+def system_admin(authority):
+    return UserFactory(username="admin", authority=authority, roles=[Role.SYSTEM_ADMIN])
+
+
+@pytest.fixture
+def other_authority_worker(other_authority):
+    team = TeamFactory(authority=other_authority, name="Southmere team")
+    return UserFactory(
+        username="sw.southmere", authority=other_authority, team=team, roles=[Role.SOCIAL_WORKER]
+    )
+
+
+@pytest.fixture
+def child(authority, team, social_worker):
+    """A child allocated to ``social_worker`` in ``team``, living at a made-up address."""
+    from cpcase.services import _grant_allocated_worker
+
+    c = ChildFactory(
+        first_name="Amelia",
+        last_name="Testchild",
+        responsible_authority=authority,
+        team=team,
+        lead_social_worker=social_worker,
+        address=AddressFactory(line1="12 Imaginary Road", postcode="ZZ1 1ZZ"),
+    )
+    _grant_allocated_worker(c, None, social_worker)
+    return c
+
+
+@pytest.fixture
+def core_group_child(child, core_group_member):
+    assign_perm("cpcase.view_child_plan", core_group_member, child)
+    return child
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    def _as(user):
+        api.force_authenticate(user=user)
+        return api
+
+    return _as

@@ -1,0 +1,87 @@
+"""Who may see which child: the one access module, persona by persona."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from cpcase import access
+from cpcase.access import Action
+from cpcase.audit import audit_record
+from cpcase.errors import NotFound, NotPermitted
+from cpcase.models import AuditEvent
+from tests.factories import ChildFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [
+        ("social_worker", True),
+        ("team_manager", True),
+        ("other_team_worker", False),
+        ("other_team_manager", False),
+        ("service_leader", True),
+        ("chair", True),
+        ("unit_manager", True),
+        ("core_group_member", False),
+        ("police_enquirer", False),
+        ("health_enquirer", False),
+        ("senior_officer", False),
+        ("system_admin", False),
+        ("other_authority_worker", False),
+    ],
+)
+def test_who_sees_the_childs_record(request, child, persona, sees):
+    user = request.getfixturevalue(persona)
+    assert access.can(user, Action.VIEW, child) is sees
+    assert (child in access.children_visible_to(user)) is sees
+
+
+def test_core_group_member_reads_the_plan_only(core_group_child, core_group_member):
+    assert access.can(core_group_member, Action.VIEW_PLAN, core_group_child)
+    assert not access.can(core_group_member, Action.VIEW, core_group_child)
+    with pytest.raises(NotFound):
+        access.child_for(core_group_member, core_group_child.pk)
+
+
+def test_allocated_worker_outside_the_team_sees_through_their_grant(child, other_team_worker):
+    from cpcase.services import _grant_allocated_worker
+
+    assert not access.can(other_team_worker, Action.VIEW, child)
+    _grant_allocated_worker(child, None, other_team_worker)
+    assert access.can(other_team_worker, Action.VIEW, child)
+
+
+def test_service_leader_sees_but_may_not_edit(child, service_leader):
+    with pytest.raises(NotPermitted):
+        access.child_for(service_leader, child.pk, Action.EDIT)
+
+
+def test_unknown_and_hidden_children_are_both_404(child, other_team_worker):
+    with pytest.raises(NotFound):
+        access.child_for(other_team_worker, child.pk)
+    with pytest.raises(NotFound):
+        access.child_for(other_team_worker, "not-a-uuid")
+
+
+def test_child_placed_from_another_authority_is_seen_by_the_host_authority(
+    other_authority, authority, unit_manager
+):
+    placed = ChildFactory(responsible_authority=other_authority, resident_authority=authority)
+    assert access.can(unit_manager, Action.VIEW, placed)
+
+
+def test_audit_rows_cannot_be_updated_or_deleted(social_worker, child):
+    event = audit_record(actor=social_worker, action=AuditEvent.Action.VIEW, obj=child)
+    for sql in (
+        "UPDATE cpcase_auditevent SET summary = 'tampered' WHERE id = %s",
+        "DELETE FROM cpcase_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
+    event.refresh_from_db()
+    assert event.summary == ""

@@ -1,0 +1,1 @@
+"""Models of the visits app (filled in by its own issue)."""
