@@ -466,3 +466,44 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}"
+
+
+class Notification(models.Model):
+    """A message in a member of staff's inbox, and by email.
+
+    ``dedupe_key`` makes every notification exactly-once: the same (deadline,
+    recipient, stage) can be raised any number of times, by any number of
+    workers, and is stored once (a unique constraint, inserted with ON
+    CONFLICT DO NOTHING). Email goes out from this row as an outbox:
+    ``emailed_at`` is set in the transaction that claims the row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=50)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    child_id = models.UUIDField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="notification_inbox",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_wanted=True, emailed_at__isnull=True),
+                name="notification_email_outbox",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} for {self.recipient}"

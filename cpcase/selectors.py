@@ -167,3 +167,18 @@ def _is_uuid(value: Any) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet:
+    from cpcase.models import Notification
+
+    qs = Notification.objects.filter(recipient=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs
+
+
+def notifications_unread_count(*, user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return notifications_for(user=user, unread_only=True).count()

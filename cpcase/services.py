@@ -384,3 +384,133 @@ def authority_by_code(code: str) -> Authority:
         raise DomainError(
             errors={"responsible_authority": [f"No authority has the code {code!r}."]}
         ) from e
+
+
+# --- Notifications ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationRequest:
+    """One message to one person. ``dedupe_key`` names the (event, recipient, stage)."""
+
+    recipient_id: Any
+    kind: str
+    title: str
+    dedupe_key: str
+    body: str = ""
+    url: str = ""
+    child_id: Any = None
+    email: bool = True
+
+
+_NOTIFY_SQL = """
+INSERT INTO cpcase_notification
+    (id, recipient_id, kind, title, body, url, child_id, dedupe_key, created_at,
+     email_wanted)
+SELECT * FROM unnest(
+    %s::uuid[], %s::uuid[], %s::varchar[], %s::varchar[], %s::text[], %s::varchar[],
+    %s::uuid[], %s::varchar[], %s::timestamptz[], %s::boolean[]
+)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id
+"""
+
+
+def notifications_raise(*, requests: list[NotificationRequest]) -> list[Any]:
+    """Store each notification once, however often it is raised; returns the new ids.
+
+    Safe to call twice, from two workers at once, or again after a worker died
+    half-way: the unique ``dedupe_key`` decides, inside PostgreSQL.
+    """
+    import uuid
+
+    from django.db import connection
+
+    if not requests:
+        return []
+    now = timezone.now()
+    columns: list[list[Any]] = [[] for _ in range(10)]
+    seen: set[str] = set()
+    for r in requests:
+        if r.dedupe_key in seen:
+            continue
+        seen.add(r.dedupe_key)
+        row = [
+            uuid.uuid4(),
+            r.recipient_id,
+            r.kind[:50],
+            r.title[:200],
+            r.body,
+            r.url[:300],
+            r.child_id,
+            r.dedupe_key[:200],
+            now,
+            r.email,
+        ]
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_NOTIFY_SQL, columns)
+        created = [row[0] for row in cursor.fetchall()]
+        if created and any(r.email for r in requests):
+            from cpcase.tasks import send_notification_emails
+
+            transaction.on_commit(send_notification_emails.delay)
+    return created
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification_id: Any) -> None:
+    from cpcase.errors import NotFound
+    from cpcase.models import Notification
+
+    updated = Notification.objects.filter(
+        pk=notification_id, recipient=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if not updated and not Notification.objects.filter(pk=notification_id, recipient=user).exists():
+        raise NotFound("No notification was found.")
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    from cpcase.models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_emails_send(*, batch_size: int = 100) -> int:
+    """Send the outbox. Rows are claimed with SKIP LOCKED, so two workers never send one
+    email twice; a worker killed between sending and committing re-sends it (email is
+    at-least-once; the in-app inbox is exactly-once)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    from cpcase.models import Notification
+
+    sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(email_wanted=True, emailed_at__isnull=True)
+                .select_related("recipient")
+                .order_by("created_at")[:batch_size]
+            )
+            if not rows:
+                return sent
+            for n in rows:
+                if n.recipient.email and n.recipient.is_active:
+                    body = n.body
+                    if n.url:
+                        body = f"{body}\n\n{settings.CPCASE_BASE_URL.rstrip('/')}{n.url}"
+                    send_mail(
+                        subject=n.title,
+                        message=body.strip(),
+                        from_email=None,
+                        recipient_list=[n.recipient.email],
+                    )
+                    sent += 1
+                n.emailed_at = timezone.now()
+            Notification.objects.bulk_update(rows, ["emailed_at"])

@@ -230,6 +230,7 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cpcase@localhost")
 
 # --- The service ----------------------------------------------------------
+CPCASE_BASE_URL = env.str("CPCASE_BASE_URL", default="http://localhost:8000")
 SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case management")
 # Audit rows record the client address; trust X-Forwarded-For only behind a known proxy.
 CPCASE_TRUST_X_FORWARDED_FOR = env.bool("CPCASE_TRUST_X_FORWARDED_FOR", default=PRODUCTION)

@@ -162,3 +162,17 @@ def api_as(api):
         return api
 
     return _as
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """Tasks run in-process, except in tests that bring a real worker (marked ``worker``)."""
+    from cpcase.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
