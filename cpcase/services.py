@@ -118,16 +118,18 @@ def _address_build(data: AddressInput) -> Address:
 def _validate_allocation(
     *, actor: User, child: Child, lead: User | None, team: Team | None
 ) -> None:
+    """The team and lead social worker belong to an authority involved with the child:
+    the one responsible, or (for a child placed here by another) the one where they live."""
     errors: dict[str, list[str]] = {}
-    authority_id = child.responsible_authority_id
-    if team is not None and team.authority_id != authority_id:
+    authorities = {child.responsible_authority_id, child.resident_authority_id}
+    if team is not None and team.authority_id not in authorities:
         errors["team"] = ["Choose a team of the authority responsible for the child."]
     if lead is not None:
         if not lead.is_active or not lead.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
             errors["lead_social_worker"] = [
                 "The lead social worker must be an active social worker."
             ]
-        elif lead.authority_id != authority_id:
+        elif lead.authority_id not in authorities:
             errors["lead_social_worker"] = [
                 "The lead social worker must work for the authority responsible for the child."
             ]
