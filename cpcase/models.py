@@ -507,3 +507,126 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} for {self.recipient}"
+
+
+class TimescaleKind(models.TextChoices):
+    """The statutory timescales of DOMAIN.md section 3."""
+
+    ICPC = "icpc", "Initial conference after the strategy discussion"
+    FIRST_CORE_GROUP = "first_core_group", "First core group after the initial conference"
+    PLAN_AUTHORISATION = (
+        "plan_authorisation",
+        "Detailed plan sent for authorisation after the first core group",
+    )
+    CORE_GROUP = "core_group", "Later core groups, interval"
+    FIRST_REVIEW = "first_review_conference", "First review conference after the initial conference"
+    REVIEW = "review_conference", "Later review conferences, interval"
+    PRE_BIRTH_REVIEW = "pre_birth_review", "First review after a pre-birth plan"
+    STATUTORY_VISIT = "statutory_visit", "Lead social worker's visits, maximum interval"
+    TRANSFER_IN = "transfer_in", "Transfer-in conference after notice of a move"
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", "working days"
+    CALENDAR_DAYS = "calendar_days", "calendar days"
+    WEEKS = "weeks", "weeks"
+    MONTHS = "months", "months"
+
+
+# The largest value that makes sense for each unit (about two years).
+TIME_UNIT_MAXIMUM = {
+    TimeUnit.WORKING_DAYS: 500,
+    TimeUnit.CALENDAR_DAYS: 730,
+    TimeUnit.WEEKS: 104,
+    TimeUnit.MONTHS: 24,
+}
+
+
+class TimescaleProfile(models.Model):
+    """A set of timescales: a nation's defaults (no authority) or one authority's overrides."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    nation = models.CharField(max_length=20, choices=Nation.choices)
+    authority = models.OneToOneField(
+        Authority,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="timescale_profile",
+    )
+
+    class Meta:
+        ordering = ["nation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nation"],
+                condition=Q(authority__isnull=True),
+                name="timescale_profile_one_default_per_nation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimescaleRule(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    profile = models.ForeignKey(TimescaleProfile, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=30, choices=TimescaleKind.choices)
+    value = models.PositiveSmallIntegerField()
+    unit = models.CharField(max_length=20, choices=TimeUnit.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "kind"], name="timescale_rule_unique"),
+            models.CheckConstraint(
+                condition=Q(value__gt=0),
+                name="timescale_rule_positive",
+                violation_error_message="A timescale must be at least 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        if self.unit not in TimeUnit.values:
+            raise ValidationError(
+                {"unit": ["Choose working days, calendar days, weeks or months."]}
+            )
+        if self.kind not in TimescaleKind.values:
+            raise ValidationError({"kind": ["Choose a timescale from the list."]})
+        if self.value is not None:
+            if self.value < 1:
+                raise ValidationError({"value": ["A timescale must be at least 1."]})
+            maximum = TIME_UNIT_MAXIMUM[TimeUnit(self.unit)]
+            if self.value > maximum:
+                raise ValidationError(
+                    {"value": [f"A timescale can be at most {maximum} {self.get_unit_display()}."]}
+                )
+
+
+class CalendarDay(models.Model):
+    """An authority's own exception to its nation's working days."""
+
+    class Kind(models.TextChoices):
+        CLOSURE = "closure", "Not a working day (office closure)"
+        WORKING_DAY = "working_day", "A working day (a listed holiday the authority keeps open)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="calendar_days")
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "date"], name="calendar_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.get_kind_display()}"

@@ -516,3 +516,70 @@ def notification_emails_send(*, batch_size: int = 100) -> int:
                     sent += 1
                 n.emailed_at = timezone.now()
             Notification.objects.bulk_update(rows, ["emailed_at"])
+
+
+# --- Timescale profiles and the authority's calendar -------------------------
+
+SETTINGS_ROLES = (Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
+
+
+def _require_settings_role(actor: User, authority: Authority) -> None:
+    if not actor.has_role(*SETTINGS_ROLES) or actor.authority_id != authority.pk:
+        raise NotPermitted(
+            "Only the safeguarding unit manager or a system administrator of this authority "
+            "can change its timescales and calendar."
+        )
+
+
+@transaction.atomic
+def timescale_rule_set(
+    *, actor: User, authority: Authority, kind: str, value: int, unit: str, note: str = ""
+):
+    """Override one timescale for an authority (its nation's default stays as it is)."""
+    from cpcase.models import TimescaleProfile, TimescaleRule
+
+    _require_settings_role(actor, authority)
+    profile, _ = TimescaleProfile.objects.get_or_create(
+        authority=authority,
+        defaults={"name": f"{authority.name} (local)", "nation": authority.nation},
+    )
+    rule = TimescaleRule.objects.filter(profile=profile, kind=kind).first() or TimescaleRule(
+        profile=profile, kind=kind
+    )
+    before = {"value": rule.value, "unit": rule.unit}
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DomainError(errors={"value": ["Enter the timescale as a whole number."]})
+    rule.value, rule.unit, rule.note = value, unit, note
+    _full_clean(rule, exclude=["profile"])
+    rule.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=rule,
+        summary=f"Set the {authority.name} timescale: {rule}",
+        changes=diff(before, {"value": rule.value, "unit": rule.unit}),
+    )
+    return rule
+
+
+@transaction.atomic
+def calendar_day_set(
+    *, actor: User, authority: Authority, day: dt.date, kind: str, reason: str = ""
+):
+    """Add an office closure, or keep a listed bank holiday as a working day."""
+    from cpcase.models import CalendarDay
+
+    _require_settings_role(actor, authority)
+    if kind not in CalendarDay.Kind.values:
+        raise DomainError(errors={"kind": ["Choose a closure or a working day."]})
+    entry, _ = CalendarDay.objects.update_or_create(
+        authority=authority, date=day, defaults={"kind": kind, "reason": reason.strip()}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=entry,
+        summary=f"Calendar of {authority.name}: {entry}",
+        changes={"date": day, "kind": kind, "reason": reason},
+    )
+    return entry

@@ -89,3 +89,16 @@ class WorkingCalendar:
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months: 31 January + 1 month is the last day of February."""
     return day + relativedelta(months=months)
+
+
+def add_period(start: dt.date, value: int, unit: str, calendar: WorkingCalendar) -> dt.date:
+    """``start`` plus a timescale in its own unit (working days, calendar days, weeks, months)."""
+    if unit == "working_days":
+        return calendar.add_working_days(start, value)
+    if unit == "calendar_days":
+        return start + dt.timedelta(days=value)
+    if unit == "weeks":
+        return start + dt.timedelta(weeks=value)
+    if unit == "months":
+        return add_months(start, value)
+    raise ValueError(f"unknown unit {unit!r}")
