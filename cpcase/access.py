@@ -43,9 +43,9 @@ _ACTION_ROLES: dict[Action, frozenset[str]] = {
     | AUTHORITY_WIDE_ROLES
     | {Role.SENIOR_OFFICER, Role.CORE_GROUP_MEMBER},
     Action.EDIT: TEAM_ROLES | {Role.SAFEGUARDING_UNIT_MANAGER},
-    Action.ALLOCATE: {Role.TEAM_MANAGER, Role.SAFEGUARDING_UNIT_MANAGER},
+    Action.ALLOCATE: frozenset({Role.TEAM_MANAGER, Role.SAFEGUARDING_UNIT_MANAGER}),
     Action.RECORD_VISIT: TEAM_ROLES,
-    Action.VIEW_AUDIT: {Role.SAFEGUARDING_UNIT_MANAGER},
+    Action.VIEW_AUDIT: frozenset({Role.SAFEGUARDING_UNIT_MANAGER}),
 }
 
 # The guardian permission that grants a child to one user, by action.

@@ -43,7 +43,7 @@ def audit_record(
             :150
         ],
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         child_id=child.pk if child is not None else None,
         summary=summary[:500],

@@ -217,7 +217,7 @@ def _mother_for(child: Child, mother: Person | PersonInput | None) -> Person | N
 
 @transaction.atomic
 def child_create(*, actor: User, changes: dict[str, Any]) -> Child:
-    if not access.can_create_child(actor):
+    if not access.can_create_child(actor) or actor.authority_id is None:
         raise NotPermitted("You do not have permission to add a child.")
     child = Child(
         responsible_authority_id=actor.authority_id,
