@@ -54,28 +54,17 @@ class WorkingCalendar:
 
         ``add_working_days(d, 0)`` is ``d``. Negative ``days`` counts back.
         """
-        step = 1 if days >= 0 else -1
-        remaining = abs(days)
-        day = start
-        while remaining:
-            day += dt.timedelta(days=step)
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        if days == 0:
+            return start
+        index = _index_for(self, start, days)
+        if days > 0:
+            return index.working_day(index.rank(start) + days - 1)
+        return index.working_day(index.rank(start - dt.timedelta(days=1)) + days)
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
-        if end == start:
-            return 0
-        sign = 1 if end > start else -1
-        low, high = (start, end) if sign > 0 else (end, start)
-        count = 0
-        day = low + dt.timedelta(days=1)
-        while day <= high:
-            if self.is_working_day(day):
-                count += 1
-            day += dt.timedelta(days=1)
-        return sign * count
+        index = _index_for(self, min(start, end), abs((end - start).days))
+        return index.rank(end) - index.rank(start)
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The first working day strictly after ``day``."""
@@ -84,6 +73,56 @@ class WorkingCalendar:
     def on_or_after(self, day: dt.date) -> dt.date:
         """``day`` if it is a working day, else the next one."""
         return day if self.is_working_day(day) else self.next_working_day(day)
+
+
+class _Index:
+    """Working days of a calendar over a span of years, for O(1) arithmetic.
+
+    The daily scan adds working days to hundreds of thousands of dates; walking
+    day by day would dominate it.
+    """
+
+    def __init__(self, calendar: WorkingCalendar, first_year: int, last_year: int):
+        self.first = dt.date(first_year, 1, 1)
+        self.last = dt.date(last_year, 12, 31)
+        self.days: list[dt.date] = []
+        self.ranks: list[int] = []  # working days on or before each calendar day
+        day = self.first
+        while day <= self.last:
+            if calendar.is_working_day(day):
+                self.days.append(day)
+            self.ranks.append(len(self.days))
+            day += dt.timedelta(days=1)
+
+    def covers(self, low: dt.date, high: dt.date) -> bool:
+        return self.first <= low and high <= self.last
+
+    def rank(self, day: dt.date) -> int:
+        return self.ranks[(day - self.first).days]
+
+    def working_day(self, position: int) -> dt.date:
+        if position < 0:
+            raise IndexError("before the calendar's range")
+        return self.days[position]
+
+
+_indexes: dict[WorkingCalendar, _Index] = {}
+
+
+def _index_for(calendar: WorkingCalendar, start: dt.date, days: int) -> _Index:
+    # Generous margins: a working day is at least 1 of every 2 calendar days (a long
+    # closure apart), so 2*|days| + 60 calendar days either side always suffices.
+    margin = dt.timedelta(days=2 * abs(days) + 60)
+    low, high = start - margin, start + margin
+    index = _indexes.get(calendar)
+    if index is None or not index.covers(low, high):
+        first = min(low.year, index.first.year if index else low.year)
+        last = max(high.year, index.last.year if index else high.year)
+        index = _Index(calendar, first, last)
+        if len(_indexes) > 512:  # calendars of many authorities; keep memory bounded
+            _indexes.clear()
+        _indexes[calendar] = index
+    return index
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

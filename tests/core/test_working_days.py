@@ -76,3 +76,30 @@ def test_calendar_months(start, months, expected):
 def test_unknown_nation_is_refused():
     with pytest.raises(ValueError, match="nation"):
         WorkingCalendar("atlantis").is_working_day(D(2026, 12, 25))
+
+
+def _walk(calendar, start, days):
+    """The plain definition, day by day, to check the indexed arithmetic against."""
+    step = 1 if days >= 0 else -1
+    day, remaining = start, abs(days)
+    while remaining:
+        day += dt.timedelta(days=step)
+        if calendar.is_working_day(day):
+            remaining -= 1
+    return day
+
+
+@pytest.mark.parametrize("nation", ["england", "wales", "scotland", "northern_ireland"])
+def test_indexed_arithmetic_agrees_with_walking_day_by_day(nation):
+    calendar = WorkingCalendar(
+        nation, closures=frozenset({D(2026, 12, 29), D(2026, 12, 30), D(2027, 8, 2)})
+    )
+    start = D(2025, 11, 1)
+    for offset in range(0, 800, 7):
+        day = start + dt.timedelta(days=offset)
+        for n in (-20, -1, 1, 5, 10, 15, 28, 130):
+            assert calendar.add_working_days(day, n) == _walk(calendar, day, n), (day, n)
+        end = day + dt.timedelta(days=offset % 90)
+        assert calendar.working_days_between(day, end) == sum(
+            calendar.is_working_day(day + dt.timedelta(days=i + 1)) for i in range((end - day).days)
+        )
