@@ -1,0 +1,179 @@
+"""Deadlines: every timescale that applies to a child, now or in the past.
+
+Each domain app hands the core a *provider* in ``AppConfig.ready`` (the core
+never imports the apps, STYLE.md). A provider takes a :class:`DeadlineContext`
+(which children, as of which day, and the rules and working-day calendar of
+each authority, loaded once) and yields :class:`Deadline` rows. Providers work
+on a queryset of children, not on one child, so the daily scan of a whole
+authority costs a fixed number of queries, however many plans it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from cpcase.models import Authority, CalendarDay, Child, TimescaleRule
+from cpcase.working_days import WorkingCalendar, add_period
+
+
+class Status:
+    UPCOMING = "upcoming"
+    DUE_TODAY = "due_today"
+    OVERDUE = "overdue"
+    MET = "met"
+    MET_LATE = "met_late"
+
+
+def status_of(due_on: dt.date, met_on: dt.date | None, today: dt.date) -> str:
+    if met_on is not None:
+        return Status.MET if met_on <= due_on else Status.MET_LATE
+    if today < due_on:
+        return Status.UPCOMING
+    if today == due_on:
+        return Status.DUE_TODAY
+    return Status.OVERDUE
+
+
+@dataclass(frozen=True)
+class Deadline:
+    child_id: uuid.UUID
+    kind: str  # the API's kind: icpc, first_core_group, plan_authorisation, ...
+    due_on: dt.date
+    met_on: dt.date | None
+    source: str  # which rule of which profile, counted from which event
+    key: str  # a stable name for this deadline (for notifications, exactly once)
+    today: dt.date
+    chair_id: uuid.UUID | None = None  # who chairs the conference that is due, if known
+
+    @property
+    def status(self) -> str:
+        return status_of(self.due_on, self.met_on, self.today)
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_on is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "due_on": self.due_on.isoformat(),
+            "status": self.status,
+            "met_on": self.met_on.isoformat() if self.met_on else None,
+            "source": self.source,
+        }
+
+
+@dataclass
+class Rule:
+    """A timescale in force, with where it came from."""
+
+    kind: str
+    value: int
+    unit: str
+    profile_name: str
+
+    def describe(self) -> str:
+        unit = self.unit.replace("_", " ")
+        if self.value == 1:
+            unit = unit.rstrip("s")
+        return f"{self.value} {unit} ({self.profile_name})"
+
+
+@dataclass
+class AuthorityTimescales:
+    rules: dict[str, Rule]
+    calendar: WorkingCalendar
+
+    def due(self, kind: str, start: dt.date) -> tuple[dt.date, Rule] | None:
+        rule = self.rules.get(kind)
+        if rule is None:
+            return None
+        return add_period(start, rule.value, rule.unit, self.calendar), rule
+
+
+def load_authority_timescales(
+    authority_ids: Iterable[Any] | None = None,
+) -> dict[Any, AuthorityTimescales]:
+    """Rules and calendars of every authority (or the ones named), in three queries."""
+    authorities = Authority.objects.all()
+    if authority_ids is not None:
+        authorities = authorities.filter(pk__in=list(authority_ids))
+    authorities_list = list(authorities)
+    rules = list(TimescaleRule.objects.select_related("profile"))
+    days = list(
+        CalendarDay.objects.filter(authority__in=authorities_list).values_list(
+            "authority_id", "date", "kind"
+        )
+    )
+    result: dict[Any, AuthorityTimescales] = {}
+    for authority in authorities_list:
+        effective: dict[str, Rule] = {}
+        applicable = [
+            r
+            for r in rules
+            if (r.profile.authority_id is None and r.profile.nation == authority.nation)
+            or r.profile.authority_id == authority.pk
+        ]
+        for r in sorted(applicable, key=lambda r: r.profile.authority_id is not None):
+            effective[r.kind] = Rule(r.kind, r.value, r.unit, r.profile.name)
+        closures = frozenset(d for a, d, k in days if a == authority.pk and k == "closure")
+        kept = frozenset(d for a, d, k in days if a == authority.pk and k == "working_day")
+        result[authority.pk] = AuthorityTimescales(
+            rules=effective,
+            calendar=WorkingCalendar(authority.nation, closures=closures, struck_out=kept),
+        )
+    return result
+
+
+@dataclass
+class DeadlineContext:
+    """What a provider needs: the children in question, the day, and the rules."""
+
+    children: QuerySet[Child]
+    today: dt.date
+    # Only the deadline currently running for each chain (the daily scan), or the
+    # whole history too (a child's page and the API).
+    history: bool = True
+    timescales: dict[Any, AuthorityTimescales] = field(default_factory=dict)
+
+    def for_authority(self, authority_id: Any) -> AuthorityTimescales:
+        found = self.timescales.get(authority_id)
+        if found is None:
+            found = load_authority_timescales([authority_id])[authority_id]
+            self.timescales[authority_id] = found
+        return found
+
+
+Provider = Callable[[DeadlineContext], Iterable[Deadline]]
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> None:
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def providers() -> list[Provider]:
+    return list(_providers)
+
+
+def deadlines(context: DeadlineContext) -> list[Deadline]:
+    found = [d for provider in _providers for d in provider(context)]
+    return sorted(found, key=lambda d: (d.due_on, d.kind))
+
+
+def deadlines_for(child: Child, today: dt.date) -> list[Deadline]:
+    """Every deadline of one child, met or not, in due-date order."""
+    context = DeadlineContext(
+        children=Child.objects.filter(pk=child.pk),
+        today=today,
+        history=True,
+        timescales=load_authority_timescales([child.responsible_authority_id]),
+    )
+    return deadlines(context)
