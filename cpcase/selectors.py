@@ -11,8 +11,9 @@ from django.db.models.functions import Greatest
 
 from cpcase import access
 from cpcase.audit import audit_record
-from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, TimescaleRule, User
+from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, User
 from cpcase.roles import Role
+from cpcase.timescales import Rule, load_authority_timescales
 from cpcase.validators import nhs_number_digits, normalise_postcode
 from cpcase.working_days import WorkingCalendar
 
@@ -187,29 +188,10 @@ def notifications_unread_count(*, user: User) -> int:
 
 def working_calendar_for(*, authority) -> WorkingCalendar:
     """The authority's nation's working days, with its own closures and kept-open days."""
-    from cpcase.models import CalendarDay
-
-    closures: set[dt.date] = set()
-    kept_open: set[dt.date] = set()
-    for day, kind in CalendarDay.objects.filter(authority=authority).values_list("date", "kind"):
-        (closures if kind == CalendarDay.Kind.CLOSURE else kept_open).add(day)
-    return WorkingCalendar(
-        nation=authority.nation, closures=frozenset(closures), struck_out=frozenset(kept_open)
-    )
+    return load_authority_timescales([authority.pk])[authority.pk].calendar
 
 
-def timescale_rules_for(*, authority) -> dict[str, TimescaleRule]:
-    """Every timescale in force for the authority: its own overrides over its nation's defaults.
-
-    Each rule carries its profile, so a deadline can say which rule and profile it came from.
-    """
-    from cpcase.models import TimescaleRule
-
-    rules = TimescaleRule.objects.filter(
-        Q(profile__authority__isnull=True, profile__nation=authority.nation)
-        | Q(profile__authority=authority)
-    ).select_related("profile")
-    effective: dict[str, TimescaleRule] = {}
-    for rule in sorted(rules, key=lambda r: r.profile.authority_id is not None):
-        effective[rule.kind] = rule  # the authority's own rule comes last and wins
-    return effective
+def timescale_rules_for(*, authority) -> dict[str, Rule]:
+    """Every timescale in force for the authority: its own overrides over its nation's
+    defaults, each naming the profile it came from."""
+    return load_authority_timescales([authority.pk])[authority.pk].rules

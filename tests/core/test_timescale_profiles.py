@@ -44,9 +44,9 @@ def test_an_override_wins_for_that_authority_only(authority, other_authority, un
         unit="working_days",
     )
     ours = selectors.timescale_rules_for(authority=authority)
-    assert (ours["statutory_visit"].value, ours["statutory_visit"].profile.authority) == (
+    assert (ours["statutory_visit"].value, ours["statutory_visit"].profile_name) == (
         10,
-        authority,
+        "Northbrook Borough Council (local)",
     )
     theirs = selectors.timescale_rules_for(authority=other_authority)
     assert theirs["statutory_visit"].value == 15
