@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ConferencesConfig(AppConfig):
     name = "conferences"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from conferences.selectors import icpc_deadlines, review_deadlines, transfer_in_deadlines
+        from cpcase import timescales
+
+        timescales.register(icpc_deadlines)
+        timescales.register(review_deadlines)
+        timescales.register(transfer_in_deadlines)

@@ -1,1 +1,117 @@
-"""Models of the conferences app (filled in by its own issue)."""
+"""Strategy discussions and child protection conferences."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from cpcase.models import Child, User
+from plans.models import Category
+
+
+class StrategyDiscussion(models.Model):
+    """A strategy discussion; an ``s47_enquiry`` outcome starts the ICPC clock."""
+
+    class Outcome(models.TextChoices):
+        S47_ENQUIRY = "s47_enquiry", "Start a child protection enquiry (section 47)"
+        NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="strategy_discussions")
+    held_on = models.DateField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-held_on"]
+        indexes = [models.Index(fields=["child", "-held_on"])]
+
+    def __str__(self) -> str:
+        return f"Strategy discussion on {self.held_on}"
+
+
+class Conference(models.Model):
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial child protection conference"
+        REVIEW = "review", "Review conference"
+        PRE_BIRTH = "pre_birth", "Pre-birth conference"
+        TRANSFER_IN = "transfer_in", "Transfer-in conference"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held, outcome recorded"
+        FINALISED = "finalised", "Finalised"
+        CANCELLED = "cancelled", "Cancelled"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    scheduled_for = models.DateTimeField()
+    venue = models.CharField(max_length=200, blank=True)
+    chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="chaired_conferences")
+    held_on = models.DateField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    children = models.ManyToManyField(Child, through="ConferenceChild", related_name="conferences")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-scheduled_for"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["scheduled", "cancelled"]) | Q(held_on__isnull=False),
+                name="conference_held_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.scheduled_for:%d %B %Y}"
+
+
+class ConferenceChild(models.Model):
+    """One child at a conference, and the conference's decision about them."""
+
+    class Decision(models.TextChoices):
+        PLAN = "plan", "A child protection plan is needed"
+        NO_PLAN = "no_plan", "No child protection plan"
+        CONTINUE = "continue", "Continue the plan"
+        DISCONTINUE = "discontinue", "Discontinue the plan"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="subjects")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    category = models.CharField(max_length=3, choices=Category.choices, blank=True)
+    latest_category = models.CharField(max_length=3, choices=Category.choices, blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    plan_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "child"], name="conference_child_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} at {self.conference}"
+
+
+class TransferNotice(models.Model):
+    """Notice that a child with a plan elsewhere has moved into the authority's area."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transfer_notices")
+    notified_on = models.DateField()
+    from_authority_name = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-notified_on"]
+
+    def __str__(self) -> str:
+        return f"Transfer notice on {self.notified_on}"

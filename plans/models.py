@@ -1,1 +1,110 @@
-"""Models of the plans app (filled in by its own issue)."""
+"""Child protection plans and their core groups.
+
+A plan is started, continued and ended by conference decisions (the
+conferences app calls :mod:`plans.services`); this app never imports the
+conferences app.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from cpcase.models import Child, TimeUnit, User
+
+
+class Category(models.TextChoices):
+    """Categories of abuse: the Children in Need census codes."""
+
+    NEGLECT = "NEG", "Neglect"
+    PHYSICAL = "PHY", "Physical abuse"
+    SEXUAL = "SAB", "Sexual abuse"
+    EMOTIONAL = "EMO", "Emotional abuse"
+    MULTIPLE = "MUL", "Multiple (not recommended)"
+
+
+class Plan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    class Stage(models.TextChoices):
+        OUTLINE = "outline", "Outline plan"
+        DETAILED_DRAFT = "detailed_draft", "Detailed plan (draft)"
+        AWAITING_AUTHORISATION = "awaiting_authorisation", "Awaiting authorisation"
+        AUTHORISED = "authorised", "Authorised"
+
+    class EndReason(models.TextChoices):
+        CONFERENCE = "conference", "Discontinued by a review conference"
+        AGE = "turned_18", "The child turned 18"
+        DIED = "died", "The child died"
+        MOVED = "moved", "Moved permanently to another authority (transfer-in conference held)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="plans")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.OUTLINE)
+    pre_birth = models.BooleanField(default=False)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    initial_category = models.CharField(max_length=3, choices=Category.choices)
+    latest_category = models.CharField(max_length=3, choices=Category.choices)
+    lead_social_worker = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_plans"
+    )
+    # The maximum interval between statutory visits, where the conference set one.
+    visit_interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    visit_interval_unit = models.CharField(max_length=20, choices=TimeUnit.choices, blank=True)
+    submitted_on = models.DateField(null=True, blank=True)
+    authorised_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(status="active"),
+                name="plan_one_active_per_child",
+                violation_error_message="This child already has an active plan.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="plan_ends_after_it_starts",
+                violation_error_message="A plan cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", ended_on__isnull=True)
+                | Q(status="ended", ended_on__isnull=False),
+                name="plan_status_matches_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(visit_interval_value__isnull=True) | Q(visit_interval_value__gt=0),
+                name="plan_visit_interval_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "child"])]
+
+    def __str__(self) -> str:
+        return f"Plan for {self.child} from {self.started_on:%d %B %Y}"
+
+
+class CoreGroupMeeting(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="core_group_meetings")
+    held_on = models.DateField()
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["held_on"]
+        indexes = [models.Index(fields=["plan", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"Core group on {self.held_on}"

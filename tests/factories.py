@@ -120,3 +120,68 @@ class ChildFactory(factory.django.DjangoModelFactory):
     def address(self, create, extracted, **kwargs):
         if create and extracted:
             Residence.objects.create(child=self, address=extracted, moved_in_on=dt.date(2024, 1, 1))
+
+
+class StrategyDiscussionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conferences.StrategyDiscussion"
+
+    child = factory.SubFactory(ChildFactory)
+    held_on = dt.date(2026, 12, 14)
+    outcome = "s47_enquiry"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class ConferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conferences.Conference"
+        skip_postgeneration_save = True
+
+    kind = "initial"
+    status = "finalised"
+    scheduled_for = factory.LazyAttribute(
+        lambda o: dt.datetime.combine(o.held_on or dt.date(2027, 1, 6), dt.time(10), tzinfo=dt.UTC)
+    )
+    held_on = dt.date(2027, 1, 6)
+    chair = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def children(self, create, extracted, **kwargs):
+        if create and extracted:
+            from conferences.models import ConferenceChild
+
+            for child in extracted:
+                ConferenceChild.objects.create(
+                    conference=self, child=child, next_review_on=kwargs.get("next_review_on")
+                )
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.Plan"
+
+    child = factory.SubFactory(ChildFactory)
+    started_on = dt.date(2027, 1, 6)
+    initial_category = "NEG"
+    latest_category = "NEG"
+
+
+class CoreGroupMeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "plans.CoreGroupMeeting"
+
+    plan = factory.SubFactory(PlanFactory)
+    held_on = dt.date(2027, 1, 19)
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "visits.Visit"
+
+    child = factory.SubFactory(ChildFactory)
+    status = "completed"
+    kind = "statutory"
+    child_seen = True
+    visited_at = dt.datetime(2027, 1, 20, 14, 30, tzinfo=dt.UTC)
+    recorded_by = factory.SubFactory(UserFactory)

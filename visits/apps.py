@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class VisitsConfig(AppConfig):
     name = "visits"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cpcase import timescales
+        from visits.selectors import statutory_visit_deadlines
+
+        timescales.register(statutory_visit_deadlines)

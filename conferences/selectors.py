@@ -1,0 +1,146 @@
+"""Reads of strategy discussions and conferences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Min, OuterRef, Subquery
+
+from conferences.models import Conference, ConferenceChild, StrategyDiscussion, TransferNotice
+from cpcase.timescales import Deadline, DeadlineContext
+from plans.selectors import plan_facts
+
+HELD = (Conference.Status.HELD, Conference.Status.FINALISED)
+OPENING_KINDS = (Conference.Kind.INITIAL, Conference.Kind.PRE_BIRTH)
+
+
+def _first_conference_after(kinds, date_field: str) -> Subquery:
+    """The date of the first conference of ``kinds`` held for the child on or after the event."""
+    return Subquery(
+        ConferenceChild.objects.filter(
+            child_id=OuterRef("child_id"),
+            conference__kind__in=kinds,
+            conference__status__in=HELD,
+            conference__held_on__gte=OuterRef(date_field),
+        )
+        .values("child_id")
+        .annotate(first=Min("conference__held_on"))
+        .values("first")[:1]
+    )
+
+
+def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """An initial conference within the timescale of each strategy discussion that started
+    a section 47 enquiry."""
+    discussions = StrategyDiscussion.objects.filter(
+        child__in=context.children, outcome=StrategyDiscussion.Outcome.S47_ENQUIRY
+    ).annotate(icpc_on=_first_conference_after(OPENING_KINDS, "held_on"))
+    if not context.history:
+        discussions = discussions.filter(icpc_on__isnull=True)
+    rows = discussions.values_list(
+        "id", "child_id", "child__responsible_authority_id", "held_on", "icpc_on"
+    )
+    for pk, child_id, authority_id, held_on, icpc_on in rows.iterator(chunk_size=5000):
+        computed = context.for_authority(authority_id).due("icpc", held_on)
+        if computed is None:
+            continue
+        due_on, rule = computed
+        yield Deadline(
+            child_id=child_id,
+            kind="icpc",
+            due_on=due_on,
+            met_on=icpc_on,
+            source=f"{rule.describe()} after the strategy discussion on {held_on:%d %b %Y}",
+            key=f"icpc:{pk}",
+            today=context.today,
+        )
+
+
+def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    notices = TransferNotice.objects.filter(child__in=context.children).annotate(
+        held_on=_first_conference_after((Conference.Kind.TRANSFER_IN,), "notified_on")
+    )
+    if not context.history:
+        notices = notices.filter(held_on__isnull=True)
+    rows = notices.values_list(
+        "id", "child_id", "child__responsible_authority_id", "notified_on", "held_on"
+    )
+    for pk, child_id, authority_id, notified_on, held_on in rows.iterator(chunk_size=5000):
+        computed = context.for_authority(authority_id).due("transfer_in", notified_on)
+        if computed is None:
+            continue
+        due_on, rule = computed
+        yield Deadline(
+            child_id=child_id,
+            kind="transfer_in_conference",
+            due_on=due_on,
+            met_on=held_on,
+            source=f"{rule.describe()} after notice of the move on {notified_on:%d %b %Y}",
+            key=f"transfer_in:{pk}",
+            today=context.today,
+        )
+
+
+def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """The first review after the conference that started the plan, then each later review.
+
+    A review date set at a conference overrides the profile for that review.
+    """
+    held = ConferenceChild.objects.filter(
+        child__in=context.children, conference__status__in=HELD
+    ).exclude(conference__kind=Conference.Kind.TRANSFER_IN)
+    if not context.history:
+        # Only the latest conference of each child anchors the review now running.
+        held = held.order_by("child_id", "-conference__held_on").distinct("child_id")
+    conferences: dict[Any, list[tuple[dt.date, str, dt.date | None, Any]]] = defaultdict(list)
+    for child_id, held_on, kind, next_review_on, chair_id in held.values_list(
+        "child_id",
+        "conference__held_on",
+        "conference__kind",
+        "next_review_on",
+        "conference__chair_id",
+    ).iterator(chunk_size=5000):
+        conferences[child_id].append((held_on, kind, next_review_on, chair_id))
+    for plan in plan_facts(context):
+        timescales = context.for_authority(plan.authority_id)
+        anchors = sorted(
+            c
+            for c in conferences.get(plan.child_id, [])
+            if c[0] >= plan.started_on and (plan.ended_on is None or c[0] <= plan.ended_on)
+        )
+        if not anchors or anchors[0][0] != plan.started_on:
+            # The conference that started the plan, even if it is not on record here.
+            anchors.insert(0, (plan.started_on, Conference.Kind.INITIAL, None, None))
+        first_index = 0 if context.history else len(anchors) - 1
+        for i in range(first_index, len(anchors)):
+            held_on, kind, set_review_on, chair_id = anchors[i]
+            met_on = anchors[i + 1][0] if i + 1 < len(anchors) else None
+            if i == 0:
+                rule_kind = "pre_birth_review" if plan.pre_birth else "first_review_conference"
+            else:
+                rule_kind = "review_conference"
+            number = "first review" if i == 0 else "next review"
+            if set_review_on is not None:
+                due_on = set_review_on
+                source = f"{number}: date set by the conference on {held_on:%d %b %Y}"
+            else:
+                computed = timescales.due(rule_kind, held_on)
+                if computed is None:
+                    continue
+                due_on, rule = computed
+                source = f"{number}: {rule.describe()} after the conference on {held_on:%d %b %Y}"
+            if met_on is None and not plan.applies_on(due_on):
+                continue
+            yield Deadline(
+                child_id=plan.child_id,
+                kind="review_conference",
+                due_on=due_on,
+                met_on=met_on,
+                source=source,
+                key=f"review:{plan.id}:{held_on.isoformat()}",
+                today=context.today,
+                chair_id=chair_id,
+            )

@@ -1,0 +1,153 @@
+"""Reads of plans and core groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Min, QuerySet
+
+from cpcase.models import Child
+from cpcase.timescales import Deadline, DeadlineContext
+from plans.models import CoreGroupMeeting, Plan
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the deadline providers of every app need to know about a plan."""
+
+    id: Any
+    child_id: Any
+    authority_id: Any
+    started_on: dt.date
+    ended_on: dt.date | None
+    pre_birth: bool
+    visit_interval_value: int | None
+    visit_interval_unit: str
+
+    def applies_on(self, day: dt.date) -> bool:
+        """A deadline falling due after the plan ended no longer applies."""
+        return self.ended_on is None or day <= self.ended_on
+
+
+def plans_for_deadlines(context: DeadlineContext) -> QuerySet[Plan]:
+    qs = Plan.objects.filter(child__in=context.children)
+    if not context.history:
+        qs = qs.filter(status=Plan.Status.ACTIVE)
+    return qs
+
+
+def plan_facts(context: DeadlineContext) -> Iterator[PlanFacts]:
+    rows = plans_for_deadlines(context).values_list(
+        "id",
+        "child_id",
+        "child__responsible_authority_id",
+        "started_on",
+        "ended_on",
+        "pre_birth",
+        "visit_interval_value",
+        "visit_interval_unit",
+    )
+    for row in rows.iterator(chunk_size=5000):
+        yield PlanFacts(*row)
+
+
+def active_plan_for(child: Child) -> Plan | None:
+    return child.plans.filter(status=Plan.Status.ACTIVE).first()
+
+
+def _deadline(context, plan, kind, due_on, met_on, source, key) -> Deadline:
+    return Deadline(
+        child_id=plan["child_id"],
+        kind=kind,
+        due_on=due_on,
+        met_on=met_on,
+        source=source,
+        key=key,
+        today=context.today,
+    )
+
+
+def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """First core group, authorisation of the detailed plan, and later core groups."""
+    plans = plans_for_deadlines(context).annotate(
+        first_core_group_on=Min("core_group_meetings__held_on"),
+        last_core_group_on=Max("core_group_meetings__held_on"),
+        core_groups=Count("core_group_meetings"),
+    )
+    meetings: dict[Any, list[dt.date]] = defaultdict(list)
+    if context.history:
+        for plan_id, held_on in (
+            CoreGroupMeeting.objects.filter(plan__in=plans.values("pk"))
+            .order_by("plan_id", "held_on")
+            .values_list("plan_id", "held_on")
+        ):
+            meetings[plan_id].append(held_on)
+    rows = plans.values(
+        "id",
+        "child_id",
+        "child__responsible_authority_id",
+        "started_on",
+        "ended_on",
+        "submitted_on",
+        "first_core_group_on",
+        "last_core_group_on",
+        "core_groups",
+    )
+    for plan in rows.iterator(chunk_size=5000):
+        timescales = context.for_authority(plan["child__responsible_authority_id"])
+        ended_on = plan["ended_on"]
+
+        def applies(due_on: dt.date, met_on: dt.date | None, ended_on=ended_on) -> bool:
+            return met_on is not None or ended_on is None or due_on <= ended_on
+
+        first = plan["first_core_group_on"]
+        computed = timescales.due("first_core_group", plan["started_on"])
+        if computed and (context.history or first is None):
+            due_on, rule = computed
+            if applies(due_on, first):
+                yield _deadline(
+                    context,
+                    plan,
+                    "first_core_group",
+                    due_on,
+                    first,
+                    f"{rule.describe()} after the conference on {plan['started_on']:%d %b %Y}",
+                    f"first_core_group:{plan['id']}",
+                )
+        if first is not None:
+            computed = timescales.due("plan_authorisation", first)
+            submitted = plan["submitted_on"]
+            if computed and (context.history or submitted is None):
+                due_on, rule = computed
+                if applies(due_on, submitted):
+                    yield _deadline(
+                        context,
+                        plan,
+                        "plan_authorisation",
+                        due_on,
+                        submitted,
+                        f"{rule.describe()} after the first core group on {first:%d %b %Y}",
+                        f"plan_authorisation:{plan['id']}",
+                    )
+            held = meetings[plan["id"]] if context.history else [plan["last_core_group_on"]]
+            offset = 0 if context.history else plan["core_groups"] - 1
+            for i, anchor in enumerate(held):
+                computed = timescales.due("core_group", anchor)
+                if not computed:
+                    break
+                due_on, rule = computed
+                met_on = held[i + 1] if i + 1 < len(held) else None
+                if applies(due_on, met_on):
+                    yield _deadline(
+                        context,
+                        plan,
+                        "core_group",
+                        due_on,
+                        met_on,
+                        f"{rule.describe()} after the core group on {anchor:%d %b %Y}",
+                        f"core_group:{plan['id']}:{offset + i + 1}",
+                    )

@@ -1,0 +1,82 @@
+"""Reads of visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Max
+from django.db.models.functions import TruncDate
+
+from cpcase.timescales import Deadline, DeadlineContext
+from cpcase.working_days import add_period
+from plans.selectors import plan_facts
+from visits.models import Visit
+
+
+def statutory_visits(children):
+    """Completed statutory visits in which the child was seen: the only ones that count."""
+    return Visit.objects.filter(
+        child__in=children,
+        status=Visit.Status.COMPLETED,
+        kind=Visit.Kind.STATUTORY,
+        child_seen=True,
+    )
+
+
+def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """The lead social worker sees the child within the interval, counted from the last
+    statutory visit in which the child was seen, or from the plan start."""
+    visits = statutory_visits(context.children).annotate(on=TruncDate("visited_at"))
+    seen: dict[Any, list[dt.date]] = defaultdict(list)
+    if context.history:
+        for child_id, on in (
+            visits.order_by("child_id", "on")
+            .values_list("child_id", "on")
+            .iterator(chunk_size=5000)
+        ):
+            seen[child_id].append(on)
+    else:
+        for child_id, last in (
+            visits.values("child_id").annotate(last=Max("on")).values_list("child_id", "last")
+        ).iterator(chunk_size=5000):
+            seen[child_id].append(last)
+    for plan in plan_facts(context):
+        timescales = context.for_authority(plan.authority_id)
+        if plan.visit_interval_value and plan.visit_interval_unit:
+            value, unit = plan.visit_interval_value, plan.visit_interval_unit
+            described = f"{value} {unit.replace('_', ' ')} (set by the conference)"
+        else:
+            rule = timescales.rules.get("statutory_visit")
+            if rule is None:
+                continue
+            value, unit, described = rule.value, rule.unit, rule.describe()
+        during = [
+            d
+            for d in seen.get(plan.child_id, [])
+            if d >= plan.started_on and (plan.ended_on is None or d <= plan.ended_on)
+        ]
+        anchors = (
+            [plan.started_on, *during] if context.history else [max([plan.started_on, *during])]
+        )
+        for i, anchor in enumerate(anchors):
+            due_on = add_period(anchor, value, unit, timescales.calendar)
+            met_on = anchors[i + 1] if i + 1 < len(anchors) else None
+            if met_on is None and not plan.applies_on(due_on):
+                continue
+            counted_from = (
+                "the plan start"
+                if anchor == plan.started_on and i == 0
+                else "the last statutory visit"
+            )
+            yield Deadline(
+                child_id=plan.child_id,
+                kind="statutory_visit",
+                due_on=due_on,
+                met_on=met_on,
+                source=f"{described} after {counted_from} on {anchor:%d %b %Y}",
+                key=f"statutory_visit:{plan.id}:{anchor.isoformat()}",
+                today=context.today,
+            )
