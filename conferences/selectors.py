@@ -50,6 +50,7 @@ def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         due_on, rule = computed
         yield Deadline(
             child_id=child_id,
+            authority_id=authority_id,
             kind="icpc",
             due_on=due_on,
             met_on=icpc_on,
@@ -75,6 +76,7 @@ def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         due_on, rule = computed
         yield Deadline(
             child_id=child_id,
+            authority_id=authority_id,
             kind="transfer_in_conference",
             due_on=due_on,
             met_on=held_on,
@@ -136,6 +138,7 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                 continue
             yield Deadline(
                 child_id=plan.child_id,
+                authority_id=plan.authority_id,
                 kind="review_conference",
                 due_on=due_on,
                 met_on=met_on,

@@ -475,7 +475,8 @@ class Notification(models.Model):
     recipient, stage) can be raised any number of times, by any number of
     workers, and is stored once (a unique constraint, inserted with ON
     CONFLICT DO NOTHING). Email goes out from this row as an outbox:
-    ``emailed_at`` is set in the transaction that claims the row.
+    ``emailed_at`` is set in the transaction that claims the row. Only the
+    ``title`` goes by email, so a title never names a child.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

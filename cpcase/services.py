@@ -504,12 +504,12 @@ def notification_emails_send(*, batch_size: int = 100) -> int:
                 return sent
             for n in rows:
                 if n.recipient.email and n.recipient.is_active:
-                    body = n.body
-                    if n.url:
-                        body = f"{body}\n\n{settings.CPCASE_BASE_URL.rstrip('/')}{n.url}"
+                    # Email is not a safe place for case details: the title (which never
+                    # names a child) and a link; the body stays in the inbox.
+                    link = f"{settings.CPCASE_BASE_URL.rstrip('/')}{n.url or '/notifications/'}"
                     send_mail(
-                        subject=n.title,
-                        message=body.strip(),
+                        subject=f"cpcase: {n.title}",
+                        message=f"{n.title}\n\nSign in to read the details:\n{link}\n",
                         from_email=None,
                         recipient_list=[n.recipient.email],
                     )
@@ -583,3 +583,59 @@ def calendar_day_set(
         changes={"date": day, "kind": kind, "reason": reason},
     )
     return entry
+
+
+# --- The daily timescale check --------------------------------------------------
+
+_STAGE_TITLES = {
+    "before": "{label} due on {due:%d %B %Y}",
+    "due": "{label} due today",
+    "overdue": "Overdue: {label} was due on {due:%d %B %Y}",
+}
+_ROLE_REASONS = {
+    "lead_social_worker": "You are the lead social worker.",
+    "team_manager": "You manage the team of the child's lead social worker.",
+    "service_leader": "A statutory visit is overdue in your service.",
+    "chair": "You chaired the child's last conference.",
+}
+
+
+def timescales_check(*, today: dt.date, batch_size: int = 500) -> int:
+    """Raise every reminder and escalation due on ``today``; returns how many were new.
+
+    Safe to run twice, on two workers at once, or again after a worker died half-way:
+    each (deadline, recipient, stage) is stored once (see ``notifications_raise``).
+    Batches commit one by one, so a restart redoes only what is missing.
+    """
+    from cpcase.timescales import KIND_LABELS, reminders_due
+
+    reminders = list(reminders_due(today))
+    names = {
+        pk: f"{first} {last}".strip()
+        for pk, first, last in Child.objects.filter(
+            pk__in={r.deadline.child_id for r in reminders}
+        ).values_list("pk", "first_name", "last_name")
+    }
+    created = 0
+    for start in range(0, len(reminders), batch_size):
+        requests = []
+        for r in reminders[start : start + batch_size]:
+            d = r.deadline
+            label = KIND_LABELS.get(d.kind, d.kind.replace("_", " ").capitalize())
+            requests.append(
+                NotificationRequest(
+                    recipient_id=r.recipient_id,
+                    kind=f"deadline_{r.stage}",
+                    # The title goes by email too: it names no child.
+                    title=_STAGE_TITLES[r.stage].format(label=label, due=d.due_on),
+                    body=(
+                        f"{names.get(d.child_id, 'A child')}: {label.lower()} "
+                        f"due on {d.due_on:%d %B %Y} ({d.source}). {_ROLE_REASONS[r.role]}"
+                    ),
+                    url=f"/children/{d.child_id}/",
+                    child_id=d.child_id,
+                    dedupe_key=r.dedupe_key,
+                )
+            )
+        created += len(notifications_raise(requests=requests))
+    return created

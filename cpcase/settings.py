@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -218,6 +219,17 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "check-timescales-daily": {
+        "task": "cpcase.check_timescales",
+        "schedule": crontab(hour=env.int("CPCASE_CHECK_TIMESCALES_HOUR", default=6), minute=0),
+    },
+    "send-notification-emails": {
+        # A safety net: emails are also queued the moment a notification is raised.
+        "task": "cpcase.send_notification_emails",
+        "schedule": crontab(minute="*/10"),
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # --- Email ----------------------------------------------------------------
@@ -230,6 +242,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cpcase@localhost")
 
 # --- The service ----------------------------------------------------------
+# Reminders: how many working days ahead the lead social worker, and a review's chair, are told.
+CPCASE_REMINDER_WORKING_DAYS = env.int("CPCASE_REMINDER_WORKING_DAYS", default=3)
+CPCASE_CHAIR_NOTICE_WORKING_DAYS = env.int("CPCASE_CHAIR_NOTICE_WORKING_DAYS", default=10)
+if CPCASE_REMINDER_WORKING_DAYS < 0 or CPCASE_CHAIR_NOTICE_WORKING_DAYS < 0:
+    raise ImproperlyConfigured("Reminder lead times are a number of working days, 0 or more.")
 CPCASE_BASE_URL = env.str("CPCASE_BASE_URL", default="http://localhost:8000")
 SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case management")
 # Audit rows record the client address; trust X-Forwarded-For only behind a known proxy.

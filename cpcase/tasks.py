@@ -28,3 +28,25 @@ def send_notification_emails(self) -> int:
     from cpcase.services import notification_emails_send
 
     return notification_emails_send()
+
+
+@shared_task(
+    name="cpcase.check_timescales",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def check_timescales(self, day: str | None = None) -> int:
+    """The daily scan (Celery beat). ``day`` is an ISO date; today by default."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cpcase.services import timescales_check
+
+    today = dt.date.fromisoformat(day) if day else timezone.localdate()
+    return timescales_check(today=today)

@@ -43,6 +43,7 @@ def status_of(due_on: dt.date, met_on: dt.date | None, today: dt.date) -> str:
 @dataclass(frozen=True)
 class Deadline:
     child_id: uuid.UUID
+    authority_id: Any  # whose rules and calendar set it: the responsible authority
     kind: str  # the API's kind: icpc, first_core_group, plan_authorisation, ...
     due_on: dt.date
     met_on: dt.date | None
@@ -177,3 +178,115 @@ def deadlines_for(child: Child, today: dt.date) -> list[Deadline]:
         timescales=load_authority_timescales([child.responsible_authority_id]),
     )
     return deadlines(context)
+
+
+# --- Reminders and escalation -------------------------------------------------
+
+KIND_LABELS = {
+    "icpc": "Initial child protection conference",
+    "first_core_group": "First core group meeting",
+    "plan_authorisation": "Detailed plan sent for authorisation",
+    "core_group": "Core group meeting",
+    "review_conference": "Review conference",
+    "statutory_visit": "Statutory visit",
+    "transfer_in_conference": "Transfer-in conference",
+}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One person to tell about one deadline at one stage."""
+
+    deadline: Deadline
+    recipient_id: Any
+    stage: str  # before, due, overdue
+    role: str  # why they are told: lead_social_worker, team_manager, service_leader, chair
+
+    @property
+    def dedupe_key(self) -> str:
+        # The due date is part of the key: a deadline that moves is a new deadline.
+        d = self.deadline
+        return f"deadline:{d.key}:{d.due_on.isoformat()}:{self.stage}:{self.recipient_id}"
+
+
+def _stages(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> list[tuple[str, str]]:
+    """(stage, role) pairs that fall on ``today`` for an open deadline."""
+    from django.conf import settings
+
+    if deadline.met_on is not None:
+        return []
+    found: list[tuple[str, str]] = []
+    if deadline.due_on > today:
+        left = calendar.working_days_between(today, deadline.due_on)
+        if left <= settings.CPCASE_REMINDER_WORKING_DAYS:
+            found.append(("before", "lead_social_worker"))
+        if (
+            deadline.kind == "review_conference"
+            and left <= settings.CPCASE_CHAIR_NOTICE_WORKING_DAYS
+        ):
+            found.append(("before", "chair"))
+    elif deadline.due_on == today:
+        found.append(("due", "lead_social_worker"))
+        if deadline.kind == "review_conference":
+            found.append(("due", "chair"))
+    else:
+        found.append(("overdue", "lead_social_worker"))
+        found.append(("overdue", "team_manager"))
+        if deadline.kind == "statutory_visit":
+            found.append(("overdue", "service_leader"))
+    return found
+
+
+def reminders_due(today: dt.date, children: QuerySet[Child] | None = None) -> Iterable[Reminder]:
+    """Every reminder and escalation that applies on ``today``, for every child's open deadlines.
+
+    A fixed number of queries: each provider's, one for the children concerned, one for
+    team managers, one for service leaders.
+    """
+    from cpcase.models import User
+    from cpcase.roles import Role
+
+    context = DeadlineContext(
+        children=children if children is not None else Child.objects.all(),
+        today=today,
+        history=False,
+        timescales=load_authority_timescales(),
+    )
+    pending: list[tuple[Deadline, list[tuple[str, str]]]] = []
+    for deadline in deadlines(context):
+        stages = _stages(deadline, context.for_authority(deadline.authority_id).calendar, today)
+        if stages:
+            pending.append((deadline, stages))
+    if not pending:
+        return
+    leads: dict[Any, Any] = {}
+    teams: dict[Any, Any] = {}
+    for pk, lead_id, team_id in Child.objects.filter(
+        pk__in={d.child_id for d, _ in pending}
+    ).values_list("pk", "lead_social_worker_id", "team_id"):
+        leads[pk], teams[pk] = lead_id, team_id
+    team_managers: dict[Any, list[Any]] = {}
+    for team_id, user_id in User.objects.filter(
+        is_active=True, groups__name=Role.TEAM_MANAGER, team__isnull=False
+    ).values_list("team_id", "pk"):
+        team_managers.setdefault(team_id, []).append(user_id)
+    service_leaders: dict[Any, list[Any]] = {}
+    for authority_id, user_id in User.objects.filter(
+        is_active=True, groups__name=Role.SERVICE_LEADER, authority__isnull=False
+    ).values_list("authority_id", "pk"):
+        service_leaders.setdefault(authority_id, []).append(user_id)
+    for deadline, stages in pending:
+        for stage, role in stages:
+            if role == "lead_social_worker":
+                recipients = [leads.get(deadline.child_id)]
+            elif role == "team_manager":
+                recipients = team_managers.get(teams.get(deadline.child_id), [])
+            elif role == "service_leader":
+                recipients = service_leaders.get(deadline.authority_id, [])
+            else:
+                recipients = [deadline.chair_id]
+            for recipient in recipients:
+                if recipient is not None:
+                    yield Reminder(
+                        deadline=deadline, recipient_id=recipient, stage=stage, role=role
+                    )

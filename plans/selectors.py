@@ -62,6 +62,7 @@ def active_plan_for(child: Child) -> Plan | None:
 def _deadline(context, plan, kind, due_on, met_on, source, key) -> Deadline:
     return Deadline(
         child_id=plan["child_id"],
+        authority_id=plan["child__responsible_authority_id"],
         kind=kind,
         due_on=due_on,
         met_on=met_on,

@@ -73,6 +73,7 @@ def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
             )
             yield Deadline(
                 child_id=plan.child_id,
+                authority_id=plan.authority_id,
                 kind="statutory_visit",
                 due_on=due_on,
                 met_on=met_on,

@@ -1,0 +1,29 @@
+"""Run the daily timescale check now: ``manage.py check_timescales [--date YYYY-MM-DD]``."""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from cpcase.services import timescales_check
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as e:
+        raise CommandError(f"--date must be a date like 2026-12-14, not {value!r}.") from e
+
+
+class Command(BaseCommand):
+    help = "Send the reminders and escalations due today (or on --date), exactly once each."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="run as of this day (YYYY-MM-DD); today by default")
+
+    def handle(self, *args, **options):
+        today = _date(options["date"]) if options["date"] else timezone.localdate()
+        created = timescales_check(today=today)
+        self.stdout.write(
+            f"Timescales checked as of {today.isoformat()}: {created} new notifications."
+        )
