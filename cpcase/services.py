@@ -600,15 +600,18 @@ _ROLE_REASONS = {
 }
 
 
-def timescales_check(*, today: dt.date, batch_size: int = 500) -> int:
+def timescales_check(*, today: dt.date, batch_size: int | None = None) -> int:
     """Raise every reminder and escalation due on ``today``; returns how many were new.
 
     Safe to run twice, on two workers at once, or again after a worker died half-way:
     each (deadline, recipient, stage) is stored once (see ``notifications_raise``).
     Batches commit one by one, so a restart redoes only what is missing.
     """
+    from django.conf import settings
+
     from cpcase.timescales import KIND_LABELS, reminders_due
 
+    batch_size = batch_size or settings.CPCASE_NOTIFY_BATCH_SIZE
     reminders = list(reminders_due(today))
     names = {
         pk: f"{first} {last}".strip()

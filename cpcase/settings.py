@@ -102,7 +102,11 @@ if env.str("DATABASE_URL", default=""):
 else:
     from cpcase.embedded_db import ensure_running
 
-    DATABASES = {"default": ensure_running(DATA_DIR / "pgdata")}
+    DATABASES = {
+        "default": ensure_running(
+            DATA_DIR / "pgdata", env.str("CPCASE_EMBEDDED_DATABASE", default="cpcase")
+        )
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -211,6 +215,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_queue / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task not acknowledged (its worker died) goes back on the queue after this long;
+    # it must exceed the longest task time limit.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # How often a worker looks for such tasks (kombu scans every tenth tick).
+        "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -247,6 +259,10 @@ CPCASE_REMINDER_WORKING_DAYS = env.int("CPCASE_REMINDER_WORKING_DAYS", default=3
 CPCASE_CHAIR_NOTICE_WORKING_DAYS = env.int("CPCASE_CHAIR_NOTICE_WORKING_DAYS", default=10)
 if CPCASE_REMINDER_WORKING_DAYS < 0 or CPCASE_CHAIR_NOTICE_WORKING_DAYS < 0:
     raise ImproperlyConfigured("Reminder lead times are a number of working days, 0 or more.")
+# How many notifications the daily check stores per transaction.
+CPCASE_NOTIFY_BATCH_SIZE = env.int("CPCASE_NOTIFY_BATCH_SIZE", default=500)
+if CPCASE_NOTIFY_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("CPCASE_NOTIFY_BATCH_SIZE must be 1 or more.")
 CPCASE_BASE_URL = env.str("CPCASE_BASE_URL", default="http://localhost:8000")
 SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case management")
 # Audit rows record the client address; trust X-Forwarded-For only behind a known proxy.

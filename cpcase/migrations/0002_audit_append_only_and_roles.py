@@ -3,18 +3,6 @@
 from django.contrib.postgres.operations import TrigramExtension, UnaccentExtension
 from django.db import migrations
 
-ROLES = [
-    "social_worker",
-    "team_manager",
-    "service_leader",
-    "conference_chair",
-    "safeguarding_unit_manager",
-    "core_group_member",
-    "police_enquirer",
-    "health_enquirer",
-    "senior_officer",
-    "system_admin",
-]
 
 APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION cpcase_audit_append_only() RETURNS trigger AS $$
@@ -36,9 +24,9 @@ DROP FUNCTION IF EXISTS cpcase_audit_append_only();
 
 
 def create_roles(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for slug in ROLES:
-        Group.objects.get_or_create(name=slug)
+    from cpcase.reference_data import ensure_roles
+
+    ensure_roles(apps)
 
 
 class Migration(migrations.Migration):

@@ -1,69 +1,12 @@
-"""The default timescale profile of each nation, from DOMAIN.md section 3.
-
-Values the table marks "local" take the base procedure's value (noted on the
-rule); values it marks "-" have no rule for that nation. Northern Ireland is
-not in the table: it starts from England's values until an authority sets its own.
-"""
+"""The default timescale profile of each nation (cpcase.reference_data, from DOMAIN.md)."""
 
 from django.db import migrations
 
-WD, CD, WK, MO = "working_days", "calendar_days", "weeks", "months"
-
-ENGLAND = {
-    "icpc": (15, WD, ""),
-    "first_core_group": (10, WD, ""),
-    "plan_authorisation": (5, WD, "Local timescale in DOMAIN.md."),
-    "core_group": (20, WD, "Local timescale in DOMAIN.md."),
-    "first_review_conference": (3, MO, ""),
-    "review_conference": (6, MO, ""),
-    "pre_birth_review": (3, MO, "Local timescale: set to the first review's 3 months."),
-    "statutory_visit": (15, WD, "Local; others use 10 working days or 4 weeks."),
-    "transfer_in": (15, WD, ""),
-}
-DEFAULTS = {
-    "england": ENGLAND,
-    "wales": {
-        "icpc": (15, WD, ""),
-        "first_core_group": (10, WD, ""),
-        "plan_authorisation": (5, WD, ""),
-        "core_group": (6, WK, "Monthly, at most 6 weeks apart."),
-        "first_review_conference": (3, MO, ""),
-        "review_conference": (6, MO, ""),
-        "pre_birth_review": (3, MO, "Local timescale: set to the first review's 3 months."),
-        "statutory_visit": (15, WD, "Local timescale: set to the base procedure's 15 working days."),
-    },
-    "scotland": {
-        "icpc": (28, CD, ""),
-        "first_core_group": (15, WD, ""),
-        "first_review_conference": (6, MO, ""),
-        "review_conference": (6, MO, ""),
-        "pre_birth_review": (3, MO, ""),
-        "statutory_visit": (15, WD, "Local timescale: set to the base procedure's 15 working days."),
-    },
-    "northern_ireland": {
-        kind: (value, unit, "Not in DOMAIN.md: England's value until set locally.")
-        for kind, (value, unit, _) in ENGLAND.items()
-    },
-}
-NAMES = {
-    "england": "England (default)",
-    "wales": "Wales (default)",
-    "scotland": "Scotland (default)",
-    "northern_ireland": "Northern Ireland (default)",
-}
-
 
 def create_defaults(apps, schema_editor):
-    Profile = apps.get_model("cpcase", "TimescaleProfile")
-    Rule = apps.get_model("cpcase", "TimescaleRule")
-    for nation, rules in DEFAULTS.items():
-        profile, _ = Profile.objects.get_or_create(
-            nation=nation, authority=None, defaults={"name": NAMES[nation]}
-        )
-        for kind, (value, unit, note) in rules.items():
-            Rule.objects.get_or_create(
-                profile=profile, kind=kind, defaults={"value": value, "unit": unit, "note": note}
-            )
+    from cpcase.reference_data import ensure_default_timescales
+
+    ensure_default_timescales(apps)
 
 
 class Migration(migrations.Migration):
