@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -13,7 +14,7 @@ from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, User
 from cpcase.roles import Role
-from cpcase.timescales import Rule, load_authority_timescales
+from cpcase.timescales import Deadline, Rule, load_authority_timescales
 from cpcase.validators import nhs_number_digits, normalise_postcode
 from cpcase.working_days import WorkingCalendar
 
@@ -195,3 +196,70 @@ def timescale_rules_for(*, authority) -> dict[str, Rule]:
     """Every timescale in force for the authority: its own overrides over its nation's
     defaults, each naming the profile it came from."""
     return load_authority_timescales([authority.pk])[authority.pk].rules
+
+
+@dataclass
+class CaseloadRow:
+    child: Child
+    open_deadlines: list[Deadline]
+    rag: str  # red (overdue), amber (due soon), green, or none (nothing running)
+
+    @property
+    def next_deadline(self) -> Deadline | None:
+        return self.open_deadlines[0] if self.open_deadlines else None
+
+    @property
+    def overdue(self) -> list[Deadline]:
+        return [d for d in self.open_deadlines if d.status == "overdue"]
+
+
+_RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "none": 3}
+
+
+def caseload_for(*, user: User, today: dt.date, team: Team | None = None) -> list[CaseloadRow]:
+    """Every child the user may see (of one team, if given) with their running deadlines,
+    red/amber/green, overdue first. A fixed number of queries however many children."""
+    from django.conf import settings
+
+    from cpcase.timescales import DeadlineContext, deadlines, load_authority_timescales
+
+    children_qs = access.children_visible_to(user)
+    if team is not None:
+        children_qs = children_qs.filter(team=team)
+    children = list(children_qs.select_related("team", "lead_social_worker"))
+    context = DeadlineContext(
+        children=children_qs,
+        today=today,
+        history=False,
+        timescales=load_authority_timescales(),
+    )
+    running: dict[Any, list[Deadline]] = {}
+    for deadline in deadlines(context):
+        if deadline.is_open:
+            running.setdefault(deadline.child_id, []).append(deadline)
+    rows = []
+    for child in children:
+        open_deadlines = running.get(child.pk, [])
+        if not open_deadlines:
+            rag = "none"
+        else:
+            first = open_deadlines[0]
+            calendar = context.for_authority(first.authority_id).calendar
+            if first.due_on < today:
+                rag = "red"
+            elif calendar.working_days_between(today, first.due_on) <= (
+                settings.CPCASE_REMINDER_WORKING_DAYS
+            ):
+                rag = "amber"
+            else:
+                rag = "green"
+        rows.append(CaseloadRow(child=child, open_deadlines=open_deadlines, rag=rag))
+    rows.sort(
+        key=lambda r: (
+            _RAG_ORDER[r.rag],
+            r.next_deadline.due_on if r.next_deadline else dt.date.max,
+            r.child.last_name,
+            r.child.first_name,
+        )
+    )
+    return rows

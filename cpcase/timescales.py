@@ -142,6 +142,13 @@ class DeadlineContext:
     # whole history too (a child's page and the API).
     history: bool = True
     timescales: dict[Any, AuthorityTimescales] = field(default_factory=dict)
+    # Facts several providers share (a plan's dates, say), read once per context.
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, name: str, load: Callable[[], Any]) -> Any:
+        if name not in self.shared:
+            self.shared[name] = load()
+        return self.shared[name]
 
     def for_authority(self, authority_id: Any) -> AuthorityTimescales:
         found = self.timescales.get(authority_id)

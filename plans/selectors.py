@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,19 +40,23 @@ def plans_for_deadlines(context: DeadlineContext) -> QuerySet[Plan]:
     return qs
 
 
-def plan_facts(context: DeadlineContext) -> Iterator[PlanFacts]:
-    rows = plans_for_deadlines(context).values_list(
-        "id",
-        "child_id",
-        "child__responsible_authority_id",
-        "started_on",
-        "ended_on",
-        "pre_birth",
-        "visit_interval_value",
-        "visit_interval_unit",
-    )
-    for row in rows.iterator(chunk_size=5000):
-        yield PlanFacts(*row)
+def plan_facts(context: DeadlineContext) -> list[PlanFacts]:
+    """The plans in question, read once however many providers ask."""
+
+    def load() -> list[PlanFacts]:
+        rows = plans_for_deadlines(context).values_list(
+            "id",
+            "child_id",
+            "child__responsible_authority_id",
+            "started_on",
+            "ended_on",
+            "pre_birth",
+            "visit_interval_value",
+            "visit_interval_unit",
+        )
+        return [PlanFacts(*row) for row in rows.iterator(chunk_size=5000)]
+
+    return context.once("plan_facts", load)
 
 
 def active_plan_for(child: Child) -> Plan | None:
