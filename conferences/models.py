@@ -54,6 +54,11 @@ class Conference(models.Model):
     scheduled_for = models.DateTimeField()
     venue = models.CharField(max_length=200, blank=True)
     chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="chaired_conferences")
+    scheduled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quorate = models.BooleanField(null=True, blank=True)
+    notes = models.TextField(blank=True)
     held_on = models.DateField(null=True, blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
     children = models.ManyToManyField(Child, through="ConferenceChild", related_name="conferences")
@@ -90,6 +95,31 @@ class ConferenceChild(models.Model):
     latest_category = models.CharField(max_length=3, choices=Category.choices, blank=True)
     next_review_on = models.DateField(null=True, blank=True)
     plan_id = models.UUIDField(null=True, blank=True)
+    # The outline plan as the conference agreed it (the plan keeps its own copy).
+    outline_plan = models.JSONField(default=list, blank=True)
+    lead_social_worker = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    core_group = models.JSONField(default=list, blank=True)
+    visit_interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
+    visit_interval_unit = models.CharField(max_length=20, blank=True)
+    # Other unmet needs: in the conference record, never in the plan (DOMAIN.md).
+    unmet_needs = models.TextField(blank=True)
+    childs_views = models.TextField("the child's views", blank=True)
+    views_given = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[
+            ("directly", "Directly"),
+            ("advocate", "Through an advocate"),
+            ("in_writing", "In writing"),
+            ("not_given", "Not given"),
+        ],
+    )
+    parents_informed = models.BooleanField(null=True, blank=True)
+    parents_not_informed_reason = models.TextField(blank=True)
+    child_informed = models.BooleanField(null=True, blank=True)
+    child_not_informed_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -115,3 +145,60 @@ class TransferNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Transfer notice on {self.notified_on}"
+
+
+class ConferenceAttendee(models.Model):
+    """A professional invited to a conference, and whether they came."""
+
+    class Attendance(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ATTENDED = "attended", "Attended"
+        APOLOGIES = "apologies", "Sent apologies"
+        ABSENT = "absent", "Did not attend"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="attendees")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    agency = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    attendance = models.CharField(
+        max_length=20, choices=Attendance.choices, default=Attendance.INVITED
+    )
+    report_submitted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["agency", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"
+
+
+class ConferenceParent(models.Model):
+    """A parent or carer: invited, attended, or excluded by the chair for a recorded reason."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="parents")
+    person_id = models.UUIDField(null=True, blank=True)
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=100, blank=True)
+    invited = models.BooleanField(default=True)
+    attended = models.BooleanField(default=False)
+    excluded = models.BooleanField(default=False)
+    exclusion_reason = models.TextField(blank=True)
+    exclusion_explained = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(excluded=False) | ~Q(exclusion_reason=""),
+                name="conference_parent_exclusion_has_reason",
+                violation_error_message="A parent can only be excluded for a recorded reason.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -105,7 +105,7 @@ def can_create_child(user: User) -> bool:
     )
 
 
-def _as_uuid(value) -> uuid.UUID | None:
+def as_uuid(value) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -116,7 +116,7 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 def child_for(user: User, child_id, action: Action = Action.VIEW) -> Child:
     """The child if ``user`` may do ``action``; 404 if they may not see it, 403 if only seeing."""
-    pk = _as_uuid(child_id)
+    pk = as_uuid(child_id)
     if pk is None:
         raise NotFound("No child was found.")
     child = (

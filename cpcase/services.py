@@ -642,3 +642,37 @@ def timescales_check(*, today: dt.date, batch_size: int | None = None) -> int:
             )
         created += len(notifications_raise(requests=requests))
     return created
+
+
+@transaction.atomic
+def child_allocate_by_conference(*, actor: User, child: Child, lead_social_worker: User) -> Child:
+    """A conference names the child's lead social worker (DOMAIN.md section 1, step 2).
+
+    The chair does not otherwise allocate children; this is that one decision, audited.
+    """
+    if not actor.has_role(Role.CONFERENCE_CHAIR) or not access.can(
+        actor, access.Action.VIEW, child
+    ):
+        raise NotPermitted("Only the conference chair can name the lead social worker.")
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    _validate_allocation(actor=actor, child=child, lead=lead_social_worker, team=child.team)
+    old = child.lead_social_worker
+    if old == lead_social_worker:
+        return child
+    child.lead_social_worker = lead_social_worker
+    if lead_social_worker.team_id and lead_social_worker.team_id != child.team_id:
+        child.team_id = lead_social_worker.team_id
+    child.version += 1
+    child.updated_at = timezone.now()
+    child.save()
+    _grant_allocated_worker(child, old, lead_social_worker)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=child,
+        summary=f"Conference named {lead_social_worker.name} lead social worker",
+        changes={
+            "lead_social_worker": {"from": old.pk if old else None, "to": lead_social_worker.pk}
+        },
+    )
+    return child

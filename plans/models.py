@@ -108,3 +108,81 @@ class CoreGroupMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"Core group on {self.held_on}"
+
+
+class PlanIssue(models.Model):
+    """A risk from the outline plan, and the outcome it must reach."""
+
+    class RiskType(models.TextChoices):
+        HRI = "HRI", "High risk indicator"
+        URF = "URF", "Underlying risk factor"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="issues")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.TextField()
+    risk_type = models.CharField(max_length=3, choices=RiskType.choices)
+    desired_outcome = models.TextField()
+    improvement_required = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class CoreGroupMember(models.Model):
+    """A member of the child's core group: a professional (a user, with their agency),
+    or a parent, carer or the child (a person around the child)."""
+
+    class Kind(models.TextChoices):
+        PROFESSIONAL = "professional", "Professional"
+        PARENT_OR_CARER = "parent_or_carer", "Parent or carer"
+        CHILD = "child", "The child"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="core_group")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person_id = models.UUIDField(null=True, blank=True)
+    name = models.CharField(max_length=200)
+    agency = models.CharField(max_length=200, blank=True)
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "user"],
+                condition=Q(user__isnull=False, left_on__isnull=True),
+                name="core_group_member_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanVersion(models.Model):
+    """An immutable snapshot of the plan at a finalisation, authorisation or review."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+    content = models.JSONField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="plan_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}: {self.reason}"

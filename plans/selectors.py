@@ -156,3 +156,31 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                         f"{rule.describe()} after the core group on {anchor:%d %b %Y}",
                         f"core_group:{plan['id']}:{offset + i + 1}",
                     )
+
+
+def plan_snapshot(plan: Plan) -> dict[str, Any]:
+    """The plan as it stands, for an immutable version."""
+    return {
+        "status": plan.status,
+        "stage": plan.stage,
+        "started_on": plan.started_on.isoformat(),
+        "ended_on": plan.ended_on.isoformat() if plan.ended_on else None,
+        "initial_category": plan.initial_category,
+        "latest_category": plan.latest_category,
+        "lead_social_worker": str(plan.lead_social_worker_id)
+        if plan.lead_social_worker_id
+        else None,
+        "issues": [
+            {
+                "description": i.description,
+                "risk_type": i.risk_type,
+                "desired_outcome": i.desired_outcome,
+                "improvement_required": i.improvement_required,
+            }
+            for i in plan.issues.order_by("position")
+        ],
+        "core_group": [
+            {"kind": m.kind, "name": m.name, "agency": m.agency}
+            for m in plan.core_group.filter(left_on__isnull=True).order_by("kind", "name")
+        ],
+    }

@@ -1,0 +1,517 @@
+"""Every write to strategy discussions and conferences.
+
+A conference drives plans through :mod:`plans.services`; finalising is the
+chair's act alone and makes the record read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from conferences.models import (
+    Conference,
+    ConferenceAttendee,
+    ConferenceChild,
+    ConferenceParent,
+    StrategyDiscussion,
+)
+from cpcase import access
+from cpcase.audit import audit_record
+from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.models import AuditEvent, Child, TimeUnit, User
+from cpcase.roles import Role
+from cpcase.services import (
+    NotificationRequest,
+    child_allocate_by_conference,
+    notifications_raise,
+)
+from plans import services as plan_services
+from plans.models import Category, Plan
+from plans.services import CoreGroupInput, IssueInput
+
+Decision = ConferenceChild.Decision
+DECISIONS_BY_KIND = {
+    Conference.Kind.INITIAL: {Decision.PLAN, Decision.NO_PLAN},
+    Conference.Kind.PRE_BIRTH: {Decision.PLAN, Decision.NO_PLAN},
+    Conference.Kind.TRANSFER_IN: {Decision.PLAN, Decision.NO_PLAN},
+    Conference.Kind.REVIEW: {Decision.CONTINUE, Decision.DISCONTINUE},
+}
+SCHEDULER_ROLES = (Role.CONFERENCE_CHAIR, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER)
+
+
+@transaction.atomic
+def strategy_discussion_record(
+    *, actor: User, child_id: Any, held_on: dt.date, outcome: str, notes: str = ""
+) -> StrategyDiscussion:
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    errors: dict[str, list[str]] = {}
+    if outcome not in StrategyDiscussion.Outcome.values:
+        errors["outcome"] = ["Choose the outcome: s47_enquiry or no_further_action."]
+    if held_on > timezone.localdate():
+        errors["held_on"] = ["A strategy discussion cannot be recorded in the future."]
+    if errors:
+        raise DomainError(errors=errors)
+    discussion = StrategyDiscussion.objects.create(
+        child=child, held_on=held_on, outcome=outcome, notes=notes.strip(), recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=discussion,
+        child=child,
+        summary=f"Recorded a strategy discussion: {discussion.get_outcome_display()}",
+        changes={"held_on": held_on, "outcome": outcome},
+    )
+    return discussion
+
+
+@transaction.atomic
+def conference_schedule(
+    *,
+    actor: User,
+    kind: str,
+    child_ids: list[Any],
+    scheduled_for: dt.datetime,
+    chair: User | None,
+    venue: str = "",
+) -> Conference:
+    """Schedule a conference for one child or a group of siblings."""
+    if not actor.has_role(*SCHEDULER_ROLES):
+        raise NotPermitted("Only a conference chair or a manager can schedule a conference.")
+    errors: dict[str, list[str]] = {}
+    if kind not in Conference.Kind.values:
+        errors["kind"] = ["Choose initial, review, pre_birth or transfer_in."]
+    if not child_ids:
+        errors["children"] = ["Choose the child or children the conference is about."]
+    if len(set(map(str, child_ids))) != len(child_ids):
+        errors["children"] = ["Each child can be named once."]
+    if chair is None or not chair.is_active or not chair.has_role(Role.CONFERENCE_CHAIR):
+        errors["chair"] = ["Choose a conference chair."]
+    elif chair.authority_id != actor.authority_id:
+        errors["chair"] = ["Choose a chair of your own authority."]
+    if errors:
+        raise DomainError(errors=errors)
+    children = [access.child_for(actor, pk) for pk in child_ids]
+    for child in children:
+        active = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).exists()
+        if kind == Conference.Kind.REVIEW and not active:
+            errors.setdefault("children", []).append(
+                f"{child.name} has no active plan to review: schedule an initial conference."
+            )
+        if kind in (Conference.Kind.INITIAL, Conference.Kind.PRE_BIRTH) and active:
+            errors.setdefault("children", []).append(
+                f"{child.name} already has an active plan: schedule a review conference."
+            )
+        if kind == Conference.Kind.PRE_BIRTH and not child.is_unborn:
+            errors.setdefault("children", []).append(
+                f"{child.name} is born: a pre-birth conference is for an unborn baby."
+            )
+    if errors:
+        raise DomainError(errors=errors)
+    assert chair is not None  # checked above; for the type checker  # noqa: S101
+    conference = Conference.objects.create(
+        kind=kind,
+        scheduled_for=scheduled_for,
+        chair=chair,
+        venue=venue.strip(),
+        scheduled_by=actor,
+    )
+    ConferenceChild.objects.bulk_create(
+        ConferenceChild(conference=conference, child=child) for child in children
+    )
+    for child in children:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=conference,
+            child=child,
+            summary=f"Scheduled a {conference.get_kind_display().lower()}",
+            changes={"scheduled_for": scheduled_for, "chair": chair.pk},
+        )
+    return conference
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    child_id: Any
+    decision: str
+    category: str = ""
+    latest_category: str = ""
+
+
+@dataclass(frozen=True)
+class AttendeeInput:
+    name: str
+    agency: str = ""
+    role: str = ""
+    user: User | None = None
+    attendance: str = ConferenceAttendee.Attendance.ATTENDED
+    report_submitted: bool = False
+
+
+@dataclass(frozen=True)
+class ParentInput:
+    name: str
+    person_id: Any = None
+    relationship: str = ""
+    invited: bool = True
+    attended: bool = False
+    excluded: bool = False
+    exclusion_reason: str = ""
+    exclusion_explained: bool = False
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    held_on: dt.date
+    decisions: list[DecisionInput]
+    attendees: list[AttendeeInput] = field(default_factory=list)
+    parents: list[ParentInput] = field(default_factory=list)
+    outline_plan: list[IssueInput] = field(default_factory=list)
+    lead_social_worker: User | None = None
+    core_group: list[CoreGroupInput] = field(default_factory=list)
+    unmet_needs: str = ""
+    next_review_on: dt.date | None = None
+    quorate: bool | None = None
+    childs_views: str = ""
+    views_given: str = ""
+    parents_informed: bool | None = None
+    parents_not_informed_reason: str = ""
+    child_informed: bool | None = None
+    child_not_informed_reason: str = ""
+    visit_interval: tuple[int, str] | None = None
+
+
+def conference_for(actor: User, conference_id: Any) -> Conference:
+    """A conference about children the actor may see, or 404."""
+    pk = access.as_uuid(conference_id)
+    conference = Conference.objects.select_related("chair").filter(pk=pk).first() if pk else None
+    if conference is None:
+        raise NotFound("No conference was found.")
+    child_ids = list(conference.subjects.values_list("child_id", flat=True))
+    visible = access.children_visible_to(actor).filter(pk__in=child_ids).count()
+    if visible != len(child_ids) or not child_ids:
+        raise NotFound("No conference was found.")
+    return conference
+
+
+def _validate_outcome(
+    conference: Conference, subjects: dict[str, ConferenceChild], data: OutcomeInput
+):
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if data.held_on > today:
+        errors["held_on"] = ["A conference cannot be recorded as held in the future."]
+    allowed = DECISIONS_BY_KIND[Conference.Kind(conference.kind)]
+    seen: set[str] = set()
+    for i, d in enumerate(data.decisions):
+        key = f"decisions[{i}]"
+        subject = subjects.get(str(d.child_id))
+        if subject is None:
+            errors[f"{key}.child"] = ["This child is not one the conference is about."]
+            continue
+        if str(d.child_id) in seen:
+            errors[f"{key}.child"] = ["Record one decision for each child."]
+        seen.add(str(d.child_id))
+        if d.decision not in allowed:
+            errors[f"{key}.decision"] = [
+                f"A {conference.get_kind_display().lower()} decides: "
+                + " or ".join(sorted(str(a) for a in allowed))
+                + "."
+            ]
+        if d.decision == Decision.PLAN and d.category not in Category.values:
+            errors[f"{key}.category"] = ["Record the category of abuse: NEG, PHY, SAB, EMO or MUL."]
+        if (
+            d.decision == Decision.CONTINUE
+            and (d.latest_category or d.category) not in Category.values
+        ):
+            errors[f"{key}.latest_category"] = [
+                "Record the latest category of abuse: NEG, PHY, SAB, EMO or MUL."
+            ]
+    missing = set(subjects) - seen
+    if missing:
+        names = ", ".join(sorted(subjects[m].child.name for m in missing))
+        errors.setdefault("decisions", []).append(f"Record a decision for {names}.")
+    planning = [d for d in data.decisions if d.decision in (Decision.PLAN, Decision.CONTINUE)]
+    if any(d.decision == Decision.PLAN for d in data.decisions) and not data.outline_plan:
+        errors["outline_plan"] = ["Record the outline plan: at least one issue."]
+    if planning and data.lead_social_worker is None:
+        errors["lead_social_worker"] = ["Name the lead social worker."]
+    if any(d.decision == Decision.PLAN for d in data.decisions) and not any(
+        m.user is not None for m in data.core_group
+    ):
+        errors["core_group"] = ["Name the core group, with at least one professional."]
+    if data.next_review_on is not None and data.next_review_on <= data.held_on:
+        errors["next_review_on"] = ["The next review must be after the conference."]
+    for i, p in enumerate(data.parents):
+        if not p.name.strip():
+            errors[f"parents[{i}].name"] = ["Enter the parent's or carer's name."]
+        if p.excluded and not p.exclusion_reason.strip():
+            errors[f"parents[{i}].exclusion_reason"] = [
+                "A parent can only be excluded by the chair for a recorded reason: record it."
+            ]
+        if p.excluded and p.attended:
+            errors[f"parents[{i}].attended"] = ["An excluded parent did not attend."]
+    for i, a in enumerate(data.attendees):
+        if not a.name.strip():
+            errors[f"attendees[{i}].name"] = ["Enter the name of each professional."]
+        if a.attendance not in ConferenceAttendee.Attendance.values:
+            errors[f"attendees[{i}].attendance"] = ["Choose attended, apologies or absent."]
+    if data.parents_informed is False and not data.parents_not_informed_reason.strip():
+        errors["parents_not_informed_reason"] = [
+            "Record why the parents will not be told: the risk of significant harm or "
+            "serious injury to the child, another child or an adult."
+        ]
+    if data.child_informed is False and not data.child_not_informed_reason.strip():
+        errors["child_not_informed_reason"] = [
+            "Record why the child will not be told (their age and understanding)."
+        ]
+    if data.visit_interval is not None:
+        value, unit = data.visit_interval
+        if value < 1 or unit not in TimeUnit.values:
+            errors["visit_interval"] = ["Give the visit interval as a number and a unit."]
+    return errors
+
+
+@transaction.atomic
+def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeInput) -> Conference:
+    """The chair records what happened. It can be corrected until the conference is finalised."""
+    conference = conference_for(actor, conference_id)
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    if actor.pk != conference.chair_id:
+        raise NotPermitted("Only the conference's chair records its outcome.")
+    if conference.status in (Conference.Status.FINALISED, Conference.Status.CANCELLED):
+        raise DomainError(
+            f"This conference is {conference.get_status_display().lower()}: its record cannot "
+            "change. Corrections are recorded as new entries."
+        )
+    subjects = {str(s.child_id): s for s in conference.subjects.select_related("child")}
+    errors = _validate_outcome(conference, subjects, data)
+    if errors:
+        raise DomainError(errors=errors)
+    conference.held_on = data.held_on
+    conference.quorate = data.quorate
+    conference.status = Conference.Status.HELD
+    conference.version += 1
+    conference.save()
+    outline = [
+        {
+            "description": i.description,
+            "risk_type": i.risk_type,
+            "desired_outcome": i.desired_outcome,
+            "improvement_required": i.improvement_required,
+        }
+        for i in data.outline_plan
+    ]
+    core_group = [
+        {
+            "kind": m.kind,
+            "name": m.user.name if m.user else m.name,
+            "user": str(m.user.pk) if m.user else None,
+            "person_id": str(m.person_id) if m.person_id else None,
+            "agency": m.agency,
+        }
+        for m in data.core_group
+    ]
+    for d in data.decisions:
+        subject = subjects[str(d.child_id)]
+        subject.decision = d.decision
+        subject.category = d.category if d.decision == Decision.PLAN else ""
+        subject.latest_category = (
+            (d.latest_category or d.category) if d.decision == Decision.CONTINUE else d.category
+        )
+        planning = d.decision in (Decision.PLAN, Decision.CONTINUE)
+        subject.next_review_on = data.next_review_on if planning else None
+        subject.outline_plan = outline if d.decision == Decision.PLAN else []
+        subject.lead_social_worker = data.lead_social_worker if planning else None
+        subject.core_group = core_group if planning else []
+        subject.visit_interval_value = data.visit_interval[0] if data.visit_interval else None
+        subject.visit_interval_unit = data.visit_interval[1] if data.visit_interval else ""
+        subject.unmet_needs = data.unmet_needs.strip()
+        subject.childs_views = data.childs_views.strip()
+        subject.views_given = data.views_given
+        subject.parents_informed = data.parents_informed
+        subject.parents_not_informed_reason = data.parents_not_informed_reason.strip()
+        subject.child_informed = data.child_informed
+        subject.child_not_informed_reason = data.child_not_informed_reason.strip()
+        subject.save()
+    conference.attendees.all().delete()
+    ConferenceAttendee.objects.bulk_create(
+        ConferenceAttendee(
+            conference=conference,
+            user=a.user,
+            name=a.name.strip(),
+            agency=a.agency.strip(),
+            role=a.role.strip(),
+            attendance=a.attendance,
+            report_submitted=a.report_submitted,
+        )
+        for a in data.attendees
+    )
+    conference.parents.all().delete()
+    ConferenceParent.objects.bulk_create(
+        ConferenceParent(
+            conference=conference,
+            person_id=p.person_id,
+            name=p.name.strip(),
+            relationship=p.relationship.strip(),
+            invited=p.invited,
+            attended=p.attended,
+            excluded=p.excluded,
+            exclusion_reason=p.exclusion_reason.strip(),
+            exclusion_explained=p.exclusion_explained,
+        )
+        for p in data.parents
+    )
+    for subject in subjects.values():
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=conference,
+            child=subject.child,
+            summary=f"Recorded the outcome: {subject.get_decision_display()}",
+            changes={"held_on": data.held_on, "decision": subject.decision},
+        )
+    return conference
+
+
+def _issues(subject: ConferenceChild) -> list[IssueInput]:
+    return [IssueInput(**issue) for issue in subject.outline_plan]
+
+
+def _core_group(subject: ConferenceChild) -> list[CoreGroupInput]:
+    users = {
+        str(u.pk): u
+        for u in User.objects.filter(
+            pk__in=[m["user"] for m in subject.core_group if m.get("user")]
+        )
+    }
+    return [
+        CoreGroupInput(
+            kind=m["kind"],
+            name=m["name"],
+            user=users.get(m["user"]) if m.get("user") else None,
+            person_id=m.get("person_id"),
+            agency=m.get("agency", ""),
+        )
+        for m in subject.core_group
+    ]
+
+
+@transaction.atomic
+def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
+    """The chair's act alone: start, continue or end each child's plan, and make the
+    record read-only. Deadlines follow from the records; the people concerned are told."""
+    conference = conference_for(actor, conference_id)
+    conference = Conference.objects.select_for_update().get(pk=conference.pk)
+    if actor.pk != conference.chair_id:
+        raise NotPermitted("Only the conference's chair can finalise it.")
+    if conference.status == Conference.Status.FINALISED:
+        raise DomainError("This conference is already finalised.")
+    if conference.status != Conference.Status.HELD:
+        raise DomainError("Record the conference's outcome before finalising it.")
+    subjects = list(conference.subjects.select_related("child", "lead_social_worker"))
+    if conference.quorate is False and any(s.decision == Decision.PLAN for s in subjects):
+        raise DomainError(
+            errors={"quorate": ["The conference was not quorate: it cannot start a plan."]}
+        )
+    held_on = conference.held_on
+    assert held_on is not None  # a held conference has its date (a database constraint)  # noqa: S101
+    recipients: set[Any] = set()
+    for subject in subjects:
+        child = subject.child
+        active = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).first()
+        interval = (
+            (subject.visit_interval_value, subject.visit_interval_unit)
+            if subject.visit_interval_value
+            else None
+        )
+        if subject.decision == Decision.PLAN:
+            plan = plan_services.plan_start(
+                actor=actor,
+                child=child,
+                started_on=held_on,
+                category=subject.category,
+                issues=_issues(subject),
+                lead_social_worker=subject.lead_social_worker,
+                core_group=_core_group(subject),
+                pre_birth=conference.kind == Conference.Kind.PRE_BIRTH,
+                visit_interval=interval,
+                reason=f"Outline plan agreed at the {conference.get_kind_display().lower()} "
+                f"on {held_on:%d %B %Y}",
+            )
+            subject.plan_id = plan.pk
+        elif subject.decision == Decision.CONTINUE:
+            if active is None:
+                raise DomainError(errors={"decisions": [f"{child.name} has no active plan."]})
+            plan = plan_services.plan_continue(
+                actor=actor,
+                plan=active,
+                reviewed_on=held_on,
+                latest_category=subject.latest_category,
+                lead_social_worker=subject.lead_social_worker,
+                core_group=_core_group(subject) if subject.core_group else None,
+            )
+            subject.plan_id = plan.pk
+        elif subject.decision == Decision.DISCONTINUE:
+            if active is None:
+                raise DomainError(errors={"decisions": [f"{child.name} has no active plan."]})
+            plan_services.plan_end(
+                actor=actor, plan=active, ended_on=held_on, reason=Plan.EndReason.CONFERENCE
+            )
+            subject.plan_id = active.pk
+        subject.save(update_fields=["plan_id"])
+        if subject.lead_social_worker is not None:
+            child = child_allocate_by_conference(
+                actor=actor, child=child, lead_social_worker=subject.lead_social_worker
+            )
+        recipients |= _people_to_tell(child, subject)
+    conference.status = Conference.Status.FINALISED
+    conference.finalised_at = timezone.now()
+    conference.version += 1
+    conference.save()
+    for subject in subjects:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=conference,
+            child=subject.child,
+            summary=f"Finalised the conference: {subject.get_decision_display()}",
+            changes={"decision": subject.decision, "plan": subject.plan_id},
+        )
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=user_id,
+                kind="conference_finalised",
+                title=f"{conference.get_kind_display()} finalised",
+                body="; ".join(f"{s.child.name}: {s.get_decision_display()}" for s in subjects),
+                url=f"/conferences/{conference.pk}/",
+                child_id=subjects[0].child_id if len(subjects) == 1 else None,
+                dedupe_key=f"conference:{conference.pk}:finalised:{user_id}",
+            )
+            for user_id in recipients
+            if user_id != str(actor.pk)
+        ]
+    )
+    return conference
+
+
+def _people_to_tell(child: Child, subject: ConferenceChild) -> set[Any]:
+    """The lead social worker, the team's managers and the core group's professionals."""
+    people: set[Any] = set()
+    if child.lead_social_worker_id:
+        people.add(child.lead_social_worker_id)
+    if child.team_id:
+        people |= set(
+            User.objects.filter(
+                team_id=child.team_id, groups__name=Role.TEAM_MANAGER, is_active=True
+            ).values_list("pk", flat=True)
+        )
+    people |= {m["user"] for m in subject.core_group if m.get("user")}
+    return {str(p) for p in people}
