@@ -103,6 +103,7 @@ class ConferenceChild(models.Model):
     core_group = models.JSONField(default=list, blank=True)
     visit_interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
     visit_interval_unit = models.CharField(max_length=20, blank=True)
+    decision_reasons = models.TextField("the reasons for the decision", blank=True)
     # Other unmet needs: in the conference record, never in the plan (DOMAIN.md).
     unmet_needs = models.TextField(blank=True)
     childs_views = models.TextField("the child's views", blank=True)
@@ -202,3 +203,42 @@ class ConferenceParent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Letter(models.Model):
+    """A letter produced from a conference: stored as produced, with its checksum."""
+
+    class Kind(models.TextChoices):
+        OUTCOME_PARENT = "outcome_parent", "Outcome letter to a parent or carer"
+        OUTCOME_CHILD = "outcome_child", "Letter to the child"
+        DISCONTINUATION = "discontinuation", "The plan has ended"
+
+    class SentBy(models.TextChoices):
+        POST = "post", "Post"
+        HAND = "hand", "By hand"
+        EMAIL = "email", "Secure email"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conference = models.ForeignKey(Conference, on_delete=models.PROTECT, related_name="letters")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.CharField(max_length=200)
+    recipient_key = models.CharField(max_length=100)
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    produced_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_on = models.DateField(null=True, blank=True)
+    sent_by = models.CharField(max_length=10, choices=SentBy.choices, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "kind", "recipient"]
+        constraints = [
+            # Producing a conference's letters twice makes each letter once.
+            models.UniqueConstraint(
+                fields=["conference", "child", "kind", "recipient_key"], name="letter_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"

@@ -176,6 +176,7 @@ class OutcomeInput:
     lead_social_worker: User | None = None
     core_group: list[CoreGroupInput] = field(default_factory=list)
     unmet_needs: str = ""
+    reasons: str = ""
     next_review_on: dt.date | None = None
     quorate: bool | None = None
     childs_views: str = ""
@@ -333,6 +334,7 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
         subject.visit_interval_value = data.visit_interval[0] if data.visit_interval else None
         subject.visit_interval_unit = data.visit_interval[1] if data.visit_interval else ""
         subject.unmet_needs = data.unmet_needs.strip()
+        subject.decision_reasons = data.reasons.strip()
         subject.childs_views = data.childs_views.strip()
         subject.views_given = data.views_given
         subject.parents_informed = data.parents_informed
@@ -484,6 +486,9 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
             summary=f"Finalised the conference: {subject.get_decision_display()}",
             changes={"decision": subject.decision, "plan": subject.plan_id},
         )
+    from conferences.tasks import produce_letters
+
+    transaction.on_commit(lambda: produce_letters.delay(str(conference.pk)))
     notifications_raise(
         requests=[
             NotificationRequest(
@@ -515,3 +520,165 @@ def _people_to_tell(child: Child, subject: ConferenceChild) -> set[Any]:
         )
     people |= {m["user"] for m in subject.core_group if m.get("user")}
     return {str(p) for p in people}
+
+
+# --- Letters --------------------------------------------------------------------
+
+CATEGORY_WORDS = {
+    "NEG": "neglect: their basic needs for food, warmth, safety, care or health not being met",
+    "PHY": "physical harm: being hurt or injured",
+    "SAB": "sexual abuse",
+    "EMO": "emotional harm: being made to feel frightened, worthless or unloved",
+    "MUL": "more than one kind of harm",
+}
+
+
+def _letter_context(conference: Conference, subject: ConferenceChild) -> dict[str, Any]:
+    from cpcase.timescales import deadlines_for
+
+    child = subject.child
+    held_on = conference.held_on
+    running = {
+        d.kind: d.due_on for d in deadlines_for(child, held_on or timezone.localdate()) if d.is_open
+    }
+    category = subject.latest_category or subject.category
+    return {
+        "authority": child.responsible_authority,
+        "chair": conference.chair,
+        "child": child,
+        "conference_kind": conference.get_kind_display().lower(),
+        "held_on": held_on,
+        "today": timezone.localdate(),
+        "decision": subject.decision,
+        "reasons": subject.decision_reasons,
+        "category_words": CATEGORY_WORDS.get(category, ""),
+        "issues": subject.outline_plan
+        or (
+            list(
+                Plan.objects.get(pk=subject.plan_id).issues.values(
+                    "description", "desired_outcome", "improvement_required"
+                )
+            )
+            if subject.plan_id
+            else []
+        ),
+        "lead_social_worker": subject.lead_social_worker or child.lead_social_worker,
+        "first_core_group_on": running.get("first_core_group"),
+        "next_review_on": subject.next_review_on or running.get("review_conference"),
+        "childline": True,
+    }
+
+
+@transaction.atomic
+def conference_letters_produce(*, conference_id: Any) -> list[Any]:
+    """Produce the letters of a finalised conference; safe to run again (each letter once)."""
+    from conferences.models import Letter
+    from cpcase.documents import render_pdf, sha256
+
+    conference = Conference.objects.select_related("chair").get(pk=conference_id)
+    if conference.status != Conference.Status.FINALISED:
+        raise DomainError("Letters are produced once the conference is finalised.")
+    parents = list(conference.parents.all())
+    produced = []
+    for subject in conference.subjects.select_related(
+        "child__responsible_authority", "child__lead_social_worker", "lead_social_worker"
+    ):
+        if not subject.decision:
+            continue
+        context = _letter_context(conference, subject)
+        wanted: list[tuple[str, str, str]] = []
+        if subject.parents_informed is not False:
+            kind = (
+                Letter.Kind.DISCONTINUATION
+                if subject.decision == Decision.DISCONTINUE
+                else Letter.Kind.OUTCOME_PARENT
+            )
+            for parent in parents:
+                wanted.append((kind, parent.name, str(parent.person_id or parent.name.lower())))
+        if subject.child_informed and not subject.child.is_unborn:
+            wanted.append((Letter.Kind.OUTCOME_CHILD, subject.child.name, "child"))
+        existing = set(
+            Letter.objects.filter(conference=conference, child=subject.child).values_list(
+                "kind", "recipient_key"
+            )
+        )
+        for kind, recipient, key in wanted:
+            if (kind, key[:100]) in existing:
+                continue
+            pdf = render_pdf(f"letters/{kind}.html", {**context, "recipient": recipient})
+            letter = Letter.objects.create(
+                conference=conference,
+                child=subject.child,
+                kind=kind,
+                recipient=recipient,
+                recipient_key=key[:100],
+                pdf=pdf,
+                sha256=sha256(pdf),
+                produced_by=conference.chair,
+            )
+            audit_record(
+                actor=conference.chair,
+                action=AuditEvent.Action.LETTER,
+                obj=letter,
+                child=subject.child,
+                summary=f"Produced: {letter}",
+                changes={"sha256": letter.sha256},
+            )
+            produced.append(letter)
+    return produced
+
+
+@transaction.atomic
+def letter_mark_sent(*, actor: User, letter_id: Any, sent_on: dt.date, sent_by: str):
+    from conferences.models import Letter
+
+    letter = _letter_for(actor, letter_id)
+    errors: dict[str, list[str]] = {}
+    if sent_by not in Letter.SentBy.values:
+        errors["sent_by"] = ["Choose how the letter was sent: post, hand or email."]
+    if sent_on > timezone.localdate():
+        errors["sent_on"] = ["A letter cannot be sent in the future."]
+    if sent_on < timezone.localdate(letter.created_at):
+        errors["sent_on"] = ["A letter cannot be sent before it was produced."]
+    if errors:
+        raise DomainError(errors=errors)
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    letter.sent_on, letter.sent_by = sent_on, sent_by
+    letter.save(update_fields=["sent_on", "sent_by"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=letter,
+        child=letter.child,
+        summary=f"Recorded that the letter was sent by {letter.get_sent_by_display().lower()}",
+        changes={"sent_on": sent_on, "sent_by": sent_by},
+    )
+    return letter
+
+
+def _letter_for(actor: User, letter_id: Any):
+    from conferences.models import Letter
+
+    pk = access.as_uuid(letter_id)
+    letter = Letter.objects.select_related("child").filter(pk=pk).first() if pk else None
+    if letter is None or not access.can(actor, access.Action.VIEW, letter.child):
+        raise NotFound("No letter was found.")
+    return letter
+
+
+def letter_pdf(*, actor: User, letter_id: Any):
+    """The stored PDF, checked against its checksum; the read is audited."""
+    from cpcase.documents import sha256
+
+    letter = _letter_for(actor, letter_id)
+    data = bytes(letter.pdf)
+    if sha256(data) != letter.sha256:
+        raise DomainError("This letter's stored copy does not match its checksum.")
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.LETTER,
+        obj=letter,
+        child=letter.child,
+        summary=f"Opened: {letter}",
+    )
+    return letter, data
