@@ -6,9 +6,15 @@ class ConferencesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from conferences.selectors import icpc_deadlines, review_deadlines, transfer_in_deadlines
+        from conferences.selectors import (
+            convened_review_deadlines,
+            icpc_deadlines,
+            review_deadlines,
+            transfer_in_deadlines,
+        )
         from cpcase import timescales
 
         timescales.register(icpc_deadlines)
         timescales.register(review_deadlines)
         timescales.register(transfer_in_deadlines)
+        timescales.register(convened_review_deadlines)

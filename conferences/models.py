@@ -121,6 +121,8 @@ class ConferenceChild(models.Model):
     parents_not_informed_reason = models.TextField(blank=True)
     child_informed = models.BooleanField(null=True, blank=True)
     child_not_informed_reason = models.TextField(blank=True)
+    # At the first review after the child became looked after: why both plans are kept.
+    dual_plan_justification = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -242,3 +244,68 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}"
+
+
+class LookedAfterEvent(models.Model):
+    """An event in a looked after child's life that requires a review conference (DOMAIN.md)."""
+
+    class Kind(models.TextChoices):
+        REMOVED_BY_PARENTS = "removed_by_parents", "Removed from accommodation by the parents"
+        RETURNED_BY_COURT = (
+            "returned_by_court",
+            "Returned home by a court against the authority's recommendation",
+        )
+        REVIEW_PROPOSES_RETURN = (
+            "review_proposes_return",
+            "A looked after review proposes return home or another change that may affect risk",
+        )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="looked_after_events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    occurred_on = models.DateField()
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-occurred_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_on}"
+
+
+class Complaint(models.Model):
+    """A parent's or child's disagreement with a conference decision, reviewed by a senior
+    officer who was not at the conference."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        UNDER_REVIEW = "under_review", "With the reviewing officer"
+        UPHELD = "upheld", "Upheld"
+        PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+        NOT_UPHELD = "not_upheld", "Not upheld"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conference = models.ForeignKey(Conference, on_delete=models.PROTECT, related_name="complaints")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    complainant = models.CharField(max_length=200)
+    complainant_is_child = models.BooleanField(default=False)
+    received_on = models.DateField()
+    summary = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    reviewing_officer = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints_to_review"
+    )
+    outcome_reasons = models.TextField(blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    letter_pdf = models.BinaryField(null=True, blank=True)
+    letter_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-received_on"]
+
+    def __str__(self) -> str:
+        return f"Complaint from {self.complainant}"

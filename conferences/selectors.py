@@ -147,3 +147,34 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                 today=context.today,
                 chair_id=chair_id,
             )
+
+
+def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """A review conference must be convened after a looked after child's change of
+    circumstances (DOMAIN.md); met by the next review conference held."""
+    from conferences.models import LookedAfterEvent
+
+    events = LookedAfterEvent.objects.filter(child__in=context.children).annotate(
+        held_on=_first_conference_after((Conference.Kind.REVIEW,), "occurred_on")
+    )
+    if not context.history:
+        events = events.filter(held_on__isnull=True)
+    rows = events.values_list(
+        "id", "child_id", "child__responsible_authority_id", "occurred_on", "held_on", "kind"
+    )
+    for pk, child_id, authority_id, occurred_on, held_on, kind in rows.iterator(chunk_size=5000):
+        computed = context.for_authority(authority_id).due("convened_review", occurred_on)
+        if computed is None:
+            continue
+        due_on, rule = computed
+        label = LookedAfterEvent.Kind(kind).label.lower()
+        yield Deadline(
+            child_id=child_id,
+            authority_id=authority_id,
+            kind="review_conference_required",
+            due_on=due_on,
+            met_on=held_on,
+            source=f"{rule.describe()} after: {label}, {occurred_on:%d %b %Y}",
+            key=f"convened_review:{pk}",
+            today=context.today,
+        )

@@ -41,6 +41,7 @@ DECISIONS_BY_KIND = {
     Conference.Kind.TRANSFER_IN: {Decision.PLAN, Decision.NO_PLAN},
     Conference.Kind.REVIEW: {Decision.CONTINUE, Decision.DISCONTINUE},
 }
+HELD_STATUSES = (Conference.Status.HELD, Conference.Status.FINALISED)
 SCHEDULER_ROLES = (Role.CONFERENCE_CHAIR, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER)
 
 
@@ -186,6 +187,7 @@ class OutcomeInput:
     child_informed: bool | None = None
     child_not_informed_reason: str = ""
     visit_interval: tuple[int, str] | None = None
+    dual_plan_justification: str = ""
 
 
 def conference_for(actor: User, conference_id: Any) -> Conference:
@@ -199,6 +201,21 @@ def conference_for(actor: User, conference_id: Any) -> Conference:
     if visible != len(child_ids) or not child_ids:
         raise NotFound("No conference was found.")
     return conference
+
+
+def _first_review_since_looked_after(child: Child, conference: Conference) -> bool:
+    if not child.looked_after or child.looked_after_since is None:
+        return False
+    return (
+        not ConferenceChild.objects.filter(
+            child=child,
+            conference__kind=Conference.Kind.REVIEW,
+            conference__status__in=HELD_STATUSES,
+            conference__held_on__gte=child.looked_after_since,
+        )
+        .exclude(conference=conference)
+        .exists()
+    )
 
 
 def _validate_outcome(
@@ -272,6 +289,13 @@ def _validate_outcome(
         errors["child_not_informed_reason"] = [
             "Record why the child will not be told (their age and understanding)."
         ]
+    if conference.kind == Conference.Kind.REVIEW and not data.dual_plan_justification.strip():
+        for subject in subjects.values():
+            if _first_review_since_looked_after(subject.child, conference):
+                errors["dual_plan_justification"] = [
+                    f"{subject.child.name} is looked after: this first review since then must "
+                    "justify keeping both the care plan and the child protection plan."
+                ]
     if data.visit_interval is not None:
         value, unit = data.visit_interval
         if value < 1 or unit not in TimeUnit.values:
@@ -335,6 +359,7 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
         subject.visit_interval_unit = data.visit_interval[1] if data.visit_interval else ""
         subject.unmet_needs = data.unmet_needs.strip()
         subject.decision_reasons = data.reasons.strip()
+        subject.dual_plan_justification = data.dual_plan_justification.strip()
         subject.childs_views = data.childs_views.strip()
         subject.views_given = data.views_given
         subject.parents_informed = data.parents_informed
@@ -682,3 +707,237 @@ def letter_pdf(*, actor: User, letter_id: Any):
         summary=f"Opened: {letter}",
     )
     return letter, data
+
+
+# --- Looked after children ----------------------------------------------------------
+
+
+@transaction.atomic
+def looked_after_event_record(
+    *, actor: User, child_id: Any, kind: str, occurred_on: dt.date, notes: str = ""
+):
+    """Record an event that requires a review conference; the chair is told at once."""
+    from conferences.models import LookedAfterEvent
+
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    errors: dict[str, list[str]] = {}
+    if kind not in LookedAfterEvent.Kind.values:
+        errors["kind"] = ["Choose what happened."]
+    if occurred_on > timezone.localdate():
+        errors["occurred_on"] = ["An event cannot be recorded in the future."]
+    if not Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).exists():
+        errors["child"] = [f"{child.name} has no active plan: no review conference is needed."]
+    if errors:
+        raise DomainError(errors=errors)
+    event = LookedAfterEvent.objects.create(
+        child=child, kind=kind, occurred_on=occurred_on, notes=notes.strip(), recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=event,
+        child=child,
+        summary=f"Recorded: {event.get_kind_display()}",
+        changes={"occurred_on": occurred_on, "kind": kind},
+    )
+    chair_id = (
+        ConferenceChild.objects.filter(child=child, conference__status__in=HELD_STATUSES)
+        .order_by("-conference__held_on")
+        .values_list("conference__chair_id", flat=True)
+        .first()
+    )
+    if chair_id:
+        notifications_raise(
+            requests=[
+                NotificationRequest(
+                    recipient_id=chair_id,
+                    kind="review_required",
+                    title="A review conference must be convened",
+                    body=f"{child.name}: {event.get_kind_display().lower()} on "
+                    f"{occurred_on:%d %B %Y}. Please convene a review conference.",
+                    url=f"/children/{child.pk}/",
+                    child_id=child.pk,
+                    dedupe_key=f"looked_after_event:{event.pk}:chair:{chair_id}",
+                )
+            ]
+        )
+    return event
+
+
+# --- Disagreement and complaints ------------------------------------------------
+
+
+@transaction.atomic
+def complaint_record(
+    *,
+    actor: User,
+    conference_id: Any,
+    child_id: Any,
+    complainant: str,
+    complainant_is_child: bool,
+    received_on: dt.date,
+    summary: str,
+):
+    from conferences.models import Complaint
+
+    conference = conference_for(actor, conference_id)
+    subject = (
+        conference.subjects.filter(child_id=access.as_uuid(child_id))
+        .select_related("child")
+        .first()
+    )
+    errors: dict[str, list[str]] = {}
+    if subject is None:
+        errors["child"] = ["Choose a child the conference was about."]
+    if conference.status != Conference.Status.FINALISED:
+        errors["conference"] = ["A complaint is about a conference's finalised decision."]
+    if not complainant.strip():
+        errors["complainant"] = ["Enter who is disagreeing."]
+    if not summary.strip():
+        errors["summary"] = ["Say what they disagree with."]
+    if received_on > timezone.localdate():
+        errors["received_on"] = ["A complaint cannot be received in the future."]
+    if errors:
+        raise DomainError(errors=errors)
+    assert subject is not None  # noqa: S101 - checked above
+    complaint = Complaint.objects.create(
+        conference=conference,
+        child=subject.child,
+        complainant=complainant.strip(),
+        complainant_is_child=complainant_is_child,
+        received_on=received_on,
+        summary=summary.strip(),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=complaint,
+        child=subject.child,
+        summary=f"Recorded a complaint from {complaint.complainant}",
+    )
+    return complaint
+
+
+def _complaint_for(actor: User, complaint_id: Any):
+    from conferences.models import Complaint
+
+    pk = access.as_uuid(complaint_id)
+    complaint = (
+        Complaint.objects.select_related("conference", "child").filter(pk=pk).first()
+        if pk
+        else None
+    )
+    if complaint is None or not access.can(actor, access.Action.VIEW, complaint.child):
+        raise NotFound("No complaint was found.")
+    return complaint
+
+
+def _took_part(user: User, conference: Conference) -> bool:
+    return (
+        conference.chair_id == user.pk
+        or conference.scheduled_by_id == user.pk
+        or conference.attendees.filter(user=user).exists()
+    )
+
+
+@transaction.atomic
+def complaint_assign_reviewer(*, actor: User, complaint_id: Any, reviewer: User):
+    """A senior officer not involved in the meeting reviews it (enforced here)."""
+    from guardian.shortcuts import assign_perm
+
+    from conferences.models import Complaint
+
+    complaint = _complaint_for(actor, complaint_id)
+    if not actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SERVICE_LEADER):
+        raise NotPermitted(
+            "Only the safeguarding unit manager or a service leader assigns a reviewer."
+        )
+    if not reviewer.is_active or not reviewer.has_role(Role.SENIOR_OFFICER):
+        raise DomainError(errors={"reviewing_officer": ["Choose a senior officer."]})
+    if _took_part(reviewer, complaint.conference):
+        raise DomainError(
+            errors={
+                "reviewing_officer": [
+                    f"{reviewer.name} took part in the conference: choose a senior officer who "
+                    "was not involved in the meeting."
+                ]
+            }
+        )
+    if complaint.status not in (Complaint.Status.RECEIVED, Complaint.Status.UNDER_REVIEW):
+        raise DomainError("This complaint has been decided.")
+    complaint.reviewing_officer = reviewer
+    complaint.status = Complaint.Status.UNDER_REVIEW
+    complaint.save(update_fields=["reviewing_officer", "status"])
+    assign_perm("cpcase.view_child", reviewer, complaint.child)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=complaint,
+        child=complaint.child,
+        summary=f"Assigned {reviewer.name} to review the complaint",
+    )
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=reviewer.pk,
+                kind="complaint_assigned",
+                title="A complaint about a conference decision to review",
+                body=f"{complaint.child.name}: complaint from {complaint.complainant}.",
+                url=f"/complaints/{complaint.pk}/",
+                child_id=complaint.child_id,
+                dedupe_key=f"complaint:{complaint.pk}:assigned:{reviewer.pk}",
+            )
+        ]
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_decide(
+    *, actor: User, complaint_id: Any, outcome: str, reasons: str, decided_on: dt.date
+):
+    """The reviewing officer's decision, and the letter telling the complainant why."""
+    from conferences.models import Complaint
+    from cpcase.documents import render_pdf, sha256
+
+    complaint = _complaint_for(actor, complaint_id)
+    if complaint.reviewing_officer_id != actor.pk:
+        raise NotPermitted("Only the reviewing officer decides this complaint.")
+    errors: dict[str, list[str]] = {}
+    decided = (Complaint.Status.UPHELD, Complaint.Status.PARTLY_UPHELD, Complaint.Status.NOT_UPHELD)
+    if outcome not in decided:
+        errors["outcome"] = ["Choose upheld, partly_upheld or not_upheld."]
+    if not reasons.strip():
+        errors["reasons"] = ["Give the reasons: they are written to the complainant."]
+    if decided_on > timezone.localdate() or decided_on < complaint.received_on:
+        errors["decided_on"] = ["The decision date is between receiving the complaint and today."]
+    if complaint.status != Complaint.Status.UNDER_REVIEW:
+        errors["status"] = ["This complaint is not waiting for a decision."]
+    if errors:
+        raise DomainError(errors=errors)
+    complaint.status = outcome
+    complaint.outcome_reasons = reasons.strip()
+    complaint.decided_on = decided_on
+    pdf = render_pdf(
+        "letters/complaint_outcome.html",
+        {
+            "authority": complaint.child.responsible_authority,
+            "complaint": complaint,
+            "child": complaint.child,
+            "officer": actor,
+            "recipient": complaint.complainant,
+            "today": timezone.localdate(),
+        },
+    )
+    complaint.letter_pdf, complaint.letter_sha256 = pdf, sha256(pdf)
+    complaint.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.LETTER,
+        obj=complaint,
+        child=complaint.child,
+        summary=f"Decided the complaint: {complaint.get_status_display()}; letter produced",
+        changes={"outcome": outcome, "sha256": complaint.letter_sha256},
+    )
+    return complaint

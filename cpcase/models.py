@@ -225,6 +225,7 @@ class Child(models.Model):
         Team, null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     looked_after = models.BooleanField(default=False)
+    looked_after_since = models.DateField(null=True, blank=True)
     care_plan_reference = models.CharField(max_length=50, blank=True)
     date_of_death = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -525,6 +526,10 @@ class TimescaleKind(models.TextChoices):
     PRE_BIRTH_REVIEW = "pre_birth_review", "First review after a pre-birth plan"
     STATUTORY_VISIT = "statutory_visit", "Lead social worker's visits, maximum interval"
     TRANSFER_IN = "transfer_in", "Transfer-in conference after notice of a move"
+    CONVENED_REVIEW = (
+        "convened_review",
+        "Review conference convened after a looked after child's change of circumstances",
+    )
 
 
 class TimeUnit(models.TextChoices):

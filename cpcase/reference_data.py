@@ -25,6 +25,11 @@ ENGLAND = {
     "pre_birth_review": (3, MO, "Local timescale: set to the first review's 3 months."),
     "statutory_visit": (15, WD, "Local; others use 10 working days or 4 weeks."),
     "transfer_in": (15, WD, ""),
+    "convened_review": (
+        15,
+        WD,
+        "Not in DOMAIN.md's table ('must be convened'): the ICPC's 15 working days until set locally.",
+    ),
 }
 DEFAULT_TIMESCALES = {
     "england": ENGLAND,
@@ -41,6 +46,7 @@ DEFAULT_TIMESCALES = {
             WD,
             "Local timescale: set to the base procedure's 15 working days.",
         ),
+        "convened_review": (15, WD, "Not in DOMAIN.md: set locally."),
     },
     "scotland": {
         "icpc": (28, CD, ""),
@@ -53,6 +59,7 @@ DEFAULT_TIMESCALES = {
             WD,
             "Local timescale: set to the base procedure's 15 working days.",
         ),
+        "convened_review": (28, CD, "Not in DOMAIN.md: the ICPC's 28 days until set locally."),
     },
     "northern_ireland": {
         kind: (value, unit, "Not in DOMAIN.md: England's value until set locally.")

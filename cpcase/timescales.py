@@ -197,7 +197,12 @@ KIND_LABELS = {
     "review_conference": "Review conference",
     "statutory_visit": "Statutory visit",
     "transfer_in_conference": "Transfer-in conference",
+    "review_conference_required": "Review conference to convene",
 }
+
+
+# Deadlines the chair of the child's last conference is told of.
+CHAIR_KINDS = frozenset({"review_conference", "review_conference_required"})
 
 
 @dataclass(frozen=True)
@@ -234,7 +239,7 @@ def _stages(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> li
             found.append(("before", "chair"))
     elif deadline.due_on == today:
         found.append(("due", "lead_social_worker"))
-        if deadline.kind == "review_conference":
+        if deadline.kind in CHAIR_KINDS:
             found.append(("due", "chair"))
     else:
         found.append(("overdue", "lead_social_worker"))
