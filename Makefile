@@ -5,13 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 ASSETS := .build/static/application.css
+PYTEST_ARGS ?=
 
 .PHONY: run test test-fast bench lint format assets install system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 install: $(INSTALLED)
@@ -24,14 +25,21 @@ $(ASSETS): node_modules/.package-lock.json cpcase/assets/application.scss cpcase
 
 assets: $(ASSETS)
 
+# Everything, with no configuration: embedded PostgreSQL, migrations, demo data,
+# the web server on http://localhost:8000/ and a Celery worker with beat.
 run: install assets
 	$(PY) manage.py serve
 
+# The whole suite on PostgreSQL (DATABASE_URL, else embedded) and the Redis at REDIS_URL.
+# pytest's exit status 5 (no test ran) fails the run, as any other failure does.
 test: install assets system-deps
-	$(PY) -m pytest
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest ran no test: failing" >&2; fi; \
+	exit $$status
 
+# Without the browser and real-worker tests: no Chromium or Redis needed.
 test-fast: install assets
-	$(PY) -m pytest -m "not browser and not worker"
+	$(PY) -m pytest -m "not browser and not worker" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -42,11 +50,13 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Debian packages (installed when root) and a local Redis for the tests.
 system-deps:
 	@bash .ci/system-deps
 
+# Timings on a synthetic authority in a database of its own (cpcase_bench).
 bench: install
-	$(PY) manage.py bench
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .build node_modules

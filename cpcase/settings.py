@@ -206,7 +206,7 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue = DATA_DIR / "broker"
+    _queue = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(DATA_DIR / "broker")))
     for sub in ("queue", "processed"):
         (_queue / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -1,0 +1,490 @@
+"""Fictional demonstration data: one authority, its staff, and about fifty families' children.
+
+Everything here is made up. Names come from short lists of common first names
+and invented surnames; streets are invented; postcodes use the area ``NB``,
+which no real UK postcode area uses, in valid postcode syntax; phone numbers
+are in Ofcom's drama range (01632 96xxxx); NHS numbers come from the 999 test
+range, which is never issued to a patient, with a valid check digit.
+
+The same seed gives the same people on every run (:func:`demo_families`), so
+``seed_demo`` can recognise what it has already created and add nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from cpcase.roles import Role
+from cpcase.validators import nhs_number_is_valid
+
+AUTHORITY_CODE = "990"
+AUTHORITY_NAME = "Northbrook Borough Council"
+AUTHORITY_OFFICE_PHONE = "01632 960000"
+AUTHORITY_OUT_OF_HOURS_PHONE = "01632 960999"
+AUTHORITY_EMAIL = "childrens.services@northbrook.example"
+AUTHORITY_ADDRESS = "Civic Centre, 1 Market Square, Northbrook, NB1 1AA"
+TOWN = "Northbrook"
+
+NORTH_TEAM = "North locality team"
+SOUTH_TEAM = "South locality team"
+TEAMS = (NORTH_TEAM, SOUTH_TEAM)
+
+# Documented in the README: demonstration data only, never a real account's password.
+DEFAULT_DEMO_PASSWORD = "northbrook-demo-only"  # noqa: S105
+LA_CHILD_ID_PREFIX = "NBDEMO"
+
+SEED = 990
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    name: str
+    kind: str
+    phone: str
+
+
+AGENCIES = (
+    DemoAgency("Northbrook Constabulary", "police", "01632 960100"),
+    DemoAgency("Northbrook Community Health NHS Trust", "health", "01632 960200"),
+    DemoAgency("Millbeck Primary School", "education", "01632 960300"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    job_title: str
+    phone: str
+    team: str | None = None
+    agency: str | None = None
+    # Enquirers and other agencies' staff belong to no authority (as in the tests' personas).
+    in_authority: bool = True
+    is_staff: bool = False
+
+
+ACCOUNTS = (
+    DemoAccount(
+        "sw.north",
+        "Robin",
+        "Ashdown",
+        Role.SOCIAL_WORKER,
+        "Social worker",
+        "01632 960411",
+        team=NORTH_TEAM,
+    ),
+    DemoAccount(
+        "sw.south",
+        "Casey",
+        "Penhallow",
+        Role.SOCIAL_WORKER,
+        "Social worker",
+        "01632 960412",
+        team=SOUTH_TEAM,
+    ),
+    DemoAccount(
+        "tm.north",
+        "Jordan",
+        "Whitlock",
+        Role.TEAM_MANAGER,
+        "Team manager",
+        "01632 960421",
+        team=NORTH_TEAM,
+    ),
+    DemoAccount(
+        "tm.south",
+        "Morgan",
+        "Tregarth",
+        Role.TEAM_MANAGER,
+        "Team manager",
+        "01632 960422",
+        team=SOUTH_TEAM,
+    ),
+    DemoAccount("sl", "Avery", "Castlemain", Role.SERVICE_LEADER, "Service leader", "01632 960431"),
+    DemoAccount(
+        "chair",
+        "Harper",
+        "Quillon",
+        Role.CONFERENCE_CHAIR,
+        "Independent conference chair",
+        "01632 960441",
+    ),
+    DemoAccount(
+        "sum",
+        "Rowan",
+        "Eastleigh",
+        Role.SAFEGUARDING_UNIT_MANAGER,
+        "Safeguarding unit manager",
+        "01632 960451",
+    ),
+    DemoAccount(
+        "cgm",
+        "Ellis",
+        "Fenwright",
+        Role.CORE_GROUP_MEMBER,
+        "Designated safeguarding lead",
+        "01632 960301",
+        agency="Millbeck Primary School",
+        in_authority=False,
+    ),
+    DemoAccount(
+        "police",
+        "Sam",
+        "Brackwater",
+        Role.POLICE_ENQUIRER,
+        "Police constable, public protection unit",
+        "01632 960101",
+        agency="Northbrook Constabulary",
+        in_authority=False,
+    ),
+    DemoAccount(
+        "health",
+        "Jamie",
+        "Oakhurst",
+        Role.HEALTH_ENQUIRER,
+        "Named nurse for safeguarding",
+        "01632 960201",
+        agency="Northbrook Community Health NHS Trust",
+        in_authority=False,
+    ),
+    DemoAccount(
+        "senior",
+        "Taylor",
+        "Greywell",
+        Role.SENIOR_OFFICER,
+        "Head of safeguarding and quality",
+        "01632 960461",
+    ),
+    DemoAccount(
+        "admin",
+        "Alex",
+        "Kimber",
+        Role.SYSTEM_ADMIN,
+        "System administrator",
+        "01632 960471",
+        is_staff=True,
+    ),
+)
+
+# Which team manager records a team's children, and which worker leads them.
+TEAM_MANAGER_FOR = {NORTH_TEAM: "tm.north", SOUTH_TEAM: "tm.south"}
+SOCIAL_WORKER_FOR = {NORTH_TEAM: "sw.north", SOUTH_TEAM: "sw.south"}
+
+GIRLS = (
+    "Amelia",
+    "Olivia",
+    "Isla",
+    "Ava",
+    "Freya",
+    "Lily",
+    "Poppy",
+    "Ivy",
+    "Florence",
+    "Willow",
+    "Evie",
+    "Rosie",
+    "Sophia",
+    "Maya",
+    "Aisha",
+    "Zara",
+    "Grace",
+    "Millie",
+    "Ruby",
+    "Esme",
+)
+BOYS = (
+    "Noah",
+    "Oliver",
+    "George",
+    "Leo",
+    "Arthur",
+    "Oscar",
+    "Harry",
+    "Theo",
+    "Jack",
+    "Freddie",
+    "Alfie",
+    "Finley",
+    "Archie",
+    "Henry",
+    "Yusuf",
+    "Ibrahim",
+    "Reuben",
+    "Toby",
+    "Louie",
+    "Kai",
+)
+ADULT_WOMEN = (
+    "Chloe",
+    "Jade",
+    "Gemma",
+    "Kayleigh",
+    "Stacey",
+    "Leanne",
+    "Danielle",
+    "Nadia",
+    "Shannon",
+    "Bethany",
+    "Priya",
+    "Lauren",
+)
+ADULT_MEN = (
+    "Dean",
+    "Lee",
+    "Craig",
+    "Ryan",
+    "Liam",
+    "Wayne",
+    "Jamal",
+    "Kieran",
+    "Darren",
+    "Marcus",
+    "Scott",
+    "Adam",
+)
+# Invented surnames: ordinary-sounding, and checked not to be in common use.
+SURNAMES = (
+    "Ashbury",
+    "Brennock",
+    "Caldwyn",
+    "Dunmore",
+    "Elsworth",
+    "Farrowby",
+    "Galloway-Pike",
+    "Harcastle",
+    "Inchley",
+    "Jessamy",
+    "Kettleby",
+    "Lowestone",
+    "Marlowe-Finch",
+    "Nettleford",
+    "Orrisby",
+    "Pendlecombe",
+    "Quarrington",
+    "Ravensworth",
+    "Stainby",
+    "Thornaby-Wells",
+    "Underhill",
+    "Vantage",
+    "Wrexley",
+    "Yardwell",
+)
+# Invented streets: the first half in the north of the borough, the second in the south.
+NORTH_STREETS = (
+    "Fernleigh Road",
+    "Hollins Close",
+    "Kestrel Way",
+    "Larkspur Avenue",
+    "Moorcroft Lane",
+    "Pennyfold Street",
+)
+SOUTH_STREETS = (
+    "Quayside Walk",
+    "Rookery Gardens",
+    "Saltmarsh Road",
+    "Tanners Row",
+    "Willowbank Drive",
+    "Yewtree Crescent",
+)
+# Letters a real inward postcode can end with (never C, I, K, M, O or V).
+_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+# Census ethnicity codes, weighted roughly like an English town.
+_ETHNICITIES = ("WBRI",) * 10 + ("WOTH", "MWBC", "MWAS", "APKN", "AIND", "BAFR", "BCRB", "NOBT")
+
+# The household shapes: (born children, an unborn baby expected, father or partner at home,
+# a grandparent caring). Fifty children in all, four of them unborn.
+_HOUSEHOLDS = (
+    (3, False, True, False),
+    (2, False, True, False),
+    (1, True, True, False),
+    (4, False, False, True),
+    (2, False, False, False),
+    (1, False, True, False),
+    (2, True, False, False),
+    (3, False, True, True),
+    (1, False, False, False),
+    (2, False, True, False),
+    (0, True, True, False),
+    (2, False, False, True),
+    (3, False, True, False),
+    (1, False, False, False),
+    (2, False, True, False),
+    (1, False, False, True),
+    (3, False, False, False),
+    (2, False, True, False),
+    (0, True, False, False),
+    (2, False, True, False),
+    (3, False, False, True),
+    (1, False, True, False),
+    (2, False, False, False),
+    (2, False, True, False),
+    (1, False, False, False),
+)
+
+
+def demo_nhs_numbers(start: int = 500_000) -> Iterator[str]:
+    """Valid NHS numbers from the 999 test range, in order, from ``999<start:06d>``.
+
+    The demo starts at 999 500 000x, away from 999 000 000x where the test
+    factories begin, so demo data and test data never claim the same number.
+    About 900,000 numbers are to be had from 0.
+    """
+    for n in range(start, 1_000_000):
+        candidate = f"999{n:06d}"
+        for check in range(10):
+            number = candidate + str(check)
+            if nhs_number_is_valid(number):
+                yield number
+                break
+
+
+def demo_postcode(rng: random.Random, district: int) -> str:
+    """``NB<district> <digit><letter><letter>``: UK postcode syntax, in no real area."""
+    return (
+        f"NB{district} {rng.randint(1, 9)}"
+        f"{rng.choice(_INWARD_LETTERS)}{rng.choice(_INWARD_LETTERS)}"
+    )
+
+
+@dataclass
+class DemoPerson:
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    kind: str  # a Relationship.Kind value
+    parental_responsibility: bool
+    lives_with_child: bool
+    is_carer: bool
+    phone: str = ""
+
+
+@dataclass
+class DemoChild:
+    la_child_id: str
+    first_name: str
+    last_name: str
+    sex: str
+    ethnicity: str
+    nhs_number: str
+    date_of_birth: dt.date | None = None
+    expected_date_of_delivery: dt.date | None = None
+    disability: bool = False
+
+
+@dataclass
+class DemoFamily:
+    team: str
+    line1: str
+    postcode: str
+    mother: DemoPerson
+    children: list[DemoChild]
+    others: list[DemoPerson] = field(default_factory=list)  # father, partner, grandparent
+
+
+def demo_families(today: dt.date, *, seed: int = SEED) -> list[DemoFamily]:
+    """The fictional families, the same for the same ``seed`` (dates count back from today)."""
+    rng = random.Random(seed)  # noqa: S311 - made-up data, not security
+    nhs = demo_nhs_numbers()
+    child_number = itertools.count(1)
+    phone_number = itertools.count(960500)
+    surnames = list(SURNAMES)
+    rng.shuffle(surnames)
+    families = []
+    for index, (born, expecting, partner, grandparent) in enumerate(_HOUSEHOLDS):
+        north = index % 2 == 0
+        team = NORTH_TEAM if north else SOUTH_TEAM
+        street = rng.choice(NORTH_STREETS if north else SOUTH_STREETS)
+        postcode = demo_postcode(rng, rng.randint(1, 3) if north else rng.randint(4, 6))
+        surname = surnames[index % len(surnames)]
+        mother_age = rng.randint(19, 41)
+        mother = DemoPerson(
+            first_name=rng.choice(ADULT_WOMEN),
+            last_name=surname,
+            date_of_birth=today - dt.timedelta(days=mother_age * 365 + rng.randint(0, 364)),
+            kind="mother",
+            parental_responsibility=True,
+            lives_with_child=True,
+            is_carer=True,
+            phone=f"01632 {next(phone_number)}",
+        )
+        ethnicity = rng.choice(_ETHNICITIES)
+        children: list[DemoChild] = []
+        used_names: set[str] = set()
+        oldest = min(mother_age - 17, 16)
+        for _ in range(born):
+            sex = rng.choice("MF")
+            names = [n for n in (BOYS if sex == "M" else GIRLS) if n not in used_names]
+            first_name = rng.choice(names)
+            used_names.add(first_name)
+            age_days = rng.randint(30, max(oldest, 1) * 365 + 300)
+            children.append(
+                DemoChild(
+                    la_child_id=f"{LA_CHILD_ID_PREFIX}{next(child_number):04d}",
+                    first_name=first_name,
+                    last_name=surname,
+                    sex=sex,
+                    ethnicity=ethnicity,
+                    nhs_number=next(nhs),
+                    date_of_birth=today - dt.timedelta(days=age_days),
+                    disability=rng.random() < 0.08,
+                )
+            )
+        if expecting:
+            children.append(
+                DemoChild(
+                    la_child_id=f"{LA_CHILD_ID_PREFIX}{next(child_number):04d}",
+                    first_name="",
+                    last_name=surname,
+                    sex="U",
+                    ethnicity=ethnicity,
+                    nhs_number="",  # an unborn baby has no NHS number yet
+                    expected_date_of_delivery=today + dt.timedelta(weeks=rng.randint(6, 24)),
+                )
+            )
+        others: list[DemoPerson] = []
+        if partner:
+            is_father = rng.random() < 0.6
+            others.append(
+                DemoPerson(
+                    first_name=rng.choice(ADULT_MEN),
+                    last_name=surname if is_father else rng.choice(SURNAMES),
+                    date_of_birth=today
+                    - dt.timedelta(days=(mother_age + rng.randint(-2, 6)) * 365),
+                    kind="father" if is_father else "parents_partner",
+                    parental_responsibility=is_father,
+                    lives_with_child=True,
+                    is_carer=is_father,
+                    phone=f"01632 {next(phone_number)}",
+                )
+            )
+        if grandparent:
+            others.append(
+                DemoPerson(
+                    first_name=rng.choice(ADULT_WOMEN[:6]),
+                    last_name=surname,
+                    date_of_birth=today
+                    - dt.timedelta(days=(mother_age + rng.randint(20, 28)) * 365),
+                    kind="grandparent",
+                    parental_responsibility=False,
+                    lives_with_child=False,
+                    is_carer=True,
+                    phone=f"01632 {next(phone_number)}",
+                )
+            )
+        families.append(
+            DemoFamily(
+                team=team,
+                line1=f"{rng.randint(1, 120)} {street}",
+                postcode=postcode,
+                mother=mother,
+                children=children,
+                others=others,
+            )
+        )
+    return families

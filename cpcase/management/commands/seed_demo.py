@@ -1,0 +1,288 @@
+"""Fictional demonstration data: ``manage.py seed_demo``.
+
+Idempotent: what already exists is left as it is, so running it twice changes
+nothing. Refuses to run in production. Children and the people around them are
+recorded through the services, acting as each team's manager, so the audit
+trail and the allocated workers' permissions are exactly as if staff had
+typed them in.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cpcase import demo
+from cpcase.audit import audit_record
+from cpcase.models import (
+    Agency,
+    AuditEvent,
+    Authority,
+    Child,
+    Person,
+    Relationship,
+    Residence,
+    Team,
+    User,
+)
+from cpcase.roles import Role
+from cpcase.services import AddressInput, PersonInput, child_create, person_add_to_child
+
+# What the demo system administrator may manage in the admin: accounts and settings,
+# never case content (DOMAIN.md section 6).
+ADMIN_PERMISSIONS = (
+    ("cpcase", "user", ("view", "add", "change")),
+    ("cpcase", "team", ("view", "add", "change")),
+    ("cpcase", "agency", ("view", "add", "change")),
+    ("cpcase", "authority", ("view", "change")),
+    ("cpcase", "timescaleprofile", ("view", "change")),
+    ("cpcase", "timescalerule", ("view", "add", "change")),
+    ("cpcase", "calendarday", ("view", "add", "change")),
+)
+
+
+def demo_password() -> str:
+    return os.environ.get("CPCASE_DEMO_PASSWORD") or demo.DEFAULT_DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the fictional Northbrook demonstration data (idempotent). "
+        "The password of the demo accounts comes from CPCASE_DEMO_PASSWORD."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="set the demo password again on demo accounts that already exist",
+        )
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo creates accounts with a published password: it never runs in "
+                "production (CPCASE_PRODUCTION is on)."
+            )
+        password = demo_password()
+        with transaction.atomic():
+            authority = self._authority()
+            teams = {
+                name: Team.objects.get_or_create(authority=authority, name=name)[0]
+                for name in demo.TEAMS
+            }
+            agencies = {
+                a.name: Agency.objects.get_or_create(
+                    name=a.name, defaults={"kind": a.kind, "phone": a.phone}
+                )[0]
+                for a in demo.AGENCIES
+            }
+            users, new_accounts = self._accounts(
+                authority, teams, agencies, password, reset=options["reset_passwords"]
+            )
+        created = existing = 0
+        for family in demo.demo_families(timezone.localdate()):
+            ids = [c.la_child_id for c in family.children]
+            if Child.objects.filter(responsible_authority=authority, la_child_id__in=ids).exists():
+                existing += len(family.children)
+                continue
+            with transaction.atomic():
+                self._family(family, users, teams)
+            created += len(family.children)
+        self._report(new_accounts, created, existing, password)
+
+    # --- the authority and its staff ------------------------------------------
+
+    def _authority(self) -> Authority:
+        authority, _ = Authority.objects.get_or_create(
+            code=demo.AUTHORITY_CODE,
+            defaults={
+                "name": demo.AUTHORITY_NAME,
+                "nation": "england",
+                "office_phone": demo.AUTHORITY_OFFICE_PHONE,
+                "out_of_hours_phone": demo.AUTHORITY_OUT_OF_HOURS_PHONE,
+                "email": demo.AUTHORITY_EMAIL,
+                "address": demo.AUTHORITY_ADDRESS,
+            },
+        )
+        return authority
+
+    def _accounts(self, authority, teams, agencies, password, *, reset):
+        users: dict[str, User] = {}
+        new_accounts: list[str] = []
+        for account in demo.ACCOUNTS:
+            user = User.objects.filter(username=account.username).first()
+            if user is None:
+                user = User(
+                    username=account.username,
+                    first_name=account.first_name,
+                    last_name=account.last_name,
+                    email=f"{account.username}@northbrook.example",
+                    phone=account.phone,
+                    job_title=account.job_title,
+                    authority=authority if account.in_authority else None,
+                    team=teams[account.team] if account.team else None,
+                    agency=agencies[account.agency] if account.agency else None,
+                    is_staff=account.is_staff,
+                )
+                self._set_password(user, password)
+                user.save()
+                new_accounts.append(account.username)
+            elif reset:
+                self._set_password(user, password)
+                user.save(update_fields=["password"])
+            group = Group.objects.get(name=account.role)
+            if not user.groups.filter(pk=group.pk).exists():
+                user.groups.add(group)
+            if account.role == Role.SYSTEM_ADMIN:
+                self._grant_admin_permissions(user)
+            users[account.username] = user
+        return users, new_accounts
+
+    def _set_password(self, user: User, password: str) -> None:
+        try:
+            validate_password(password, user)
+        except ValidationError as e:
+            raise CommandError(
+                f"CPCASE_DEMO_PASSWORD is not accepted for {user.username}: {' '.join(e.messages)}"
+            ) from e
+        user.set_password(password)
+
+    def _grant_admin_permissions(self, user: User) -> None:
+        wanted = []
+        for app_label, model, actions in ADMIN_PERMISSIONS:
+            wanted += [(app_label, f"{action}_{model}") for action in actions]
+        permissions = Permission.objects.filter(
+            content_type__app_label__in={a for a, _ in wanted},
+            codename__in={c for _, c in wanted},
+        )
+        missing = permissions.exclude(pk__in=user.user_permissions.values("pk"))
+        if missing.exists():
+            user.user_permissions.add(*missing)
+
+    # --- the families ---------------------------------------------------------
+
+    def _family(self, family: demo.DemoFamily, users: dict[str, User], teams) -> None:
+        manager = users[demo.TEAM_MANAGER_FOR[family.team]]
+        worker = users[demo.SOCIAL_WORKER_FOR[family.team]]
+        address = AddressInput(line1=family.line1, town=demo.TOWN, postcode=family.postcode)
+        # Born children first: the mother is recorded against the first of them.
+        ordered = sorted(family.children, key=lambda c: c.date_of_birth is None)
+        mother: Person | None = None
+        others: list[Person] = []
+        for spec in ordered:
+            changes = {
+                "la_child_id": spec.la_child_id,
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "sex": spec.sex,
+                "ethnicity": spec.ethnicity,
+                "nhs_number": spec.nhs_number,
+                "disability": spec.disability,
+                "date_of_birth": spec.date_of_birth,
+                "expected_date_of_delivery": spec.expected_date_of_delivery,
+                "team": teams[family.team],
+                "lead_social_worker": worker,
+                "address": address,
+            }
+            unborn = spec.date_of_birth is None
+            if unborn:
+                # An unborn baby is identified by the mother: the service records her.
+                changes["mother"] = mother or _person_input(family.mother)
+            child = child_create(actor=manager, changes=changes)
+            if mother is None:
+                if unborn:
+                    mother = child.mother
+                    Residence.objects.create(
+                        person=mother, address=child.address, moved_in_on=timezone.localdate()
+                    )
+                else:
+                    mother = self._add_person(manager, child, family.mother)
+            elif not unborn:
+                _link(manager, child, mother, family.mother)
+            if not others:
+                others = [self._add_person(manager, child, p) for p in family.others]
+            else:
+                for person, p in zip(others, family.others, strict=True):
+                    _link(manager, child, person, p)
+
+    def _add_person(self, actor: User, child: Child, spec: demo.DemoPerson) -> Person:
+        relationship = person_add_to_child(
+            actor=actor,
+            child_id=child.pk,
+            person=_person_input(spec),
+            kind=spec.kind,
+            parental_responsibility=spec.parental_responsibility,
+            lives_with_child=spec.lives_with_child,
+            is_carer=spec.is_carer,
+        )
+        return relationship.person
+
+    # --- the report -----------------------------------------------------------
+
+    def _report(self, new_accounts, created, existing, password) -> None:
+        out = self.stdout
+        out.write(
+            f"Demo data for {demo.AUTHORITY_NAME} ({demo.AUTHORITY_CODE}): "
+            f"{created} children created, {existing} already there."
+        )
+        out.write("")
+        out.write(f"  {'username':<10} role")
+        for account in demo.ACCOUNTS:
+            team = f" ({account.team})" if account.team else ""
+            out.write(f"  {account.username:<10} {Role(account.role).label}{team}")
+        out.write("")
+        out.write(f"Demo password for every account: {password}")
+        if len(new_accounts) < len(demo.ACCOUNTS):
+            out.write(
+                "(Accounts that already existed keep their password; "
+                "--reset-passwords sets it again.)"
+            )
+        out.write("Fictional demonstration data only: never use these accounts in production.")
+
+
+def _person_input(spec: demo.DemoPerson) -> PersonInput:
+    return PersonInput(
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        date_of_birth=spec.date_of_birth,
+        phone=spec.phone,
+    )
+
+
+def _link(actor: User, child: Child, person: Person, spec: demo.DemoPerson) -> None:
+    """Record an already known person against a brother or sister too.
+
+    The services record a new person each time; a family shares one mother, so the
+    relationship to the person already recorded is written here, audited the same way.
+    """
+    relationship = Relationship.objects.create(
+        child=child,
+        person=person,
+        kind=spec.kind,
+        parental_responsibility=spec.parental_responsibility,
+        lives_with_child=spec.lives_with_child,
+        is_carer=spec.is_carer,
+    )
+    Child.objects.filter(pk=child.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=relationship,
+        child=child,
+        summary=f"Recorded {person.name} as {relationship.get_kind_display().lower()}",
+        changes={
+            "person": str(person.pk),
+            "kind": spec.kind,
+            "parental_responsibility": spec.parental_responsibility,
+            "lives_with_child": spec.lives_with_child,
+        },
+    )
