@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import connection
 
 
-@shared_task(name="cpcase.ping", time_limit=30)
+@shared_task(name="cpcase.ping", time_limit=30, soft_time_limit=25)
 def ping() -> dict[str, object]:
     """A health probe: proves a worker is consuming and can reach the database."""
     with connection.cursor() as cursor:

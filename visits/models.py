@@ -102,3 +102,21 @@ class CannotVisitNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Cannot visit by {self.due_on}"
+
+
+class VisitAmendment(models.Model):
+    """A correction to a completed visit: what changed, why, and who made it. The record
+    keeps every earlier value here, so nothing recorded is ever lost."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="amendments")
+    reason = models.TextField()
+    changes = models.JSONField()
+    amended_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    amended_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["amended_at"]
+
+    def __str__(self) -> str:
+        return f"Amendment of {self.visit} on {self.amended_at:%d %B %Y}"

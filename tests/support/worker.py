@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def test_redis_url() -> str:
+def redis_url_for_tests() -> str:
     """A Redis database of its own for the test run, so tests don't see other traffic."""
     base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     return f"{base}/{os.environ.get('CPCASE_TEST_REDIS_DB', '13')}"
@@ -43,8 +43,8 @@ class Worker:
         env = {
             **os.environ,
             **database_env(),
-            "CELERY_BROKER_URL": test_redis_url(),
-            "CELERY_RESULT_BACKEND": test_redis_url(),
+            "CELERY_BROKER_URL": redis_url_for_tests(),
+            "CELERY_RESULT_BACKEND": redis_url_for_tests(),
             "CELERY_VISIBILITY_TIMEOUT": "3",
             "CELERY_UNACKED_RESTORE_INTERVAL": "1",
             "PYTHONPATH": str(ROOT),
@@ -108,6 +108,8 @@ def producer(queue: str):
     """A Celery app that only sends, to the test Redis and ``queue``."""
     from celery import Celery
 
-    app = Celery("cpcase-test-producer", broker=test_redis_url(), backend=test_redis_url())
+    app = Celery(
+        "cpcase-test-producer", broker=redis_url_for_tests(), backend=redis_url_for_tests()
+    )
     app.conf.task_default_queue = queue
     return app
