@@ -207,12 +207,14 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(DATA_DIR / "broker")))
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (_queue / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "queue"),
         "data_folder_out": str(_queue / "queue"),
         "processed_folder": str(_queue / "processed"),
+        # Broadcast (control) messages; kombu's default is ./control in the working directory.
+        "control_folder": str(_queue / "control"),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
