@@ -61,6 +61,31 @@ class Plan(models.Model):
     visit_interval_unit = models.CharField(max_length=20, choices=TimeUnit.choices, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
     authorised_on = models.DateField(null=True, blank=True)
+    authorised_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_comments = models.TextField(blank=True)
+    # The detailed plan (DOMAIN.md section 1, step 4).
+    cause_of_harm = models.TextField(blank=True)
+    short_term_goals = models.TextField(blank=True)
+    long_term_goals = models.TextField(blank=True)
+    daily_safety_check = models.TextField(
+        "who checks day to day that the child is safe and well", blank=True
+    )
+    seen_alone_arrangements = models.TextField("when and where the child is seen alone", blank=True)
+    seen_with_family_arrangements = models.TextField(
+        "when and where the child is seen with their family", blank=True
+    )
+    contingency_plan = models.TextField(blank=True)
+    step_down = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[
+            ("child_in_need", "Child in need plan"),
+            ("girfec", "GIRFEC plan"),
+            ("none", "None"),
+        ],
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -98,6 +123,7 @@ class CoreGroupMeeting(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="core_group_meetings")
     held_on = models.DateField()
+    attendees = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -186,3 +212,66 @@ class PlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number}: {self.reason}"
+
+
+class PlanAction(models.Model):
+    """A SMART action: what, who, by when, and the evidence that shows it worked."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        ON_TRACK = "on_track", "On track"
+        AT_RISK = "at_risk", "At risk"
+        DONE = "done", "Done"
+        NOT_DONE = "not_done", "Not done"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    issue = models.ForeignKey(
+        PlanIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    description = models.TextField()
+    responsible = models.CharField(max_length=200)
+    responsible_agency = models.CharField(max_length=200, blank=True)
+    responsible_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="plan_actions"
+    )
+    due_on = models.DateField()
+    evidence_of_success = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @property
+    def rag(self) -> str:
+        return {
+            "done": "green",
+            "on_track": "green",
+            "at_risk": "amber",
+            "not_started": "amber",
+            "not_done": "red",
+        }[self.status]
+
+
+class ActionUpdate(models.Model):
+    """Progress on an action, at a core group meeting or by the person responsible."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    action = models.ForeignKey(PlanAction, on_delete=models.CASCADE, related_name="updates")
+    meeting = models.ForeignKey(
+        CoreGroupMeeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="updates"
+    )
+    status = models.CharField(max_length=20, choices=PlanAction.Status.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.note[:40]}"

@@ -14,6 +14,17 @@ from cpcase.models import Child
 from cpcase.timescales import Deadline, DeadlineContext
 from plans.models import CoreGroupMeeting, Plan
 
+# The detailed plan's own text (DOMAIN.md section 1, step 4).
+DETAIL_FIELDS = (
+    "cause_of_harm",
+    "short_term_goals",
+    "long_term_goals",
+    "daily_safety_check",
+    "seen_alone_arrangements",
+    "seen_with_family_arrangements",
+    "contingency_plan",
+)
+
 
 @dataclass(frozen=True)
 class PlanFacts:
@@ -170,6 +181,20 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
         "lead_social_worker": str(plan.lead_social_worker_id)
         if plan.lead_social_worker_id
         else None,
+        **{field: getattr(plan, field) for field in DETAIL_FIELDS},
+        "actions": [
+            {
+                "id": str(a.pk),
+                "issue": str(a.issue_id) if a.issue_id else None,
+                "description": a.description,
+                "responsible": a.responsible,
+                "responsible_agency": a.responsible_agency,
+                "due_on": a.due_on.isoformat(),
+                "evidence_of_success": a.evidence_of_success,
+                "status": a.status,
+            }
+            for a in plan.actions.order_by("due_on", "created_at")
+        ],
         "issues": [
             {
                 "description": i.description,
@@ -183,4 +208,34 @@ def plan_snapshot(plan: Plan) -> dict[str, Any]:
             {"kind": m.kind, "name": m.name, "agency": m.agency}
             for m in plan.core_group.filter(left_on__isnull=True).order_by("kind", "name")
         ],
+    }
+
+
+def plan_versions_compare(older: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
+    """What changed between two versions: actions added, removed and changed, and text."""
+    before = {a["id"]: a for a in older.get("actions", [])}
+    after = {a["id"]: a for a in newer.get("actions", [])}
+    changed_actions = []
+    for pk in before.keys() & after.keys():
+        fields = {
+            k: {"from": before[pk][k], "to": after[pk][k]}
+            for k in after[pk]
+            if before[pk].get(k) != after[pk][k]
+        }
+        if fields:
+            changed_actions.append({"action": after[pk], "fields": fields})
+    text = {
+        k: {"from": older.get(k), "to": newer.get(k)}
+        for k in newer
+        if k not in ("actions", "issues", "core_group") and older.get(k) != newer.get(k)
+    }
+    issues_before = {i["description"] for i in older.get("issues", [])}
+    issues_after = {i["description"] for i in newer.get("issues", [])}
+    return {
+        "actions_added": [after[pk] for pk in after.keys() - before.keys()],
+        "actions_removed": [before[pk] for pk in before.keys() - after.keys()],
+        "actions_changed": changed_actions,
+        "issues_added": sorted(issues_after - issues_before),
+        "issues_removed": sorted(issues_before - issues_after),
+        "text": text,
     }

@@ -16,7 +16,7 @@ from cpcase.errors import DomainError
 from cpcase.models import AuditEvent, Child, TimeUnit, User
 from cpcase.roles import Role
 from plans.models import Category, CoreGroupMember, Plan, PlanIssue, PlanVersion
-from plans.selectors import plan_snapshot
+from plans.selectors import DETAIL_FIELDS, plan_snapshot
 
 
 @dataclass(frozen=True)
@@ -255,3 +255,369 @@ def plan_end(*, actor: User, plan: Plan, ended_on: dt.date, reason: str) -> Plan
         changes={"ended_on": ended_on, "end_reason": reason},
     )
     return plan
+
+
+# --- The detailed plan (DOMAIN.md section 1, step 4) ------------------------------------
+
+DETAIL_LABELS = {
+    "cause_of_harm": "the cause of harm",
+    "short_term_goals": "the short term goals",
+    "long_term_goals": "the long term goals",
+    "daily_safety_check": "who checks day to day that the child is safe and well",
+    "seen_alone_arrangements": "when and where the child will be seen alone",
+    "seen_with_family_arrangements": "when and where the child will be seen with their family",
+    "contingency_plan": "the contingency plan if the plan is not working",
+}
+
+
+def plan_for(actor: User, plan_id: Any, action: access.Action = access.Action.VIEW_PLAN) -> Plan:
+    """A plan of a child the actor may see (or act on); 404 otherwise."""
+    from cpcase.errors import NotFound
+
+    pk = access.as_uuid(plan_id)
+    plan = Plan.objects.select_related("child").filter(pk=pk).first() if pk else None
+    if plan is None or not access.can(actor, access.Action.VIEW_PLAN, plan.child):
+        raise NotFound("No plan was found.")
+    if action != access.Action.VIEW_PLAN and not access.can(actor, action, plan.child):
+        from cpcase.errors import NotPermitted
+
+        raise NotPermitted("You can read this plan, but not do that to it.")
+    return plan
+
+
+def _locked(actor: User, plan_id: Any, version: int | None, action: access.Action) -> Plan:
+    from cpcase.errors import Conflict
+
+    plan = plan_for(actor, plan_id, action)
+    plan = Plan.objects.select_for_update().select_related("child").get(pk=plan.pk)
+    if version is None:
+        raise DomainError(errors={"version": ["Send back the version of the plan you last read."]})
+    if version != plan.version:
+        raise Conflict(
+            "Somebody else changed this plan after you opened it. Your text has not been "
+            "saved: it is kept for you to compare with theirs and save again."
+        )
+    if plan.status != Plan.Status.ACTIVE:
+        raise DomainError("This plan has ended: it can no longer be changed.")
+    return plan
+
+
+def _reopen_if_authorised(plan: Plan) -> None:
+    """An authorised plan is never edited in place: a change starts a new draft, and the
+    authorised version stays as it was in the plan's versions."""
+    if plan.stage in (Plan.Stage.OUTLINE, Plan.Stage.AUTHORISED):
+        plan.stage = Plan.Stage.DETAILED_DRAFT
+    elif plan.stage == Plan.Stage.AWAITING_AUTHORISATION:
+        raise DomainError(
+            "The plan is with the team manager for authorisation: it can be changed once "
+            "they return it."
+        )
+
+
+def _touch(plan: Plan, actor: User, summary: str, changes: dict[str, Any]) -> Plan:
+    plan.version += 1
+    plan.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=plan,
+        child=plan.child,
+        summary=summary,
+        changes=changes,
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_update_detail(
+    *, actor: User, plan_id: Any, version: int | None, changes: dict[str, str]
+) -> Plan:
+    from cpcase.audit import diff
+
+    plan = _locked(actor, plan_id, version, access.Action.EDIT)
+    unknown = set(changes) - set(DETAIL_FIELDS)
+    if unknown:
+        raise DomainError(errors={f: ["This cannot be changed here."] for f in sorted(unknown)})
+    before = {f: getattr(plan, f) for f in changes}
+    _reopen_if_authorised(plan)
+    for field, value in changes.items():
+        setattr(plan, field, (value or "").strip())
+    return _touch(
+        plan,
+        actor,
+        "Updated the detailed plan",
+        diff(before, {f: getattr(plan, f) for f in changes}),
+    )
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    description: str
+    responsible: str
+    due_on: dt.date | None
+    evidence_of_success: str
+    issue_id: Any = None
+    responsible_agency: str = ""
+    responsible_user: User | None = None
+
+
+def _check_action(plan: Plan, data: ActionInput) -> None:
+    from plans.validators import vague_timescale, vague_timescale_message
+
+    errors: dict[str, list[str]] = {}
+    for field in ("description", "responsible", "evidence_of_success"):
+        label = vague_timescale(getattr(data, field))
+        if label:
+            errors[field] = [vague_timescale_message(label)]
+    if not data.description.strip():
+        errors["description"] = ["Say what will be done."]
+    if not data.responsible.strip() and data.responsible_user is None:
+        errors["responsible"] = [
+            "Name who is responsible: a named person and their agency, or a named family member."
+        ]
+    if data.due_on is None:
+        errors["due_on"] = [
+            "Give the date by which this will be done. “As soon as possible” or “ongoing” is "
+            "not a timescale."
+        ]
+    elif data.due_on < plan.started_on:
+        errors["due_on"] = ["The date is before the plan started."]
+    if not data.evidence_of_success.strip():
+        errors["evidence_of_success"] = [
+            "Say what will show the outcome was reached, for example “attendance at nursery "
+            "has improved to four days a week”."
+        ]
+    if (
+        data.issue_id is not None
+        and not plan.issues.filter(pk=access.as_uuid(data.issue_id)).exists()
+    ):
+        errors["issue"] = ["Choose one of this plan's issues."]
+    if errors:
+        raise DomainError(errors=errors)
+
+
+@transaction.atomic
+def plan_action_add(*, actor: User, plan_id: Any, version: int | None, data: ActionInput):
+    from plans.models import PlanAction
+
+    plan = _locked(actor, plan_id, version, access.Action.EDIT) if version is not None else None
+    if plan is None:
+        # The API's actions endpoint carries no version: lock the plan all the same.
+        plan = plan_for(actor, plan_id, access.Action.EDIT)
+        plan = Plan.objects.select_for_update().select_related("child").get(pk=plan.pk)
+        if plan.status != Plan.Status.ACTIVE:
+            raise DomainError("This plan has ended: it can no longer be changed.")
+    _check_action(plan, data)
+    _reopen_if_authorised(plan)
+    action = PlanAction.objects.create(
+        plan=plan,
+        issue_id=access.as_uuid(data.issue_id) if data.issue_id else None,
+        description=data.description.strip(),
+        responsible=(
+            data.responsible.strip()
+            or (data.responsible_user.name if data.responsible_user else "")
+        ),
+        responsible_agency=data.responsible_agency.strip(),
+        responsible_user=data.responsible_user,
+        due_on=data.due_on,
+        evidence_of_success=data.evidence_of_success.strip(),
+    )
+    _touch(plan, actor, f"Added an action: {action.description[:100]}", {"action": str(action.pk)})
+    return action
+
+
+@transaction.atomic
+def plan_action_progress(*, actor: User, action_id: Any, status: str, note: str = "", meeting=None):
+    """Progress on an action: by the team, or by a core group member on their own actions."""
+    from cpcase.errors import NotFound, NotPermitted
+    from plans.models import ActionUpdate, PlanAction
+
+    pk = access.as_uuid(action_id)
+    action = PlanAction.objects.select_related("plan__child").filter(pk=pk).first() if pk else None
+    if action is None or not access.can(actor, access.Action.VIEW_PLAN, action.plan.child):
+        raise NotFound("No action was found.")
+    if (
+        not access.can(actor, access.Action.EDIT, action.plan.child)
+        and action.responsible_user_id != actor.pk
+    ):
+        raise NotPermitted("You can record progress only on the actions you are responsible for.")
+    if status not in PlanAction.Status.values:
+        raise DomainError(
+            errors={"status": ["Choose not started, on track, at risk, done or not done."]}
+        )
+    if action.plan.status != Plan.Status.ACTIVE:
+        raise DomainError("This plan has ended.")
+    before = action.status
+    action.status = status
+    action.save(update_fields=["status"])
+    update = ActionUpdate.objects.create(
+        action=action, meeting=meeting, status=status, note=note.strip(), recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=action,
+        child=action.plan.child,
+        summary=f"Progress on an action: {action.get_status_display()}",
+        changes={"status": {"from": before, "to": status}},
+    )
+    return update
+
+
+@transaction.atomic
+def plan_submit(*, actor: User, plan_id: Any, version: int | None) -> Plan:
+    """Send the detailed plan to the team manager for authorisation."""
+    plan = _locked(actor, plan_id, version, access.Action.EDIT)
+    if plan.stage != Plan.Stage.DETAILED_DRAFT:
+        raise DomainError(
+            f"The plan is at the stage “{plan.get_stage_display()}”: only a detailed draft is sent for authorisation."
+        )
+    errors: dict[str, list[str]] = {
+        f: [f"Write {DETAIL_LABELS[f]} before sending the plan."]
+        for f in DETAIL_FIELDS
+        if not getattr(plan, f).strip()
+    }
+    issues_without_actions = plan.issues.filter(actions__isnull=True)
+    if not plan.actions.exists():
+        errors["actions"] = [
+            "Add the plan's actions: what, who, by when, and the evidence of success."
+        ]
+    elif issues_without_actions.exists():
+        errors["actions"] = [
+            "Each issue needs at least one action; none yet for: "
+            + "; ".join(i.description[:60] for i in issues_without_actions)
+        ]
+    if errors:
+        raise DomainError(errors=errors)
+    plan.stage = Plan.Stage.AWAITING_AUTHORISATION
+    plan.submitted_on = plan.submitted_on or timezone.localdate()
+    plan.returned_comments = ""
+    _touch(plan, actor, "Sent the detailed plan for authorisation", {"stage": plan.stage})
+    _version(plan, actor, f"Sent for authorisation on {timezone.localdate():%d %B %Y}")
+    _tell_team_managers(plan, actor)
+    return plan
+
+
+def _tell_team_managers(plan: Plan, actor: User) -> None:
+    from cpcase.services import NotificationRequest, notifications_raise
+
+    managers = User.objects.filter(
+        is_active=True, groups__name=Role.TEAM_MANAGER, team_id=plan.child.team_id
+    ).values_list("pk", flat=True)
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=pk,
+                kind="plan_submitted",
+                title="A detailed plan to authorise",
+                body=f"{plan.child.name}: sent by {actor.name}.",
+                url=f"/plans/{plan.pk}/",
+                child_id=plan.child_id,
+                dedupe_key=f"plan:{plan.pk}:submitted:{plan.version}:{pk}",
+            )
+            for pk in managers
+        ]
+    )
+
+
+def _require_team_manager(actor: User, plan: Plan) -> None:
+    from cpcase.errors import NotPermitted
+
+    if not (
+        actor.has_role(Role.TEAM_MANAGER) and actor.team_id and actor.team_id == plan.child.team_id
+    ):
+        raise NotPermitted("Only a team manager of the child's team authorises the plan.")
+
+
+@transaction.atomic
+def plan_authorise(*, actor: User, plan_id: Any, version: int | None) -> Plan:
+    plan = _locked(actor, plan_id, version, access.Action.VIEW)
+    _require_team_manager(actor, plan)
+    if plan.stage != Plan.Stage.AWAITING_AUTHORISATION:
+        raise DomainError("Only a plan sent for authorisation can be authorised.")
+    plan.stage = Plan.Stage.AUTHORISED
+    plan.authorised_on = timezone.localdate()
+    plan.authorised_by = actor
+    _touch(plan, actor, "Authorised the detailed plan", {"stage": plan.stage})
+    _version(plan, actor, f"Authorised by {actor.name} on {plan.authorised_on:%d %B %Y}")
+    return plan
+
+
+@transaction.atomic
+def plan_return(*, actor: User, plan_id: Any, version: int | None, comments: str) -> Plan:
+    plan = _locked(actor, plan_id, version, access.Action.VIEW)
+    _require_team_manager(actor, plan)
+    if plan.stage != Plan.Stage.AWAITING_AUTHORISATION:
+        raise DomainError("Only a plan sent for authorisation can be returned.")
+    if not comments.strip():
+        raise DomainError(errors={"comments": ["Say what needs to change."]})
+    plan.stage = Plan.Stage.DETAILED_DRAFT
+    plan.returned_comments = comments.strip()
+    return _touch(
+        plan, actor, "Returned the plan for changes", {"comments": plan.returned_comments}
+    )
+
+
+@dataclass(frozen=True)
+class ActionProgressInput:
+    action_id: Any
+    status: str
+    note: str = ""
+
+
+@transaction.atomic
+def core_group_meeting_record(
+    *,
+    actor: User,
+    plan_id: Any,
+    held_on: dt.date,
+    attendees: list[str],
+    notes: str = "",
+    action_updates: list[ActionProgressInput] | None = None,
+):
+    from plans.models import CoreGroupMeeting
+
+    plan = plan_for(actor, plan_id, access.Action.EDIT)
+    plan = Plan.objects.select_for_update().select_related("child").get(pk=plan.pk)
+    errors: dict[str, list[str]] = {}
+    if held_on > timezone.localdate():
+        errors["held_on"] = ["A meeting cannot be recorded in the future."]
+    if held_on < plan.started_on:
+        errors["held_on"] = ["The meeting is before the plan started."]
+    if plan.status != Plan.Status.ACTIVE:
+        errors["plan"] = ["This plan has ended."]
+    if errors:
+        raise DomainError(errors=errors)
+    meeting = CoreGroupMeeting.objects.create(
+        plan=plan,
+        held_on=held_on,
+        attendees=[a.strip() for a in attendees if a.strip()],
+        notes=notes.strip(),
+        recorded_by=actor,
+    )
+    for i, update in enumerate(action_updates or []):
+        try:
+            plan_action_progress(
+                actor=actor,
+                action_id=update.action_id,
+                status=update.status,
+                note=update.note,
+                meeting=meeting,
+            )
+        except DomainError as e:
+            raise DomainError(
+                errors={f"action_updates[{i}].{k}": v for k, v in e.errors.items()}
+            ) from e
+    if plan.stage == Plan.Stage.OUTLINE:
+        # The first core group turns the outline plan into the detailed plan.
+        plan.stage = Plan.Stage.DETAILED_DRAFT
+        plan.version += 1
+        plan.save(update_fields=["stage", "version"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=meeting,
+        child=plan.child,
+        summary=f"Recorded a core group meeting on {held_on:%d %B %Y}",
+    )
+    return meeting
