@@ -1,0 +1,430 @@
+"""Benchmarks: a synthetic authority at scale, and timed sections over it.
+
+``manage.py bench`` builds the data once (in a database of its own, never the
+development one) and runs every registered section. A section is a function
+that takes the :class:`BenchContext` and returns :class:`Measurement` rows;
+register one with :func:`section`. Apps add their own in a ``bench.py`` module
+of their own, found at start-up like ``admin.py`` (the register and the
+timescale scans come that way); a section that needs more data than children
+builds it itself, idempotently, with bulk inserts.
+
+The data is fictional and deterministic: the same ``--children`` gives the
+same children, names, NHS numbers (999 test range) and postcodes (area ``NB``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from cpcase import demo
+from cpcase.models import (
+    Address,
+    Authority,
+    Child,
+    ChildUserObjectPermission,
+    Person,
+    Relationship,
+    Residence,
+    Team,
+    User,
+)
+from cpcase.roles import Role
+
+BENCH_AUTHORITY_CODE = "998"
+BENCH_AUTHORITY_NAME = "Benchmark Borough Council"
+BATCH = 5000
+
+
+@dataclass
+class Measurement:
+    """One timed operation: ``repeat`` runs, median and 95th percentile in milliseconds."""
+
+    label: str
+    median_ms: float
+    p95_ms: float
+    queries: int
+    rows: int | None = None
+    note: str = ""
+
+
+@dataclass
+class BenchContext:
+    children: int
+    repeat: int
+    authority: Authority
+    users: dict[str, User]
+    seed: int = demo.SEED
+    # Sections may leave values here for later ones (samples, built data).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def rng(self, salt: str) -> random.Random:
+        return random.Random(f"{self.seed}:{salt}")  # noqa: S311 - sampling, not security
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    run: Callable[[BenchContext], list[Measurement]]
+    order: int
+
+
+SECTIONS: dict[str, Section] = {}
+
+
+def section(name: str, title: str, *, order: int = 100):
+    """Register a benchmark section: ``@section("register", "Register enquiries")``."""
+
+    def register(func: Callable[[BenchContext], list[Measurement]]):
+        SECTIONS[name] = Section(name=name, title=title, run=func, order=order)
+        return func
+
+    return register
+
+
+def sections() -> list[Section]:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("bench")
+    return sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
+
+
+def measure(
+    label: str, run: Callable[[int], Any], *, repeat: int, note: str = "", warmup: int = 2
+) -> Measurement:
+    """Time ``run(i)`` for i in 0..repeat-1 (after ``warmup`` untimed runs).
+
+    ``run`` must evaluate its queryset (``list(...)``); it may return the rows for
+    the count. Queries are counted on the first timed run.
+    """
+    for i in range(warmup):
+        run(i)
+    timings = []
+    queries = 0
+    rows = None
+    for i in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            result = run(i)
+            timings.append((time.perf_counter() - start) * 1000)
+        if i == 0:
+            queries = len(captured)
+            rows = len(result) if hasattr(result, "__len__") else None
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return Measurement(label, statistics.median(timings), p95, queries, rows, note)
+
+
+# --- Building the synthetic authority -------------------------------------------
+
+_SYLLABLES_A = (
+    "Ash", "Brack", "Cald", "Dun", "Els", "Farr", "Gall", "Har", "Inch", "Kettle", "Low",
+    "Marl", "Nettle", "Orr", "Pendle", "Quarr", "Raven", "Stain", "Thorn", "Under", "Wrex",
+    "Yard", "Hol", "Fen",
+)  # fmt: skip
+_SYLLABLES_B = (
+    "bury", "ock", "wyn", "more", "worth", "by", "way", "castle", "ley", "stone", "ford",
+    "combe", "ington", "well", "hurst", "dale", "field", "ham", "ton", "wick",
+)  # fmt: skip
+SURNAMES = tuple(a + b for a in _SYLLABLES_A for b in _SYLLABLES_B)
+FIRST_NAMES = demo.GIRLS + demo.BOYS + demo.ADULT_WOMEN + demo.ADULT_MEN
+STREETS = demo.NORTH_STREETS + demo.SOUTH_STREETS
+TEAMS = 20
+WORKERS_PER_TEAM = 5
+
+
+def bench_authority() -> Authority | None:
+    return Authority.objects.filter(code=BENCH_AUTHORITY_CODE).first()
+
+
+def bench_children_count() -> int:
+    authority = bench_authority()
+    return Child.objects.filter(responsible_authority=authority).count() if authority else 0
+
+
+def _batched(rows: Iterable, size: int = BATCH):
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+@transaction.atomic
+def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = print) -> None:
+    """A fictional authority with ``children`` children in families, bulk inserted."""
+    rng = random.Random(seed)  # noqa: S311 - made-up data, not security
+    today = dt.date.today()  # noqa: DTZ011 - dates of birth, no time of day
+    authority = Authority.objects.create(
+        code=BENCH_AUTHORITY_CODE,
+        name=BENCH_AUTHORITY_NAME,
+        nation="england",
+        office_phone="01632 960000",
+        out_of_hours_phone="01632 960999",
+    )
+    teams = Team.objects.bulk_create(
+        [Team(authority=authority, name=f"Locality team {n + 1}") for n in range(TEAMS)]
+    )
+    password = make_password(demo.DEFAULT_DEMO_PASSWORD)
+    staff: list[tuple[User, str]] = [
+        (User(username="bench.sum", authority=authority), Role.SAFEGUARDING_UNIT_MANAGER),
+        (User(username="bench.sl", authority=authority), Role.SERVICE_LEADER),
+        (User(username="bench.police"), Role.POLICE_ENQUIRER),
+    ]
+    for t, team in enumerate(teams):
+        staff.append(
+            (User(username=f"bench.tm{t + 1}", authority=authority, team=team), Role.TEAM_MANAGER)
+        )
+        for w in range(WORKERS_PER_TEAM):
+            staff.append(
+                (
+                    User(username=f"bench.sw{t + 1}.{w + 1}", authority=authority, team=team),
+                    Role.SOCIAL_WORKER,
+                )
+            )
+    for user, _ in staff:
+        user.password = password
+        user.first_name, user.last_name = "Bench", user.username.split(".", 1)[1].title()
+    User.objects.bulk_create([u for u, _ in staff])
+    groups = {g.name: g for g in Group.objects.all()}
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=u.pk, group_id=groups[role].pk) for u, role in staff]
+    )
+    workers_by_team = {
+        team.pk: [u for u, role in staff if role == Role.SOCIAL_WORKER and u.team_id == team.pk]
+        for team in teams
+    }
+    log(f"  {len(teams)} teams, {len(staff)} staff")
+
+    nhs = demo.demo_nhs_numbers(start=0)
+    households: list[tuple[Address, Person, Team, list[Child]]] = []
+    made = 0
+    while made < children:
+        size = min(children - made, rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5)))
+        surname = rng.choice(SURNAMES)
+        district = rng.randint(1, 9)
+        postcode = demo.demo_postcode(rng, district)
+        line1 = f"{rng.randint(1, 250)} {rng.choice(STREETS)}"
+        address = Address(
+            line1=line1,
+            town=demo.TOWN,
+            postcode=postcode,
+            match_key=Address.make_match_key(line1, postcode),
+        )
+        team = teams[rng.randrange(TEAMS)]
+        mother = Person(
+            first_name=rng.choice(demo.ADULT_WOMEN),
+            last_name=surname,
+            date_of_birth=today - dt.timedelta(days=rng.randint(19 * 365, 45 * 365)),
+            authority=authority,
+        )
+        lead = rng.choice(workers_by_team[team.pk])
+        kids = []
+        for _ in range(size):
+            made += 1
+            unborn = rng.random() < 0.02
+            sex = rng.choice("MF")
+            kids.append(
+                Child(
+                    la_child_id=f"BX{made:07d}",
+                    first_name=""
+                    if unborn
+                    else rng.choice(demo.BOYS if sex == "M" else demo.GIRLS),
+                    last_name=surname,
+                    date_of_birth=None
+                    if unborn
+                    else today - dt.timedelta(days=rng.randint(0, 18 * 365)),
+                    expected_date_of_delivery=today + dt.timedelta(days=rng.randint(20, 200))
+                    if unborn
+                    else None,
+                    sex="U" if unborn else sex,
+                    nhs_number="" if unborn else next(nhs),
+                    responsible_authority=authority,
+                    resident_authority=authority,
+                    team=team,
+                    lead_social_worker=lead,
+                    mother=mother if unborn else None,
+                )
+            )
+        households.append((address, mother, team, kids))
+
+    for chunk in _batched(households, 2000):
+        Address.objects.bulk_create([h[0] for h in chunk])
+        Person.objects.bulk_create([h[1] for h in chunk])
+        Child.objects.bulk_create([kid for h in chunk for kid in h[3]])
+        Residence.objects.bulk_create(
+            [Residence(child=kid, address=h[0], moved_in_on=today) for h in chunk for kid in h[3]]
+            + [Residence(person=h[1], address=h[0], moved_in_on=today) for h in chunk]
+        )
+        Relationship.objects.bulk_create(
+            [
+                Relationship(
+                    child=kid,
+                    person=h[1],
+                    kind=Relationship.Kind.MOTHER,
+                    parental_responsibility=True,
+                    lives_with_child=True,
+                    is_carer=True,
+                )
+                for h in chunk
+                for kid in h[3]
+            ]
+        )
+    log(f"  {made} children in {len(households)} households")
+
+    # The allocated worker's object permissions, as the services grant them.
+    perms = list(
+        Permission.objects.filter(
+            content_type__app_label="cpcase", codename__in=("view_child", "change_child")
+        )
+    )
+    grants = (
+        ChildUserObjectPermission(
+            user_id=kid.lead_social_worker_id, permission=perm, content_object=kid
+        )
+        for h in households
+        for kid in h[3]
+        for perm in perms
+    )
+    for chunk in _batched(grants):
+        ChildUserObjectPermission.objects.bulk_create(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def context(children: int, repeat: int) -> BenchContext:
+    authority = bench_authority()
+    if authority is None:
+        raise LookupError("No benchmark authority: build it first.")
+    users = {u.username: u for u in User.objects.filter(username__startswith="bench.")}
+    return BenchContext(children=children, repeat=repeat, authority=authority, users=users)
+
+
+# --- The core sections: finding a child and the list of children ------------------
+
+
+def _misspell(rng: random.Random, word: str) -> str:
+    """One typing slip: two letters swapped, one dropped, or one doubled."""
+    i = rng.randint(1, len(word) - 2)
+    slip = rng.choice(("swap", "drop", "double"))
+    if slip == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if slip == "drop":
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]
+
+
+def _sample(ctx: BenchContext, n: int = 200) -> list[Child]:
+    if "sample" not in ctx.extra:
+        ids = list(
+            Child.objects.filter(responsible_authority=ctx.authority, date_of_birth__isnull=False)
+            .order_by("la_child_id")
+            .values_list("pk", flat=True)
+        )
+        picked = ctx.rng("sample").sample(ids, min(n, len(ids)))
+        ctx.extra["sample"] = list(
+            Child.objects.filter(pk__in=picked)
+            .prefetch_related("residences__address")
+            .order_by("la_child_id")
+        )
+    return ctx.extra["sample"]
+
+
+@section("search", "Finding a child (child_search, as the safeguarding unit manager)", order=10)
+def search_section(ctx: BenchContext) -> list[Measurement]:
+    from cpcase.selectors import child_search
+
+    user = ctx.users["bench.sum"]
+    sample = _sample(ctx)
+    rng = ctx.rng("misspell")
+    misspelt = [(c, f"{c.first_name} {_misspell(rng, c.last_name)}") for c in sample]
+    found = 0
+    for child, q in misspelt:
+        page = list(child_search(user=user, q=q, audit=False).values_list("pk", flat=True)[:25])
+        found += child.pk in page
+
+    def by_name(i: int):
+        _child, q = misspelt[i % len(misspelt)]
+        return list(child_search(user=user, q=q)[:25])
+
+    def by_nhs(i: int):
+        number = sample[i % len(sample)].nhs_number
+        return list(child_search(user=user, q=f"{number[:3]} {number[3:6]} {number[6:]}")[:25])
+
+    def by_postcode(i: int):
+        child = sample[i % len(sample)]
+        postcode = child.residences.all()[0].address.postcode
+        return list(child_search(user=user, postcode=postcode.replace(" ", "").lower())[:25])
+
+    return [
+        measure(
+            "misspelt name (trigram), first 25",
+            by_name,
+            repeat=ctx.repeat,
+            note=f"intended child on the first page {found}/{len(misspelt)}",
+        ),
+        measure("NHS number, as typed with spaces", by_nhs, repeat=ctx.repeat),
+        measure("postcode, lower case without the space", by_postcode, repeat=ctx.repeat),
+    ]
+
+
+@section("child_list", "The list of children, first page of 50", order=20)
+def child_list_section(ctx: BenchContext) -> list[Measurement]:
+    from cpcase.selectors import child_list
+
+    results = []
+    for username, who in (("bench.sw1.1", "social worker"), ("bench.sum", "unit manager")):
+        user = ctx.users[username]
+        visible = child_list(user=user).count()
+
+        def page(i: int, user=user):
+            rows = list(child_list(user=user).order_by("last_name", "first_name", "pk")[:50])
+            for child in rows:  # what a list page shows of each child
+                _ = (child.address, child.team, child.lead_social_worker)
+            return rows
+
+        results.append(
+            measure(
+                f"child_list selector, {who}", page, repeat=ctx.repeat, note=f"{visible} visible"
+            )
+        )
+    results += _list_pages(ctx)
+    return results
+
+
+def _list_pages(ctx: BenchContext) -> list[Measurement]:
+    """The list pages themselves, through the whole request, where they exist yet."""
+    from django.test import Client
+    from django.urls import Resolver404, resolve
+
+    results = []
+    for path, username in (("/children/", "bench.sw1.1"), ("/api/v1/children/", "bench.sw1.1")):
+        try:
+            resolve(path)
+        except Resolver404:
+            continue
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(ctx.users[username])
+        status = client.get(path).status_code
+        if status != 200:
+            continue
+
+        def get(i: int, client=client, path=path):
+            response = client.get(path)
+            assert response.status_code == 200  # noqa: S101 - a benchmark of a working page
+            return []
+
+        m = measure(f"GET {path} (social worker)", get, repeat=ctx.repeat)
+        m.rows = None
+        results.append(m)
+    return results
