@@ -178,3 +178,44 @@ def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
             key=f"convened_review:{pk}",
             today=context.today,
         )
+
+
+def conferences_visible_to(user):
+    """Conferences all of whose children the user may see."""
+    from cpcase import access
+
+    visible = access.children_visible_to(user).values("pk")
+    hidden = ConferenceChild.objects.exclude(child__in=visible).values("conference_id")
+    return (
+        Conference.objects.filter(subjects__child__in=visible)
+        .exclude(pk__in=hidden)
+        .distinct()
+        .select_related("chair")
+        .order_by("-scheduled_for")
+    )
+
+
+def conference_get_for_view(*, user, conference_id):
+    """A conference, for showing; the view is audited for each child it is about."""
+    from conferences.services import conference_for
+    from cpcase.audit import audit_record
+    from cpcase.models import AuditEvent
+
+    conference = conference_for(user, conference_id)
+    for subject in conference.subjects.select_related("child"):
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.VIEW,
+            obj=conference,
+            child=subject.child,
+            summary=f"Viewed the {conference.get_kind_display().lower()}",
+        )
+    return conference
+
+
+def conference_letters(*, user, conference_id):
+    from conferences.models import Letter
+    from conferences.services import conference_for
+
+    conference = conference_for(user, conference_id)
+    return Letter.objects.filter(conference=conference).defer("pdf")

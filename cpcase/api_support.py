@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -31,3 +31,38 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     return drf_exception_handler(exc, context)
+
+
+class StaffField(serializers.PrimaryKeyRelatedField):
+    """A member of staff by id; an unknown or inactive id is a 400 that says so.
+
+    Whether they may be chosen for the job (a chair, a lead social worker) is the
+    service's to decide.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "No active member of staff has the id {pk_value}.",
+        "incorrect_type": "Give a member of staff's id (a UUID).",
+    }
+
+    def __init__(self, **kwargs):
+        from cpcase.models import User
+
+        kwargs.setdefault("queryset", User.objects.filter(is_active=True))
+        kwargs.setdefault("pk_field", serializers.UUIDField())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            raise
+        except (ValueError, TypeError, DjangoValidationError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+
+
+def parse(serializer_class, data, **kwargs):
+    """Validate request data with a serializer and return its validated data (400 if bad)."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

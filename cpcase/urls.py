@@ -2,10 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from conferences import urls as conferences_urls
+
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("cpcase.api_urls")),
+    # The domain apps' API endpoints (each app's urls.api_urlpatterns).
+    path(
+        "api/v1/",
+        include((conferences_urls.api_urlpatterns, "conferences"), namespace="conferences-api"),
+    ),
     path("admin/", admin.site.urls),
     path("", include("cpcase.web_urls")),
 ]

@@ -1,0 +1,293 @@
+"""The conference part of the public API (API.md): thin views over the services."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conferences import selectors, services
+from conferences.models import Conference, ConferenceAttendee, Letter, StrategyDiscussion
+from cpcase.api_support import StaffField, parse
+from plans.models import PlanIssue
+from plans.services import CoreGroupInput, IssueInput
+
+
+class StrategyDiscussionIn(serializers.Serializer):
+    child = serializers.UUIDField()
+    held_on = serializers.DateField()
+    outcome = serializers.ChoiceField(choices=StrategyDiscussion.Outcome.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StrategyDiscussionOut(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id")
+
+    class Meta:
+        model = StrategyDiscussion
+        fields = ["id", "child", "held_on", "outcome", "notes", "created_at"]
+
+
+class StrategyDiscussionsAPI(APIView):
+    @extend_schema(request=StrategyDiscussionIn, responses={201: StrategyDiscussionOut})
+    def post(self, request):
+        data = parse(StrategyDiscussionIn, request.data)
+        discussion = services.strategy_discussion_record(
+            actor=request.user,
+            child_id=data["child"],
+            held_on=data["held_on"],
+            outcome=data["outcome"],
+            notes=data["notes"],
+        )
+        return Response(StrategyDiscussionOut(discussion).data, status=status.HTTP_201_CREATED)
+
+
+class ConferenceIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Conference.Kind.choices)
+    children = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+    scheduled_for = serializers.DateTimeField()
+    chair = StaffField()
+    venue = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ConferenceOut(serializers.ModelSerializer):
+    children = serializers.SerializerMethodField()
+    chair = serializers.UUIDField(source="chair_id")
+
+    class Meta:
+        model = Conference
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "children",
+            "scheduled_for",
+            "venue",
+            "chair",
+            "held_on",
+            "quorate",
+            "finalised_at",
+            "version",
+        ]
+
+    def get_children(self, obj) -> list[str]:
+        return [str(s.child_id) for s in obj.subjects.all()]
+
+
+class ConferencesAPI(ListAPIView):
+    serializer_class = ConferenceOut
+
+    def get_queryset(self):
+        return selectors.conferences_visible_to(self.request.user).prefetch_related("subjects")
+
+    @extend_schema(request=ConferenceIn, responses={201: ConferenceOut})
+    def post(self, request):
+        data = parse(ConferenceIn, request.data)
+        conference = services.conference_schedule(
+            actor=request.user,
+            kind=data["kind"],
+            child_ids=data["children"],
+            scheduled_for=data["scheduled_for"],
+            chair=data["chair"],
+            venue=data["venue"],
+        )
+        return Response(ConferenceOut(conference).data, status=status.HTTP_201_CREATED)
+
+
+class ConferenceAPI(APIView):
+    @extend_schema(responses=ConferenceOut)
+    def get(self, request, pk):
+        conference = selectors.conference_get_for_view(user=request.user, conference_id=pk)
+        return Response(ConferenceOut(conference).data)
+
+
+class IssueIn(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True)
+    risk_type = serializers.ChoiceField(choices=PlanIssue.RiskType.choices)
+    desired_outcome = serializers.CharField(allow_blank=True)
+    improvement_required = serializers.CharField(allow_blank=True)
+
+
+class OutlinePlanIn(serializers.Serializer):
+    issues = IssueIn(many=True)
+
+
+class DecisionIn(serializers.Serializer):
+    child = serializers.UUIDField()
+    decision = serializers.CharField()
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    latest_category = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AttendeeIn(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    user = StaffField(required=False, allow_null=True, default=None)
+    agency = serializers.CharField(required=False, allow_blank=True, default="")
+    role = serializers.CharField(required=False, allow_blank=True, default="")
+    attendance = serializers.ChoiceField(
+        choices=ConferenceAttendee.Attendance.choices, default="attended"
+    )
+    report_submitted = serializers.BooleanField(default=False)
+
+
+class ParentIn(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True)
+    person = serializers.UUIDField(required=False, allow_null=True, default=None)
+    relationship = serializers.CharField(required=False, allow_blank=True, default="")
+    invited = serializers.BooleanField(default=True)
+    attended = serializers.BooleanField(default=False)
+    excluded = serializers.BooleanField(default=False)
+    exclusion_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    exclusion_explained = serializers.BooleanField(default=False)
+
+
+class CoreGroupMemberIn(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["professional", "parent_or_carer", "child"], default="professional"
+    )
+    user = StaffField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+    agency = serializers.CharField(required=False, allow_blank=True, default="")
+    person = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+    def to_internal_value(self, data):
+        # A bare staff id stands for a professional member.
+        if isinstance(data, str):
+            data = {"user": data}
+        return super().to_internal_value(data)
+
+
+class OutcomeIn(serializers.Serializer):
+    held_on = serializers.DateField()
+    attendees = AttendeeIn(many=True, required=False, default=list)
+    parents = ParentIn(many=True, required=False, default=list)
+    decisions = DecisionIn(many=True)
+    outline_plan = OutlinePlanIn(required=False, default=None, allow_null=True)
+    lead_social_worker = StaffField(required=False, allow_null=True, default=None)
+    core_group = CoreGroupMemberIn(many=True, required=False, default=list)
+    unmet_needs = serializers.CharField(required=False, allow_blank=True, default="")
+    reasons = serializers.CharField(required=False, allow_blank=True, default="")
+    next_review_on = serializers.DateField(required=False, allow_null=True, default=None)
+    quorate = serializers.BooleanField(required=False, allow_null=True, default=None)
+    childs_views = serializers.CharField(required=False, allow_blank=True, default="")
+    views_given = serializers.ChoiceField(
+        choices=["", "directly", "advocate", "in_writing", "not_given"], default=""
+    )
+    parents_informed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    parents_not_informed_reason = serializers.CharField(
+        required=False, allow_blank=True, default=""
+    )
+    child_informed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    child_not_informed_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    dual_plan_justification = serializers.CharField(required=False, allow_blank=True, default="")
+    visit_interval_days = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1
+    )
+
+    def to_outcome(self) -> services.OutcomeInput:
+        d = self.validated_data
+        return services.OutcomeInput(
+            held_on=d["held_on"],
+            decisions=[
+                services.DecisionInput(
+                    child_id=x["child"],
+                    decision=x["decision"],
+                    category=x["category"],
+                    latest_category=x["latest_category"],
+                )
+                for x in d["decisions"]
+            ],
+            attendees=[
+                services.AttendeeInput(
+                    name=a["name"] or (a["user"].name if a["user"] else ""),
+                    agency=a["agency"],
+                    role=a["role"],
+                    user=a["user"],
+                    attendance=a["attendance"],
+                    report_submitted=a["report_submitted"],
+                )
+                for a in d["attendees"]
+            ],
+            parents=[
+                services.ParentInput(
+                    name=p["name"],
+                    person_id=p["person"],
+                    relationship=p["relationship"],
+                    invited=p["invited"],
+                    attended=p["attended"],
+                    excluded=p["excluded"],
+                    exclusion_reason=p["exclusion_reason"],
+                    exclusion_explained=p["exclusion_explained"],
+                )
+                for p in d["parents"]
+            ],
+            outline_plan=[IssueInput(**i) for i in (d["outline_plan"] or {}).get("issues", [])],
+            lead_social_worker=d["lead_social_worker"],
+            core_group=[
+                CoreGroupInput(
+                    kind=m["kind"],
+                    name=m["name"],
+                    user=m["user"],
+                    person_id=m["person"],
+                    agency=m["agency"],
+                )
+                for m in d["core_group"]
+            ],
+            unmet_needs=d["unmet_needs"],
+            reasons=d["reasons"],
+            next_review_on=d["next_review_on"],
+            quorate=d["quorate"],
+            childs_views=d["childs_views"],
+            views_given=d["views_given"],
+            parents_informed=d["parents_informed"],
+            parents_not_informed_reason=d["parents_not_informed_reason"],
+            child_informed=d["child_informed"],
+            child_not_informed_reason=d["child_not_informed_reason"],
+            dual_plan_justification=d["dual_plan_justification"],
+            visit_interval=(d["visit_interval_days"], "working_days")
+            if d["visit_interval_days"]
+            else None,
+        )
+
+
+class ConferenceOutcomeAPI(APIView):
+    @extend_schema(request=OutcomeIn, responses=ConferenceOut)
+    def post(self, request, pk):
+        serializer = OutcomeIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conference = services.conference_record_outcome(
+            actor=request.user, conference_id=pk, data=serializer.to_outcome()
+        )
+        return Response(ConferenceOut(conference).data)
+
+
+class ConferenceFinaliseAPI(APIView):
+    @extend_schema(request=None, responses=ConferenceOut)
+    def post(self, request, pk):
+        conference = services.conference_finalise(actor=request.user, conference_id=pk)
+        return Response(ConferenceOut(conference).data)
+
+
+class LetterOut(serializers.ModelSerializer):
+    class Meta:
+        model = Letter
+        fields = ["id", "kind", "recipient", "created_at", "sent_on", "sent_by", "sha256"]
+
+
+class ConferenceLettersAPI(APIView):
+    @extend_schema(responses=LetterOut(many=True))
+    def get(self, request, pk):
+        letters = selectors.conference_letters(user=request.user, conference_id=pk)
+        return Response(LetterOut(letters, many=True).data)
+
+
+class LetterPdfAPI(APIView):
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request, pk):
+        letter, data = services.letter_pdf(actor=request.user, letter_id=pk)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
+        return response
