@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conferences import urls as conferences_urls
+from plans import urls as plans_urls
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -13,6 +14,7 @@ urlpatterns = [
         "api/v1/",
         include((conferences_urls.api_urlpatterns, "conferences"), namespace="conferences-api"),
     ),
+    path("api/v1/", include((plans_urls.api_urlpatterns, "plans"), namespace="plans-api")),
     path("admin/", admin.site.urls),
     path("", include("cpcase.web_urls")),
 ]

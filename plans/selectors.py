@@ -239,3 +239,51 @@ def plan_versions_compare(older: dict[str, Any], newer: dict[str, Any]) -> dict[
         "issues_removed": sorted(issues_before - issues_after),
         "text": text,
     }
+
+
+def plans_visible_to(user, child_id: Any = None) -> QuerySet[Plan]:
+    """Plans of children whose plan the user may read (core group members included)."""
+    from cpcase import access
+
+    qs = Plan.objects.filter(
+        child__in=access.children_visible_to(user, access.Action.VIEW_PLAN).values("pk")
+    )
+    if child_id:
+        pk = access.as_uuid(child_id)
+        qs = qs.filter(child_id=pk) if pk else qs.none()
+    return qs.prefetch_related("issues", "actions").order_by("-started_on")
+
+
+def plan_get_for_view(*, user, plan_id) -> Plan:
+    """A plan, for showing; the view is audited."""
+    from cpcase.audit import audit_record
+    from cpcase.models import AuditEvent
+    from plans.services import plan_for
+
+    plan = plan_for(user, plan_id)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        obj=plan,
+        child=plan.child,
+        summary="Viewed the plan",
+    )
+    return plan
+
+
+def current_version(user, plan_id) -> int:
+    from plans.services import plan_for
+
+    return plan_for(user, plan_id).version
+
+
+def plan_versions(*, user, plan_id):
+    from plans.services import plan_for
+
+    return plan_for(user, plan_id).versions.order_by("number")
+
+
+def core_group_meetings(*, user, plan_id):
+    from plans.services import plan_for
+
+    return plan_for(user, plan_id).core_group_meetings.order_by("held_on")

@@ -1,0 +1,270 @@
+"""The plans part of the public API (API.md)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cpcase.api_support import StaffField, parse
+from plans import selectors, services
+from plans.models import CoreGroupMeeting, Plan, PlanAction, PlanIssue, PlanVersion
+
+
+class IssueOut(serializers.ModelSerializer):
+    class Meta:
+        model = PlanIssue
+        fields = ["id", "description", "risk_type", "desired_outcome", "improvement_required"]
+
+
+class ActionOut(serializers.ModelSerializer):
+    issue = serializers.UUIDField(source="issue_id", allow_null=True)
+    responsible_user = serializers.UUIDField(source="responsible_user_id", allow_null=True)
+
+    class Meta:
+        model = PlanAction
+        fields = [
+            "id",
+            "issue",
+            "description",
+            "responsible",
+            "responsible_agency",
+            "responsible_user",
+            "due_on",
+            "evidence_of_success",
+            "status",
+            "rag",
+        ]
+
+
+class PlanOut(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id")
+    lead_social_worker = serializers.UUIDField(source="lead_social_worker_id", allow_null=True)
+    issues = IssueOut(many=True)
+    actions = ActionOut(many=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "child",
+            "status",
+            "stage",
+            "started_on",
+            "ended_on",
+            "end_reason",
+            "initial_category",
+            "latest_category",
+            "lead_social_worker",
+            "pre_birth",
+            "issues",
+            "actions",
+            "cause_of_harm",
+            "short_term_goals",
+            "long_term_goals",
+            "daily_safety_check",
+            "seen_alone_arrangements",
+            "seen_with_family_arrangements",
+            "contingency_plan",
+            "submitted_on",
+            "authorised_on",
+            "returned_comments",
+            "version",
+        ]
+
+
+class PlansAPI(ListAPIView):
+    serializer_class = PlanOut
+
+    @extend_schema(parameters=[OpenApiParameter("child", str, description="a child's id")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.plans_visible_to(
+            self.request.user, child_id=self.request.query_params.get("child")
+        )
+
+
+class PlanAPI(APIView):
+    @extend_schema(responses=PlanOut)
+    def get(self, request, pk):
+        return Response(PlanOut(selectors.plan_get_for_view(user=request.user, plan_id=pk)).data)
+
+    @extend_schema(request=None, responses=PlanOut)
+    def patch(self, request, pk):
+        data = request.data if isinstance(request.data, dict) else {}
+        version = data.get("version")
+        if version is not None and not isinstance(version, int):
+            return Response({"version": ["Send back the version as a whole number."]}, status=400)
+        changes = {k: v for k, v in data.items() if k != "version"}
+        for key, value in changes.items():
+            if not isinstance(value, str):
+                return Response({key: ["Give this as text."]}, status=400)
+        plan = services.plan_update_detail(
+            actor=request.user, plan_id=pk, version=version, changes=changes
+        )
+        return Response(PlanOut(plan).data)
+
+
+class ActionIn(serializers.Serializer):
+    issue = serializers.UUIDField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(allow_blank=True)
+    responsible = serializers.CharField(required=False, allow_blank=True, default="")
+    responsible_agency = serializers.CharField(required=False, allow_blank=True, default="")
+    responsible_user = StaffField(required=False, allow_null=True, default=None)
+    due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages={
+            "invalid": "Give the date by which this will be done, like 2027-01-15. "
+            "“As soon as possible” or “ongoing” is not a timescale."
+        },
+    )
+    evidence_of_success = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PlanActionsAPI(APIView):
+    @extend_schema(request=ActionIn, responses={201: ActionOut})
+    def post(self, request, pk):
+        d = parse(ActionIn, request.data)
+        action = services.plan_action_add(
+            actor=request.user,
+            plan_id=pk,
+            version=None,
+            data=services.ActionInput(
+                description=d["description"],
+                responsible=d["responsible"],
+                due_on=d["due_on"],
+                evidence_of_success=d["evidence_of_success"],
+                issue_id=d["issue"],
+                responsible_agency=d["responsible_agency"],
+                responsible_user=d["responsible_user"],
+            ),
+        )
+        return Response(ActionOut(action).data, status=status.HTTP_201_CREATED)
+
+
+class ProgressIn(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PlanAction.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionProgressAPI(APIView):
+    @extend_schema(request=ProgressIn, responses={201: None})
+    def post(self, request, pk):
+        d = parse(ProgressIn, request.data)
+        services.plan_action_progress(
+            actor=request.user, action_id=pk, status=d["status"], note=d["note"]
+        )
+        return Response(status=status.HTTP_201_CREATED)
+
+
+class VersionIn(serializers.Serializer):
+    version = serializers.IntegerField(required=False, allow_null=True, default=None)
+    comments = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PlanSubmitAPI(APIView):
+    @extend_schema(request=VersionIn, responses=PlanOut)
+    def post(self, request, pk):
+        d = parse(VersionIn, request.data)
+        version = (
+            d["version"]
+            if d["version"] is not None
+            else selectors.current_version(request.user, pk)
+        )
+        return Response(
+            PlanOut(services.plan_submit(actor=request.user, plan_id=pk, version=version)).data
+        )
+
+
+class PlanAuthoriseAPI(APIView):
+    @extend_schema(request=VersionIn, responses=PlanOut)
+    def post(self, request, pk):
+        d = parse(VersionIn, request.data)
+        version = (
+            d["version"]
+            if d["version"] is not None
+            else selectors.current_version(request.user, pk)
+        )
+        return Response(
+            PlanOut(services.plan_authorise(actor=request.user, plan_id=pk, version=version)).data
+        )
+
+
+class PlanReturnAPI(APIView):
+    @extend_schema(request=VersionIn, responses=PlanOut)
+    def post(self, request, pk):
+        d = parse(VersionIn, request.data)
+        version = (
+            d["version"]
+            if d["version"] is not None
+            else selectors.current_version(request.user, pk)
+        )
+        plan = services.plan_return(
+            actor=request.user, plan_id=pk, version=version, comments=d["comments"]
+        )
+        return Response(PlanOut(plan).data)
+
+
+class VersionOut(serializers.ModelSerializer):
+    created_by = serializers.UUIDField(source="created_by_id")
+
+    class Meta:
+        model = PlanVersion
+        fields = ["number", "reason", "created_at", "created_by", "content"]
+
+
+class PlanVersionsAPI(APIView):
+    @extend_schema(responses=VersionOut(many=True))
+    def get(self, request, pk):
+        return Response(
+            VersionOut(selectors.plan_versions(user=request.user, plan_id=pk), many=True).data
+        )
+
+
+class ActionUpdateIn(serializers.Serializer):
+    action = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=PlanAction.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeetingIn(serializers.Serializer):
+    held_on = serializers.DateField()
+    attendees = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    action_updates = ActionUpdateIn(many=True, required=False, default=list)
+
+
+class MeetingOut(serializers.ModelSerializer):
+    class Meta:
+        model = CoreGroupMeeting
+        fields = ["id", "held_on", "attendees", "notes", "created_at"]
+
+
+class CoreGroupMeetingsAPI(APIView):
+    @extend_schema(responses=MeetingOut(many=True))
+    def get(self, request, pk):
+        return Response(
+            MeetingOut(selectors.core_group_meetings(user=request.user, plan_id=pk), many=True).data
+        )
+
+    @extend_schema(request=MeetingIn, responses={201: MeetingOut})
+    def post(self, request, pk):
+        d = parse(MeetingIn, request.data)
+        meeting = services.core_group_meeting_record(
+            actor=request.user,
+            plan_id=pk,
+            held_on=d["held_on"],
+            attendees=d["attendees"],
+            notes=d["notes"],
+            action_updates=[
+                services.ActionProgressInput(u["action"], u["status"], u["note"])
+                for u in d["action_updates"]
+            ],
+        )
+        return Response(MeetingOut(meeting).data, status=status.HTTP_201_CREATED)
