@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conferences import urls as conferences_urls
 from plans import urls as plans_urls
+from visits import urls as visits_urls
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -15,6 +16,7 @@ urlpatterns = [
         include((conferences_urls.api_urlpatterns, "conferences"), namespace="conferences-api"),
     ),
     path("api/v1/", include((plans_urls.api_urlpatterns, "plans"), namespace="plans-api")),
+    path("api/v1/", include((visits_urls.api_urlpatterns, "visits"), namespace="visits-api")),
     path("admin/", admin.site.urls),
     path("", include("cpcase.web_urls")),
 ]

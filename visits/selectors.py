@@ -81,3 +81,40 @@ def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                 key=f"statutory_visit:{plan.id}:{anchor.isoformat()}",
                 today=context.today,
             )
+
+
+def visits_visible_to(user, child_id: Any = None):
+    """Visits of children whose case record the user may see (never core group members or
+    enquirers: visit notes are case content). Drafts only to the worker who started them."""
+    from django.db.models import Q
+
+    from cpcase import access
+
+    qs = Visit.objects.filter(child__in=access.children_visible_to(user).values("pk")).filter(
+        Q(status=Visit.Status.COMPLETED) | Q(recorded_by=user)
+    )
+    if child_id:
+        pk = access.as_uuid(child_id)
+        qs = qs.filter(child_id=pk) if pk else qs.none()
+    return qs.order_by("-visited_at", "-created_at")
+
+
+def visit_get_for_view(*, user, visit_id, audit: bool = True) -> Visit:
+    from cpcase import access
+    from cpcase.audit import audit_record
+    from cpcase.errors import NotFound
+    from cpcase.models import AuditEvent
+
+    pk = access.as_uuid(visit_id)
+    visit = visits_visible_to(user).select_related("child").filter(pk=pk).first() if pk else None
+    if visit is None:
+        raise NotFound("No visit was found.")
+    if audit:
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.VIEW,
+            obj=visit,
+            child=visit.child,
+            summary="Viewed a visit",
+        )
+    return visit
