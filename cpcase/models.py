@@ -141,7 +141,7 @@ class Address(models.Model):
     line1 = models.CharField("address line 1", max_length=200)
     line2 = models.CharField("address line 2", max_length=200, blank=True)
     town = models.CharField("town or city", max_length=100)
-    postcode = models.CharField(max_length=8)
+    postcode = models.CharField(max_length=8, db_index=True)
     match_key = models.CharField(max_length=120, db_index=True, editable=False)
 
     class Meta:

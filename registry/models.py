@@ -1,1 +1,109 @@
-"""Models of the registry app (filled in by its own issue)."""
+"""The record (register) of children with a plan, and the enquiries made of it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from cpcase.models import Authority, Child, User
+
+
+class Enquiry(models.Model):
+    """One enquiry of the register: who asked, why, what they searched and what they saw.
+
+    Written for every attempt, a refused one or one that found nothing included.
+    """
+
+    class Outcome(models.TextChoices):
+        MATCHED = "matched", "Found a record"
+        NO_MATCH = "no_match", "No record found"
+        REFUSED = "refused", "Refused (details missing or search too broad)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enquirer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="register_enquiries")
+    enquirer_name = models.CharField(max_length=200, blank=True)
+    enquirer_agency = models.CharField(max_length=200, blank=True)
+    enquirer_role = models.CharField(max_length=200, blank=True)
+    enquirer_phone = models.CharField(max_length=50, blank=True)
+    enquirer_reference = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    search = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    refusal = models.JSONField(default=dict, blank=True)
+    matches = models.JSONField(default=list, blank=True)
+    matched_children = models.ManyToManyField(Child, blank=True, related_name="register_enquiries")
+    told = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "enquiries"
+
+    def __str__(self) -> str:
+        return f"Enquiry by {self.enquirer_name} at {self.created_at:%d %b %Y %H:%M}"
+
+
+class DesignatedManager(models.Model):
+    """The authority's designated manager of the register, over time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="designated_managers"
+    )
+    manager = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    from_date = models.DateField()
+    to_date = models.DateField(null=True, blank=True)
+    department_notified_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-from_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority"],
+                condition=Q(to_date__isnull=True),
+                name="one_current_designated_manager",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manager} from {self.from_date}"
+
+
+class HistoricPlanRequest(models.Model):
+    """A receiving authority asks the originating one to release a child's historic plans."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        GRANTED = "granted", "Granted"
+        REFUSED = "refused", "Refused"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requesting_authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    originating_authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    parents_told = models.BooleanField()
+    parents_not_told_reason = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    access_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Release of historic plans: {self.get_status_display()}"

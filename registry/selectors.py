@@ -1,0 +1,250 @@
+"""Reads of the register: who is on it, the enquirer's search, the log and the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
+
+from cpcase.errors import DomainError
+from cpcase.models import Child
+from cpcase.validators import nhs_number_digits, normalise_postcode
+from plans.models import Plan
+
+# Health services expect a child to stay visible for 12 months after a plan ends.
+VISIBLE_AFTER_END = dt.timedelta(days=365)
+MAX_MATCHES = 20
+
+
+class Unaccent(Func):
+    function = "unaccent"
+
+
+def _on_register(today: dt.date) -> Q:
+    recent = Plan.objects.filter(child=OuterRef("pk")).filter(
+        Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=today - VISIBLE_AFTER_END)
+    )
+    return Q(Exists(recent))
+
+
+def register_children(*, authority=None, today: dt.date | None = None) -> QuerySet[Child]:
+    """Children on the register: a plan now, or one ended within the last 12 months.
+    With ``authority``: those resident in its area (placed children included)."""
+    qs = Child.objects.filter(_on_register(today or timezone.localdate()))
+    if authority is not None:
+        qs = qs.filter(resident_authority=authority)
+    return qs
+
+
+@dataclass(frozen=True)
+class Search:
+    first_name: str = ""
+    last_name: str = ""
+    date_of_birth: dt.date | None = None
+    postcode: str = ""
+    nhs_number: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "postcode": self.postcode,
+            "nhs_number": self.nhs_number,
+        }
+
+
+def _checked(search: Search) -> Search:
+    """Refuse searches that would hand over the register: one-letter terms, or too few."""
+    errors: dict[str, list[str]] = {}
+    first, last = search.first_name.strip(), search.last_name.strip()
+    for field, value in (("first_name", first), ("last_name", last)):
+        if value and len(value) < 2:
+            errors[field] = ["Enter at least two letters of the name."]
+    postcode = ""
+    if search.postcode.strip():
+        try:
+            postcode = normalise_postcode(search.postcode)
+        except Exception:
+            errors["postcode"] = ["Enter a full UK postcode, like SW1A 1AA."]
+    digits = nhs_number_digits(search.nhs_number)
+    if search.nhs_number.strip() and not (digits.isdigit() and len(digits) == 10):
+        errors["nhs_number"] = ["Enter the 10 digits of the NHS number."]
+    if errors:
+        raise DomainError(errors=errors)
+    given = sum(bool(x) for x in (first or last, search.date_of_birth, postcode))
+    if not digits and given < 2:
+        raise DomainError(
+            errors={
+                "search": [
+                    "Search by NHS number, or by at least two of: name, date of birth, postcode."
+                ]
+            }
+        )
+    return Search(first, last, search.date_of_birth, postcode, digits)
+
+
+def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Search, list[Child]]:
+    """Children matching the search, on the register or not (best first).
+
+    Names match typo-tolerantly and accent-insensitively (trigram similarity on
+    unaccented names); the date of birth, postcode and NHS number exactly, each
+    narrowing the search through its own index first.
+    """
+    search = _checked(search)
+    qs = Child.objects.all()
+    if search.nhs_number:
+        qs = qs.filter(nhs_number=search.nhs_number)
+    if search.date_of_birth:
+        qs = qs.filter(date_of_birth=search.date_of_birth)
+    if search.postcode:
+        qs = qs.filter(
+            residences__moved_out_on__isnull=True, residences__address__postcode=search.postcode
+        )
+    scores = []
+    if search.last_name:
+        scores.append(
+            TrigramSimilarity(Unaccent(F("last_name")), Unaccent(Value(search.last_name)))
+        )
+    if search.first_name:
+        scores.append(
+            TrigramSimilarity(Unaccent(F("first_name")), Unaccent(Value(search.first_name)))
+        )
+    if scores:
+        qs = qs.annotate(score=scores[0] if len(scores) == 1 else (scores[0] + scores[1]) / 2)
+        name_match = Q(score__gte=0.3)
+        if search.last_name:
+            name_match |= Q(last_name__unaccent__iexact=search.last_name)
+        qs = qs.filter(name_match).order_by("-score", "last_name")
+    children = list(
+        qs.select_related("responsible_authority", "lead_social_worker").distinct()[
+            : MAX_MATCHES * 2
+        ]
+    )
+    return search, children
+
+
+def register_facts(children: list[Child], today: dt.date) -> dict[Any, dict[str, Any]]:
+    """For each child: on the register?, an active plan?, the category, in one query."""
+    facts: dict[Any, dict[str, Any]] = {}
+    plans = (
+        Plan.objects.filter(child__in=[c.pk for c in children])
+        .order_by("child_id", "-started_on")
+        .values("child_id", "status", "latest_category", "ended_on")
+    )
+    for plan in plans:
+        if plan["child_id"] in facts:
+            continue
+        active = plan["status"] == Plan.Status.ACTIVE
+        recent = active or (plan["ended_on"] and plan["ended_on"] >= today - VISIBLE_AFTER_END)
+        facts[plan["child_id"]] = {
+            "on_register": bool(recent),
+            "has_active_plan": active,
+            "category": plan["latest_category"],
+        }
+    return facts
+
+
+def minimum_answer(child: Child, facts: dict[str, Any]) -> dict[str, Any]:
+    """What an enquirer may know (DOMAIN.md section 2), and nothing else."""
+    authority = child.responsible_authority
+    case_open = facts["has_active_plan"] or child.lead_social_worker_id is not None
+    lead = child.lead_social_worker if case_open else None
+    return {
+        "child_ref": str(child.pk),
+        "name": child.name,
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+        "has_active_plan": facts["has_active_plan"],
+        "category": facts["category"],
+        "responsible_authority": {
+            "name": authority.name,
+            "office_phone": authority.office_phone,
+            "out_of_hours_phone": authority.out_of_hours_phone,
+        },
+        "lead_social_worker": {"name": lead.name, "phone": lead.phone} if lead else None,
+        "case_open": case_open,
+    }
+
+
+def enquiries_for(*, user):
+    """The enquiry log: the safeguarding unit manager's."""
+    from cpcase.errors import NotPermitted
+    from cpcase.roles import Role
+    from registry.models import Enquiry
+
+    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+        raise NotPermitted("Only the safeguarding unit manager reads the enquiry log.")
+    return Enquiry.objects.select_related("enquirer", "reviewed_by").order_by("-created_at")
+
+
+def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
+    """Children on the register by category, age and team; plans started and ended per
+    month over the last year; repeat plans within two years."""
+    from collections import Counter
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    current = Plan.objects.filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
+    by_category = dict(current.values_list("latest_category").annotate(n=Count("pk")))
+    by_team = Counter(
+        name or "Not allocated" for name in current.values_list("child__team__name", flat=True)
+    )
+    ages: Counter[str] = Counter()
+    for dob in current.values_list("child__date_of_birth", flat=True):
+        if dob is None:
+            ages["unborn"] += 1
+            continue
+        age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+        ages[
+            "under 1"
+            if age < 1
+            else "1-4"
+            if age < 5
+            else "5-9"
+            if age < 10
+            else "10-15"
+            if age < 16
+            else "16+"
+        ] += 1
+    year_ago = today - dt.timedelta(days=365)
+    plans = Plan.objects.filter(child__resident_authority=authority)
+    started = dict(
+        plans.filter(started_on__gte=year_ago)
+        .annotate(month=TruncMonth("started_on"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    ended = dict(
+        plans.filter(ended_on__gte=year_ago)
+        .annotate(month=TruncMonth("ended_on"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    repeat = (
+        plans.filter(started_on__gte=year_ago)
+        .filter(
+            Exists(
+                Plan.objects.filter(
+                    child=OuterRef("child"),
+                    ended_on__isnull=False,
+                    ended_on__lt=OuterRef("started_on"),
+                    ended_on__gte=OuterRef("started_on") - dt.timedelta(days=730),
+                )
+            )
+        )
+        .count()
+    )
+    return {
+        "total": current.count(),
+        "by_category": by_category,
+        "by_age": dict(ages),
+        "by_team": dict(by_team),
+        "started_by_month": {k.strftime("%Y-%m"): v for k, v in started.items()},
+        "ended_by_month": {k.strftime("%Y-%m"): v for k, v in ended.items()},
+        "repeat_plans_within_two_years": repeat,
+    }

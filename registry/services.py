@@ -1,0 +1,473 @@
+"""Every write to the register: enquiries, the log, designated managers, historic plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cpcase import access
+from cpcase.audit import audit_record
+from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.models import AuditEvent, Child, User
+from cpcase.roles import Role
+from cpcase.selectors import children_at_same_address
+from cpcase.services import NotificationRequest, notifications_raise
+from plans.models import Plan
+from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest
+from registry.selectors import Search, minimum_answer, register_facts, register_search
+
+ENQUIRY_ROLES = (Role.POLICE_ENQUIRER, Role.HEALTH_ENQUIRER, Role.SAFEGUARDING_UNIT_MANAGER)
+CLUSTER_WINDOW = dt.timedelta(days=14)
+CLUSTER_SIZE = 3
+
+
+@dataclass(frozen=True)
+class Enquirer:
+    name: str
+    agency: str
+    role: str
+    phone: str
+    reference: str = ""
+
+
+def _enquirer_errors(enquirer: Enquirer | None, reason: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if enquirer is None:
+        errors["enquirer"] = ["Give your name, agency, role and phone number."]
+    else:
+        for field, label in (
+            ("name", "your name"),
+            ("agency", "your agency"),
+            ("role", "your role"),
+            ("phone", "a phone number we can call you back on"),
+        ):
+            if not getattr(enquirer, field).strip():
+                errors[f"enquirer.{field}"] = [f"Enter {label}."]
+    if not reason.strip():
+        errors["reason"] = ["Say why you are asking: the reason is recorded."]
+    return errors
+
+
+def enquiry_make(*, actor: User, enquirer: Enquirer | None, reason: str, search: Search) -> Enquiry:
+    """An enquiry of the register. Every attempt is recorded, a refused one too; the lead
+    social workers concerned are told; a cluster of enquiries raises an alert."""
+    if not actor.has_role(*ENQUIRY_ROLES):
+        raise NotPermitted(
+            "Only a police or health enquirer, or the safeguarding unit, searches the register."
+        )
+    errors = _enquirer_errors(enquirer, reason)
+    checked: Search | None = None
+    children: list[Child] = []
+    if not errors:
+        try:
+            checked, children = register_search(search)
+        except DomainError as e:
+            errors = e.errors
+    if errors:
+        _record_refusal(actor, enquirer, reason, search, errors)
+        raise DomainError(errors=errors)
+    assert checked is not None  # noqa: S101 - set when there are no errors
+    return _record_enquiry(actor, enquirer, reason, checked, children)
+
+
+def _record_refusal(actor, enquirer, reason, search, errors) -> None:
+    with transaction.atomic():
+        enquiry = Enquiry.objects.create(
+            enquirer=actor,
+            enquirer_name=(enquirer.name if enquirer else "")[:200],
+            enquirer_agency=(enquirer.agency if enquirer else "")[:200],
+            enquirer_role=(enquirer.role if enquirer else "")[:200],
+            enquirer_phone=(enquirer.phone if enquirer else "")[:50],
+            enquirer_reference=(enquirer.reference if enquirer else "")[:100],
+            reason=reason,
+            search=search.as_dict(),
+            outcome=Enquiry.Outcome.REFUSED,
+            refusal=errors,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.DENIED,
+            obj=enquiry,
+            summary="A register enquiry was refused",
+            changes={"errors": errors},
+        )
+
+
+@transaction.atomic
+def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children) -> Enquiry:
+    today = timezone.localdate()
+    facts = register_facts(children, today)
+    on_register = [c for c in children if facts.get(c.pk, {}).get("on_register")][:20]
+    matches = [minimum_answer(c, facts[c.pk]) for c in on_register]
+    enquiry = Enquiry.objects.create(
+        enquirer=actor,
+        enquirer_name=enquirer.name.strip(),
+        enquirer_agency=enquirer.agency.strip(),
+        enquirer_role=enquirer.role.strip(),
+        enquirer_phone=enquirer.phone.strip(),
+        enquirer_reference=enquirer.reference.strip(),
+        reason=reason.strip(),
+        search=search.as_dict(),
+        outcome=Enquiry.Outcome.MATCHED if matches else Enquiry.Outcome.NO_MATCH,
+        matches=matches,
+    )
+    enquiry.matched_children.set(on_register)
+    told = _follow_up(enquiry, children, on_register)
+    enquiry.told = sorted(told)
+    enquiry.save(update_fields=["told"])
+    for child in on_register or [None]:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.SEARCH,
+            obj=enquiry,
+            child=child,
+            summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
+            + ("record found" if child else "no record found"),
+            changes={"search": search.as_dict(), "reason": enquiry.reason},
+        )
+    return enquiry
+
+
+def _follow_up(enquiry: Enquiry, children: list[Child], on_register: list[Child]) -> set[str]:
+    """Tell the lead social workers: of each child found, and of any child with a plan who
+    lives at the same address as a child asked about; alert on a cluster of enquiries."""
+    requests: list[NotificationRequest] = []
+    who = f"{enquiry.enquirer_name} ({enquiry.enquirer_role}, {enquiry.enquirer_agency}, {enquiry.enquirer_phone})"
+    for child in on_register:
+        if child.lead_social_worker_id:
+            requests.append(
+                NotificationRequest(
+                    recipient_id=child.lead_social_worker_id,
+                    kind="register_enquiry",
+                    title="An enquiry of the register about a child you are lead social worker for",
+                    body=f"{child.name}: {who} asked because: {enquiry.reason}",
+                    url=f"/children/{child.pk}/",
+                    child_id=child.pk,
+                    dedupe_key=f"enquiry:{enquiry.pk}:child:{child.pk}",
+                )
+            )
+    for child in children:
+        neighbours = (
+            children_at_same_address(child=child)
+            .filter(plans__status=Plan.Status.ACTIVE, lead_social_worker__isnull=False)
+            .distinct()
+        )
+        for neighbour in neighbours:
+            if neighbour.lead_social_worker_id:
+                requests.append(
+                    NotificationRequest(
+                        recipient_id=neighbour.lead_social_worker_id,
+                        kind="register_enquiry_same_address",
+                        title="An enquiry about a child at the same address as a child with a plan",
+                        body=f"{who} asked about {child.name}, who lives at the same address as "
+                        f"{neighbour.name}. Reason: {enquiry.reason}",
+                        url=f"/children/{neighbour.pk}/",
+                        child_id=neighbour.pk,
+                        dedupe_key=f"enquiry:{enquiry.pk}:same_address:{neighbour.pk}",
+                    )
+                )
+    since = enquiry.created_at - CLUSTER_WINDOW
+    for child in on_register:
+        count = Enquiry.objects.filter(matched_children=child, created_at__gte=since).count()
+        if count >= CLUSTER_SIZE:
+            managers = User.objects.filter(
+                is_active=True,
+                groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
+                authority_id__in=[child.responsible_authority_id, child.resident_authority_id],
+            ).values_list("pk", flat=True)
+            for recipient in {*managers, child.lead_social_worker_id} - {None}:
+                requests.append(
+                    NotificationRequest(
+                        recipient_id=recipient,
+                        kind="register_enquiry_cluster",
+                        title=f"{count} enquiries of the register about one child in 14 days",
+                        body=f"{child.name} has been asked about {count} times since {since:%d %B %Y}.",
+                        url=f"/children/{child.pk}/",
+                        child_id=child.pk,
+                        dedupe_key=f"enquiry:{enquiry.pk}:cluster:{child.pk}:{recipient}",
+                    )
+                )
+    notifications_raise(requests=requests)
+    return {str(r.recipient_id) for r in requests}
+
+
+@transaction.atomic
+def enquiry_mark_reviewed(*, actor: User, enquiry_id: Any) -> Enquiry:
+    from registry.selectors import enquiries_for
+
+    pk = access.as_uuid(enquiry_id)
+    enquiry = enquiries_for(user=actor).filter(pk=pk).first() if pk else None
+    if enquiry is None:
+        raise NotFound("No enquiry was found.")
+    if enquiry.reviewed_at is None:
+        enquiry.reviewed_at, enquiry.reviewed_by = timezone.now(), actor
+        enquiry.save(update_fields=["reviewed_at", "reviewed_by"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=enquiry,
+            summary="Marked an enquiry reviewed",
+        )
+    return enquiry
+
+
+def enquiries_export(*, actor: User) -> str:
+    """The enquiry log as CSV (audited)."""
+    import csv
+    import io
+
+    from registry.selectors import enquiries_for
+
+    rows = enquiries_for(user=actor)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "when",
+            "enquirer",
+            "agency",
+            "role",
+            "phone",
+            "reference",
+            "reason",
+            "searched",
+            "outcome",
+            "returned",
+            "told",
+            "reviewed",
+        ]
+    )
+    for e in rows:
+        writer.writerow(
+            [
+                e.created_at.isoformat(),
+                e.enquirer_name,
+                e.enquirer_agency,
+                e.enquirer_role,
+                e.enquirer_phone,
+                e.enquirer_reference,
+                e.reason,
+                "; ".join(f"{k}={v}" for k, v in e.search.items() if v),
+                e.get_outcome_display(),
+                "; ".join(m["name"] for m in e.matches),
+                len(e.told),
+                e.reviewed_at.isoformat() if e.reviewed_at else "",
+            ]
+        )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        summary="Exported the enquiry log",
+        changes={"rows": rows.count()},
+    )
+    return out.getvalue()
+
+
+@transaction.atomic
+def designated_manager_set(
+    *, actor: User, manager: User, from_date: dt.date, department_notified_on: dt.date | None
+) -> DesignatedManager:
+    """A new designated manager for the actor's authority; the department is told of a change."""
+    if (
+        not actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
+        or actor.authority_id is None
+    ):
+        raise NotPermitted("Only the safeguarding unit manager or an administrator records this.")
+    errors: dict[str, list[str]] = {}
+    if manager.authority_id != actor.authority_id or not manager.has_role(
+        Role.SAFEGUARDING_UNIT_MANAGER
+    ):
+        errors["manager"] = ["Choose a safeguarding unit manager of this authority."]
+    if department_notified_on and department_notified_on < from_date:
+        errors["department_notified_on"] = ["The department is told on or after the change."]
+    if department_notified_on and department_notified_on > timezone.localdate():
+        errors["department_notified_on"] = ["This date cannot be in the future."]
+    if errors:
+        raise DomainError(errors=errors)
+    current = (
+        DesignatedManager.objects.select_for_update()
+        .filter(authority_id=actor.authority_id, to_date__isnull=True)
+        .first()
+    )
+    if current is not None:
+        if from_date <= current.from_date:
+            raise DomainError(
+                errors={"from_date": ["The new manager starts after the current one did."]}
+            )
+        current.to_date = from_date - dt.timedelta(days=1)
+        current.save(update_fields=["to_date"])
+    entry = DesignatedManager.objects.create(
+        authority_id=actor.authority_id,
+        manager=manager,
+        from_date=from_date,
+        department_notified_on=department_notified_on,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=entry,
+        summary=f"Designated manager from {from_date}: {manager.name}",
+    )
+    return entry
+
+
+@transaction.atomic
+def historic_plan_request(
+    *,
+    actor: User,
+    child_id: Any,
+    reason: str,
+    parents_told: bool,
+    parents_not_told_reason: str = "",
+) -> HistoricPlanRequest:
+    """A receiving authority's social worker asks the originating authority to release a
+    child's historic plans."""
+    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER) or actor.authority_id is None:
+        raise NotPermitted("A social worker of the receiving authority makes this request.")
+    pk = access.as_uuid(child_id)
+    child = (
+        Child.objects.filter(pk=pk).select_related("responsible_authority").first() if pk else None
+    )
+    if child is None or not Plan.objects.filter(child=child, status=Plan.Status.ENDED).exists():
+        raise NotFound("No child with a historic plan was found.")
+    errors: dict[str, list[str]] = {}
+    if child.responsible_authority_id == actor.authority_id:
+        errors["child"] = ["This child's plans are your own authority's: no release is needed."]
+    if not reason.strip():
+        errors["reason"] = ["Say why the historic plans are needed."]
+    if not parents_told and not parents_not_told_reason.strip():
+        errors["parents_not_told_reason"] = [
+            "Say why the parents were not told (it would increase the risk to the child)."
+        ]
+    if errors:
+        raise DomainError(errors=errors)
+    request = HistoricPlanRequest.objects.create(
+        child=child,
+        requested_by=actor,
+        requesting_authority_id=actor.authority_id,
+        originating_authority=child.responsible_authority,
+        reason=reason.strip(),
+        parents_told=parents_told,
+        parents_not_told_reason=parents_not_told_reason.strip(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=request,
+        child=child,
+        summary="Asked for the release of historic plans",
+    )
+    managers = User.objects.filter(
+        is_active=True,
+        groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
+        authority=child.responsible_authority,
+    ).values_list("pk", flat=True)
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=m,
+                kind="historic_plan_request",
+                title="A request to release historic plans",
+                body=f"{actor.name} ({actor.authority.name if actor.authority else ''}) asks for {child.name}'s historic plans: {request.reason}",
+                url=f"/register/releases/{request.pk}/",
+                child_id=child.pk,
+                dedupe_key=f"historic_plan_request:{request.pk}:{m}",
+            )
+            for m in managers
+        ]
+    )
+    return request
+
+
+@transaction.atomic
+def historic_plan_decide(
+    *, actor: User, request_id: Any, grant: bool, reason: str, days: int = 30
+) -> HistoricPlanRequest:
+    pk = access.as_uuid(request_id)
+    request = HistoricPlanRequest.objects.select_for_update().filter(pk=pk).first() if pk else None
+    if request is None or not (
+        actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
+        and actor.authority_id == request.originating_authority_id
+    ):
+        raise NotFound("No request was found.")
+    if request.status != HistoricPlanRequest.Status.REQUESTED:
+        raise DomainError("This request has been decided.")
+    if not reason.strip():
+        raise DomainError(errors={"reason": ["Give the reason for the decision."]})
+    if grant and not 1 <= days <= 90:
+        raise DomainError(errors={"days": ["Grant access for between 1 and 90 days."]})
+    request.status = (
+        HistoricPlanRequest.Status.GRANTED if grant else HistoricPlanRequest.Status.REFUSED
+    )
+    request.decided_by, request.decided_at, request.decision_reason = (
+        actor,
+        timezone.now(),
+        reason.strip(),
+    )
+    request.access_until = timezone.now() + dt.timedelta(days=days) if grant else None
+    request.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=request,
+        child=request.child,
+        summary=f"{request.get_status_display()} the release of historic plans",
+    )
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=request.requested_by_id,
+                kind="historic_plan_decision",
+                title=f"Your request for historic plans was {request.get_status_display().lower()}",
+                body=request.decision_reason,
+                url=f"/register/releases/{request.pk}/",
+                child_id=request.child_id,
+                dedupe_key=f"historic_plan_request:{request.pk}:decided",
+            )
+        ]
+    )
+    return request
+
+
+def historic_plans_read(*, actor: User, request_id: Any) -> list[dict[str, Any]]:
+    """The released plans, to the requesting worker only, while the grant lasts (audited)."""
+    pk = access.as_uuid(request_id)
+    request = (
+        HistoricPlanRequest.objects.select_related("child")
+        .filter(pk=pk, requested_by=actor)
+        .first()
+        if pk
+        else None
+    )
+    if request is None:
+        raise NotFound("No request was found.")
+    if (
+        request.status != HistoricPlanRequest.Status.GRANTED
+        or request.access_until is None
+        or request.access_until < timezone.now()
+    ):
+        raise NotPermitted("This release has not been granted, or its time has run out.")
+    plans = Plan.objects.filter(child=request.child, status=Plan.Status.ENDED).prefetch_related(
+        "versions"
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        obj=request,
+        child=request.child,
+        summary="Read released historic plans",
+    )
+    return [
+        {
+            "plan": str(p.pk),
+            "started_on": p.started_on,
+            "ended_on": p.ended_on,
+            "versions": [v.content for v in p.versions.all()],
+        }
+        for p in plans
+    ]

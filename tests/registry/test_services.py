@@ -1,0 +1,213 @@
+"""The register: out-of-hours enquiries, follow-up, the log, historic plans."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.models import AuditEvent, Notification
+from registry import services
+from registry.models import Enquiry
+from registry.selectors import Search, register_statistics
+from registry.services import Enquirer
+from tests.factories import AddressFactory, ChildFactory, PlanFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+POLICE = Enquirer(
+    name="PC Alex Example",
+    agency="Testshire Police",
+    role="Response officer",
+    phone="01632 960555",
+    reference="TP1234",
+)
+
+
+@pytest.fixture
+def on_plan(child):
+    """Amelia Testchild, born 17 May 2018, at 12 Imaginary Road ZZ1 1ZZ, with a plan."""
+    PlanFactory(child=child, started_on=TODAY - dt.timedelta(days=60), latest_category="EMO")
+    return child
+
+
+def _ask(actor, **search):
+    return services.enquiry_make(
+        actor=actor,
+        enquirer=POLICE,
+        reason="Domestic incident at the address",
+        search=Search(**search),
+    )
+
+
+def test_a_misspelt_name_and_date_of_birth_find_the_child_with_the_minimum(
+    police_enquirer, on_plan, social_worker
+):
+    enquiry = _ask(
+        police_enquirer,
+        first_name="Amelia",
+        last_name="Tetschild",
+        date_of_birth=dt.date(2018, 5, 17),
+    )
+    (match,) = enquiry.matches
+    assert match == {
+        "child_ref": str(on_plan.pk),
+        "name": "Amelia Testchild",
+        "date_of_birth": "2018-05-17",
+        "has_active_plan": True,
+        "category": "EMO",
+        "responsible_authority": {
+            "name": "Northbrook Borough Council",
+            "office_phone": "01632 960000",
+            "out_of_hours_phone": "01632 960999",
+        },
+        "lead_social_worker": {"name": social_worker.name, "phone": social_worker.phone},
+        "case_open": True,
+    }
+    assert Notification.objects.filter(recipient=social_worker, kind="register_enquiry").exists()
+    assert AuditEvent.objects.filter(action="search", child_id=on_plan.pk).exists()
+
+
+def test_accents_do_not_matter(police_enquirer, authority):
+    zoe = ChildFactory(
+        first_name="Zoë",
+        last_name="Ångström",
+        responsible_authority=authority,
+        date_of_birth=dt.date(2016, 2, 3),
+    )
+    PlanFactory(child=zoe, started_on=TODAY - dt.timedelta(days=5))
+    enquiry = _ask(
+        police_enquirer, first_name="Zoe", last_name="Angstrom", date_of_birth=dt.date(2016, 2, 3)
+    )
+    assert [m["child_ref"] for m in enquiry.matches] == [str(zoe.pk)]
+
+
+def test_surname_and_postcode_and_nhs_number(police_enquirer, on_plan):
+    assert _ask(police_enquirer, last_name="Testchild", postcode="zz11zz").matches
+    assert _ask(police_enquirer, nhs_number=on_plan.nhs_number).matches
+
+
+def test_no_match_says_so_and_is_recorded(police_enquirer, on_plan):
+    enquiry = _ask(police_enquirer, last_name="Nobody", date_of_birth=dt.date(2001, 1, 1))
+    assert enquiry.matches == [] and enquiry.outcome == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("enquirer", "reason", "search", "field"),
+    [
+        (None, "Reason", {"nhs_number": "9990000018"}, "enquirer"),
+        (
+            Enquirer("", "Police", "Officer", "01632 960555"),
+            "Reason",
+            {"nhs_number": "9990000018"},
+            "enquirer.name",
+        ),
+        (POLICE, " ", {"nhs_number": "9990000018"}, "reason"),
+        (POLICE, "Reason", {"last_name": "T", "date_of_birth": dt.date(2018, 5, 17)}, "last_name"),
+        (POLICE, "Reason", {"last_name": "Testchild"}, "search"),
+        (POLICE, "Reason", {}, "search"),
+        (POLICE, "Reason", {"postcode": "nonsense", "last_name": "Testchild"}, "postcode"),
+    ],
+)
+def test_refused_enquiries_give_nothing_away_and_are_recorded(
+    police_enquirer, on_plan, enquirer, reason, search, field
+):
+    with pytest.raises(DomainError) as caught:
+        services.enquiry_make(
+            actor=police_enquirer, enquirer=enquirer, reason=reason, search=Search(**search)
+        )
+    assert field in caught.value.errors
+    refused = Enquiry.objects.get()
+    assert refused.outcome == "refused" and refused.matches == []
+
+
+def test_a_child_at_the_same_address_as_a_child_with_a_plan(
+    police_enquirer, on_plan, authority, social_worker
+):
+    home = on_plan.address
+    sibling = ChildFactory(
+        first_name="Oliver",
+        last_name="Neighbour",
+        responsible_authority=authority,
+        date_of_birth=dt.date(2015, 1, 9),
+    )
+    from cpcase.models import Residence
+
+    Residence.objects.create(
+        child=sibling, address=AddressFactory(line1=home.line1.upper(), postcode=home.postcode)
+    )
+    enquiry = _ask(police_enquirer, last_name="Neighbour", date_of_birth=dt.date(2015, 1, 9))
+    assert enquiry.matches == []  # Oliver has no plan: nothing about him is given
+    told = Notification.objects.get(kind="register_enquiry_same_address")
+    assert told.recipient == social_worker and "Oliver Neighbour" in told.body
+
+
+def test_three_enquiries_in_fourteen_days_alert_the_unit_manager(
+    police_enquirer, on_plan, unit_manager, social_worker
+):
+    for _ in range(2):
+        _ask(police_enquirer, nhs_number=on_plan.nhs_number)
+    assert not Notification.objects.filter(kind="register_enquiry_cluster").exists()
+    _ask(police_enquirer, nhs_number=on_plan.nhs_number)
+    alerted = set(
+        Notification.objects.filter(kind="register_enquiry_cluster").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert alerted == {"sum", "sw.allocated"}
+
+
+def test_who_may_search(social_worker, on_plan, unit_manager, health_enquirer):
+    with pytest.raises(NotPermitted):
+        _ask(social_worker, nhs_number=on_plan.nhs_number)
+    assert _ask(health_enquirer, nhs_number=on_plan.nhs_number).matches
+    assert _ask(unit_manager, nhs_number=on_plan.nhs_number).matches
+
+
+def test_the_log_reviewed_and_exported(police_enquirer, on_plan, unit_manager, social_worker):
+    enquiry = _ask(police_enquirer, nhs_number=on_plan.nhs_number)
+    with pytest.raises(NotPermitted):
+        services.enquiries_export(actor=social_worker)
+    services.enquiry_mark_reviewed(actor=unit_manager, enquiry_id=enquiry.pk)
+    csv = services.enquiries_export(actor=unit_manager)
+    assert "PC Alex Example" in csv and "Amelia Testchild" in csv
+    assert AuditEvent.objects.filter(action="export", actor=unit_manager).exists()
+
+
+def test_historic_plans_released_for_a_time(authority, other_authority_worker, unit_manager, child):
+    PlanFactory(
+        child=child,
+        started_on=dt.date(2024, 1, 10),
+        status="ended",
+        ended_on=dt.date(2025, 2, 1),
+        end_reason="conference",
+    )
+    with pytest.raises(DomainError) as caught:
+        services.historic_plan_request(
+            actor=other_authority_worker,
+            child_id=child.pk,
+            reason="Moved to our area",
+            parents_told=False,
+        )
+    assert "parents_not_told_reason" in caught.value.errors
+    request = services.historic_plan_request(
+        actor=other_authority_worker,
+        child_id=child.pk,
+        reason="Moved to our area; new concerns",
+        parents_told=True,
+    )
+    with pytest.raises(NotPermitted):
+        services.historic_plans_read(actor=other_authority_worker, request_id=request.pk)
+    services.historic_plan_decide(
+        actor=unit_manager, request_id=request.pk, grant=True, reason="Legitimate", days=7
+    )
+    plans = services.historic_plans_read(actor=other_authority_worker, request_id=request.pk)
+    assert plans[0]["ended_on"] == dt.date(2025, 2, 1)
+    with pytest.raises(NotFound):
+        services.historic_plans_read(actor=unit_manager, request_id=request.pk)
+
+
+def test_statistics(authority, team, unit_manager, on_plan):
+    stats = register_statistics(authority=authority, today=TODAY)
+    assert stats["total"] == 1 and stats["by_category"] == {"EMO": 1}
+    assert stats["by_team"] == {"North locality team": 1}
