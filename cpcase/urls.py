@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from conferences import urls as conferences_urls
 from plans import urls as plans_urls
+from registry import urls as registry_urls
 from visits import urls as visits_urls
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     ),
     path("api/v1/", include((plans_urls.api_urlpatterns, "plans"), namespace="plans-api")),
     path("api/v1/", include((visits_urls.api_urlpatterns, "visits"), namespace="visits-api")),
+    path("api/v1/", include((registry_urls.api_urlpatterns, "registry"), namespace="registry-api")),
     path("admin/", admin.site.urls),
     path("", include("cpcase.web_urls")),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from cpcase.errors import DomainError
@@ -248,3 +249,44 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
         "ended_by_month": {k.strftime("%Y-%m"): v for k, v in ended.items()},
         "repeat_plans_within_two_years": repeat,
     }
+
+
+def register_entries(*, user, q="", date_of_birth=None, postcode="", category="", team=""):
+    """The safeguarding unit manager's register: children resident in the authority's area
+    with an active plan (placed children included), filtered."""
+    from django.db.models import OuterRef, Subquery
+
+    from cpcase import access
+
+    active = Plan.objects.filter(child=OuterRef("pk"), status=Plan.Status.ACTIVE)
+    qs = (
+        access.children_visible_to(user)
+        .filter(resident_authority_id=user.authority_id)
+        .filter(Exists(active))
+        .annotate(
+            category=Subquery(active.values("latest_category")[:1]),
+            plan_started_on=Subquery(active.values("started_on")[:1]),
+            has_active_plan=Value(True),
+        )
+        .select_related("lead_social_worker", "team", "responsible_authority")
+    )
+    if q.strip():
+        qs = qs.annotate(
+            score=Greatest(
+                TrigramSimilarity(Unaccent(F("last_name")), Unaccent(Value(q.strip()))),
+                TrigramSimilarity(Unaccent(F("first_name")), Unaccent(Value(q.strip()))),
+            )
+        ).filter(Q(score__gte=0.3) | Q(last_name__unaccent__icontains=q.strip()))
+    if date_of_birth:
+        qs = qs.filter(date_of_birth=date_of_birth)
+    if postcode.strip():
+        try:
+            pc = normalise_postcode(postcode)
+        except Exception:
+            pc = postcode.strip().upper()
+        qs = qs.filter(residences__moved_out_on__isnull=True, residences__address__postcode=pc)
+    if category:
+        qs = qs.filter(plans__status=Plan.Status.ACTIVE, plans__latest_category=category)
+    if team:
+        qs = qs.filter(team__name=team)
+    return qs.order_by("last_name", "first_name").distinct()

@@ -52,14 +52,21 @@ def _enquirer_errors(enquirer: Enquirer | None, reason: str) -> dict[str, list[s
     return errors
 
 
-def enquiry_make(*, actor: User, enquirer: Enquirer | None, reason: str, search: Search) -> Enquiry:
+def enquiry_make(
+    *,
+    actor: User,
+    enquirer: Enquirer | None,
+    reason: str,
+    search: Search,
+    refusal: dict[str, Any] | None = None,
+) -> Enquiry:
     """An enquiry of the register. Every attempt is recorded, a refused one too; the lead
     social workers concerned are told; a cluster of enquiries raises an alert."""
     if not actor.has_role(*ENQUIRY_ROLES):
         raise NotPermitted(
             "Only a police or health enquirer, or the safeguarding unit, searches the register."
         )
-    errors = _enquirer_errors(enquirer, reason)
+    errors = dict(refusal) if refusal else _enquirer_errors(enquirer, reason)
     checked: Search | None = None
     children: list[Child] = []
     if not errors:

@@ -1,0 +1,269 @@
+"""The register part of the public API (API.md)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cpcase.api_support import StaffField, parse
+from cpcase.errors import NotPermitted
+from cpcase.roles import Role
+from registry import selectors, services
+from registry.models import Enquiry, HistoricPlanRequest
+
+
+class EnquirerIn(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, default="")
+    agency = serializers.CharField(allow_blank=True, default="")
+    role = serializers.CharField(allow_blank=True, default="")
+    phone = serializers.CharField(allow_blank=True, default="")
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SearchIn(serializers.Serializer):
+    first_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    last_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    postcode = serializers.CharField(required=False, allow_blank=True, default="", max_length=10)
+    nhs_number = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+
+
+class EnquiryIn(serializers.Serializer):
+    enquirer = EnquirerIn(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    search = SearchIn(required=False, default=dict)
+
+
+class EnquiryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Enquiry
+        fields = ["id", "matches"]
+
+
+class EnquiryLogOut(serializers.ModelSerializer):
+    enquirer = serializers.SerializerMethodField()
+    told = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Enquiry
+        fields = [
+            "id",
+            "created_at",
+            "enquirer",
+            "reason",
+            "search",
+            "outcome",
+            "matches",
+            "told",
+            "reviewed_at",
+        ]
+
+    def get_enquirer(self, obj) -> dict:
+        return {
+            "user": str(obj.enquirer_id),
+            "name": obj.enquirer_name,
+            "agency": obj.enquirer_agency,
+            "role": obj.enquirer_role,
+            "phone": obj.enquirer_phone,
+            "reference": obj.enquirer_reference,
+        }
+
+    def get_told(self, obj) -> int:
+        return len(obj.told)
+
+
+class EnquiriesAPI(ListAPIView):
+    serializer_class = EnquiryLogOut
+
+    def get_queryset(self):
+        return selectors.enquiries_for(user=self.request.user)
+
+    @extend_schema(request=EnquiryIn, responses={201: EnquiryOut})
+    def post(self, request):
+        if not request.user.has_role(*services.ENQUIRY_ROLES):
+            raise NotPermitted(
+                "Only a police or health enquirer, or the safeguarding unit, searches the register."
+            )
+        serializer = EnquiryIn(data=request.data if isinstance(request.data, dict) else {})
+        if not serializer.is_valid():
+            # Record the refused attempt too, with what could be read of it.
+            raw = request.data if isinstance(request.data, dict) else {}
+            services.enquiry_make(
+                actor=request.user,
+                enquirer=None,
+                reason=str(raw.get("reason", ""))[:1000],
+                search=selectors.Search(),
+                refusal=serializer.errors,
+            )
+        d = serializer.validated_data
+        e = d["enquirer"]
+        enquiry = services.enquiry_make(
+            actor=request.user,
+            enquirer=services.Enquirer(**e) if e else None,
+            reason=d["reason"],
+            search=selectors.Search(**d["search"]),
+        )
+        return Response(EnquiryOut(enquiry).data, status=status.HTTP_201_CREATED)
+
+
+class EnquiryReviewedAPI(APIView):
+    @extend_schema(request=None, responses=EnquiryLogOut)
+    def post(self, request, pk):
+        return Response(
+            EnquiryLogOut(services.enquiry_mark_reviewed(actor=request.user, enquiry_id=pk)).data
+        )
+
+
+class EnquiryExportAPI(APIView):
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request):
+        response = HttpResponse(
+            services.enquiries_export(actor=request.user), content_type="text/csv"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="enquiry-log-{timezone.localdate()}.csv"'
+        )
+        return response
+
+
+class RegisterEntryOut(serializers.Serializer):
+    child = serializers.UUIDField(source="pk")
+    name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    category = serializers.CharField(allow_null=True)
+    plan_started_on = serializers.DateField(allow_null=True)
+    has_active_plan = serializers.BooleanField()
+    lead_social_worker = serializers.CharField(
+        source="lead_social_worker.name", allow_null=True, default=None
+    )
+    team = serializers.CharField(source="team.name", allow_null=True, default=None)
+    responsible_authority = serializers.CharField(source="responsible_authority.code")
+
+
+class RegisterAPI(ListAPIView):
+    """The safeguarding unit manager's view of the current register."""
+
+    serializer_class = RegisterEntryOut
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="name (typo-tolerant)"),
+            OpenApiParameter("date_of_birth", str),
+            OpenApiParameter("postcode", str),
+            OpenApiParameter("category", str),
+            OpenApiParameter("team", str),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+            raise NotPermitted("Only the safeguarding unit manager reads the register.")
+        params = parse(RegisterFilterIn, self.request.query_params)
+        return selectors.register_entries(user=user, **params)
+
+
+class RegisterFilterIn(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    postcode = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    team = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StatisticsAPI(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        if (
+            not request.user.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
+            or request.user.authority is None
+        ):
+            raise NotPermitted("Only the safeguarding unit manager reads the register's figures.")
+        return Response(
+            selectors.register_statistics(
+                authority=request.user.authority, today=timezone.localdate()
+            )
+        )
+
+
+class ReleaseIn(serializers.Serializer):
+    child = serializers.UUIDField()
+    reason = serializers.CharField(allow_blank=True)
+    parents_told = serializers.BooleanField()
+    parents_not_told_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReleaseOut(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id")
+
+    class Meta:
+        model = HistoricPlanRequest
+        fields = [
+            "id",
+            "child",
+            "status",
+            "reason",
+            "parents_told",
+            "parents_not_told_reason",
+            "decision_reason",
+            "decided_at",
+            "access_until",
+            "created_at",
+        ]
+
+
+class ReleasesAPI(APIView):
+    @extend_schema(request=ReleaseIn, responses={201: ReleaseOut})
+    def post(self, request):
+        d = parse(ReleaseIn, request.data)
+        req = services.historic_plan_request(
+            actor=request.user,
+            child_id=d["child"],
+            reason=d["reason"],
+            parents_told=d["parents_told"],
+            parents_not_told_reason=d["parents_not_told_reason"],
+        )
+        return Response(ReleaseOut(req).data, status=status.HTTP_201_CREATED)
+
+
+class DecisionIn(serializers.Serializer):
+    grant = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+    days = serializers.IntegerField(required=False, default=30)
+
+
+class ReleaseDecisionAPI(APIView):
+    @extend_schema(request=DecisionIn, responses=ReleaseOut)
+    def post(self, request, pk):
+        d = parse(DecisionIn, request.data)
+        req = services.historic_plan_decide(
+            actor=request.user, request_id=pk, grant=d["grant"], reason=d["reason"], days=d["days"]
+        )
+        return Response(ReleaseOut(req).data)
+
+
+class ReleasedPlansAPI(APIView):
+    @extend_schema(responses={200: list})
+    def get(self, request, pk):
+        return Response(services.historic_plans_read(actor=request.user, request_id=pk))
+
+
+class DesignatedManagerIn(serializers.Serializer):
+    manager = StaffField()
+    from_date = serializers.DateField()
+    department_notified_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DesignatedManagersAPI(APIView):
+    @extend_schema(request=DesignatedManagerIn, responses={201: None})
+    def post(self, request):
+        d = parse(DesignatedManagerIn, request.data)
+        entry = services.designated_manager_set(actor=request.user, **d)
+        return Response({"id": str(entry.pk)}, status=status.HTTP_201_CREATED)
