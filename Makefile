@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 ASSETS := .build/static/application.css
 PYTEST_ARGS ?=
+SERVE_ARGS ?=
 
 .PHONY: run test test-fast bench lint format assets install system-deps clean
 
@@ -27,8 +28,9 @@ assets: $(ASSETS)
 
 # Everything, with no configuration: embedded PostgreSQL, migrations, demo data,
 # the web server on http://localhost:8000/ and a Celery worker with beat.
+# make run SERVE_ARGS="--port 8080" passes options to manage.py serve.
 run: install assets
-	$(PY) manage.py serve
+	$(PY) manage.py serve $(SERVE_ARGS)
 
 # The whole suite on PostgreSQL (DATABASE_URL, else embedded) and the Redis at REDIS_URL.
 # pytest's exit status 5 (no test ran) fails the run, as any other failure does.
