@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from cpcase.management.commands.serve import sign_in_path
 from cpcase.models import User
 from tests.support.worker import ROOT, database_env, wait_for
 
@@ -71,6 +72,9 @@ def test_serve_runs_web_worker_and_beat_then_stops_on_sigterm(serve):
 
     wait_for(up, timeout=120, message="the web server")
     assert _status(f"{base}/api/schema/") in (200, 401, 403)
+    sign_in = sign_in_path()
+    if sign_in:  # the browser interface's sign-in page, once there is one
+        assert _status(f"{base}{sign_in}") == 200
     wait_for(lambda: " ready." in log.read_text(), timeout=60, message="the Celery worker")
     wait_for(lambda: "beat: Starting" in log.read_text(), timeout=60, message="Celery beat")
     output = log.read_text()

@@ -42,6 +42,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
     os.setpgrp()
 
 
+def sign_in_path() -> str | None:
+    """The sign-in page's path, once the browser interface provides one."""
+    from django.shortcuts import resolve_url
+    from django.urls import NoReverseMatch
+
+    try:
+        path = resolve_url(settings.LOGIN_URL)
+    except NoReverseMatch:
+        return None
+    return path if path.startswith("/") else None
+
+
 class Command(BaseCommand):
     help = "Migrate, load the demo data, and run the web server and a Celery worker with beat."
     requires_system_checks = []  # checked below, once, before anything starts
@@ -193,9 +205,11 @@ class Command(BaseCommand):
             else (f"PostgreSQL at {database.get('HOST') or 'localhost'}")
         )
         broker = settings.CELERY_BROKER_URL.split("@")[-1]
-        lines = [
-            "",
-            f"cpcase is running at {url}",
+        lines = ["", f"cpcase is running at {url}"]
+        sign_in = sign_in_path()
+        if sign_in:
+            lines.append(f"  Sign in:    {url.rstrip('/')}{sign_in}")
+        lines += [
             f"  API docs:   {url}api/docs/",
             f"  Admin:      {url}admin/",
             f"  Database:   {database['NAME']} ({where})",
