@@ -95,6 +95,15 @@ def children_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Ch
     return Child.objects.filter(scope)
 
 
+def has_case_access(user: User, action: Action = Action.VIEW) -> bool:
+    """Whether the user's roles open any path to children's records at all.
+
+    Enquirers, system administrators and core group members (who read a plan,
+    not the case record) have none: a list of children is refused, not empty.
+    """
+    return _scope(user, action) is not None
+
+
 def can(user: User, action: Action, child: Child) -> bool:
     return children_visible_to(user, action).filter(pk=child.pk).exists()
 

@@ -1,1 +1,30 @@
-urlpatterns: list = []
+"""The core API under /api/v1/ (API.md)."""
+
+from django.urls import path
+
+from cpcase import api
+
+urlpatterns = [
+    path("auth/token/", api.TokenAPI.as_view(), name="api-token"),
+    path("me/", api.MeAPI.as_view(), name="api-me"),
+    path("staff/", api.StaffAPI.as_view(), name="api-staff"),
+    path("children/", api.ChildrenAPI.as_view(), name="api-children"),
+    # <str:pk>: a malformed id reaches the view and answers 404, like a missing one.
+    path("children/<str:pk>/", api.ChildAPI.as_view(), name="api-child"),
+    path("children/<str:pk>/people/", api.ChildPeopleAPI.as_view(), name="api-child-people"),
+    path(
+        "children/<str:pk>/timescales/",
+        api.ChildTimescalesAPI.as_view(),
+        name="api-child-timescales",
+    ),
+    path(
+        "children/<str:pk>/chronology/",
+        api.ChildChronologyAPI.as_view(),
+        name="api-child-chronology",
+    ),
+    path(
+        "children/<str:pk>/access-history/",
+        api.ChildAccessHistoryAPI.as_view(),
+        name="api-child-access-history",
+    ),
+]

@@ -6,7 +6,8 @@ class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import timescales
-        from plans.selectors import plan_deadlines
+        from cpcase import plan_status, timescales
+        from plans.selectors import children_with_active_plan, plan_deadlines
 
         timescales.register(plan_deadlines)
+        plan_status.register(children_with_active_plan)

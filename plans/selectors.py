@@ -74,6 +74,15 @@ def active_plan_for(child: Child) -> Plan | None:
     return child.plans.filter(status=Plan.Status.ACTIVE).first()
 
 
+def children_with_active_plan(child_ids: Iterable[Any]) -> set[Any]:
+    """Of these children, the ones with an active plan (the core's plan_status provider)."""
+    return set(
+        Plan.objects.filter(child_id__in=list(child_ids), status=Plan.Status.ACTIVE).values_list(
+            "child_id", flat=True
+        )
+    )
+
+
 def _deadline(context, plan, kind, due_on, met_on, source, key) -> Deadline:
     return Deadline(
         child_id=plan["child_id"],

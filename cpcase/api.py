@@ -1,0 +1,220 @@
+"""The core of the public API (API.md): the caller, staff, children and what is around them.
+
+Thin views: parse the input, call one service or selector, render the result.
+Who may see or change what is the access module's and the services' to say; a
+child the caller may not see answers 404, the same as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from cpcase import access, chronology, plan_status, selectors, services, timescales
+from cpcase.api_support import parse
+from cpcase.errors import NotPermitted
+from cpcase.models import AuditEvent, Child, Relationship, User
+from cpcase.serializers import (
+    AuditEventOut,
+    ChildIn,
+    ChildOut,
+    ChildQuery,
+    DeadlineOut,
+    EventOut,
+    MeOut,
+    RelationshipIn,
+    RelationshipOut,
+    StaffOut,
+    StaffQuery,
+    TokenIn,
+    TokenOut,
+)
+
+CHILD_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+# What ChildOut reads beyond what the selectors already join.
+CHILD_OUT_RELATED = ("resident_authority", "mother")
+
+
+class TokenAPI(APIView):
+    """Exchange a username and password (and second-factor code) for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(request=TokenIn, responses={200: TokenOut}, auth=[])
+    def post(self, request):
+        data = parse(TokenIn, request.data)
+        token = services.api_token_issue(
+            username=data["username"],
+            password=data["password"],
+            otp=data["otp"],
+            request=request._request,
+        )
+        return Response({"token": token})
+
+
+class MeAPI(APIView):
+    @extend_schema(responses=MeOut)
+    def get(self, request):
+        return Response(MeOut(request.user).data)
+
+
+class StaffAPI(GenericAPIView):
+    """Staff the caller may choose as a chair, lead social worker or core group member."""
+
+    serializer_class = StaffOut
+    queryset = User.objects.none()  # for the schema; the selector decides
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", str, description="A role slug, e.g. social_worker."),
+            OpenApiParameter("team", str, description="A team's id or name."),
+        ],
+        responses=StaffOut(many=True),
+    )
+    def get(self, request):
+        query = parse(StaffQuery, request.query_params)
+        staff = selectors.staff_assignable(
+            user=request.user, role=query.get("role", ""), team=query.get("team") or None
+        )
+        page = self.paginate_queryset(staff)
+        return self.get_paginated_response(StaffOut(page, many=True).data)
+
+
+def _ordered(qs: QuerySet[Child]) -> QuerySet[Child]:
+    """Whatever order the selector chose, with the id last, so pages never overlap."""
+    ordering = list(qs.query.order_by) or list(Child._meta.ordering)
+    return qs.order_by(*ordering, "pk")
+
+
+def _child_out(children: list[Child]) -> dict[str, Any]:
+    return {"with_active_plan": plan_status.children_with_active_plan([c.pk for c in children])}
+
+
+class ChildrenAPI(GenericAPIView):
+    serializer_class = ChildOut
+    queryset = Child.objects.none()  # for the schema; the selector decides
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="A name, LA child ID or NHS number."),
+            OpenApiParameter("date_of_birth", OpenApiTypes.DATE),
+            OpenApiParameter("postcode", str),
+            OpenApiParameter("nhs_number", str),
+        ],
+        responses=ChildOut(many=True),
+    )
+    def get(self, request):
+        if not access.has_case_access(request.user):
+            raise NotPermitted("You do not have access to children's records.")
+        query = parse(ChildQuery, request.query_params)
+        children = selectors.child_search(user=request.user, **query)
+        page = self.paginate_queryset(_ordered(children.select_related(*CHILD_OUT_RELATED)))
+        return self.get_paginated_response(ChildOut(page, many=True, context=_child_out(page)).data)
+
+    @extend_schema(request=ChildIn, responses={201: ChildOut})
+    def post(self, request):
+        if not access.can_create_child(request.user):
+            raise NotPermitted("You do not have permission to add a child.")
+        data = parse(ChildIn, request.data, context={"request": request})
+        data.pop("version", None)
+        child = services.child_create(actor=request.user, changes=data)
+        return Response(
+            ChildOut(child, context=_child_out([child])).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ChildAPI(APIView):
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(parameters=[CHILD_ID], responses=ChildOut)
+    def get(self, request, pk):
+        child = selectors.child_get_for_view(user=request.user, child_id=pk)
+        return Response(ChildOut(child, context=_child_out([child])).data)
+
+    @extend_schema(
+        parameters=[CHILD_ID],
+        request=ChildIn,
+        responses={200: ChildOut, 409: OpenApiTypes.OBJECT},
+        description="Send back the `version` you read; a stale version is a 409.",
+    )
+    def patch(self, request, pk):
+        # Who may change this child is settled before the input is looked at.
+        access.child_for(request.user, pk, access.Action.EDIT)
+        data = parse(ChildIn, request.data, partial=True, context={"request": request})
+        version = data.pop("version", None)
+        child = services.child_update(
+            actor=request.user, child_id=pk, version=version, changes=data
+        )
+        return Response(ChildOut(child, context=_child_out([child])).data)
+
+
+class ChildPeopleAPI(GenericAPIView):
+    serializer_class = RelationshipOut
+    queryset = Relationship.objects.none()  # for the schema; the selector decides
+
+    @extend_schema(parameters=[CHILD_ID], responses=RelationshipOut(many=True))
+    def get(self, request, pk):
+        child = selectors.child_get_for_view(user=request.user, child_id=pk)
+        page = self.paginate_queryset(selectors.child_people(child=child))
+        return self.get_paginated_response(RelationshipOut(page, many=True).data)
+
+    @extend_schema(parameters=[CHILD_ID], request=RelationshipIn, responses={201: RelationshipOut})
+    def post(self, request, pk):
+        access.child_for(request.user, pk, access.Action.EDIT)
+        data = parse(RelationshipIn, request.data)
+        relationship = services.person_add_to_child(
+            actor=request.user,
+            child_id=pk,
+            person=data["person"],
+            kind=data["relationship"],
+            parental_responsibility=data["parental_responsibility"],
+            lives_with_child=data["lives_with_child"],
+            is_carer=data["is_carer"],
+            address=data["address"],
+        )
+        return Response(RelationshipOut(relationship).data, status=status.HTTP_201_CREATED)
+
+
+class ChildTimescalesAPI(APIView):
+    @extend_schema(parameters=[CHILD_ID], responses=DeadlineOut(many=True))
+    def get(self, request, pk):
+        child = selectors.child_get_for_view(user=request.user, child_id=pk)
+        deadlines = timescales.deadlines_for(child, timezone.localdate())
+        return Response(DeadlineOut(deadlines, many=True).data)
+
+
+class ChildChronologyAPI(GenericAPIView):
+    serializer_class = EventOut
+    queryset = Child.objects.none()  # for the schema; the events come from the providers
+
+    @extend_schema(parameters=[CHILD_ID], responses=EventOut(many=True))
+    def get(self, request, pk):
+        child = selectors.child_get_for_view(user=request.user, child_id=pk)
+        page = self.paginate_queryset(chronology.events_for(child))
+        return self.get_paginated_response(EventOut(page, many=True).data)
+
+
+class ChildAccessHistoryAPI(GenericAPIView):
+    """Who opened, searched for or changed the child's record: the safeguarding unit manager's."""
+
+    serializer_class = AuditEventOut
+    queryset = AuditEvent.objects.none()  # for the schema; the selector decides
+
+    @extend_schema(parameters=[CHILD_ID], responses=AuditEventOut(many=True))
+    def get(self, request, pk):
+        events = selectors.child_access_history(user=request.user, child_id=pk)
+        page = self.paginate_queryset(events.order_by("-at", "-id"))
+        return self.get_paginated_response(AuditEventOut(page, many=True).data)
