@@ -62,3 +62,33 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
         for key in after
         if _jsonable(before.get(key)) != _jsonable(after.get(key))
     }
+
+
+def audit_record_each(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None,
+    children: list[Child | None],
+    summary: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """One event per child (or one with no child), written in a single insert."""
+    ctx = request_context.current()
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor if actor is not None and actor.pk else None,
+            actor_username=actor.get_username() if actor is not None and actor.pk else "",
+            action=action,
+            object_type=(obj._meta.model_name or "") if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            child_id=child.pk if child is not None else None,
+            summary=summary[:500],
+            changes=_jsonable(changes or {}),
+            ip_address=ctx.ip_address,
+            user_agent=ctx.user_agent,
+            path=ctx.path,
+            request_id=ctx.request_id,
+        )
+        for child in children
+    )

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from cpcase.models import Authority, CalendarDay, Child, TimescaleRule
+from cpcase.models import Authority, Child, TimescaleRule
 from cpcase.working_days import WorkingCalendar, add_period
 
 
@@ -101,19 +101,23 @@ class AuthorityTimescales:
 def load_authority_timescales(
     authority_ids: Iterable[Any] | None = None,
 ) -> dict[Any, AuthorityTimescales]:
-    """Rules and calendars of every authority (or the ones named), in three queries."""
-    authorities = Authority.objects.all()
+    """Rules and calendars of every authority (or the ones named), in two queries."""
+    from django.contrib.postgres.aggregates import ArrayAgg
+    from django.db.models import Q
+
+    authorities = Authority.objects.annotate(
+        closures=ArrayAgg(
+            "calendar_days__date", filter=Q(calendar_days__kind="closure"), default=[]
+        ),
+        kept_open=ArrayAgg(
+            "calendar_days__date", filter=Q(calendar_days__kind="working_day"), default=[]
+        ),
+    )
     if authority_ids is not None:
         authorities = authorities.filter(pk__in=list(authority_ids))
-    authorities_list = list(authorities)
     rules = list(TimescaleRule.objects.select_related("profile"))
-    days = list(
-        CalendarDay.objects.filter(authority__in=authorities_list).values_list(
-            "authority_id", "date", "kind"
-        )
-    )
     result: dict[Any, AuthorityTimescales] = {}
-    for authority in authorities_list:
+    for authority in authorities:
         effective: dict[str, Rule] = {}
         applicable = [
             r
@@ -123,11 +127,13 @@ def load_authority_timescales(
         ]
         for r in sorted(applicable, key=lambda r: r.profile.authority_id is not None):
             effective[r.kind] = Rule(r.kind, r.value, r.unit, r.profile.name)
-        closures = frozenset(d for a, d, k in days if a == authority.pk and k == "closure")
-        kept = frozenset(d for a, d, k in days if a == authority.pk and k == "working_day")
         result[authority.pk] = AuthorityTimescales(
             rules=effective,
-            calendar=WorkingCalendar(authority.nation, closures=closures, struck_out=kept),
+            calendar=WorkingCalendar(
+                authority.nation,
+                closures=frozenset(authority.closures),
+                struck_out=frozenset(authority.kept_open),
+            ),
         )
     return result
 

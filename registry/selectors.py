@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -121,10 +121,13 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
         if search.last_name:
             name_match |= Q(last_name__unaccent__iexact=search.last_name)
         qs = qs.filter(name_match).order_by("-score", "last_name")
+    from cpcase.models import Residence
+
+    home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)
     children = list(
-        qs.select_related("responsible_authority", "lead_social_worker").distinct()[
-            : MAX_MATCHES * 2
-        ]
+        qs.select_related("responsible_authority", "lead_social_worker")
+        .annotate(address_key=Subquery(home.values("address__match_key")[:1]))
+        .distinct()[: MAX_MATCHES * 2]
     )
     return search, children
 
@@ -254,8 +257,6 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
 def register_entries(*, user, q="", date_of_birth=None, postcode="", category="", team=""):
     """The safeguarding unit manager's register: children resident in the authority's area
     with an active plan (placed children included), filtered."""
-    from django.db.models import OuterRef, Subquery
-
     from cpcase import access
 
     active = Plan.objects.filter(child=OuterRef("pk"), status=Plan.Status.ACTIVE)

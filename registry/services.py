@@ -10,11 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from cpcase import access
-from cpcase.audit import audit_record
+from cpcase.audit import audit_record, audit_record_each
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, User
 from cpcase.roles import Role
-from cpcase.selectors import children_at_same_address
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
 from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest
@@ -106,11 +105,13 @@ def _record_refusal(actor, enquirer, reason, search, errors) -> None:
 
 @transaction.atomic
 def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children) -> Enquiry:
+    """Record the enquiry and follow it up in a fixed handful of queries: the register is
+    searched at 3 a.m. and the answer must come at once."""
     today = timezone.localdate()
     facts = register_facts(children, today)
     on_register = [c for c in children if facts.get(c.pk, {}).get("on_register")][:20]
     matches = [minimum_answer(c, facts[c.pk]) for c in on_register]
-    enquiry = Enquiry.objects.create(
+    enquiry = Enquiry(
         enquirer=actor,
         enquirer_name=enquirer.name.strip(),
         enquirer_agency=enquirer.agency.strip(),
@@ -122,28 +123,36 @@ def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children)
         outcome=Enquiry.Outcome.MATCHED if matches else Enquiry.Outcome.NO_MATCH,
         matches=matches,
     )
-    enquiry.matched_children.set(on_register)
-    told = _follow_up(enquiry, children, on_register)
-    enquiry.told = sorted(told)
-    enquiry.save(update_fields=["told"])
-    for child in on_register or [None]:
-        audit_record(
-            actor=actor,
-            action=AuditEvent.Action.SEARCH,
-            obj=enquiry,
-            child=child,
-            summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
-            + ("record found" if child else "no record found"),
-            changes={"search": search.as_dict(), "reason": enquiry.reason},
-        )
+    requests = _follow_up(enquiry, children, on_register)
+    enquiry.told = sorted({str(r.recipient_id) for r in requests})
+    enquiry.save(force_insert=True)
+    Enquiry.matched_children.through.objects.bulk_create(
+        Enquiry.matched_children.through(enquiry_id=enquiry.pk, child_id=c.pk) for c in on_register
+    )
+    requests += _cluster_alerts(enquiry, on_register)
+    notifications_raise(requests=requests)
+    audit_record_each(
+        actor=actor,
+        action=AuditEvent.Action.SEARCH,
+        obj=enquiry,
+        children=list(on_register) or [None],
+        summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
+        + ("record found" if on_register else "no record found"),
+        changes={"search": search.as_dict(), "reason": enquiry.reason},
+    )
     return enquiry
 
 
-def _follow_up(enquiry: Enquiry, children: list[Child], on_register: list[Child]) -> set[str]:
-    """Tell the lead social workers: of each child found, and of any child with a plan who
-    lives at the same address as a child asked about; alert on a cluster of enquiries."""
+def _follow_up(
+    enquiry: Enquiry, children: list[Child], on_register: list[Child]
+) -> list[NotificationRequest]:
+    """The lead social worker of each child found, and of any child with a plan living at
+    the same address as a child asked about (one query for all the addresses)."""
     requests: list[NotificationRequest] = []
-    who = f"{enquiry.enquirer_name} ({enquiry.enquirer_role}, {enquiry.enquirer_agency}, {enquiry.enquirer_phone})"
+    who = (
+        f"{enquiry.enquirer_name} ({enquiry.enquirer_role}, {enquiry.enquirer_agency}, "
+        f"{enquiry.enquirer_phone})"
+    )
     for child in on_register:
         if child.lead_social_worker_id:
             requests.append(
@@ -157,49 +166,82 @@ def _follow_up(enquiry: Enquiry, children: list[Child], on_register: list[Child]
                     dedupe_key=f"enquiry:{enquiry.pk}:child:{child.pk}",
                 )
             )
-    for child in children:
+    asked_at = {getattr(c, "address_key", None): c for c in children}
+    asked_at.pop(None, None)
+    if asked_at:
         neighbours = (
-            children_at_same_address(child=child)
-            .filter(plans__status=Plan.Status.ACTIVE, lead_social_worker__isnull=False)
+            Child.objects.filter(
+                residences__moved_out_on__isnull=True,
+                residences__address__match_key__in=list(asked_at),
+                plans__status=Plan.Status.ACTIVE,
+                lead_social_worker__isnull=False,
+            )
+            .exclude(pk__in=[c.pk for c in children])
+            .values_list(
+                "pk",
+                "first_name",
+                "last_name",
+                "lead_social_worker_id",
+                "residences__address__match_key",
+            )
             .distinct()
         )
-        for neighbour in neighbours:
-            if neighbour.lead_social_worker_id:
-                requests.append(
-                    NotificationRequest(
-                        recipient_id=neighbour.lead_social_worker_id,
-                        kind="register_enquiry_same_address",
-                        title="An enquiry about a child at the same address as a child with a plan",
-                        body=f"{who} asked about {child.name}, who lives at the same address as "
-                        f"{neighbour.name}. Reason: {enquiry.reason}",
-                        url=f"/children/{neighbour.pk}/",
-                        child_id=neighbour.pk,
-                        dedupe_key=f"enquiry:{enquiry.pk}:same_address:{neighbour.pk}",
-                    )
+        for pk, first, last, lead_id, key in neighbours:
+            child = asked_at[key]
+            requests.append(
+                NotificationRequest(
+                    recipient_id=lead_id,
+                    kind="register_enquiry_same_address",
+                    title="An enquiry about a child at the same address as a child with a plan",
+                    body=f"{who} asked about {child.name}, who lives at the same address as "
+                    f"{first} {last}. Reason: {enquiry.reason}",
+                    url=f"/children/{pk}/",
+                    child_id=pk,
+                    dedupe_key=f"enquiry:{enquiry.pk}:same_address:{pk}",
                 )
+            )
+    return requests
+
+
+def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[NotificationRequest]:
+    """Three or more enquiries about one child within 14 days alert the safeguarding unit
+    manager and the lead social worker."""
+    from django.db.models import Count
+
+    if not on_register:
+        return []
     since = enquiry.created_at - CLUSTER_WINDOW
+    counts = dict(
+        Enquiry.matched_children.through.objects.filter(
+            child_id__in=[c.pk for c in on_register], enquiry__created_at__gte=since
+        )
+        .values("child_id")
+        .annotate(n=Count("id"))
+        .values_list("child_id", "n")
+    )
+    requests: list[NotificationRequest] = []
     for child in on_register:
-        count = Enquiry.objects.filter(matched_children=child, created_at__gte=since).count()
-        if count >= CLUSTER_SIZE:
-            managers = User.objects.filter(
-                is_active=True,
-                groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
-                authority_id__in=[child.responsible_authority_id, child.resident_authority_id],
-            ).values_list("pk", flat=True)
-            for recipient in {*managers, child.lead_social_worker_id} - {None}:
-                requests.append(
-                    NotificationRequest(
-                        recipient_id=recipient,
-                        kind="register_enquiry_cluster",
-                        title=f"{count} enquiries of the register about one child in 14 days",
-                        body=f"{child.name} has been asked about {count} times since {since:%d %B %Y}.",
-                        url=f"/children/{child.pk}/",
-                        child_id=child.pk,
-                        dedupe_key=f"enquiry:{enquiry.pk}:cluster:{child.pk}:{recipient}",
-                    )
+        count = counts.get(child.pk, 0)
+        if count < CLUSTER_SIZE:
+            continue
+        managers = User.objects.filter(
+            is_active=True,
+            groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
+            authority_id__in=[child.responsible_authority_id, child.resident_authority_id],
+        ).values_list("pk", flat=True)
+        for recipient in {*managers, child.lead_social_worker_id} - {None}:
+            requests.append(
+                NotificationRequest(
+                    recipient_id=recipient,
+                    kind="register_enquiry_cluster",
+                    title=f"{count} enquiries of the register about one child in 14 days",
+                    body=f"{child.name} has been asked about {count} times since {since:%d %B %Y}.",
+                    url=f"/children/{child.pk}/",
+                    child_id=child.pk,
+                    dedupe_key=f"enquiry:{enquiry.pk}:cluster:{child.pk}:{recipient}",
                 )
-    notifications_raise(requests=requests)
-    return {str(r.recipient_id) for r in requests}
+            )
+    return requests
 
 
 @transaction.atomic

@@ -1,0 +1,133 @@
+"""Benchmark: the register search an enquirer makes at 3 a.m.
+
+Measures the database query of the search alone and the whole API request
+(enquiry recorded, audited, lead social worker told) side by side in one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cpcase.bench import BenchContext, Measurement, _batched, _misspell, _sample, measure, section
+from cpcase.models import Child
+from plans.models import Plan
+
+WITH_A_PLAN = 300_000
+
+
+@transaction.atomic
+def ensure_historic_plans(ctx: BenchContext, wanted: int = WITH_A_PLAN) -> int:
+    """Ended plans for more children, so that ``wanted`` children have had a plan."""
+    from conferences.bench import ensure_plans
+
+    ensure_plans(ctx)
+    have = (
+        Plan.objects.filter(child__responsible_authority=ctx.authority)
+        .values("child")
+        .distinct()
+        .count()
+    )
+    missing = max(0, min(wanted, ctx.children) - have)
+    children = list(
+        Child.objects.filter(
+            responsible_authority=ctx.authority, date_of_birth__isnull=False, plans__isnull=True
+        )
+        .order_by("-la_child_id")
+        .values_list("pk", flat=True)[:missing]
+    )
+    rng = ctx.rng("historic")
+    today = timezone.localdate()
+    for chunk in _batched(children, 5000):
+        plans = []
+        for child_id in chunk:
+            ended = today - dt.timedelta(days=rng.randint(1, 1500))
+            plans.append(
+                Plan(
+                    child_id=child_id,
+                    status="ended",
+                    stage="authorised",
+                    started_on=ended - dt.timedelta(days=rng.randint(90, 700)),
+                    ended_on=ended,
+                    end_reason="conference",
+                    initial_category="NEG",
+                    latest_category=rng.choice(("NEG", "EMO", "PHY")),
+                )
+            )
+        Plan.objects.bulk_create(plans)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return have + len(children)
+
+
+@section("register", "The register search (the enquirer's, at 3 a.m.)", order=50)
+def register_section(ctx: BenchContext) -> list[Measurement]:
+    from rest_framework.test import APIClient
+
+    from registry.selectors import Search, register_facts, register_search
+
+    with_plan = ensure_historic_plans(ctx)
+    sample = [c for c in _sample(ctx) if c.plans.exists()][:100] or _sample(ctx)[:100]
+    rng = ctx.rng("register")
+    searches = {
+        "misspelt name and date of birth": [
+            Search(
+                first_name=c.first_name,
+                last_name=_misspell(rng, c.last_name),
+                date_of_birth=c.date_of_birth,
+            )
+            for c in sample
+        ],
+        "surname and postcode": [
+            Search(last_name=c.last_name, postcode=c.residences.all()[0].address.postcode)
+            for c in sample
+        ],
+        "NHS number": [Search(nhs_number=c.nhs_number) for c in sample],
+    }
+    today = timezone.localdate()
+    police = ctx.users["bench.police"]
+    client = APIClient(HTTP_HOST="localhost")
+    client.force_authenticate(police)
+    enquirer = {
+        "name": "PC Bench",
+        "agency": "Testshire Police",
+        "role": "Response",
+        "phone": "01632 960555",
+    }
+    results = []
+    for label, items in searches.items():
+        hits = 0
+        for child, s in zip(sample, items, strict=False):
+            _, found = register_search(s)
+            hits += any(f.pk == child.pk for f in found)
+
+        def sql(i: int, items=items):
+            _, found = register_search(items[i % len(items)])
+            register_facts(found, today)
+            return found
+
+        def api(i: int, items=items):
+            s = items[i % len(items)]
+            body = {
+                "enquirer": enquirer,
+                "reason": "Benchmark",
+                "search": {
+                    k: v.isoformat() if hasattr(v, "isoformat") else v
+                    for k, v in s.as_dict().items()
+                    if v
+                },
+            }
+            response = client.post("/api/v1/register/enquiries/", body, format="json")
+            assert response.status_code == 201, response.content  # noqa: S101
+            return response.json()["matches"]
+
+        bare = measure(
+            f"{label}: database query", sql, repeat=ctx.repeat, note=f"found {hits}/{len(items)}"
+        )
+        whole = measure(f"{label}: whole API request", api, repeat=ctx.repeat)
+        whole.note = f"{whole.median_ms / bare.median_ms:.1f}x the bare query (target under 3x)"
+        results += [bare, whole]
+    results[0].note += f"; {ctx.children:,} children, {with_plan:,} with a plan"
+    return results
