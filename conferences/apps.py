@@ -7,14 +7,16 @@ class ConferencesConfig(AppConfig):
 
     def ready(self) -> None:
         from conferences.selectors import (
+            conference_chronology,
             convened_review_deadlines,
             icpc_deadlines,
             review_deadlines,
             transfer_in_deadlines,
         )
-        from cpcase import timescales
+        from cpcase import chronology, timescales
 
         timescales.register(icpc_deadlines)
         timescales.register(review_deadlines)
         timescales.register(transfer_in_deadlines)
         timescales.register(convened_review_deadlines)
+        chronology.register(conference_chronology)

@@ -219,3 +219,30 @@ def conference_letters(*, user, conference_id):
 
     conference = conference_for(user, conference_id)
     return Letter.objects.filter(conference=conference).defer("pdf")
+
+
+def conference_chronology(child) -> Iterable[Any]:
+    """Strategy discussions and conferences held, for the chronology."""
+    from cpcase.chronology import Event
+
+    for d in StrategyDiscussion.objects.filter(child=child):
+        yield Event(
+            on=d.held_on,
+            at=None,
+            kind="strategy_discussion",
+            title=f"Strategy discussion: {d.get_outcome_display().lower()}",
+            source="conferences",
+            object_id=str(d.pk),
+        )
+    for subject in ConferenceChild.objects.filter(
+        child=child, conference__held_on__isnull=False
+    ).select_related("conference"):
+        decision = f": {subject.get_decision_display().lower()}" if subject.decision else ""
+        yield Event(
+            on=subject.conference.held_on,
+            at=None,
+            kind=f"conference_{subject.conference.kind}",
+            title=f"{subject.conference.get_kind_display()}{decision}",
+            source="conferences",
+            object_id=str(subject.conference_id),
+        )

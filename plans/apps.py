@@ -6,8 +6,9 @@ class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import plan_status, timescales
-        from plans.selectors import children_with_active_plan, plan_deadlines
+        from cpcase import chronology, plan_status, timescales
+        from plans.selectors import children_with_active_plan, plan_chronology, plan_deadlines
 
         timescales.register(plan_deadlines)
         plan_status.register(children_with_active_plan)
+        chronology.register(plan_chronology)

@@ -296,3 +296,36 @@ def core_group_meetings(*, user, plan_id):
     from plans.services import plan_for
 
     return plan_for(user, plan_id).core_group_meetings.order_by("held_on")
+
+
+def plan_chronology(child) -> Iterable[Any]:
+    """Plans started, reviewed and ended, and core group meetings, for the chronology."""
+    from cpcase.chronology import Event
+
+    for plan in Plan.objects.filter(child=child).prefetch_related("core_group_meetings"):
+        yield Event(
+            on=plan.started_on,
+            at=None,
+            kind="plan_started",
+            title=f"Child protection plan started ({plan.get_initial_category_display().lower()})",
+            source="plans",
+            object_id=str(plan.pk),
+        )
+        for meeting in plan.core_group_meetings.all():
+            yield Event(
+                on=meeting.held_on,
+                at=None,
+                kind="core_group",
+                title="Core group meeting",
+                source="plans",
+                object_id=str(meeting.pk),
+            )
+        if plan.ended_on:
+            yield Event(
+                on=plan.ended_on,
+                at=None,
+                kind="plan_ended",
+                title=f"Child protection plan ended: {plan.get_end_reason_display().lower()}",
+                source="plans",
+                object_id=str(plan.pk),
+            )

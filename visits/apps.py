@@ -6,7 +6,8 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import timescales
-        from visits.selectors import statutory_visit_deadlines
+        from cpcase import chronology, timescales
+        from visits.selectors import statutory_visit_deadlines, visit_chronology
 
         timescales.register(statutory_visit_deadlines)
+        chronology.register(visit_chronology)

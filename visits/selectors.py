@@ -118,3 +118,27 @@ def visit_get_for_view(*, user, visit_id, audit: bool = True) -> Visit:
             summary="Viewed a visit",
         )
     return visit
+
+
+def visit_chronology(child) -> Iterable[Any]:
+    """Completed visits, for the chronology (drafts are not visits yet)."""
+    from django.utils import timezone
+
+    from cpcase.chronology import Event
+
+    for visit in Visit.objects.filter(child=child, status=Visit.Status.COMPLETED):
+        seen = (
+            "child seen alone"
+            if visit.seen_alone
+            else "child seen"
+            if visit.child_seen
+            else "child not seen"
+        )
+        yield Event(
+            on=timezone.localdate(visit.visited_at),
+            at=visit.visited_at,
+            kind=f"visit_{visit.kind}",
+            title=f"{visit.get_kind_display()} ({seen})",
+            source="visits",
+            object_id=str(visit.pk),
+        )
