@@ -28,6 +28,7 @@ from cpcase.models import (
 )
 from cpcase.reference import ETHNICITY_CODES
 from cpcase.roles import Role
+from cpcase.validators import normalise_postcode
 
 # Plain fields a caller may set on a child.
 CHILD_FIELDS = (
@@ -70,7 +71,11 @@ class AddressInput:
     def is_same_as(self, address: Address | None) -> bool:
         if address is None:
             return False
-        return (self.line1, self.line2, self.town, self.postcode) == (
+        try:
+            postcode = normalise_postcode(self.postcode)
+        except ValidationError:
+            return False
+        return (self.line1.strip(), self.line2.strip(), self.town.strip(), postcode) == (
             address.line1,
             address.line2,
             address.town,
@@ -421,6 +426,94 @@ def api_token_issue(*, username: str, password: str, otp: str = "", request=None
             actor=user, action=AuditEvent.Action.TOKEN, obj=user, summary="Issued an API token"
         )
     return token.key
+
+
+@transaction.atomic
+def staff_account_set(
+    *,
+    username: str,
+    roles: list[str],
+    authority: Authority | None = None,
+    team: Team | None = None,
+    password: str | None = None,
+    details: dict[str, str] | None = None,
+    actor_username: str = "manage.py add_user",
+) -> tuple[User, bool]:
+    """Create a member of staff, or bring an existing one to exactly these roles and
+    details (running it twice changes nothing the second time). Returns (user, created).
+
+    ``details`` may hold first_name, last_name, email and phone; ``password`` None
+    keeps an existing user's password. Roles that manage the service (system
+    administrator, safeguarding unit manager) may sign in to the admin site.
+    """
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.password_validation import validate_password
+
+    unknown = sorted(set(roles) - set(Role.values))
+    if not roles or unknown:
+        raise DomainError(
+            errors={
+                "role": [
+                    f"Unknown role {', '.join(unknown) or '(none given)'}: choose from "
+                    f"{', '.join(Role.values)}."
+                ]
+            }
+        )
+    user = User.objects.select_for_update().filter(username=username).first()
+    created = user is None
+    if user is None:
+        user = User(username=username)
+        if password is None:
+            raise DomainError(errors={"password": ["A new user needs a password."]})
+    before = {"roles": sorted(user.roles) if not created else [], **_account_snapshot(user)}
+    if authority is not None:
+        user.authority = authority
+    if team is not None:
+        if user.authority_id is None:
+            user.authority_id = team.authority_id
+        if team.authority_id != user.authority_id:
+            raise DomainError(errors={"team": [f"{team.name} is not a team of {user.authority}."]})
+        user.team = team
+    for field, value in (details or {}).items():
+        setattr(user, field, value.strip())
+    user.is_staff = bool({Role.SYSTEM_ADMIN, Role.SAFEGUARDING_UNIT_MANAGER} & set(roles))
+    user.is_active = True
+    if password is not None:
+        try:
+            validate_password(password, user)
+        except ValidationError as e:
+            raise DomainError(errors={"password": list(e.messages)}) from e
+        user.set_password(password)
+    _full_clean(user, exclude=["password"])
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    user.__dict__.pop("roles", None)
+    after = {"roles": sorted(roles), **_account_snapshot(user)}
+    changes = diff(before, after)
+    if password is not None and not created:
+        changes["password"] = {"from": "(not shown)", "to": "(changed)"}
+    if created or changes:
+        audit_record(
+            actor=None,
+            actor_username=actor_username,
+            action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+            obj=user,
+            summary=f"{'Created' if created else 'Updated'} the account of {username}",
+            changes=changes,
+        )
+    return user, created
+
+
+def _account_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "authority": user.authority_id,
+        "team": user.team_id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "phone": user.phone,
+        "is_staff": user.is_staff,
+    }
 
 
 def authority_by_code(code: str) -> Authority:

@@ -1,0 +1,188 @@
+"""The Django admin: reference data and accounts, for system administrators.
+
+Case content is not the admin's business. Children appear only through the
+access module (a system administrator, or a superuser with no role, sees
+none) and only to read; the audit trail is read only and shown to the
+safeguarding unit manager alone.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Count
+
+from cpcase import access
+from cpcase.models import Agency, AuditEvent, Authority, Child, Team, User
+from cpcase.roles import Role
+
+
+def _manages_accounts(request) -> bool:
+    user = request.user
+    return user.is_active and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN))
+
+
+class ReferenceDataAdmin(admin.ModelAdmin):
+    """Authorities, teams, agencies and accounts: the system administrator's to manage."""
+
+    def has_module_permission(self, request) -> bool:
+        return _manages_accounts(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _manages_accounts(request)
+
+    def has_add_permission(self, request) -> bool:
+        return _manages_accounts(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _manages_accounts(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return _manages_accounts(request)
+
+
+@admin.register(Authority)
+class AuthorityAdmin(ReferenceDataAdmin):
+    list_display = ["name", "code", "nation", "office_phone", "out_of_hours_phone"]
+    list_filter = ["nation"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Team)
+class TeamAdmin(ReferenceDataAdmin):
+    list_display = ["name", "authority"]
+    list_filter = ["authority"]
+    list_select_related = ["authority"]
+    search_fields = ["name"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(ReferenceDataAdmin):
+    list_display = ["name", "kind", "phone"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "authority", "team", "is_active"]
+    list_filter = ["groups", "authority", "is_active", "is_staff"]
+    list_select_related = ["authority", "team"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    autocomplete_fields = ["authority", "team", "agency"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "phone", "job_title")}),
+        (
+            "Where they work",
+            {"fields": ("authority", "team", "agency", "staff_reference")},
+        ),
+        (
+            "Roles and access",
+            {
+                "fields": ("groups", "is_active", "is_staff"),
+                "description": "Roles are the groups named by the role slugs.",
+            },
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        ("Where they work", {"fields": ("authority", "team", "groups")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = ["groups"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["label"] = "Roles"
+            kwargs["help_text"] = ""
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(ReferenceDataAdmin, DjangoGroupAdmin):
+    """The roles, one group each. Their names are the role slugs the code relies on, so
+    they are listed here, and given to people on the user page, but never edited."""
+
+    list_display = ["name", "members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("user"))
+
+    @admin.display(description="People", ordering="member_count")
+    def members(self, obj) -> int:
+        return obj.member_count
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Child)
+class ChildAdmin(admin.ModelAdmin):
+    """Read only, and only the children the access module lets this person see."""
+
+    list_display = ["name", "date_of_birth", "responsible_authority", "team"]
+    list_select_related = ["responsible_authority", "team"]
+    search_fields = ["last_name", "first_name", "la_child_id"]
+    exclude = ["mother"]
+
+    def get_queryset(self, request):
+        return access.children_visible_to(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return access.has_case_access(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if obj is not None:
+            return access.can(request.user, access.Action.VIEW, obj)
+        return access.has_case_access(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Nobody edits history (the database refuses it too); the unit manager reads it."""
+
+    list_display = ["at", "actor_username", "action", "object_type", "summary", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_username", "object_id", "child_id", "summary"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in AuditEvent._meta.fields]

@@ -1,0 +1,43 @@
+"""The OpenAPI schema of the core API generates with no warnings, and is served."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.urls import include, path
+
+# This module doubles as the URLconf of the core API alone, for the strict check.
+urlpatterns = [path("api/v1/", include("cpcase.api_urls"))]
+
+
+def test_the_core_api_schema_has_no_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--urlconf",
+        __name__,
+        "--file",
+        str(out),
+    )
+    schema = out.read_text()
+    for route in (
+        "/api/v1/auth/token/",
+        "/api/v1/me/",
+        "/api/v1/staff/",
+        "/api/v1/children/",
+        "/api/v1/children/{id}/",
+        "/api/v1/children/{id}/people/",
+        "/api/v1/children/{id}/timescales/",
+        "/api/v1/children/{id}/chronology/",
+        "/api/v1/children/{id}/access-history/",
+    ):
+        assert f"{route}:" in schema
+    assert "has_active_plan" in schema
+
+
+def test_the_schema_and_docs_are_served(client, db):
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/children/" in schema.content
+    assert client.get("/api/docs/").status_code == 200
