@@ -73,7 +73,12 @@ def test_ping_on_the_filesystem_broker(workers, queue, tmp_path):
             "CELERY_RESULT_BACKEND": f"file://{results}",
         },
     )
-    app = Celery("cpcase-test-filesystem", broker="filesystem://", backend=f"file://{results}")
+    app = Celery(
+        "cpcase-test-filesystem",
+        broker="filesystem://",
+        backend=f"file://{results}",
+        set_as_current=False,
+    )
     app.conf.broker_transport_options = {
         "data_folder_in": str(broker_dir / "queue"),
         "data_folder_out": str(broker_dir / "queue"),

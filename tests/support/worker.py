@@ -105,11 +105,18 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str =
 
 
 def producer(queue: str):
-    """A Celery app that only sends, to the test Redis and ``queue``."""
+    """A Celery app that only sends, to the test Redis and ``queue``.
+
+    Not made the current app: ``shared_task`` proxies (``task.delay``) follow the current
+    app, and would otherwise publish later tests' tasks to this queue, where no worker is.
+    """
     from celery import Celery
 
     app = Celery(
-        "cpcase-test-producer", broker=redis_url_for_tests(), backend=redis_url_for_tests()
+        "cpcase-test-producer",
+        broker=redis_url_for_tests(),
+        backend=redis_url_for_tests(),
+        set_as_current=False,
     )
     app.conf.task_default_queue = queue
     return app
