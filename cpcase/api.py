@@ -45,6 +45,11 @@ CHILD_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 CHILD_OUT_RELATED = ("resident_authority", "mother")
 
 
+def _given(params) -> dict[str, str]:
+    """Query parameters with a value: ``?q=&date_of_birth=`` means no criteria, not bad ones."""
+    return {key: value for key, value in params.items() if value.strip()}
+
+
 class TokenAPI(APIView):
     """Exchange a username and password (and second-factor code) for an API token."""
 
@@ -85,7 +90,7 @@ class StaffAPI(GenericAPIView):
         responses=StaffOut(many=True),
     )
     def get(self, request):
-        query = parse(StaffQuery, request.query_params)
+        query = parse(StaffQuery, _given(request.query_params))
         staff = selectors.staff_assignable(
             user=request.user, role=query.get("role", ""), team=query.get("team") or None
         )
@@ -119,7 +124,7 @@ class ChildrenAPI(GenericAPIView):
     def get(self, request):
         if not access.has_case_access(request.user):
             raise NotPermitted("You do not have access to children's records.")
-        query = parse(ChildQuery, request.query_params)
+        query = parse(ChildQuery, _given(request.query_params))
         children = selectors.child_search(user=request.user, **query)
         page = self.paginate_queryset(_ordered(children.select_related(*CHILD_OUT_RELATED)))
         return self.get_paginated_response(ChildOut(page, many=True, context=_child_out(page)).data)

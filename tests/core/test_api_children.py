@@ -215,6 +215,9 @@ def test_a_bad_search_date_is_400(api_as, social_worker, child):
 
 def test_listing_without_criteria_is_not_a_search(api_as, social_worker, child):
     api_as(social_worker).get(LIST)
+    empty = api_as(social_worker).get(f"{LIST}?q=&date_of_birth=&postcode=&nhs_number=")
+    assert empty.status_code == 200
+    assert [c["id"] for c in empty.json()["results"]] == [str(child.pk)]
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.SEARCH).exists()
 
 
