@@ -1,5 +1,30 @@
 from django.conf import settings
+from django.urls import reverse
+
+from cpcase import access
+from cpcase.roles import ENQUIRER_ROLES, Role
 
 
 def service(request):
-    return {"service_name": settings.SERVICE_NAME}
+    context = {"service_name": settings.SERVICE_NAME}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    from cpcase.selectors import notifications_unread_count
+
+    path = request.path
+    items = [{"text": "Home", "href": reverse("home")}]
+    if access.has_case_access(user):
+        items.append({"text": "Children", "href": reverse("child-search")})
+    if user.roles & ENQUIRER_ROLES or user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+        items.append({"text": "Register", "href": reverse("register-home")})
+    for item in items:
+        item["current"] = path == item["href"] or (
+            item["href"] != "/" and path.startswith(item["href"])
+        )
+    context.update(
+        navigation=items,
+        unread_notifications=notifications_unread_count(user=user),
+        authority_name=user.authority.name if user.authority_id else "",
+    )
+    return context

@@ -28,7 +28,7 @@ from cpcase.models import (
 )
 from cpcase.reference import ETHNICITY_CODES
 from cpcase.roles import Role
-from cpcase.validators import normalise_postcode
+from cpcase.validators import normalise_nhs_number, normalise_postcode
 
 # Plain fields a caller may set on a child.
 CHILD_FIELDS = (
@@ -185,6 +185,12 @@ def _apply(child: Child, changes: dict[str, Any]) -> AddressInput | None:
             setattr(child, field, changes[field])
     if child.ethnicity and child.ethnicity not in ETHNICITY_CODES:
         raise DomainError(errors={"ethnicity": ["Choose an ethnicity from the census list."]})
+    if child.nhs_number:
+        # As typed ("943 476 5919") to the ten digits stored, or a message that says why not.
+        try:
+            child.nhs_number = normalise_nhs_number(child.nhs_number)
+        except ValidationError as e:
+            raise DomainError(errors={"nhs_number": list(e.messages)}) from e
     return changes.get("address")
 
 

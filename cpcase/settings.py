@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cpcase.urls"
+# Form widgets render from templates/ too (the GOV.UK date input).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "cpcase.wsgi.application"
 
 TEMPLATES = [

@@ -20,5 +20,10 @@ urlpatterns = [
     path("api/v1/", include((visits_urls.api_urlpatterns, "visits"), namespace="visits-api")),
     path("api/v1/", include((registry_urls.api_urlpatterns, "registry"), namespace="registry-api")),
     path("admin/", admin.site.urls),
+    path("", include(registry_urls.urlpatterns)),
     path("", include("cpcase.web_urls")),
 ]
+
+handler404 = "cpcase.views.page_not_found"
+handler403 = "cpcase.views.permission_denied"
+handler500 = "cpcase.views.server_error"

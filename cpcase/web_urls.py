@@ -1,1 +1,23 @@
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from cpcase import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("children/", views.child_search, name="child-search"),
+    path("children/new/", views.child_create, name="child-create"),
+    path("children/<str:child_id>/", views.child_detail, name="child-detail"),
+    path("children/<str:child_id>/edit/", views.child_edit, name="child-edit"),
+    path("children/<str:child_id>/people/new/", views.person_add, name="person-add"),
+    path("children/<str:child_id>/access-history/", views.access_history, name="access-history"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
+    path(
+        "notifications/<str:notification_id>/read/",
+        views.notification_read,
+        name="notification-read",
+    ),
+]

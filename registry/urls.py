@@ -1,6 +1,16 @@
 from django.urls import path
 
-from registry import api
+from registry import api, views
+
+urlpatterns = [
+    path("register/", views.register_home, name="register-home"),
+    path("register/children/", views.register_list, name="register-list"),
+    path("register/log/", views.enquiry_log, name="register-log"),
+    path("register/log/export/", views.enquiry_export, name="register-log-export"),
+    path(
+        "register/log/<str:enquiry_id>/reviewed/", views.enquiry_reviewed, name="register-reviewed"
+    ),
+]
 
 api_urlpatterns = [
     path("register/", api.RegisterAPI.as_view(), name="api-register"),

@@ -7,6 +7,8 @@ from django.core.management import CommandError, call_command
 
 from cpcase.models import AuditEvent, User
 
+pytestmark = pytest.mark.django_db
+
 PASSWORD = "a-long-and-unguessable-phrase"
 
 

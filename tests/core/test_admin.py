@@ -8,6 +8,8 @@ from django.test import Client
 from cpcase.models import AuditEvent, Authority
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.django_db
+
 
 def admin_client(user) -> Client:
     user.is_staff = True

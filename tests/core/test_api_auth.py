@@ -15,6 +15,8 @@ from cpcase.models import AuditEvent
 from cpcase.roles import Role
 from tests.factories import TEST_PASSWORD, UserFactory
 
+pytestmark = pytest.mark.django_db
+
 TOKEN = "/api/v1/auth/token/"
 
 

@@ -13,6 +13,8 @@ from cpcase import timescales
 from cpcase.models import AuditEvent, Relationship, Residence
 from tests.factories import PersonFactory
 
+pytestmark = pytest.mark.django_db
+
 
 def url(child, part: str) -> str:
     return f"/api/v1/children/{child.pk}/{part}/"

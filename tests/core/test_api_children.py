@@ -13,6 +13,8 @@ from django.utils import timezone
 from cpcase.models import AuditEvent, Child, Residence
 from tests.factories import AddressFactory, ChildFactory, PersonFactory, next_nhs_number
 
+pytestmark = pytest.mark.django_db
+
 LIST = "/api/v1/children/"
 
 CONTRACT_FIELDS = {

@@ -14,6 +14,8 @@ from cpcase.models import Address, AuditEvent, Child, Person, Relationship, Resi
 from cpcase.services import AddressInput, PersonInput
 from tests.factories import next_nhs_number
 
+pytestmark = pytest.mark.django_db
+
 ADDRESS = AddressInput(line1="3 Nowhere Street", town="Testford", postcode="zz3 3zz")
 
 

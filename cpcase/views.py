@@ -1,0 +1,273 @@
+"""Browser pages for the core records: thin views over the selectors and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cpcase import access, selectors, services
+from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.forms import ChildForm, ChildSearchForm, PersonForm, SignInForm
+from cpcase.roles import ENQUIRER_ROLES, Role
+
+# Where each error a service names lands on a browser form (dotted names flattened).
+_FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
+
+
+def apply_domain_error(form, error: DomainError) -> None:
+    """Put a service's errors on the form: on the field they name, or at the top."""
+    for name, msgs in error.errors.items():
+        field = name
+        for prefix, replacement in _FIELD_PREFIXES.items():
+            if name.startswith(prefix):
+                field = replacement + name[len(prefix) :]
+        for message in msgs:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def call_service(form, run):
+    """Run a service for a valid form; a DomainError becomes form errors (nothing is saved:
+    services are atomic). NotFound and NotPermitted go up to the 404 and 403 pages."""
+    try:
+        return run()
+    except (NotFound, NotPermitted):
+        raise
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return None
+
+
+def _child_or_404(request, child_id, action=access.Action.VIEW):
+    """The child, or the 404 page (not visible) or the 403 page (visible, not this action)."""
+    try:
+        return access.child_for(request.user, child_id, action)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    except NotPermitted as e:
+        raise PermissionDenied(e.message) from e
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    user = request.user
+    today = timezone.localdate()
+    context: dict[str, Any] = {"roles": user.role_labels}
+    if user.roles & ENQUIRER_ROLES:
+        return render(request, "cpcase/home_enquirer.html", context)
+    if user.has_role(Role.SYSTEM_ADMIN) and not access.has_case_access(user):
+        return render(request, "cpcase/home_admin.html", context)
+    if user.has_role(Role.CORE_GROUP_MEMBER) and not access.has_case_access(user):
+        context["children"] = access.children_visible_to(user, access.Action.VIEW_PLAN).order_by(
+            "last_name"
+        )
+        return render(request, "cpcase/home_core_group.html", context)
+    if user.has_role(Role.SOCIAL_WORKER):
+        context["mine"] = (
+            selectors.child_list(user=user)
+            .filter(lead_social_worker=user)
+            .order_by("last_name", "first_name")[:100]
+        )
+    if user.has_role(
+        Role.TEAM_MANAGER,
+        Role.SERVICE_LEADER,
+        Role.SOCIAL_WORKER,
+        Role.SAFEGUARDING_UNIT_MANAGER,
+        Role.CONFERENCE_CHAIR,
+    ) and access.has_case_access(user):
+        team = user.team if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER) else None
+        rows = selectors.caseload_for(user=user, today=today, team=team)
+        context["caseload"] = [r for r in rows if r.rag != "none"][:200]
+        context["caseload_counts"] = {
+            rag: sum(r.rag == rag for r in rows) for rag in ("red", "amber", "green")
+        }
+        context["caseload_title"] = (
+            f"{team.name}: caseload" if team else "Children with deadlines running"
+        )
+    context["search_form"] = ChildSearchForm()
+    context["can_create"] = access.can_create_child(user)
+    return render(request, "cpcase/home.html", context)
+
+
+@login_required
+def child_search(request):
+    if not access.has_case_access(request.user):
+        raise PermissionDenied("Your role has no access to children's records.")
+    form = ChildSearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        qs = selectors.child_search(
+            user=request.user, q=d["q"], date_of_birth=d["date_of_birth"], postcode=d["postcode"]
+        )
+        results = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cpcase/child_search.html",
+        {"form": form, "results": results, "can_create": access.can_create_child(request.user)},
+    )
+
+
+@login_required
+def child_detail(request, child_id):
+    try:
+        child = selectors.child_get_for_view(user=request.user, child_id=child_id)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    from cpcase.timescales import deadlines_for
+
+    deadlines = deadlines_for(child, timezone.localdate())
+    return render(
+        request,
+        "cpcase/child_detail.html",
+        {
+            "child": child,
+            "people": selectors.child_people(child=child),
+            "addresses": selectors.child_address_history(child=child),
+            "deadlines": deadlines,
+            "running": [d for d in deadlines if d.is_open],
+            "can_edit": access.can(request.user, access.Action.EDIT, child),
+            "can_view_audit": access.can(request.user, access.Action.VIEW_AUDIT, child),
+        },
+    )
+
+
+def _child_form_page(request, *, child=None):
+    user = request.user
+    can_allocate = child is None and user.has_role(
+        Role.TEAM_MANAGER, Role.SAFEGUARDING_UNIT_MANAGER
+    )
+    if child is not None:
+        can_allocate = access.can(user, access.Action.ALLOCATE, child)
+    initial = ChildForm.initial_for(child) if child is not None else {}
+    form = ChildForm(request.POST or None, user=user, can_allocate=can_allocate, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if child is None:
+            saved = call_service(
+                form, lambda: services.child_create(actor=user, changes=form.changes())
+            )
+        else:
+            saved = call_service(
+                form,
+                lambda: services.child_update(
+                    actor=user,
+                    child_id=child.pk,
+                    version=form.cleaned_data.get("version"),
+                    changes=form.changes(),
+                ),
+            )
+        if saved is not None:
+            messages.success(request, f"{saved.name}'s record has been saved.")
+            return redirect("child-detail", child_id=saved.pk)
+    return render(
+        request,
+        "cpcase/child_form.html",
+        {"form": form, "child": child, "session_seconds": settings.SESSION_COOKIE_AGE},
+    )
+
+
+@login_required
+def child_create(request):
+    if not access.can_create_child(request.user):
+        raise PermissionDenied("Your role cannot add a child.")
+    return _child_form_page(request)
+
+
+@login_required
+def child_edit(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.EDIT)
+    return _child_form_page(request, child=child)
+
+
+@login_required
+def person_add(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.EDIT)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        saved = call_service(
+            form,
+            lambda: services.person_add_to_child(
+                actor=request.user,
+                child_id=child.pk,
+                person=services.PersonInput(
+                    first_name=d["first_name"],
+                    last_name=d["last_name"],
+                    date_of_birth=d["date_of_birth"],
+                    phone=d["phone"],
+                ),
+                kind=d["relationship"],
+                parental_responsibility=d["parental_responsibility"],
+                lives_with_child=d["lives_with_child"],
+                is_carer=d["is_carer"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"{saved.person.name} has been added.")
+            return redirect("child-detail", child_id=child.pk)
+    return render(request, "cpcase/person_form.html", {"form": form, "child": child})
+
+
+@login_required
+def access_history(request, child_id):
+    try:
+        events = selectors.child_access_history(user=request.user, child_id=child_id)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    except NotPermitted as e:
+        raise PermissionDenied(e.message) from e
+    child = access.child_for(request.user, child_id)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    return render(request, "cpcase/access_history.html", {"child": child, "events": page})
+
+
+@login_required
+def notifications(request):
+    page = Paginator(selectors.notifications_for(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cpcase/notifications.html", {"notifications": page})
+
+
+@login_required
+@require_POST
+def notification_read(request, notification_id):
+    try:
+        services.notification_mark_read(user=request.user, notification_id=notification_id)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    services.notifications_mark_all_read(user=request.user)
+    return redirect("notifications")
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)

@@ -1,0 +1,88 @@
+"""Journeys in real headless Chromium, each page scanned by axe-core."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD, PlanFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_social_worker_finds_a_child_and_opens_the_record(
+    page_for, axe_clean, child, social_worker
+):
+    page = page_for()
+    page.goto("/accounts/login/")
+    axe_clean(page, "sign in")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    axe_clean(page, "sign in with errors")
+    sign_in(page, "sw.allocated", TEST_PASSWORD)
+    assert page.get_by_role("heading", name=re.compile("Hello")).is_visible()
+    axe_clean(page, "home")
+    page.get_by_label("Find a child").fill("Amelia Testchlid")  # a typing slip
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Amelia Testchild").click()
+    assert page.get_by_role("heading", name="Amelia Testchild", level=1).is_visible()
+    assert page.get_by_text(child.nhs_number_display).is_visible()
+    axe_clean(page, "child record")
+
+
+def test_adding_a_child_keeps_what_was_typed_on_an_error(page_for, axe_clean, social_worker):
+    page = page_for()
+    sign_in(page, "sw.allocated", TEST_PASSWORD)
+    page.goto("/children/new/")
+    axe_clean(page, "add a child")
+    page.get_by_label("First name", exact=True).fill("Noah")
+    page.get_by_label("Last name", exact=True).fill("Fictional")
+    page.get_by_label("Day").first.fill("3")
+    page.get_by_label("Month").first.fill("4")
+    page.get_by_label("Year").first.fill("2019")
+    page.get_by_label("NHS number").fill("943 476 5918")  # wrong check digit
+    page.get_by_label("Address line 1").fill("7 Pretend Lane")
+    page.get_by_label("Town or city").fill("Testford")
+    page.get_by_label("Postcode").fill("zz1 1zz")
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "check digit" in summary.inner_text()
+    assert page.get_by_label("Last name", exact=True).input_value() == "Fictional"
+    assert page.get_by_label("Address line 1").input_value() == "7 Pretend Lane"
+    axe_clean(page, "add a child, with an error")
+    page.get_by_label("NHS number").fill("943 476 5919")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("heading", name="Noah Fictional", level=1).is_visible()
+    assert "ZZ1 1ZZ" in page.locator(".govuk-summary-list").inner_text()  # normalised
+
+
+def test_a_police_enquirer_searches_the_register_on_a_phone(
+    page_for, axe_clean, child, police_enquirer
+):
+    PlanFactory(
+        child=child, started_on=timezone.localdate() - dt.timedelta(days=30), latest_category="NEG"
+    )
+    page = page_for(375, 667)
+    sign_in(page, "police", TEST_PASSWORD)
+    page.get_by_role("button", name="Start a search").click()
+    axe_clean(page, "register search, phone")
+    page.get_by_label("Your name").fill("PC Alex Example")
+    page.get_by_label("Your agency").fill("Testshire Police")
+    page.get_by_label("Your role").fill("Response officer")
+    page.get_by_label("A phone number we can call you back on").fill("01632 960555")
+    page.get_by_label("Why are you asking?").fill("Concern for welfare call at 02:40")
+    page.get_by_label("Child's first name").fill("Amelia")
+    page.get_by_label("Child's last name").fill("Tetschild")
+    page.get_by_label("Day").fill("17")
+    page.get_by_label("Month").fill("5")
+    page.get_by_label("Year").fill("2018")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_role("heading", name="1 record found").is_visible()
+    assert page.get_by_text("Has a plan now").is_visible()
+    axe_clean(page, "register results, phone")
+    # The enquirer reaches no case content.
+    assert page.goto(f"/children/{child.pk}/").status == 404
