@@ -83,6 +83,7 @@ def test_ping_on_the_filesystem_broker(workers, queue, tmp_path):
         "data_folder_in": str(broker_dir / "queue"),
         "data_folder_out": str(broker_dir / "queue"),
         "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
     result = app.send_task("cpcase.ping", queue=queue)
