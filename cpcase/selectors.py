@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import CharField, F, FloatField, Func, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Lower
 
 from cpcase import access
 from cpcase.audit import audit_record
@@ -27,6 +27,42 @@ def _with_address(qs: QuerySet[Child]) -> QuerySet[Child]:
             "residences",
             queryset=Residence.objects.filter(moved_out_on__isnull=True).select_related("address"),
         )
+    )
+
+
+class NameKey(Func):
+    """A child's full name as the trigram index holds it: unaccented, lower case
+    (the SQL function of migration 0009, so that the index is used)."""
+
+    function = "cpcase_name_key"
+    output_field = CharField()
+
+    def __init__(self):
+        super().__init__(F("first_name"), F("last_name"))
+
+
+def _search_key(text: str) -> Func:
+    return Func(Lower(Value(text)), function="cpcase_immutable_unaccent", output_field=CharField())
+
+
+_LA_CHILD_ID_LIKE = re.compile(r"[A-Za-z]*\d[A-Za-z0-9]*")
+
+
+def _name_search(qs: QuerySet[Child], q: str) -> QuerySet[Child]:
+    """Typo-tolerant, accent-insensitive name search through the trigram index (the query is
+    similar to some stretch of the full name), best match first; or an LA child ID."""
+    if _LA_CHILD_ID_LIKE.fullmatch(q):
+        return qs.filter(la_child_id__iexact=q)
+    key = _search_key(q)
+    return (
+        qs.annotate(name_key=NameKey())
+        .filter(name_key__trigram_word_similar=key)
+        .annotate(
+            name_similarity=Func(
+                key, F("name_key"), function="word_similarity", output_field=FloatField()
+            )
+        )
+        .order_by("-name_similarity", "last_name", "first_name")
     )
 
 
@@ -54,18 +90,7 @@ def child_search(
         if digits.isdigit() and len(digits) == 10:
             qs = qs.filter(nhs_number=digits)
         else:
-            qs = qs.annotate(
-                name_similarity=Greatest(
-                    TrigramWordSimilarity(q, "first_name__unaccent"),
-                    TrigramWordSimilarity(q, "last_name__unaccent"),
-                )
-            )
-            name_q = Q(name_similarity__gte=0.4) | Q(la_child_id__iexact=q)
-            for word in q.split():
-                name_q |= Q(first_name__unaccent__icontains=word) | Q(
-                    last_name__unaccent__icontains=word
-                )
-            qs = qs.filter(name_q).order_by("-name_similarity", "last_name", "first_name")
+            qs = _name_search(qs, q)
     if date_of_birth:
         criteria["date_of_birth"] = date_of_birth.isoformat()
         qs = qs.filter(date_of_birth=date_of_birth)
