@@ -223,3 +223,29 @@ class ChildAccessHistoryAPI(GenericAPIView):
         events = selectors.child_access_history(user=request.user, child_id=pk)
         page = self.paginate_queryset(events.order_by("-at", "-id"))
         return self.get_paginated_response(AuditEventOut(page, many=True).data)
+
+
+class NotificationsAPI(GenericAPIView):
+    """The caller's own notifications, newest first (``?unread=true`` for the unread ones)."""
+
+    from cpcase.serializers import NotificationOut as serializer_class
+
+    @extend_schema(parameters=[OpenApiParameter("unread", bool)])
+    def get(self, request):
+        unread = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        qs = selectors.notifications_for(user=request.user, unread_only=unread)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class NotificationReadAPI(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, pk):
+        services.notification_mark_read(user=request.user, notification_id=access.as_uuid(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationsReadAllAPI(APIView):
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        return Response({"marked_read": services.notifications_mark_all_read(user=request.user)})

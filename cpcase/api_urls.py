@@ -27,4 +27,15 @@ urlpatterns = [
         api.ChildAccessHistoryAPI.as_view(),
         name="api-child-access-history",
     ),
+    path("notifications/", api.NotificationsAPI.as_view(), name="api-notifications"),
+    path(
+        "notifications/read-all/",
+        api.NotificationsReadAllAPI.as_view(),
+        name="api-notifications-read-all",
+    ),
+    path(
+        "notifications/<str:pk>/read/",
+        api.NotificationReadAPI.as_view(),
+        name="api-notification-read",
+    ),
 ]

@@ -301,3 +301,17 @@ class AuditEventOut(serializers.ModelSerializer):
             "path",
             "request_id",
         ]
+
+
+class NotificationOut(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id", allow_null=True)
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        from cpcase.models import Notification
+
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "child", "created_at", "read", "read_at"]
+
+    def get_read(self, obj) -> bool:
+        return obj.read_at is not None

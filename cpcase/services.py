@@ -609,6 +609,8 @@ def notification_mark_read(*, user: User, notification_id: Any) -> None:
     from cpcase.errors import NotFound
     from cpcase.models import Notification
 
+    if notification_id is None or access.as_uuid(notification_id) is None:
+        raise NotFound("No notification was found.")
     updated = Notification.objects.filter(
         pk=notification_id, recipient=user, read_at__isnull=True
     ).update(read_at=timezone.now())

@@ -217,6 +217,23 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name across the apps, named once each.
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryOfAbuseEnum": "plans.models.Category",
+        "PlanStatusEnum": "plans.models.Plan.Status",
+        "PlanStageEnum": "plans.models.Plan.Stage",
+        "VisitStatusEnum": "visits.models.Visit.Status",
+        "VisitKindEnum": "visits.models.Visit.Kind",
+        "ConferenceKindEnum": "conferences.models.Conference.Kind",
+        "ConferenceStatusEnum": "conferences.models.Conference.Status",
+        "LetterKindEnum": "conferences.models.Letter.Kind",
+        "StrategyDiscussionOutcomeEnum": "conferences.models.StrategyDiscussion.Outcome",
+        "EnquiryOutcomeEnum": "registry.models.Enquiry.Outcome",
+        "HistoricPlanRequestStatusEnum": "registry.models.HistoricPlanRequest.Status",
+        "ActionStatusEnum": "plans.models.PlanAction.Status",
+        "RelationshipKindEnum": "cpcase.models.Relationship.Kind",
+        "AttendanceEnum": "conferences.models.ConferenceAttendee.Attendance",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------

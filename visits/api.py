@@ -73,6 +73,8 @@ class VisitsAPI(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
+            return Visit.objects.none()
         return selectors.visits_visible_to(
             self.request.user, child_id=self.request.query_params.get("child")
         )

@@ -86,3 +86,19 @@ def test_inbox_counts_and_marking_read(social_worker, team_manager):
         services.notification_mark_read(user=team_manager, notification_id=one.pk)
     assert services.notifications_mark_all_read(user=social_worker) == 2
     assert selectors.notifications_unread_count(user=social_worker) == 0
+
+
+@pytest.mark.django_db
+def test_the_notifications_api(api_as, social_worker, team_manager):
+    services.notifications_raise(requests=[_request(social_worker, stage=s) for s in "ab"])
+    api = api_as(social_worker)
+    body = api.get("/api/v1/notifications/").json()
+    assert body["count"] == 2 and body["results"][0]["read"] is False
+    first = body["results"][0]["id"]
+    assert api_as(team_manager).post(f"/api/v1/notifications/{first}/read/").status_code == 404
+    api = api_as(social_worker)  # the one client, signed in as the worker again
+    assert api.post(f"/api/v1/notifications/{first}/read/").status_code == 204
+    assert api.get("/api/v1/notifications/?unread=true").json()["count"] == 1
+    assert api.post("/api/v1/notifications/not-an-id/read/").status_code == 404
+    assert api.post("/api/v1/notifications/read-all/").json() == {"marked_read": 1}
+    assert api_as(team_manager).get("/api/v1/notifications/").json()["count"] == 0
