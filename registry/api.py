@@ -280,3 +280,35 @@ class DesignatedManagersAPI(APIView):
         d = parse(DesignatedManagerIn, request.data)
         entry = services.designated_manager_set(actor=request.user, **d)
         return Response({"id": str(entry.pk)}, status=status.HTTP_201_CREATED)
+
+
+class ReturnYearIn(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class CinCensusAPI(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=True)],
+        responses={(200, "application/xml"): str},
+    )
+    def get(self, request):
+        from registry.returns import cin_census_xml
+
+        year = parse(ReturnYearIn, request.query_params)["year"]
+        response = HttpResponse(
+            cin_census_xml(user=request.user, year=year), content_type="application/xml"
+        )
+        response["Content-Disposition"] = f'attachment; filename="cin-census-{year}.xml"'
+        return response
+
+
+class AnnexAAPI(APIView):
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request):
+        from registry.returns import annex_a_csv
+
+        response = HttpResponse(annex_a_csv(user=request.user), content_type="text/csv")
+        response["Content-Disposition"] = (
+            f'attachment; filename="annex-a-{timezone.localdate()}.csv"'
+        )
+        return response

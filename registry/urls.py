@@ -13,6 +13,8 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
+    path("returns/cin-census/", api.CinCensusAPI.as_view(), name="api-cin-census"),
+    path("returns/annex-a/", api.AnnexAAPI.as_view(), name="api-annex-a"),
     path("register/", api.RegisterAPI.as_view(), name="api-register"),
     path("register/statistics/", api.StatisticsAPI.as_view(), name="api-register-statistics"),
     path("register/enquiries/", api.EnquiriesAPI.as_view(), name="api-enquiries"),
