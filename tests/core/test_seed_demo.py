@@ -167,3 +167,15 @@ def test_the_demo_password_comes_from_the_environment(seeded, monkeypatch):
     output = _seed(reset_passwords=True)
     assert "violet-harbour-lantern" in output
     assert authenticate(username="sum", password="violet-harbour-lantern") is not None
+
+
+def test_the_demo_has_casework_made_through_the_services(seeded):
+    from conferences.models import Conference
+    from plans.models import Plan
+    from visits.models import Visit
+
+    plans = Plan.objects.filter(child__responsible_authority__code=demo.AUTHORITY_CODE)
+    assert plans.filter(status="active").count() == 14
+    assert Conference.objects.filter(status="finalised").count() == 14
+    assert Visit.objects.filter(kind="statutory", child_seen=True).exists()
+    assert "Demo casework already there." in _seed()

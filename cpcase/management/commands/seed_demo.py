@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
@@ -97,6 +98,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._family(family, users, teams)
             created += len(family.children)
+        # Casework (plans, conferences, visits) belongs to the domain apps: asked for by
+        # name, so the core does not import them.
+        call_command("seed_casework", stdout=self.stdout)
         self._report(new_accounts, created, existing, password)
 
     # --- the authority and its staff ------------------------------------------
