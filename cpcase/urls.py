@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include((registry_urls.api_urlpatterns, "registry"), namespace="registry-api")),
     path("admin/", admin.site.urls),
     path("", include(registry_urls.urlpatterns)),
+    path("", include(visits_urls.urlpatterns)),
     path("", include("cpcase.web_urls")),
 ]
 

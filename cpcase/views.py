@@ -24,10 +24,10 @@ from cpcase.roles import ENQUIRER_ROLES, Role
 _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
 
 
-def apply_domain_error(form, error: DomainError) -> None:
+def apply_domain_error(form, error: DomainError, field_map: dict[str, str] | None = None) -> None:
     """Put a service's errors on the form: on the field they name, or at the top."""
     for name, msgs in error.errors.items():
-        field = name
+        field = (field_map or {}).get(name, name)
         for prefix, replacement in _FIELD_PREFIXES.items():
             if name.startswith(prefix):
                 field = replacement + name[len(prefix) :]
@@ -35,7 +35,7 @@ def apply_domain_error(form, error: DomainError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def call_service(form, run):
+def call_service(form, run, field_map: dict[str, str] | None = None):
     """Run a service for a valid form; a DomainError becomes form errors (nothing is saved:
     services are atomic). NotFound and NotPermitted go up to the 404 and 403 pages."""
     try:
@@ -43,7 +43,7 @@ def call_service(form, run):
     except (NotFound, NotPermitted):
         raise
     except DomainError as error:
-        apply_domain_error(form, error)
+        apply_domain_error(form, error, field_map)
         return None
 
 
@@ -142,6 +142,7 @@ def child_detail(request, child_id):
             "deadlines": deadlines,
             "running": [d for d in deadlines if d.is_open],
             "can_edit": access.can(request.user, access.Action.EDIT, child),
+            "can_record_visit": access.can(request.user, access.Action.RECORD_VISIT, child),
             "can_view_audit": access.can(request.user, access.Action.VIEW_AUDIT, child),
         },
     )

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from visits import api
+from visits import api, views
+
+urlpatterns = [
+    path("children/<str:child_id>/visits/new/", views.visit_record, name="visit-record"),
+]
 
 api_urlpatterns = [
     path("visits/", api.VisitsAPI.as_view(), name="api-visits"),

@@ -86,3 +86,36 @@ def test_a_police_enquirer_searches_the_register_on_a_phone(
     axe_clean(page, "register results, phone")
     # The enquirer reaches no case content.
     assert page.goto(f"/children/{child.pk}/").status == 404
+
+
+@pytest.mark.parametrize(("width", "height"), [(375, 667), (1280, 900)], ids=["phone", "desktop"])
+def test_recording_a_statutory_visit(page_for, axe_clean, child, social_worker, width, height):
+    from visits.models import Visit
+
+    page = page_for(width, height)
+    sign_in(page, "sw.allocated", TEST_PASSWORD)
+    page.goto(f"/children/{child.pk}/")
+    page.get_by_role("button", name="Record a visit").click()
+    axe_clean(page, "record a visit")
+    page.get_by_label("Statutory visit (child protection)").check()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    visit_date = page.get_by_role("group", name="Date of the visit")
+    visit_date.get_by_label("Day").fill(str(yesterday.day))
+    visit_date.get_by_label("Month").fill(str(yesterday.month))
+    visit_date.get_by_label("Year").fill(str(yesterday.year))
+    page.get_by_label("Time of the visit").fill("16:30")
+    page.get_by_label("What did you observe?").fill(
+        "Amelia was asleep upstairs; I did not see her."
+    )
+    page.get_by_role("button", name="Complete the visit").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "statutory visit is one in which the child was seen" in summary.inner_text()
+    # Nothing typed is lost.
+    assert page.get_by_label("What did you observe?").input_value().startswith("Amelia was asleep")
+    axe_clean(page, "record a visit, with an error")
+    page.get_by_label("I saw the child", exact=True).check()
+    page.get_by_label("I saw the child alone").check()
+    page.get_by_role("button", name="Complete the visit").click()
+    assert page.get_by_text("The visit has been recorded.").is_visible()
+    visit = Visit.objects.get()
+    assert visit.is_statutory_visit and visit.seen_alone
