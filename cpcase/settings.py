@@ -192,6 +192,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 MEDIA_ROOT = Path(env.str("CPCASE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 
 # --- API ------------------------------------------------------------------
