@@ -8,14 +8,24 @@ safeguarding unit manager alone.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from cpcase import access
-from cpcase.models import Agency, AuditEvent, Authority, Child, Team, User
+from cpcase.models import (
+    Agency,
+    AuditEvent,
+    Authority,
+    CalendarDay,
+    Child,
+    Team,
+    TimescaleRule,
+    User,
+)
 from cpcase.roles import Role
 
 
@@ -186,3 +196,103 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in AuditEvent._meta.fields]
+
+
+# --- The authority's own timescales and calendar (DOMAIN.md section 3) ------------
+
+
+def _sets_timescales(request) -> bool:
+    user = request.user
+    return (
+        user.is_active
+        and user.authority_id is not None
+        and user.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
+    )
+
+
+class _AuthoritySettingsAdmin(admin.ModelAdmin):
+    """Changes go through the services, which validate them and write the audit trail."""
+
+    def has_module_permission(self, request) -> bool:
+        return _sets_timescales(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _sets_timescales(request)
+
+    def has_add_permission(self, request) -> bool:
+        return _sets_timescales(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _sets_timescales(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an override is changed, not deleted: the history stays in the audit
+
+
+class TimescaleRuleForm(forms.ModelForm):
+    class Meta:
+        model = TimescaleRule
+        fields = ["kind", "value", "unit", "note"]
+
+
+@admin.register(TimescaleRule)
+class TimescaleRuleAdmin(_AuthoritySettingsAdmin):
+    form = TimescaleRuleForm
+    list_display = ["get_kind_display", "value", "unit", "profile"]
+    list_filter = ["kind"]
+
+    def get_queryset(self, request):
+        authority = request.user.authority
+        if authority is None:
+            return TimescaleRule.objects.none()
+        # The authority's overrides and, for reference, its nation's defaults.
+        return TimescaleRule.objects.filter(
+            Q(profile__authority=authority)
+            | Q(profile__authority__isnull=True, profile__nation=authority.nation)
+        ).select_related("profile")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The nation's defaults are read only: an authority overrides them with its own.
+        if obj is not None and obj.profile.authority_id != request.user.authority_id:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from cpcase.services import timescale_rule_set
+
+        saved = timescale_rule_set(
+            actor=request.user,
+            authority=request.user.authority,
+            kind=obj.kind,
+            value=obj.value,
+            unit=obj.unit,
+            note=obj.note,
+        )
+        obj.pk, obj.profile = saved.pk, saved.profile
+
+
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "reason"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(_AuthoritySettingsAdmin):
+    form = CalendarDayForm
+    list_display = ["date", "kind", "reason"]
+
+    def get_queryset(self, request):
+        return CalendarDay.objects.filter(authority_id=request.user.authority_id)
+
+    def save_model(self, request, obj, form, change):
+        from cpcase.services import calendar_day_set
+
+        saved = calendar_day_set(
+            actor=request.user,
+            authority=request.user.authority,
+            day=obj.date,
+            kind=obj.kind,
+            reason=obj.reason,
+        )
+        obj.pk, obj.authority = saved.pk, saved.authority
