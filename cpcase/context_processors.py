@@ -16,6 +16,8 @@ def service(request):
     items = [{"text": "Home", "href": reverse("home")}]
     if access.has_case_access(user):
         items.append({"text": "Children", "href": reverse("child-search")})
+    if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.SERVICE_LEADER):
+        items.append({"text": "Visits", "href": reverse("team-visits")})
     if user.roles & ENQUIRER_ROLES or user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
         items.append({"text": "Register", "href": reverse("register-home")})
     for item in items:

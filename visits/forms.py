@@ -86,3 +86,37 @@ class VisitForm(forms.Form):
             analysis=d["analysis"],
             next_planned_visit_on=d.get("next_planned_visit_on"),
         )
+
+
+class CannotVisitForm(forms.Form):
+    due_on = GovukDateField(
+        label="When is the visit due?",
+        error_messages={"required": "Enter the date the visit is due."},
+    )
+    reason = forms.CharField(
+        label="Why can the visit not be made in time?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the visit cannot be made in time."},
+    )
+    expected_visit_on = GovukDateField(
+        label="When do you expect to see the child? (optional)", required=False
+    )
+
+
+def visit_initial(visit: Visit) -> dict:
+    local = timezone.localtime(visit.visited_at) if visit.visited_at else None
+    return {
+        "kind": visit.kind,
+        "visited_on": local.date() if local else None,
+        "visited_time": local.strftime("%H:%M") if local else "",
+        "child_seen": visit.child_seen,
+        "seen_alone": visit.seen_alone,
+        "bedroom_seen": {True: "yes", False: "no"}.get(visit.bedroom_seen, ""),
+        "location": visit.location,
+        "others_present": visit.others_present,
+        "observations": visit.observations,
+        "childs_views": visit.childs_views,
+        "analysis": visit.analysis,
+        "next_planned_visit_on": visit.next_planned_visit_on,
+        "version": visit.version,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Max
@@ -142,3 +143,66 @@ def visit_chronology(child) -> Iterable[Any]:
             source="visits",
             object_id=str(visit.pk),
         )
+
+
+@dataclass
+class VisitRow:
+    child: Any
+    last_visit_on: dt.date | None
+    seen_alone: bool | None
+    due_on: dt.date
+    status: str
+    today: dt.date
+
+    @property
+    def days_since(self) -> int | None:
+        return (self.today - self.last_visit_on).days if self.last_visit_on else None
+
+    @property
+    def days_until(self) -> int:
+        return (self.due_on - self.today).days
+
+
+def team_visits(*, user, today: dt.date, team=None) -> list[VisitRow]:
+    """Every child on a plan the user may see (of one team, if given): days since the last
+    statutory visit, when the next is due, seen alone last time; overdue first."""
+    from django.db.models import Exists, OuterRef
+
+    from cpcase import access
+    from cpcase.timescales import DeadlineContext, load_authority_timescales
+    from plans.models import Plan
+
+    children = access.children_visible_to(user).filter(
+        Exists(Plan.objects.filter(child=OuterRef("pk"), status=Plan.Status.ACTIVE))
+    )
+    if team is not None:
+        children = children.filter(team=team)
+    context = DeadlineContext(
+        children=children, today=today, history=False, timescales=load_authority_timescales()
+    )
+    due = {d.child_id: d for d in statutory_visit_deadlines(context) if d.is_open}
+    last = {
+        v.child_id: v
+        for v in statutory_visits(children).order_by("child_id", "-visited_at").distinct("child_id")
+    }
+    rows = []
+    for child in children.select_related("lead_social_worker"):
+        deadline = due.get(child.pk)
+        if deadline is None:
+            continue
+        visit = last.get(child.pk)
+        rows.append(
+            VisitRow(
+                child=child,
+                last_visit_on=visit.visited_at.date() if visit else None,
+                seen_alone=visit.seen_alone if visit else None,
+                due_on=deadline.due_on,
+                status=deadline.status,
+                today=today,
+            )
+        )
+    return sorted(rows, key=lambda r: (r.due_on, r.child.last_name))
+
+
+def drafts_of(*, user):
+    return Visit.objects.filter(recorded_by=user, status=Visit.Status.DRAFT).select_related("child")

@@ -1,32 +1,40 @@
-"""Recording a visit in the browser, on a phone as well as a desktop."""
+"""Visits in the browser: recording (on a phone as well as a desktop), drafts finished
+later, 'cannot visit in time', and the team's visits."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cpcase import access
+from cpcase.roles import Role
 from cpcase.views import _child_or_404, call_service
-from visits import services
-from visits.forms import VisitForm
+from visits import selectors, services
+from visits.forms import CannotVisitForm, VisitForm, visit_initial
 
 # Where the service's field names land on the form.
 _FIELDS = {"visited_at": "visited_on"}
 
 
-@login_required
-def visit_record(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.RECORD_VISIT)
-    form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate()})
+def _visit_page(request, child, draft=None):
+    initial = visit_initial(draft) if draft else {"visited_on": timezone.localdate()}
+    form = VisitForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         complete = "complete" in request.POST
 
         def save():
             return services.visit_save(
-                actor=request.user, child_id=child.pk, data=form.to_input(), complete=complete
+                actor=request.user,
+                child_id=child.pk,
+                data=form.to_input(),
+                complete=complete,
+                visit_id=draft.pk if draft else None,
+                version=form.cleaned_data.get("version") if draft else None,
             )
 
         visit = call_service(form, save, _FIELDS)
@@ -35,11 +43,67 @@ def visit_record(request, child_id):
                 request,
                 "The visit has been recorded."
                 if complete
-                else "The visit is saved as a draft: finish it later.",
+                else "The visit is saved as a draft: finish it later from your visits.",
             )
             return redirect("child-detail", child_id=child.pk)
     return render(
         request,
         "visits/visit_form.html",
-        {"form": form, "child": child, "session_seconds": settings.SESSION_COOKIE_AGE},
+        {
+            "form": form,
+            "child": child,
+            "draft": draft,
+            "session_seconds": settings.SESSION_COOKIE_AGE,
+        },
+    )
+
+
+@login_required
+def visit_record(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.RECORD_VISIT)
+    return _visit_page(request, child)
+
+
+@login_required
+def visit_draft(request, visit_id):
+    draft = selectors.drafts_of(user=request.user).filter(pk=access.as_uuid(visit_id)).first()
+    if draft is None:
+        raise Http404("No draft was found.")
+    child = _child_or_404(request, draft.child_id, access.Action.RECORD_VISIT)
+    return _visit_page(request, child, draft)
+
+
+@login_required
+def cannot_visit(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.RECORD_VISIT)
+    form = CannotVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        notice = call_service(
+            form,
+            lambda: services.cannot_visit_record(
+                actor=request.user,
+                child_id=child.pk,
+                due_on=d["due_on"],
+                reason=d["reason"],
+                expected_visit_on=d["expected_visit_on"],
+            ),
+        )
+        if notice is not None:
+            messages.success(request, "The service leader and team manager have been told.")
+            return redirect("child-detail", child_id=child.pk)
+    return render(request, "visits/cannot_visit.html", {"form": form, "child": child})
+
+
+@login_required
+def team_visits(request):
+    user = request.user
+    if not user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.SERVICE_LEADER):
+        raise PermissionDenied("Your role has no team visits to see.")
+    team = user.team if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER) else None
+    rows = selectors.team_visits(user=user, today=timezone.localdate(), team=team)
+    return render(
+        request,
+        "visits/team.html",
+        {"rows": rows, "team": team, "drafts": selectors.drafts_of(user=user)},
     )
