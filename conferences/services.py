@@ -513,7 +513,9 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
         )
     from conferences.tasks import produce_letters
 
-    transaction.on_commit(lambda: produce_letters.delay(str(conference.pk)))
+    # robust: a broker that is down must not turn a finalised conference into an error
+    # page; the letters can be produced again at any time (each once).
+    transaction.on_commit(lambda: produce_letters.delay(str(conference.pk)), robust=True)
     notifications_raise(
         requests=[
             NotificationRequest(

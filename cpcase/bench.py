@@ -248,7 +248,8 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
                     if unborn
                     else None,
                     sex="U" if unborn else sex,
-                    nhs_number="" if unborn else next(nhs),
+                    # The 999 test range holds about 900,000 numbers: the rest have none.
+                    nhs_number="" if unborn else next(nhs, ""),
                     responsible_authority=authority,
                     resident_authority=authority,
                     team=team,

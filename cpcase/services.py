@@ -600,7 +600,9 @@ def notifications_raise(*, requests: list[NotificationRequest]) -> list[Any]:
         if created and any(r.email for r in requests):
             from cpcase.tasks import send_notification_emails
 
-            transaction.on_commit(send_notification_emails.delay)
+            # robust: the record is saved; a broker that is down must not turn that into an
+            # error page (the beat safety net sends what is left every ten minutes).
+            transaction.on_commit(send_notification_emails.delay, robust=True)
     return created
 
 

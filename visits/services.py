@@ -217,7 +217,7 @@ def cannot_visit_record(
     )
     from visits.tasks import notify_cannot_visit
 
-    transaction.on_commit(lambda: notify_cannot_visit.delay(str(notice.pk)))
+    transaction.on_commit(lambda: notify_cannot_visit.delay(str(notice.pk)), robust=True)
     return notice
 
 

@@ -24,9 +24,11 @@ def app_on_test_redis():
 
 
 def _reset_connections():
-    """Drop pooled broker connections so the next publish uses the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Forget pooled broker connections so the next publish uses the current broker_url
+    (kombu keeps its pools globally, by connection)."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
