@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.factories import TEST_PASSWORD, PlanFactory
@@ -117,6 +118,35 @@ def test_recording_a_statutory_visit(page_for, axe_clean, child, social_worker, 
     page.get_by_label("I saw the child", exact=True).check()
     page.get_by_label("I saw the child alone").check()
     page.get_by_role("button", name="Complete the visit").click()
-    assert page.get_by_text("The visit has been recorded.").is_visible()
+    expect(page.get_by_text("The visit has been recorded.")).to_be_visible()
     visit = Visit.objects.get()
     assert visit.is_statutory_visit and visit.seen_alone
+
+
+def test_the_unit_managers_register_and_log(
+    page_for, axe_clean, child, unit_manager, police_enquirer
+):
+    from registry.selectors import Search
+    from registry.services import Enquirer, enquiry_make
+
+    PlanFactory(
+        child=child, started_on=timezone.localdate() - dt.timedelta(days=30), latest_category="EMO"
+    )
+    enquiry_make(
+        actor=police_enquirer,
+        enquirer=Enquirer(
+            "PC Alex Example", "Testshire Police", "Response officer", "01632 960555"
+        ),
+        reason="Welfare check",
+        search=Search(nhs_number=child.nhs_number),
+    )
+    page = page_for()
+    sign_in(page, "sum", TEST_PASSWORD)
+    page.goto("/register/children/")
+    assert "Amelia Testchild" in page.locator("main").inner_text()
+    axe_clean(page, "the register with charts")
+    page.get_by_role("link", name="Enquiry log").click()
+    assert "PC Alex Example" in page.locator("main").inner_text()
+    axe_clean(page, "enquiry log")
+    page.get_by_role("button", name=re.compile("Mark reviewed")).click()
+    expect(page.get_by_text("The enquiry is marked as reviewed.")).to_be_visible()
