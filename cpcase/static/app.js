@@ -9,7 +9,7 @@ const expiry = document.querySelector("[data-session-seconds]");
 if (expiry) {
   const seconds = Number(expiry.dataset.sessionSeconds);
   const warning = document.getElementById("session-warning");
-  if (seconds > 150 && warning) {
+  if (seconds > 120 && warning) {
     setTimeout(() => { warning.hidden = false; warning.focus(); }, (seconds - 120) * 1000);
   }
 }

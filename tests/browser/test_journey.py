@@ -150,3 +150,15 @@ def test_the_unit_managers_register_and_log(
     axe_clean(page, "enquiry log")
     page.get_by_role("button", name=re.compile("Mark reviewed")).click()
     expect(page.get_by_text("The enquiry is marked as reviewed.")).to_be_visible()
+
+
+def test_a_warning_before_the_session_ends_so_nothing_typed_is_lost(
+    page_for, child, social_worker, settings
+):
+    settings.SESSION_COOKIE_AGE = 122  # the warning comes two minutes before the end
+    page = page_for(375, 667)
+    sign_in(page, "sw.allocated", TEST_PASSWORD)
+    page.goto(f"/children/{child.pk}/visits/new/")
+    warning = page.locator("#session-warning")
+    expect(warning).to_be_visible(timeout=10_000)
+    assert "Save a draft now" in warning.inner_text()
