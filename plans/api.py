@@ -168,47 +168,36 @@ class VersionIn(serializers.Serializer):
     comments = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PlanSubmitAPI(APIView):
+class _PlanStepAPI(APIView):
+    """A step of the plan's journey (submit, authorise, return): the version sent back, or
+    the current one for a client that sends none (API.md's submit and authorise)."""
+
+    def step(self, request, pk, data):
+        raise NotImplementedError
+
     @extend_schema(request=VersionIn, responses=PlanOut)
     def post(self, request, pk):
         d = parse(VersionIn, request.data)
-        version = (
-            d["version"]
-            if d["version"] is not None
-            else selectors.current_version(request.user, pk)
-        )
-        return Response(
-            PlanOut(services.plan_submit(actor=request.user, plan_id=pk, version=version)).data
-        )
+        if d["version"] is None:
+            d["version"] = selectors.current_version(request.user, pk)
+        return Response(PlanOut(self.step(request, pk, d)).data)
 
 
-class PlanAuthoriseAPI(APIView):
-    @extend_schema(request=VersionIn, responses=PlanOut)
-    def post(self, request, pk):
-        d = parse(VersionIn, request.data)
-        version = (
-            d["version"]
-            if d["version"] is not None
-            else selectors.current_version(request.user, pk)
-        )
-        return Response(
-            PlanOut(services.plan_authorise(actor=request.user, plan_id=pk, version=version)).data
-        )
+class PlanSubmitAPI(_PlanStepAPI):
+    def step(self, request, pk, d):
+        return services.plan_submit(actor=request.user, plan_id=pk, version=d["version"])
 
 
-class PlanReturnAPI(APIView):
-    @extend_schema(request=VersionIn, responses=PlanOut)
-    def post(self, request, pk):
-        d = parse(VersionIn, request.data)
-        version = (
-            d["version"]
-            if d["version"] is not None
-            else selectors.current_version(request.user, pk)
+class PlanAuthoriseAPI(_PlanStepAPI):
+    def step(self, request, pk, d):
+        return services.plan_authorise(actor=request.user, plan_id=pk, version=d["version"])
+
+
+class PlanReturnAPI(_PlanStepAPI):
+    def step(self, request, pk, d):
+        return services.plan_return(
+            actor=request.user, plan_id=pk, version=d["version"], comments=d["comments"]
         )
-        plan = services.plan_return(
-            actor=request.user, plan_id=pk, version=version, comments=d["comments"]
-        )
-        return Response(PlanOut(plan).data)
 
 
 class VersionOut(serializers.ModelSerializer):
