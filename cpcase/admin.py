@@ -34,22 +34,34 @@ def _manages_accounts(request) -> bool:
     return user.is_active and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN))
 
 
-class ReferenceDataAdmin(admin.ModelAdmin):
-    """Authorities, teams, agencies and accounts: the system administrator's to manage."""
+class _GatedAdmin(admin.ModelAdmin):
+    """Who may use a page is one question, asked by ``allowed``."""
+
+    deletable = True
+
+    def allowed(self, request) -> bool:
+        raise NotImplementedError
 
     def has_module_permission(self, request) -> bool:
-        return _manages_accounts(request)
+        return self.allowed(request)
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return _manages_accounts(request)
+        return self.allowed(request)
 
     def has_add_permission(self, request) -> bool:
-        return _manages_accounts(request)
+        return self.allowed(request)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return _manages_accounts(request)
+        return self.allowed(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return self.deletable and self.allowed(request)
+
+
+class ReferenceDataAdmin(_GatedAdmin):
+    """Authorities, teams, agencies and accounts: the system administrator's to manage."""
+
+    def allowed(self, request) -> bool:
         return _manages_accounts(request)
 
 
@@ -210,23 +222,14 @@ def _sets_timescales(request) -> bool:
     )
 
 
-class _AuthoritySettingsAdmin(admin.ModelAdmin):
-    """Changes go through the services, which validate them and write the audit trail."""
+class _AuthoritySettingsAdmin(_GatedAdmin):
+    """Changes go through the services, which validate them and write the audit trail.
+    Nothing is deleted: an override is changed, and the history stays in the audit."""
 
-    def has_module_permission(self, request) -> bool:
+    deletable = False
+
+    def allowed(self, request) -> bool:
         return _sets_timescales(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return _sets_timescales(request)
-
-    def has_add_permission(self, request) -> bool:
-        return _sets_timescales(request)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return _sets_timescales(request)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # an override is changed, not deleted: the history stays in the audit
 
 
 class TimescaleRuleForm(forms.ModelForm):
