@@ -112,7 +112,7 @@ class ChildForm(forms.Form):
         label="NHS number",
         required=False,
         max_length=14,
-        help_text="10 digits, for example 943 476 5919",
+        help_text="10 digits, for example 999 765 4323",
     )
     la_child_id = forms.CharField(label="LA child ID", required=False, max_length=20)
     line1 = forms.CharField(label="Address line 1", required=False, max_length=200)

@@ -186,7 +186,7 @@ def _apply(child: Child, changes: dict[str, Any]) -> AddressInput | None:
     if child.ethnicity and child.ethnicity not in ETHNICITY_CODES:
         raise DomainError(errors={"ethnicity": ["Choose an ethnicity from the census list."]})
     if child.nhs_number:
-        # As typed ("943 476 5919") to the ten digits stored, or a message that says why not.
+        # As typed ("999 765 4323") to the ten digits stored, or a message that says why not.
         try:
             child.nhs_number = normalise_nhs_number(child.nhs_number)
         except ValidationError as e:

@@ -32,7 +32,7 @@ def normalise_nhs_number(value: str) -> str:
     """Validate and return the ten digits, or raise ValidationError with a readable message."""
     digits = nhs_number_digits(value)
     if not re.fullmatch(r"\d{10}", digits):
-        raise ValidationError("Enter an NHS number of 10 digits, like 943 476 5919.", code="format")
+        raise ValidationError("Enter an NHS number of 10 digits, like 999 765 4323.", code="format")
     if not nhs_number_is_valid(digits):
         raise ValidationError(
             "This is not a valid NHS number: the check digit does not match. "
@@ -43,7 +43,7 @@ def normalise_nhs_number(value: str) -> str:
 
 
 def format_nhs_number(digits: str) -> str:
-    """``9434765919`` as ``943 476 5919``."""
+    """``9997654323`` as ``999 765 4323``."""
     if not digits or len(digits) != 10:
         return digits or ""
     return f"{digits[:3]} {digits[3:6]} {digits[6:]}"

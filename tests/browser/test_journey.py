@@ -45,7 +45,7 @@ def test_adding_a_child_keeps_what_was_typed_on_an_error(page_for, axe_clean, so
     page.get_by_label("Day").first.fill("3")
     page.get_by_label("Month").first.fill("4")
     page.get_by_label("Year").first.fill("2019")
-    page.get_by_label("NHS number").fill("943 476 5918")  # wrong check digit
+    page.get_by_label("NHS number").fill("999 765 4324")  # wrong check digit
     page.get_by_label("Address line 1").fill("7 Pretend Lane")
     page.get_by_label("Town or city").fill("Testford")
     page.get_by_label("Postcode").fill("zz1 1zz")
@@ -55,7 +55,7 @@ def test_adding_a_child_keeps_what_was_typed_on_an_error(page_for, axe_clean, so
     assert page.get_by_label("Last name", exact=True).input_value() == "Fictional"
     assert page.get_by_label("Address line 1").input_value() == "7 Pretend Lane"
     axe_clean(page, "add a child, with an error")
-    page.get_by_label("NHS number").fill("943 476 5919")
+    page.get_by_label("NHS number").fill("999 765 4323")
     page.get_by_role("button", name="Save").click()
     assert page.get_by_role("heading", name="Noah Fictional", level=1).is_visible()
     assert "ZZ1 1ZZ" in page.locator(".govuk-summary-list").inner_text()  # normalised
