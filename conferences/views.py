@@ -435,11 +435,10 @@ def conference_letters(request, conference_id):
     )
 
 
-@_http_errors
-@require_GET
-def letter_pdf(request, letter_id):
+def _pdf_response(request, read, filename):
+    """A stored PDF as a download; a copy that fails its checksum is a clear error page."""
     try:
-        letter, data = services.letter_pdf(actor=request.user, letter_id=letter_id)
+        obj, data = read()
     except (NotFound, NotPermitted):
         raise
     except DomainError as error:
@@ -454,8 +453,18 @@ def letter_pdf(request, letter_id):
             status=409,
         )
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="letter-{letter.pk}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{filename(obj)}"'
     return response
+
+
+@_http_errors
+@require_GET
+def letter_pdf(request, letter_id):
+    return _pdf_response(
+        request,
+        lambda: services.letter_pdf(actor=request.user, letter_id=letter_id),
+        lambda letter: f"letter-{letter.pk}.pdf",
+    )
 
 
 @_http_errors
@@ -604,7 +613,8 @@ def complaint_detail(request, complaint_id):
 @_http_errors
 @require_GET
 def complaint_letter(request, complaint_id):
-    complaint, data = services.complaint_letter_pdf(actor=request.user, complaint_id=complaint_id)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="complaint-{complaint.pk}.pdf"'
-    return response
+    return _pdf_response(
+        request,
+        lambda: services.complaint_letter_pdf(actor=request.user, complaint_id=complaint_id),
+        lambda complaint: f"complaint-{complaint.pk}.pdf",
+    )

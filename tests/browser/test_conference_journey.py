@@ -220,3 +220,136 @@ def test_the_chair_takes_a_sibling_group_from_strategy_discussion_to_review(
     assert Letter.objects.filter(conference=review, child=sibling, kind="discontinuation").exists()
     assert Plan.objects.get(child=sibling).status == "ended"
     assert Plan.objects.get(child=child).status == "active"
+
+
+def test_letters_sent_a_disagreement_reviewed_and_a_looked_after_event(
+    page_for,
+    axe_clean,
+    child,
+    authority,
+    social_worker,
+    chair,
+    core_group_member,
+    unit_manager,
+    senior_officer,
+):
+    from conferences import services
+    from conferences.models import Complaint, Letter, LookedAfterEvent
+    from conferences.services import AttendeeInput, DecisionInput, OutcomeInput, ParentInput
+    from cpcase.roles import Role
+    from plans.services import CoreGroupInput, IssueInput
+    from tests.factories import UserFactory
+
+    attended = UserFactory(
+        username="senior.attended",
+        first_name="Morgan",
+        last_name="Attended",
+        authority=authority,
+        roles=[Role.SENIOR_OFFICER],
+    )
+    conference = services.conference_schedule(
+        actor=chair,
+        kind="initial",
+        child_ids=[child.pk],
+        scheduled_for=timezone.now() - dt.timedelta(days=3),
+        chair=chair,
+    )
+    services.conference_record_outcome(
+        actor=chair,
+        conference_id=conference.pk,
+        data=OutcomeInput(
+            held_on=TODAY - dt.timedelta(days=3),
+            decisions=[DecisionInput(child_id=child.pk, decision="plan", category="EMO")],
+            attendees=[AttendeeInput(name=attended.name, user=attended, agency="Children's")],
+            parents=[ParentInput(name="Jo Testchild", relationship="Mother", attended=True)],
+            outline_plan=[
+                IssueInput(
+                    description="Shouting at home",
+                    risk_type="HRI",
+                    desired_outcome="A calm home",
+                    improvement_required="Significant",
+                )
+            ],
+            lead_social_worker=social_worker,
+            core_group=[CoreGroupInput(kind="professional", user=core_group_member)],
+            quorate=True,
+            parents_informed=True,
+        ),
+    )
+    services.conference_finalise(actor=chair, conference_id=conference.pk)
+    type(child).objects.filter(pk=child.pk).update(looked_after=True, looked_after_since=TODAY)
+
+    # The chair's list, with a finalised conference; a letter recorded as sent.
+    page = page_for()
+    sign_in(page, "chair", TEST_PASSWORD)
+    page.goto("/conferences/")
+    expect(page.get_by_role("link", name="Initial child protection conference")).to_be_visible()
+    axe_clean(page, "conferences list")
+    page.goto(f"/conferences/{conference.pk}/letters/")
+    page.get_by_role("link", name="Record sending the letter to Jo Testchild").click()
+    axe_clean(page, "letter sent")
+    _fill_date(page, "When was the letter sent?", TODAY + dt.timedelta(days=2))
+    page.get_by_label("Post").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be sent in the future")
+    axe_clean(page, "letter sent, with an error")
+    _fill_date(page, "When was the letter sent?", TODAY)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The letter to Jo Testchild is recorded as sent.")).to_be_visible()
+    assert Letter.objects.get(recipient="Jo Testchild").sent_by == "post"
+
+    # The social worker records the mother's disagreement.
+    worker = page_for()
+    sign_in(worker, "sw.allocated", TEST_PASSWORD)
+    worker.goto(f"/conferences/{conference.pk}/")
+    axe_clean(worker, "conference page, social worker")
+    worker.get_by_role("link", name="Record a disagreement with a decision").click()
+    axe_clean(worker, "record a disagreement")
+    worker.get_by_label("Who disagrees?").fill("Jo Testchild")
+    worker.get_by_role("button", name="Record the disagreement").click()
+    expect(worker.locator(".govuk-error-summary")).to_contain_text("Say what they disagree with.")
+    assert worker.get_by_label("Who disagrees?").input_value() == "Jo Testchild"
+    axe_clean(worker, "record a disagreement, with an error")
+    worker.get_by_label("What do they disagree with, and why?").fill(
+        "There was no shouting: the neighbours are wrong."
+    )
+    worker.get_by_role("button", name="Record the disagreement").click()
+    expect(worker.get_by_text("The disagreement from Jo Testchild is recorded.")).to_be_visible()
+    axe_clean(worker, "complaint page")
+    complaint = Complaint.objects.get()
+
+    # The unit manager assigns a senior officer who was not at the meeting.
+    manager = page_for()
+    sign_in(manager, "sum", TEST_PASSWORD)
+    manager.goto(f"/complaints/{complaint.pk}/")
+    manager.get_by_label("Reviewing senior officer").select_option(str(attended.pk))
+    manager.get_by_role("button", name="Assign the reviewer").click()
+    expect(manager.locator(".govuk-error-summary")).to_contain_text("took part in the conference")
+    axe_clean(manager, "assign a reviewer, with an error")
+    manager.get_by_label("Reviewing senior officer").select_option(str(senior_officer.pk))
+    manager.get_by_role("button", name="Assign the reviewer").click()
+    expect(manager.get_by_text("will review the complaint")).to_be_visible()
+
+    # The senior officer decides, and the letter says why.
+    senior = page_for()
+    sign_in(senior, "senior", TEST_PASSWORD)
+    senior.goto(f"/complaints/{complaint.pk}/")
+    axe_clean(senior, "decide a complaint")
+    senior.get_by_label("Not upheld").check()
+    senior.get_by_label("The reasons").fill("Three visits saw and heard the shouting.")
+    senior.get_by_role("button", name="Record the decision and produce the letter").click()
+    expect(senior.get_by_text("The decision is recorded and the letter produced.")).to_be_visible()
+    with senior.expect_download() as download:
+        senior.get_by_role("link", name="Download the outcome letter (PDF)").click()
+    text = _pdf_text(download.value.path())
+    assert "I do not agree with your complaint" in text and "Three visits saw" in text
+
+    # A looked after event from the child's page tells the chair.
+    worker.goto(f"/children/{child.pk}/conferences/")
+    worker.get_by_role("link", name="Record a looked after event that needs a review").click()
+    axe_clean(worker, "looked after event")
+    worker.get_by_label("Removed from accommodation by the parents").check()
+    _fill_date(worker, "When did it happen?", TODAY)
+    worker.get_by_role("button", name="Record the event").click()
+    expect(worker.get_by_text("the chair has been told")).to_be_visible()
+    assert LookedAfterEvent.objects.get().child_id == child.pk

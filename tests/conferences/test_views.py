@@ -226,6 +226,8 @@ def test_scheduling_a_sibling_group(web, child, sibling, mother, chair, social_w
     choices = dict(page.context["form"].fields["children"].choices)
     assert choices == {str(child.pk): "Amelia Testchild", str(sibling.pk): "Ben Testchild"}
     assert str(other.pk) not in choices
+    html = page.content.decode()
+    assert f'name="children" type="checkbox" value="{sibling.pk}"' in html  # not radios
     when = TODAY + dt.timedelta(days=7)
     post = {
         "kind": "review",
@@ -647,3 +649,68 @@ def test_a_looked_after_event_from_the_childs_page(
     assert client.post(url, post, **HOST).status_code == 302
     assert LookedAfterEvent.objects.get().kind == "removed_by_parents"
     assert web(other_team_worker).get(url, **HOST).status_code == 404
+
+
+def test_a_plan_cannot_end_on_the_day_it_started(
+    web, child, chair, social_worker, core_group_member, django_capture_on_commit_callbacks
+):
+    _finalised(chair, [child], social_worker, core_group_member, django_capture_on_commit_callbacks)
+    review = _schedule(chair, [child], kind="review")
+    services.conference_record_outcome(
+        actor=chair,
+        conference_id=review.pk,
+        data=OutcomeInput(
+            held_on=TODAY,
+            decisions=[DecisionInput(child_id=child.pk, decision="discontinue")],
+            parents_informed=True,
+        ),
+    )
+    client = web(chair)
+    events = AuditEvent.objects.count()
+    r = client.post(f"/conferences/{review.pk}/finalise/", **HOST)
+    assert r.status_code == 200
+    assert "A plan cannot start and end on the same day." in _summary(r)
+    review.refresh_from_db()
+    assert review.status == "held"
+    assert Plan.objects.get(child=child).status == "active"
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_complaint_letter_is_read_only_when_it_is_intact(
+    web,
+    child,
+    chair,
+    social_worker,
+    core_group_member,
+    unit_manager,
+    senior_officer,
+    django_capture_on_commit_callbacks,
+):
+    conference = _finalised(
+        chair, [child], social_worker, core_group_member, django_capture_on_commit_callbacks
+    )
+    complaint = services.complaint_record(
+        actor=social_worker,
+        conference_id=conference.pk,
+        child_id=child.pk,
+        complainant="Jo Testchild",
+        complainant_is_child=False,
+        received_on=TODAY,
+        summary="The category is wrong.",
+    )
+    url = f"/complaints/{complaint.pk}/letter/"
+    assert web(unit_manager).get(url, **HOST).status_code == 404  # no letter yet
+    services.complaint_assign_reviewer(
+        actor=unit_manager, complaint_id=complaint.pk, reviewer=senior_officer
+    )
+    services.complaint_decide(
+        actor=senior_officer,
+        complaint_id=complaint.pk,
+        outcome="upheld",
+        reasons="The category should be emotional abuse.",
+        decided_on=TODAY,
+    )
+    assert web(unit_manager).get(url, **HOST).status_code == 200
+    Complaint.objects.filter(pk=complaint.pk).update(letter_sha256="0" * 64)
+    r = web(unit_manager).get(url, **HOST)
+    assert r.status_code == 409 and "does not match its checksum" in r.content.decode()
