@@ -456,14 +456,28 @@ class OutcomePage:
         self.main.add_error(name if name in self.main.fields else None, message)
 
 
-def outcome_initial(conference: Conference, subjects, people) -> dict[str, object]:
-    """What the outcome page starts with: the outcome recorded so far, or the family."""
+def outcome_initial(conference: Conference, subjects, people, plans=None) -> dict[str, object]:
+    """What the outcome page starts with: the outcome recorded so far, or the family, the
+    allocated worker and each plan's latest category."""
+    plans = plans or {}
     first = subjects[0] if subjects else None
     held = conference.status == Conference.Status.HELD and first is not None
     if not held:
+        lead = first.child.lead_social_worker_id if first else None
         return {
-            "main": {"held_on": timezone.localdate(conference.scheduled_for)},
-            "decisions": [{"child": str(s.child_id)} for s in subjects],
+            "main": {
+                "held_on": timezone.localdate(conference.scheduled_for),
+                "lead_social_worker": str(lead or ""),
+            },
+            "decisions": [
+                {
+                    "child": str(s.child_id),
+                    "latest_category": plans[s.child_id].latest_category
+                    if s.child_id in plans
+                    else "",
+                }
+                for s in subjects
+            ],
             "attendees": [],
             "parents": [
                 {

@@ -377,3 +377,13 @@ def complaint_get_for_view(*, user, complaint_id):
         summary=f"Viewed the complaint from {complaint.complainant}",
     )
     return complaint
+
+
+def active_plans_by_child(child_ids) -> dict[Any, Any]:
+    """Each child's active plan (for the review's initial and latest categories)."""
+    from plans.models import Plan
+
+    return {
+        p.child_id: p
+        for p in Plan.objects.filter(child_id__in=list(child_ids), status=Plan.Status.ACTIVE)
+    }

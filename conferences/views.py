@@ -258,7 +258,8 @@ def _outcome_page(request, conference, subjects) -> tuple[OutcomePage, dict]:
         for r in subject.child.relationships.select_related("person"):
             if r.parental_responsibility or r.is_carer:
                 people.setdefault(r.person_id, r)
-    initial = outcome_initial(conference, subjects, list(people.values()))
+    plans = selectors.active_plans_by_child(s.child_id for s in subjects)
+    initial = outcome_initial(conference, subjects, list(people.values()), plans)
     data = None
     if request.method == "POST":
         data = request.POST.copy()
@@ -292,7 +293,7 @@ def _outcome_page(request, conference, subjects) -> tuple[OutcomePage, dict]:
         ),
         issues=IssueFormSet(data, initial=initial["issues"] + [{}] * BLANK_ROWS, prefix="issue"),
     )
-    return page, {str(u.pk): u for u in staff}
+    return page, {str(u.pk): u for u in staff}, plans
 
 
 @_http_errors
@@ -307,7 +308,7 @@ def conference_outcome(request, conference_id):
             "child__last_name", "child__first_name"
         )
     )
-    page, staff = _outcome_page(request, conference, subjects)
+    page, staff, plans = _outcome_page(request, conference, subjects)
     submitted = request.method == "POST" and not request.POST.get("add")
     if submitted and page.all_valid():
         if page.main.cleaned_data.get("held_on") is None:
@@ -335,7 +336,10 @@ def conference_outcome(request, conference_id):
         {
             "conference": conference,
             "page": page,
-            "decision_rows": list(zip(subjects, page.decisions.forms, strict=True)),
+            "decision_rows": [
+                (subject, form, plans.get(subject.child_id))
+                for subject, form in zip(subjects, page.decisions.forms, strict=True)
+            ],
             "is_review": conference.kind == Conference.Kind.REVIEW,
             "error_items": items,
             "error_summary": bool(items),

@@ -714,3 +714,16 @@ def test_a_complaint_letter_is_read_only_when_it_is_intact(
     Complaint.objects.filter(pk=complaint.pk).update(letter_sha256="0" * 64)
     r = web(unit_manager).get(url, **HOST)
     assert r.status_code == 409 and "does not match its checksum" in r.content.decode()
+
+
+def test_a_review_starts_from_the_plan(
+    web, child, chair, social_worker, core_group_member, django_capture_on_commit_callbacks
+):
+    _finalised(chair, [child], social_worker, core_group_member, django_capture_on_commit_callbacks)
+    review = _schedule(chair, [child], kind="review")
+    r = web(chair).get(f"/conferences/{review.pk}/outcome/", **HOST)
+    html = r.content.decode()
+    assert "Initial category: neglect; latest: neglect." in html
+    assert "Continue the plan" in html and "A child protection plan is needed" not in html
+    assert r.context["page"].main["lead_social_worker"].value() == str(social_worker.pk)
+    assert r.context["page"].decisions.forms[0]["latest_category"].value() == "NEG"
