@@ -270,7 +270,10 @@ class ParentForm(forms.Form):
     attended = forms.BooleanField(label="Attended", required=False)
     excluded = forms.BooleanField(label="Excluded by the chair", required=False)
     exclusion_reason = forms.CharField(
-        label="Reason for the exclusion", required=False, widget=_textarea(2)
+        label="Reason for the exclusion",
+        help_text="Only the chair excludes a parent, for a recorded reason explained to them.",
+        required=False,
+        widget=_textarea(2),
     )
     exclusion_explained = forms.BooleanField(
         label="The reason was explained to them", required=False

@@ -596,8 +596,6 @@ def complaint_detail(request, complaint_id):
             if saved is not None:
                 messages.success(request, "The decision is recorded and the letter produced.")
                 return redirect("complaint-detail", complaint_id=complaint.pk)
-    elif action is not None:
-        raise PermissionDenied("Unknown action.")
     items = error_items(assign_form, decide_form) if action else []
     return render(
         request,

@@ -727,3 +727,17 @@ def test_a_review_starts_from_the_plan(
     assert "Continue the plan" in html and "A child protection plan is needed" not in html
     assert r.context["page"].main["lead_social_worker"].value() == str(social_worker.pk)
     assert r.context["page"].decisions.forms[0]["latest_category"].value() == "NEG"
+
+
+def test_the_outcome_page_does_not_query_per_member_of_staff(
+    web, child, sibling, mother, chair, authority, django_assert_max_num_queries
+):
+    for _ in range(8):
+        UserFactory(authority=authority, roles=[Role.SOCIAL_WORKER])
+    conference = _schedule(chair, [child, sibling])
+    client = web(chair)
+    with django_assert_max_num_queries(20):
+        r = client.get(f"/conferences/{conference.pk}/outcome/", **HOST)
+    assert r.status_code == 200
+    # "Choose", the allocated worker and the eight others
+    assert len(r.context["page"].main.fields["lead_social_worker"].choices) == 10
