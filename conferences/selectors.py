@@ -246,3 +246,144 @@ def conference_chronology(child) -> Iterable[Any]:
             source="conferences",
             object_id=str(subject.conference_id),
         )
+
+
+# --- For the browser pages ----------------------------------------------------------
+
+PARENT_KINDS = ("mother", "father")
+
+
+def _subjects_with_children():
+    from django.db.models import Prefetch
+
+    return Prefetch(
+        "subjects",
+        queryset=ConferenceChild.objects.select_related("child").order_by(
+            "child__last_name", "child__first_name"
+        ),
+    )
+
+
+def conference_list_for(*, user, recent_days: int = 90) -> dict[str, Any]:
+    """The conferences page: the upcoming ones the user chairs, the others of their
+    authority still to be held or finalised, and those finalised lately."""
+    from django.utils import timezone
+
+    visible = conferences_visible_to(user).prefetch_related(_subjects_with_children())
+    waiting = visible.filter(
+        status__in=(Conference.Status.SCHEDULED, Conference.Status.HELD)
+    ).order_by("scheduled_for")
+    since = timezone.now() - dt.timedelta(days=recent_days)
+    return {
+        "mine": list(waiting.filter(chair=user)[:200]),
+        "others": list(waiting.exclude(chair=user)[:200]),
+        "finalised": list(
+            visible.filter(status=Conference.Status.FINALISED, finalised_at__gte=since).order_by(
+                "-finalised_at"
+            )[:100]
+        ),
+    }
+
+
+def conference_sibling_choices(*, user, child) -> list[Any]:
+    """The child, then the other children of the household the user may see: at the same
+    address now, or with the same mother or father."""
+    from django.db.models import Q
+
+    from cpcase import access
+    from cpcase.models import Relationship
+
+    parents = list(
+        Relationship.objects.filter(child=child, kind__in=PARENT_KINDS).values_list(
+            "person_id", flat=True
+        )
+    )
+    if child.mother_id:
+        parents.append(child.mother_id)
+    household = Q(pk__in=[])
+    if parents:
+        household |= Q(relationships__person_id__in=parents, relationships__kind__in=PARENT_KINDS)
+        household |= Q(mother_id__in=parents)
+    address = child.address
+    if address is not None:
+        household |= Q(
+            residences__moved_out_on__isnull=True,
+            residences__address__match_key=address.match_key,
+        )
+    others = (
+        access.children_visible_to(user)
+        .filter(household, date_of_death__isnull=True)
+        .exclude(pk=child.pk)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    return [child, *others]
+
+
+def child_conference_history(*, user, child) -> dict[str, Any]:
+    """A child's strategy discussions and the conferences about them the user may see."""
+    return {
+        "discussions": list(StrategyDiscussion.objects.filter(child=child)),
+        "conferences": list(
+            conferences_visible_to(user)
+            .filter(subjects__child=child)
+            .prefetch_related(_subjects_with_children())
+        ),
+    }
+
+
+def conference_page(*, user, conference_id):
+    """A conference with what its page shows; the view is audited for each child."""
+    from django.db.models import Prefetch
+
+    from conferences.models import Complaint
+
+    conference = conference_get_for_view(user=user, conference_id=conference_id)
+    return (
+        Conference.objects.select_related("chair", "scheduled_by")
+        .prefetch_related(
+            Prefetch(
+                "subjects",
+                queryset=ConferenceChild.objects.select_related("child", "lead_social_worker")
+                .prefetch_related("child__residences__address")
+                .order_by("child__last_name", "child__first_name"),
+            ),
+            "attendees",
+            "parents",
+            Prefetch("complaints", queryset=Complaint.objects.select_related("child")),
+        )
+        .get(pk=conference.pk)
+    )
+
+
+def letter_get(*, user, letter_id):
+    """One letter the user may see (404 otherwise), without its PDF."""
+    from conferences.services import _letter_for
+
+    return _letter_for(user, letter_id)
+
+
+def complaint_get_for_view(*, user, complaint_id):
+    from conferences.services import _complaint_for
+    from cpcase.audit import audit_record
+    from cpcase.models import AuditEvent
+
+    complaint = _complaint_for(user, complaint_id)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        obj=complaint,
+        child=complaint.child,
+        summary=f"Viewed the complaint from {complaint.complainant}",
+    )
+    return complaint
+
+
+def active_plans_by_child(child_ids) -> dict[Any, Any]:
+    """Each child's active plan (for the review's initial and latest categories)."""
+    from plans.models import Plan
+
+    return {
+        p.child_id: p
+        for p in Plan.objects.filter(child_id__in=list(child_ids), status=Plan.Status.ACTIVE)
+    }

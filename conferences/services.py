@@ -711,6 +711,34 @@ def letter_pdf(*, actor: User, letter_id: Any):
     return letter, data
 
 
+def letter_html(*, actor: User, letter_id: Any):
+    """The letter as HTML for printing in the browser, from the same template as its PDF;
+    the read is audited like opening the PDF."""
+    from django.template.loader import render_to_string
+
+    letter = _letter_for(actor, letter_id)
+    conference = Conference.objects.select_related("chair").get(pk=letter.conference_id)
+    subject = conference.subjects.select_related(
+        "child__responsible_authority", "child__lead_social_worker", "lead_social_worker"
+    ).get(child_id=letter.child_id)
+    context = {
+        **_letter_context(conference, subject),
+        "recipient": letter.recipient,
+        "today": timezone.localdate(letter.created_at),
+        "print_view": True,
+        "letter": letter,
+    }
+    html = render_to_string(f"letters/{letter.kind}.html", context)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.LETTER,
+        obj=letter,
+        child=letter.child,
+        summary=f"Opened for printing: {letter}",
+    )
+    return letter, html
+
+
 # --- Looked after children ----------------------------------------------------------
 
 
@@ -943,3 +971,23 @@ def complaint_decide(
         changes={"outcome": outcome, "sha256": complaint.letter_sha256},
     )
     return complaint
+
+
+def complaint_letter_pdf(*, actor: User, complaint_id: Any):
+    """The complaint's outcome letter, checked against its checksum; the read is audited."""
+    from cpcase.documents import sha256
+
+    complaint = _complaint_for(actor, complaint_id)
+    if not complaint.letter_pdf:
+        raise NotFound("No letter has been produced for this complaint yet.")
+    data = bytes(complaint.letter_pdf)
+    if sha256(data) != complaint.letter_sha256:
+        raise DomainError("This letter's stored copy does not match its checksum.")
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.LETTER,
+        obj=complaint,
+        child=complaint.child,
+        summary=f"Opened the outcome letter of the complaint from {complaint.complainant}",
+    )
+    return complaint, data

@@ -1,8 +1,55 @@
 from django.urls import path
 
-from conferences import api
+from conferences import api, views
 
 app_name = "conferences"
+
+# The browser pages (included at the top level, next to the core pages).
+urlpatterns = [
+    path("conferences/", views.conference_list, name="conference-list"),
+    path("conferences/<str:conference_id>/", views.conference_detail, name="conference-detail"),
+    path(
+        "conferences/<str:conference_id>/outcome/",
+        views.conference_outcome,
+        name="conference-outcome",
+    ),
+    path(
+        "conferences/<str:conference_id>/finalise/",
+        views.conference_finalise,
+        name="conference-finalise",
+    ),
+    path(
+        "conferences/<str:conference_id>/letters/",
+        views.conference_letters,
+        name="conference-letters",
+    ),
+    path(
+        "conferences/<str:conference_id>/complaints/new/",
+        views.complaint_record,
+        name="complaint-record",
+    ),
+    path("letters/<str:letter_id>/pdf/", views.letter_pdf, name="letter-pdf"),
+    path("letters/<str:letter_id>/print/", views.letter_print, name="letter-print"),
+    path("letters/<str:letter_id>/sent/", views.letter_sent, name="letter-sent"),
+    path("complaints/<str:complaint_id>/", views.complaint_detail, name="complaint-detail"),
+    path("complaints/<str:complaint_id>/letter/", views.complaint_letter, name="complaint-letter"),
+    path("children/<str:child_id>/conferences/", views.child_conferences, name="child-conferences"),
+    path(
+        "children/<str:child_id>/conferences/new/",
+        views.conference_schedule,
+        name="conference-schedule",
+    ),
+    path(
+        "children/<str:child_id>/strategy-discussions/new/",
+        views.strategy_discussion_record,
+        name="strategy-discussion-record",
+    ),
+    path(
+        "children/<str:child_id>/looked-after-events/new/",
+        views.looked_after_event_record,
+        name="looked-after-event-record",
+    ),
+]
 
 api_urlpatterns = [
     path(

@@ -18,6 +18,8 @@ def service(request):
         items.append({"text": "Children", "href": reverse("child-search")})
     if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.SERVICE_LEADER):
         items.append({"text": "Visits", "href": reverse("team-visits")})
+    if user.has_role(Role.CONFERENCE_CHAIR):
+        items.append({"text": "Conferences", "href": reverse("conference-list")})
     if user.roles & ENQUIRER_ROLES or user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
         items.append({"text": "Register", "href": reverse("register-home")})
     for item in items:

@@ -1,0 +1,622 @@
+"""Conferences in the browser: strategy discussions, scheduling, the outcome, finalising,
+letters and complaints. Thin views over conferences.services and conferences.selectors."""
+
+from __future__ import annotations
+
+import functools
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from conferences import selectors, services
+from conferences.forms import (
+    AssignReviewerForm,
+    AttendeeFormSet,
+    ComplaintDecisionForm,
+    ComplaintForm,
+    IssueFormSet,
+    LetterSentForm,
+    LookedAfterEventForm,
+    OutcomeForm,
+    OutcomePage,
+    ParentFormSet,
+    ScheduleForm,
+    StrategyDiscussionForm,
+    outcome_initial,
+)
+from conferences.forms import DecisionForm as _DecisionForm
+from conferences.models import Complaint, Conference, ConferenceChild, Letter
+from cpcase import access
+from cpcase import selectors as core_selectors
+from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.forms_govuk import DateInputWidget
+from cpcase.roles import ENQUIRER_ROLES, Role
+from cpcase.views import _child_or_404, call_service
+
+BLANK_ROWS = 2
+# Where the schedule service's field names land on the form.
+_SCHEDULE_FIELDS = {"scheduled_for": "scheduled_on"}
+_COMPLAINT_FIELDS = {"status": None, "conference": None}
+
+
+def _http_errors(view):
+    """The services' NotFound and NotPermitted as the 404 and 403 pages."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as e:
+            raise Http404(e.message) from e
+        except NotPermitted as e:
+            raise PermissionDenied(e.message) from e
+
+    return login_required(wrapped)
+
+
+def error_items(*parts) -> list[dict[str, str]]:
+    """The error summary's entries for several forms and formsets, each linking to its field."""
+    items: list[dict[str, str]] = []
+    for part in parts:
+        if isinstance(part, django_forms.BaseFormSet):
+            items += [{"text": e, "href": ""} for e in part.non_form_errors()]
+            for form in part.forms:
+                items += error_items(form)
+            continue
+        for name, errors in part.errors.items():
+            if name == "__all__":
+                items += [{"text": e, "href": ""} for e in errors]
+                continue
+            bound = part[name]
+            href = f"#{bound.auto_id}"
+            grouped = (
+                DateInputWidget,
+                django_forms.RadioSelect,
+                django_forms.CheckboxSelectMultiple,
+            )
+            if isinstance(bound.field.widget, grouped):
+                href = f"#{bound.auto_id}_0"
+            items += [{"text": e, "href": href} for e in errors]
+    return items
+
+
+def _conference(request, conference_id) -> Conference:
+    return services.conference_for(request.user, conference_id)
+
+
+def _chair_only(request, conference: Conference) -> None:
+    if request.user.pk != conference.chair_id:
+        raise PermissionDenied("Only the conference's chair can do this.")
+
+
+# --- From a child's page --------------------------------------------------------------
+
+
+@_http_errors
+def child_conferences(request, child_id):
+    child = core_selectors.child_get_for_view(user=request.user, child_id=child_id)
+    history = selectors.child_conference_history(user=request.user, child=child)
+    return render(
+        request,
+        "conferences/child_conferences.html",
+        {
+            "child": child,
+            **history,
+            "can_record_discussion": access.can(request.user, access.Action.EDIT, child),
+            "can_schedule": request.user.has_role(*services.SCHEDULER_ROLES),
+            "can_record_event": child.looked_after
+            and access.can(request.user, access.Action.EDIT, child),
+        },
+    )
+
+
+@_http_errors
+def strategy_discussion_record(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.EDIT)
+    form = StrategyDiscussionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        discussion = call_service(
+            form,
+            lambda: services.strategy_discussion_record(
+                actor=request.user,
+                child_id=child.pk,
+                held_on=d["held_on"],
+                outcome=d["outcome"],
+                notes=d["notes"],
+            ),
+        )
+        if discussion is not None:
+            messages.success(request, f"The strategy discussion about {child.name} is recorded.")
+            return redirect("child-conferences", child_id=child.pk)
+    return render(
+        request, "conferences/strategy_discussion_form.html", {"form": form, "child": child}
+    )
+
+
+@_http_errors
+def looked_after_event_record(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.EDIT)
+    form = LookedAfterEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        event = call_service(
+            form,
+            lambda: services.looked_after_event_record(
+                actor=request.user,
+                child_id=child.pk,
+                kind=d["kind"],
+                occurred_on=d["occurred_on"],
+                notes=d["notes"],
+            ),
+            {"child": None},
+        )
+        if event is not None:
+            messages.success(request, "The event is recorded and the chair has been told.")
+            return redirect("child-conferences", child_id=child.pk)
+    return render(
+        request, "conferences/looked_after_event_form.html", {"form": form, "child": child}
+    )
+
+
+@_http_errors
+def conference_schedule(request, child_id):
+    child = _child_or_404(request, child_id)
+    if not request.user.has_role(*services.SCHEDULER_ROLES):
+        raise PermissionDenied("Only a conference chair or a manager can schedule a conference.")
+    children = selectors.conference_sibling_choices(user=request.user, child=child)
+    chairs = list(core_selectors.staff_assignable(user=request.user, role=Role.CONFERENCE_CHAIR))
+    initial = {"children": [str(child.pk)]}
+    if request.user.has_role(Role.CONFERENCE_CHAIR):
+        initial["chair"] = str(request.user.pk)
+    form = ScheduleForm(request.POST or None, initial=initial, children=children, chairs=chairs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        chair = next((u for u in chairs if str(u.pk) == d["chair"]), None)
+        conference = call_service(
+            form,
+            lambda: services.conference_schedule(
+                actor=request.user,
+                kind=d["kind"],
+                child_ids=d["children"],
+                scheduled_for=form.scheduled_for(),
+                chair=chair,
+                venue=d["venue"],
+            ),
+            _SCHEDULE_FIELDS,
+        )
+        if conference is not None:
+            messages.success(request, f"The {conference.get_kind_display().lower()} is scheduled.")
+            return redirect("conference-detail", conference_id=conference.pk)
+    return render(request, "conferences/schedule_form.html", {"form": form, "child": child})
+
+
+# --- The conferences ------------------------------------------------------------------
+
+
+@_http_errors
+def conference_list(request):
+    user = request.user
+    if not access.has_case_access(user):
+        raise PermissionDenied("Your role has no access to conferences.")
+    return render(request, "conferences/list.html", selectors.conference_list_for(user=user))
+
+
+@_http_errors
+def conference_detail(request, conference_id):
+    conference = selectors.conference_page(user=request.user, conference_id=conference_id)
+    is_chair = request.user.pk == conference.chair_id
+    return render(
+        request,
+        "conferences/detail.html",
+        {
+            "conference": conference,
+            "subjects": conference.subjects.all(),
+            "is_chair": is_chair,
+            "can_record_outcome": is_chair
+            and conference.status in (Conference.Status.SCHEDULED, Conference.Status.HELD),
+            "can_finalise": is_chair and conference.status == Conference.Status.HELD,
+            "finalised": conference.status == Conference.Status.FINALISED,
+            "letters": Letter.objects.filter(conference=conference).only("pk").exists(),
+        },
+    )
+
+
+class _DecisionFormSet(django_forms.formset_factory(_DecisionForm, extra=0)):  # type: ignore[misc]
+    def __init__(self, *args, subjects=(), kind="initial", **kwargs):
+        self.subjects = list(subjects)
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        subject = self.subjects[index] if index is not None and index < len(self.subjects) else None
+        return {"subject": subject, "kind": self.kind}
+
+
+def _staff_by_role(staff):
+    """Choices for the outcome page from one query of the authority's staff."""
+    roles = {str(u.pk): {g.name for g in u.groups.all()} for u in staff}
+    case_roles = {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.CORE_GROUP_MEMBER}
+    social_workers = [u for u in staff if Role.SOCIAL_WORKER in roles[str(u.pk)]]
+    professionals = [u for u in staff if roles[str(u.pk)] & case_roles]
+    not_staff = ENQUIRER_ROLES | {Role.SYSTEM_ADMIN}
+    attendees = [u for u in staff if roles[str(u.pk)] and not roles[str(u.pk)] <= not_staff]
+    return social_workers, professionals, attendees
+
+
+def _outcome_page(request, conference, subjects) -> tuple[OutcomePage, dict]:
+    staff = list(core_selectors.staff_assignable(user=request.user))
+    social_workers, professionals, attendees = _staff_by_role(staff)
+    people: dict = {}
+    for subject in subjects:
+        for r in subject.child.relationships.select_related("person"):
+            if r.parental_responsibility or r.is_carer:
+                people.setdefault(r.person_id, r)
+    plans = selectors.active_plans_by_child(s.child_id for s in subjects)
+    initial = outcome_initial(conference, subjects, list(people.values()), plans)
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        data["decision-TOTAL_FORMS"] = str(len(subjects))
+        adding = request.POST.get("add", "")
+        if adding in ("attendee", "parent", "issue"):
+            key = f"{adding}-TOTAL_FORMS"
+            data[key] = str(min(int(data.get(key) or 0), 50) + 1)
+    page = OutcomePage(
+        main=OutcomeForm(
+            data,
+            initial=initial["main"],
+            social_workers=social_workers,
+            professionals=professionals,
+        ),
+        decisions=_DecisionFormSet(
+            data,
+            initial=initial["decisions"],
+            prefix="decision",
+            subjects=subjects,
+            kind=conference.kind,
+        ),
+        attendees=AttendeeFormSet(
+            data,
+            initial=initial["attendees"] + [{}] * BLANK_ROWS * 2,
+            prefix="attendee",
+            form_kwargs={"staff": attendees},
+        ),
+        parents=ParentFormSet(
+            data, initial=initial["parents"] + [{"invited": True}], prefix="parent"
+        ),
+        issues=IssueFormSet(data, initial=initial["issues"] + [{}] * BLANK_ROWS, prefix="issue"),
+    )
+    return page, {str(u.pk): u for u in staff}, plans
+
+
+@_http_errors
+def conference_outcome(request, conference_id):
+    conference = _conference(request, conference_id)
+    _chair_only(request, conference)
+    if conference.status in (Conference.Status.FINALISED, Conference.Status.CANCELLED):
+        # Read only once finalised: its page says so.
+        return redirect("conference-detail", conference_id=conference.pk)
+    subjects = list(
+        conference.subjects.select_related("child").order_by(
+            "child__last_name", "child__first_name"
+        )
+    )
+    page, staff, plans = _outcome_page(request, conference, subjects)
+    submitted = request.method == "POST" and not request.POST.get("add")
+    if submitted and page.all_valid():
+        if page.main.cleaned_data.get("held_on") is None:
+            page.main.add_error("held_on", "Enter the date the conference was held.")
+        else:
+            try:
+                services.conference_record_outcome(
+                    actor=request.user,
+                    conference_id=conference.pk,
+                    data=page.to_input(staff),
+                )
+            except (NotFound, NotPermitted):
+                raise
+            except DomainError as error:
+                for name, msgs in error.errors.items():
+                    for message in msgs:
+                        page.place_error(name, message)
+            else:
+                messages.success(request, "The outcome is recorded. Check it, then finalise.")
+                return redirect("conference-finalise", conference_id=conference.pk)
+    items = error_items(page.main, page.decisions, page.attendees, page.parents, page.issues)
+    return render(
+        request,
+        "conferences/outcome_form.html",
+        {
+            "conference": conference,
+            "page": page,
+            "decision_rows": [
+                (subject, form, plans.get(subject.child_id))
+                for subject, form in zip(subjects, page.decisions.forms, strict=True)
+            ],
+            "is_review": conference.kind == Conference.Kind.REVIEW,
+            "error_items": items,
+            "error_summary": bool(items),
+        },
+    )
+
+
+def _finalise_summary(conference: Conference) -> list[dict]:
+    """What finalising will do, child by child, in words."""
+    parents = list(conference.parents.all())
+    told_parents = [p.name for p in parents]
+    rows = []
+    for s in conference.subjects.select_related("child", "lead_social_worker").order_by(
+        "child__last_name", "child__first_name"
+    ):
+        letters = []
+        if s.parents_informed is not False and told_parents:
+            kind = (
+                "a letter saying the plan has ended"
+                if s.decision == ConferenceChild.Decision.DISCONTINUE
+                else "an outcome letter"
+            )
+            letters.append(f"{kind} to {', '.join(told_parents)}")
+        if s.child_informed and not s.child.is_unborn:
+            letters.append(f"a letter to {s.child.first_name} in plain words")
+        core_group = [m["name"] for m in s.core_group if m.get("user")]
+        rows.append(
+            {
+                "subject": s,
+                "letters": letters,
+                "told": [
+                    x
+                    for x in [
+                        f"the lead social worker ({s.lead_social_worker.name})"
+                        if s.lead_social_worker
+                        else "",
+                        "the team's managers",
+                        f"the core group's professionals ({', '.join(core_group)})"
+                        if core_group
+                        else "",
+                    ]
+                    if x
+                ],
+            }
+        )
+    return rows
+
+
+@_http_errors
+def conference_finalise(request, conference_id):
+    conference = _conference(request, conference_id)
+    _chair_only(request, conference)
+    items: list[dict[str, str]] = []
+    if request.method == "POST":
+        try:
+            services.conference_finalise(actor=request.user, conference_id=conference.pk)
+        except (NotFound, NotPermitted):
+            raise
+        except DomainError as error:
+            items = [{"text": m, "href": ""} for msgs in error.errors.values() for m in msgs]
+        else:
+            messages.success(
+                request, "The conference is finalised. The letters are being produced."
+            )
+            return redirect("conference-detail", conference_id=conference.pk)
+        conference.refresh_from_db()
+    elif conference.status == Conference.Status.FINALISED:
+        items = [{"text": "This conference is already finalised.", "href": ""}]
+    elif conference.status != Conference.Status.HELD:
+        items = [{"text": "Record the conference's outcome before finalising it.", "href": ""}]
+    return render(
+        request,
+        "conferences/finalise.html",
+        {
+            "conference": conference,
+            "rows": _finalise_summary(conference)
+            if conference.status == Conference.Status.HELD
+            else [],
+            "can_finalise": conference.status == Conference.Status.HELD,
+            "error_items": items,
+            "error_summary": bool(items),
+        },
+    )
+
+
+# --- Letters ----------------------------------------------------------------------
+
+
+@_http_errors
+def conference_letters(request, conference_id):
+    letters = selectors.conference_letters(user=request.user, conference_id=conference_id)
+    conference = _conference(request, conference_id)
+    return render(
+        request,
+        "conferences/letters.html",
+        {"conference": conference, "letters": letters.select_related("child")},
+    )
+
+
+def _pdf_response(request, read, filename):
+    """A stored PDF as a download; a copy that fails its checksum is a clear error page."""
+    try:
+        obj, data = read()
+    except (NotFound, NotPermitted):
+        raise
+    except DomainError as error:
+        return render(
+            request,
+            "conferences/letter_problem.html",
+            {
+                "message": error.message,
+                "error_items": [{"text": error.message, "href": ""}],
+                "error_summary": True,
+            },
+            status=409,
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename(obj)}"'
+    return response
+
+
+@_http_errors
+@require_GET
+def letter_pdf(request, letter_id):
+    return _pdf_response(
+        request,
+        lambda: services.letter_pdf(actor=request.user, letter_id=letter_id),
+        lambda letter: f"letter-{letter.pk}.pdf",
+    )
+
+
+@_http_errors
+@require_GET
+def letter_print(request, letter_id):
+    _letter, html = services.letter_html(actor=request.user, letter_id=letter_id)
+    return HttpResponse(html)
+
+
+@_http_errors
+def letter_sent(request, letter_id):
+    letter = selectors.letter_get(user=request.user, letter_id=letter_id)
+    initial = {"sent_on": letter.sent_on, "sent_by": letter.sent_by} if letter.sent_on else {}
+    form = LetterSentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        saved = call_service(
+            form,
+            lambda: services.letter_mark_sent(
+                actor=request.user, letter_id=letter.pk, sent_on=d["sent_on"], sent_by=d["sent_by"]
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"The letter to {letter.recipient} is recorded as sent.")
+            return redirect("conference-letters", conference_id=letter.conference_id)
+    return render(request, "conferences/letter_sent_form.html", {"form": form, "letter": letter})
+
+
+# --- Disagreement and complaints ----------------------------------------------------
+
+
+@_http_errors
+def complaint_record(request, conference_id):
+    conference = _conference(request, conference_id)
+    subjects = list(conference.subjects.select_related("child"))
+    initial = {"child": str(subjects[0].child_id)} if len(subjects) == 1 else {}
+    form = ComplaintForm(
+        request.POST or None,
+        initial={**initial, "received_on": timezone.localdate()},
+        subjects=subjects,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        complaint = call_service(
+            form,
+            lambda: services.complaint_record(
+                actor=request.user,
+                conference_id=conference.pk,
+                child_id=d["child"],
+                complainant=d["complainant"],
+                complainant_is_child=d["complainant_is_child"],
+                received_on=d["received_on"],
+                summary=d["summary"],
+            ),
+            _COMPLAINT_FIELDS,
+        )
+        if complaint is not None:
+            messages.success(request, f"The disagreement from {complaint.complainant} is recorded.")
+            return redirect("complaint-detail", complaint_id=complaint.pk)
+    return render(
+        request, "conferences/complaint_form.html", {"form": form, "conference": conference}
+    )
+
+
+@_http_errors
+def complaint_detail(request, complaint_id):
+    user = request.user
+    complaint = selectors.complaint_get_for_view(user=user, complaint_id=complaint_id)
+    open_statuses = (Complaint.Status.RECEIVED, Complaint.Status.UNDER_REVIEW)
+    can_assign = (
+        user.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SERVICE_LEADER)
+        and complaint.status in open_statuses
+    )
+    can_decide = (
+        complaint.reviewing_officer_id == user.pk
+        and complaint.status == Complaint.Status.UNDER_REVIEW
+    )
+    officers = (
+        list(core_selectors.staff_assignable(user=user, role=Role.SENIOR_OFFICER))
+        if can_assign
+        else []
+    )
+    action = request.POST.get("action") if request.method == "POST" else None
+    assign_form = AssignReviewerForm(
+        request.POST if action == "assign" else None,
+        initial={"reviewing_officer": str(complaint.reviewing_officer_id or "")},
+        officers=officers,
+    )
+    decide_form = ComplaintDecisionForm(
+        request.POST if action == "decide" else None,
+        initial={"decided_on": timezone.localdate()},
+    )
+    if action == "assign":
+        if not can_assign:
+            raise PermissionDenied("You cannot assign a reviewer to this complaint.")
+        if assign_form.is_valid():
+            reviewer = next(
+                u for u in officers if str(u.pk) == assign_form.cleaned_data["reviewing_officer"]
+            )
+            saved = call_service(
+                assign_form,
+                lambda: services.complaint_assign_reviewer(
+                    actor=user, complaint_id=complaint.pk, reviewer=reviewer
+                ),
+            )
+            if saved is not None:
+                messages.success(request, f"{reviewer.name} will review the complaint.")
+                return redirect("complaint-detail", complaint_id=complaint.pk)
+    elif action == "decide":
+        if not can_decide:
+            raise PermissionDenied("Only the reviewing officer decides this complaint.")
+        if decide_form.is_valid():
+            d = decide_form.cleaned_data
+            saved = call_service(
+                decide_form,
+                lambda: services.complaint_decide(
+                    actor=user,
+                    complaint_id=complaint.pk,
+                    outcome=d["outcome"],
+                    reasons=d["reasons"],
+                    decided_on=d["decided_on"],
+                ),
+                {"status": None},
+            )
+            if saved is not None:
+                messages.success(request, "The decision is recorded and the letter produced.")
+                return redirect("complaint-detail", complaint_id=complaint.pk)
+    items = error_items(assign_form, decide_form) if action else []
+    return render(
+        request,
+        "conferences/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "can_assign": can_assign,
+            "can_decide": can_decide,
+            "assign_form": assign_form,
+            "decide_form": decide_form,
+            "error_items": items,
+            "error_summary": bool(items),
+        },
+    )
+
+
+@_http_errors
+@require_GET
+def complaint_letter(request, complaint_id):
+    return _pdf_response(
+        request,
+        lambda: services.complaint_letter_pdf(actor=request.user, complaint_id=complaint_id),
+        lambda complaint: f"complaint-{complaint.pk}.pdf",
+    )
