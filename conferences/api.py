@@ -45,17 +45,36 @@ class StrategyDiscussionsAPI(APIView):
         return Response(StrategyDiscussionOut(discussion).data, status=status.HTTP_201_CREATED)
 
 
+class InvitationIn(serializers.Serializer):
+    """A professional invited: a member of staff by id, or a name with an agency."""
+
+    user = StaffField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    agency = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    role = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class InvitedOut(serializers.Serializer):
+    user = serializers.UUIDField(source="user_id", allow_null=True)
+    name = serializers.CharField()
+    agency = serializers.CharField()
+    role = serializers.CharField()
+    attendance = serializers.CharField()
+
+
 class ConferenceIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Conference.Kind.choices)
     children = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
     scheduled_for = serializers.DateTimeField()
     chair = StaffField()
     venue = serializers.CharField(required=False, allow_blank=True, default="")
+    invitations = InvitationIn(many=True, required=False, default=list)
 
 
 class ConferenceOut(serializers.ModelSerializer):
     children = serializers.SerializerMethodField()
     chair = serializers.UUIDField(source="chair_id")
+    attendees = InvitedOut(many=True, read_only=True)
 
     class Meta:
         model = Conference
@@ -67,6 +86,7 @@ class ConferenceOut(serializers.ModelSerializer):
             "scheduled_for",
             "venue",
             "chair",
+            "attendees",
             "held_on",
             "quorate",
             "finalised_at",
@@ -81,7 +101,9 @@ class ConferencesAPI(ListAPIView):
     serializer_class = ConferenceOut
 
     def get_queryset(self):
-        return selectors.conferences_visible_to(self.request.user).prefetch_related("subjects")
+        return selectors.conferences_visible_to(self.request.user).prefetch_related(
+            "subjects", "attendees"
+        )
 
     @extend_schema(request=ConferenceIn, responses={201: ConferenceOut})
     def post(self, request):
@@ -93,6 +115,16 @@ class ConferencesAPI(ListAPIView):
             scheduled_for=data["scheduled_for"],
             chair=data["chair"],
             venue=data["venue"],
+            invitations=[
+                services.AttendeeInput(
+                    name=i["name"],
+                    agency=i["agency"],
+                    role=i["role"],
+                    user=i["user"],
+                    attendance="invited",
+                )
+                for i in data["invitations"]
+            ],
         )
         return Response(ConferenceOut(conference).data, status=status.HTTP_201_CREATED)
 

@@ -104,10 +104,17 @@ class ScheduleForm(forms.Form):
     )
     chair = forms.ChoiceField(label="Chair", required=False)
     venue = forms.CharField(label="Venue", required=False, max_length=200)
+    invite_staff = forms.MultipleChoiceField(
+        label="Which professionals here are invited?",
+        help_text="They are told of the invitation at once, in cpcase and by email.",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
-    def __init__(self, *args, children=(), chairs=(), **kwargs):
+    def __init__(self, *args, children=(), chairs=(), staff=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["children"].choices = [(str(c.pk), c.name) for c in children]
+        self.fields["invite_staff"].choices = [(str(u.pk), staff_label(u)) for u in staff]
         self.fields["chair"].choices = [("", "Choose a chair")] + [
             (str(u.pk), u.name) for u in chairs
         ]
@@ -123,6 +130,30 @@ class ScheduleForm(forms.Form):
     def scheduled_for(self) -> dt.datetime:
         d = self.cleaned_data
         return timezone.make_aware(dt.datetime.combine(d["scheduled_on"], d["scheduled_time"]))
+
+
+class InvitationForm(forms.Form):
+    """A professional from another agency invited by name (a GP, a school, the police)."""
+
+    name = forms.CharField(label="Name", required=False, max_length=200)
+    agency = forms.CharField(label="Agency", required=False, max_length=200)
+    role = forms.CharField(label="Role", required=False, max_length=200)
+
+    def is_blank(self) -> bool:
+        d = getattr(self, "cleaned_data", {})
+        return not any((d.get(k) or "").strip() for k in ("name", "agency", "role"))
+
+    def to_input(self) -> AttendeeInput:
+        d = self.cleaned_data
+        return AttendeeInput(
+            name=d["name"],
+            agency=d["agency"],
+            role=d["role"],
+            attendance=ConferenceAttendee.Attendance.INVITED,
+        )
+
+
+InvitationFormSet = forms.formset_factory(InvitationForm, extra=0, max_num=50)
 
 
 # --- The outcome: one main form and a row form for each repeated part ---------------
@@ -481,7 +512,17 @@ def outcome_initial(conference: Conference, subjects, people, plans=None) -> dic
                 }
                 for s in subjects
             ],
-            "attendees": [],
+            # The professionals invited, for the chair to mark who came.
+            "attendees": [
+                {
+                    "name": a.name,
+                    "user": str(a.user_id or ""),
+                    "agency": a.agency,
+                    "role": a.role,
+                    "attendance": ConferenceAttendee.Attendance.ATTENDED,
+                }
+                for a in conference.attendees.all()
+            ],
             "parents": [
                 {
                     "person": str(r.person_id),

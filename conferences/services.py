@@ -7,6 +7,7 @@ chair's act alone and makes the record read-only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, TimeUnit, User
-from cpcase.roles import Role
+from cpcase.roles import ENQUIRER_ROLES, Role
 from cpcase.services import (
     NotificationRequest,
     child_allocate_by_conference,
@@ -80,8 +81,10 @@ def conference_schedule(
     scheduled_for: dt.datetime,
     chair: User | None,
     venue: str = "",
+    invitations: Sequence[AttendeeInput] = (),
 ) -> Conference:
-    """Schedule a conference for one child or a group of siblings."""
+    """Schedule a conference for one child or a group of siblings, inviting professionals
+    (staff here, or others by name and agency); invited staff are told at once."""
     if not actor.has_role(*SCHEDULER_ROLES):
         raise NotPermitted("Only a conference chair or a manager can schedule a conference.")
     errors: dict[str, list[str]] = {}
@@ -95,6 +98,7 @@ def conference_schedule(
         errors["chair"] = ["Choose a conference chair."]
     elif chair.authority_id != actor.authority_id:
         errors["chair"] = ["Choose a chair of your own authority."]
+    errors.update(_invitation_errors(actor, invitations))
     if errors:
         raise DomainError(errors=errors)
     children = [access.child_for(actor, pk) for pk in child_ids]
@@ -125,6 +129,37 @@ def conference_schedule(
     ConferenceChild.objects.bulk_create(
         ConferenceChild(conference=conference, child=child) for child in children
     )
+    invited = ConferenceAttendee.objects.bulk_create(
+        ConferenceAttendee(
+            conference=conference,
+            user=i.user,
+            name=(i.name.strip() or (i.user.name if i.user else "")),
+            agency=(
+                i.agency.strip()
+                or (i.user.agency.name if i.user is not None and i.user.agency_id else "")
+            ),
+            role=(i.role.strip() or (i.user.job_title if i.user else "")),
+            attendance=ConferenceAttendee.Attendance.INVITED,
+        )
+        for i in invitations
+    )
+    when = timezone.localtime(scheduled_for).strftime("%-d %B %Y at %H:%M")
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=a.user_id,
+                kind="conference_invitation",
+                title=f"Invitation: {conference.get_kind_display().lower()} on {when}",
+                body=(f"Venue: {conference.venue}. " if conference.venue else "")
+                + f"Chair: {chair.name}.",
+                url=f"/conferences/{conference.pk}/",
+                child_id=children[0].pk if len(children) == 1 else None,
+                dedupe_key=f"conference:{conference.pk}:invitation:{a.user_id}",
+            )
+            for a in invited
+            if a.user_id and a.user_id != actor.pk
+        ]
+    )
     for child in children:
         audit_record(
             actor=actor,
@@ -132,9 +167,45 @@ def conference_schedule(
             obj=conference,
             child=child,
             summary=f"Scheduled a {conference.get_kind_display().lower()}",
-            changes={"scheduled_for": scheduled_for, "chair": chair.pk},
+            changes={
+                "scheduled_for": scheduled_for,
+                "chair": chair.pk,
+                "invited": [a.name for a in invited],
+            },
         )
     return conference
+
+
+def _invitation_errors(actor: User, invitations: Sequence[AttendeeInput]) -> dict:
+    errors: dict[str, list[str]] = {}
+    seen: set[Any] = set()
+    for i, invitation in enumerate(invitations):
+        user = invitation.user
+        if user is None:
+            if not invitation.name.strip():
+                errors[f"invitations[{i}].name"] = ["Enter the name of each professional invited."]
+            elif not invitation.agency.strip():
+                errors[f"invitations[{i}].agency"] = [
+                    f"Enter the agency of {invitation.name.strip()}."
+                ]
+            key: Any = (invitation.name.strip().lower(), invitation.agency.strip().lower())
+        else:
+            if not user.is_active or (
+                user.authority_id != actor.authority_id
+                and not user.has_role(Role.CORE_GROUP_MEMBER)
+            ):
+                errors[f"invitations[{i}].user"] = ["Choose a member of staff who can be invited."]
+            elif user.roles and user.roles <= (ENQUIRER_ROLES | {Role.SYSTEM_ADMIN}):
+                errors[f"invitations[{i}].user"] = [
+                    f"{user.name} has no part in case work and cannot be invited."
+                ]
+            key = user.pk
+        if key in seen:
+            errors.setdefault(f"invitations[{i}].name", []).append(
+                "Each professional can be invited once."
+            )
+        seen.add(key)
+    return errors
 
 
 @dataclass(frozen=True)

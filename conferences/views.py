@@ -4,6 +4,7 @@ letters and complaints. Thin views over conferences.services and conferences.sel
 from __future__ import annotations
 
 import functools
+import re
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -20,6 +21,7 @@ from conferences.forms import (
     AttendeeFormSet,
     ComplaintDecisionForm,
     ComplaintForm,
+    InvitationFormSet,
     IssueFormSet,
     LetterSentForm,
     LookedAfterEventForm,
@@ -32,6 +34,7 @@ from conferences.forms import (
 )
 from conferences.forms import DecisionForm as _DecisionForm
 from conferences.models import Complaint, Conference, ConferenceChild, Letter
+from conferences.services import AttendeeInput
 from cpcase import access
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
@@ -172,29 +175,80 @@ def conference_schedule(request, child_id):
         raise PermissionDenied("Only a conference chair or a manager can schedule a conference.")
     children = selectors.conference_sibling_choices(user=request.user, child=child)
     chairs = list(core_selectors.staff_assignable(user=request.user, role=Role.CONFERENCE_CHAIR))
+    _, _, staff = _staff_by_role(core_selectors.staff_assignable(user=request.user))
+    staff_by_id = {str(u.pk): u for u in staff}
     initial = {"children": [str(child.pk)]}
     if request.user.has_role(Role.CONFERENCE_CHAIR):
         initial["chair"] = str(request.user.pk)
-    form = ScheduleForm(request.POST or None, initial=initial, children=children, chairs=chairs)
-    if request.method == "POST" and form.is_valid():
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        # A post with no invitation rows at all (a script, an old page) invites nobody else.
+        data.setdefault("invitation-TOTAL_FORMS", "0")
+        data.setdefault("invitation-INITIAL_FORMS", "0")
+        if request.POST.get("add") == "invitation":
+            data["invitation-TOTAL_FORMS"] = str(
+                min(_int(data.get("invitation-TOTAL_FORMS")), 49) + 1
+            )
+    form = ScheduleForm(
+        data, initial=initial, children=children, chairs=chairs, staff=staff_by_id.values()
+    )
+    others = InvitationFormSet(data, initial=[{}] * (BLANK_ROWS + 1), prefix="invitation")
+    adding = request.POST.get("add") == "invitation"
+    if request.method == "POST" and not adding and form.is_valid() and others.is_valid():
         d = form.cleaned_data
         chair = next((u for u in chairs if str(u.pk) == d["chair"]), None)
-        conference = call_service(
-            form,
-            lambda: services.conference_schedule(
-                actor=request.user,
-                kind=d["kind"],
-                child_ids=d["children"],
-                scheduled_for=form.scheduled_for(),
-                chair=chair,
-                venue=d["venue"],
-            ),
-            _SCHEDULE_FIELDS,
-        )
+        invited_staff = [
+            AttendeeInput(name="", user=staff_by_id[pk], attendance="invited")
+            for pk in d["invite_staff"]
+        ]
+        other_rows = [f for f in others.forms if not f.is_blank()]
+        invitations = invited_staff + [f.to_input() for f in other_rows]
+
+        def schedule():
+            try:
+                return services.conference_schedule(
+                    actor=request.user,
+                    kind=d["kind"],
+                    child_ids=d["children"],
+                    scheduled_for=form.scheduled_for(),
+                    chair=chair,
+                    venue=d["venue"],
+                    invitations=invitations,
+                )
+            except DomainError as error:
+                # Each invitation's error on its own row; the rest on the main form.
+                rest = {}
+                for name, msgs in error.errors.items():
+                    match = re.fullmatch(r"invitations\[(\d+)\]\.(\w+)", name)
+                    if match is None:
+                        rest[name] = msgs
+                        continue
+                    index, field_name = int(match[1]), match[2]
+                    if index < len(invited_staff):
+                        rest.setdefault("invite_staff", []).extend(msgs)
+                    else:
+                        row = other_rows[index - len(invited_staff)]
+                        for message in msgs:
+                            row.add_error(field_name if field_name in row.fields else None, message)
+                raise DomainError(errors=rest or {"invitations": []}) from error
+
+        conference = call_service(form, schedule, _SCHEDULE_FIELDS)
         if conference is not None:
             messages.success(request, f"The {conference.get_kind_display().lower()} is scheduled.")
             return redirect("conference-detail", conference_id=conference.pk)
-    return render(request, "conferences/schedule_form.html", {"form": form, "child": child})
+    return render(
+        request,
+        "conferences/schedule_form.html",
+        {"form": form, "others": others, "child": child, "error_items": error_items(form, others)},
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 # --- The conferences ------------------------------------------------------------------

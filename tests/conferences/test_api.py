@@ -194,6 +194,44 @@ def test_who_may_schedule(request, api_as, child, chair, persona, expected):
     assert r.status_code == expected, r.content
 
 
+def test_invitations_when_scheduling(api_as, chair, child, core_group_member, police_enquirer):
+    api = api_as(chair)
+    body = {
+        "kind": "initial",
+        "children": [str(child.pk)],
+        "scheduled_for": timezone.now().isoformat(),
+        "chair": str(chair.pk),
+        "invitations": [
+            {"user": str(core_group_member.pk)},
+            {"name": "Dr Pat Example", "agency": "Testford Health Centre", "role": "GP"},
+        ],
+    }
+    for bad, field in [
+        ({"name": "Dr Pat Example"}, "invitations[0].agency"),
+        ({"user": str(police_enquirer.pk)}, "invitations[0].user"),
+        ({"name": "", "agency": "Testford Primary"}, "invitations[0].name"),
+    ]:
+        r = api.post("/api/v1/conferences/", {**body, "invitations": [bad]}, format="json")
+        assert r.status_code == 400 and field in r.json(), r.json()
+    twice = [{"user": str(core_group_member.pk)}, {"user": str(core_group_member.pk)}]
+    r = api.post("/api/v1/conferences/", {**body, "invitations": twice}, format="json")
+    assert r.status_code == 400 and "invited once" in str(r.json())
+    assert api.get("/api/v1/conferences/").json()["count"] == 0
+    r = api.post("/api/v1/conferences/", body, format="json")
+    assert r.status_code == 201, r.json()
+    invited = {a["name"]: a for a in r.json()["attendees"]}
+    assert invited["Dr Pat Example"] == {
+        "user": None,
+        "name": "Dr Pat Example",
+        "agency": "Testford Health Centre",
+        "role": "GP",
+        "attendance": "invited",
+    }
+    assert invited[core_group_member.name]["user"] == str(core_group_member.pk)
+    told = api_as(core_group_member).get("/api/v1/notifications/").json()["results"]
+    assert [n["kind"] for n in told] == ["conference_invitation"]
+
+
 def test_people_who_may_not_see_the_child_get_404s(
     api_as, chair, child, other_team_worker, police_enquirer, social_worker, core_group_member
 ):

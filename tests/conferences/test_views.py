@@ -18,7 +18,7 @@ from conferences.models import (
     StrategyDiscussion,
 )
 from conferences.services import AttendeeInput, DecisionInput, OutcomeInput, ParentInput
-from cpcase.models import AuditEvent, Relationship
+from cpcase.models import AuditEvent, Notification, Relationship
 from cpcase.roles import Role
 from plans.models import Plan
 from plans.services import CoreGroupInput, IssueInput
@@ -257,6 +257,54 @@ def test_scheduling_a_sibling_group(web, child, sibling, mother, chair, social_w
     assert timezone.localtime(conference.scheduled_for).strftime("%H:%M") == "10:30"
     detail = client.get(r["Location"], **HOST).content.decode()
     assert "Ben Testchild" in detail and "Record the outcome" in detail
+
+
+def test_scheduling_invites_professionals_who_are_told(
+    web, child, chair, social_worker, core_group_member, police_enquirer
+):
+    client = web(chair)
+    url = f"/children/{child.pk}/conferences/new/"
+    page = client.get(url, **HOST)
+    staff = dict(page.context["form"].fields["invite_staff"].choices)
+    assert str(core_group_member.pk) in staff and str(social_worker.pk) in staff
+    assert str(police_enquirer.pk) not in staff  # enquirers have no part in case work
+    post = {
+        "kind": "initial",
+        "children": [str(child.pk)],
+        **_date("scheduled_on", TODAY + dt.timedelta(days=5)),
+        "scheduled_time": "14:00",
+        "chair": str(chair.pk),
+        "venue": "Testford Civic Centre, Room 2",
+        "invite_staff": [str(core_group_member.pk), str(social_worker.pk)],
+        "invitation-TOTAL_FORMS": "3",
+        "invitation-INITIAL_FORMS": "0",
+        "invitation-0-name": "Dr Pat Example",
+        "invitation-0-agency": "",
+        "invitation-0-role": "GP",
+    }
+    r = client.post(url, post, **HOST)
+    assert r.status_code == 200
+    assert "Enter the agency of Dr Pat Example." in _summary(r)
+    assert "Dr Pat Example" in r.content.decode()  # what was typed is kept
+    assert not Conference.objects.exists()
+    assert not Notification.objects.exists()
+    # "Add another professional" gives a fourth row and saves nothing.
+    r = client.post(url, {**post, "add": "invitation"}, **HOST)
+    assert len(r.context["others"].forms) == 4 and not Conference.objects.exists()
+    r = client.post(url, {**post, "invitation-0-agency": "Testford Health Centre"}, **HOST)
+    assert r.status_code == 302
+    conference = Conference.objects.get()
+    invited = {a.name: a for a in conference.attendees.all()}
+    assert set(invited) == {"Dr Pat Example", core_group_member.name, social_worker.name}
+    assert {a.attendance for a in invited.values()} == {"invited"}
+    assert invited["Dr Pat Example"].agency == "Testford Health Centre"
+    told = Notification.objects.filter(kind="conference_invitation")
+    assert {n.recipient_id for n in told} == {core_group_member.pk, social_worker.pk}
+    assert "Testford Civic Centre, Room 2" in told.first().body
+    # The outcome page starts from the invitations, for the chair to mark who came.
+    outcome = client.get(f"/conferences/{conference.pk}/outcome/", **HOST)
+    names = [f.initial.get("name") for f in outcome.context["page"].attendees.forms]
+    assert "Dr Pat Example" in names and core_group_member.name in names
 
 
 def test_scheduling_is_refused_to_the_wrong_people(
