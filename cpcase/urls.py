@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include(registry_urls.urlpatterns)),
     path("", include(visits_urls.urlpatterns)),
+    path("", include(plans_urls.urlpatterns)),
     path("", include("cpcase.web_urls")),
 ]
 
