@@ -44,12 +44,12 @@ class SmartDateField(GovukDateField):
     """The date boxes: words such as "ASAP" or "ongoing" get the SMART message, not a
     complaint about numbers."""
 
-    def compress(self, data_list):
-        typed = " ".join(str(x or "") for x in data_list or [])
+    def clean(self, value):
+        typed = " ".join(str(x or "") for x in value or []) if isinstance(value, list) else ""
         label = vague_timescale(typed)
         if label:
             raise forms.ValidationError(vague_timescale_message(label))
-        return super().compress(data_list)
+        return super().clean(value)
 
 
 class ActionForm(forms.Form):
