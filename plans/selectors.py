@@ -431,6 +431,6 @@ def plan_document_context(plan: Plan) -> dict[str, Any]:
         ],
         "other_actions": [a for a in actions if a.issue_id is None],
         "actions": actions,
-        "core_group": plan.current_core_group,
+        "core_group": getattr(plan, "current_core_group", []),
         "lead_social_worker": plan.lead_social_worker,
     }

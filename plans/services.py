@@ -264,7 +264,7 @@ def _require_unit_manager(actor: User, plan: Plan) -> None:
     raise NotFound("No plan was found.")
 
 
-_WHY = {
+_WHY: dict[str, str] = {
     Plan.EndReason.AGE: "the child turned 18",
     Plan.EndReason.DIED: "the child died",
     Plan.EndReason.MOVED: "the child moved to another authority",
@@ -622,10 +622,14 @@ def plan_action_change(
     from plans.models import PlanAction
 
     plan = _locked(actor, plan_id, version, access.Action.EDIT)
-    action = PlanAction.objects.filter(plan=plan, pk=access.as_uuid(action_id)).first()
+    action_pk = access.as_uuid(action_id)
+    action = PlanAction.objects.filter(plan=plan, pk=action_pk).first() if action_pk else None
     if action is None:
         raise NotFound("No action was found.")
     _check_action(plan, data)
+    due_on = data.due_on
+    if due_on is None:  # _check_action refuses a missing date; this tells the type checker
+        raise DomainError(errors={"due_on": ["Give the date by which this will be done."]})
     _reopen_if_authorised(plan)
     fields = (
         "issue_id",
@@ -644,7 +648,7 @@ def plan_action_change(
     )
     action.responsible_agency = data.responsible_agency.strip()
     action.responsible_user = data.responsible_user
-    action.due_on = data.due_on
+    action.due_on = due_on
     action.evidence_of_success = data.evidence_of_success.strip()
     action.save()
     _touch(
