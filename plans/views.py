@@ -94,6 +94,8 @@ def plan_detail(request, plan_id):
             "meetings": list(plan.core_group_meetings.order_by("-held_on")[:5]),
             "can_view_child": access.can(user, access.Action.VIEW, child),
             "can_edit": can_edit,
+            # While the team manager has it, the plan is read only until they return it.
+            "can_change": can_edit and plan.stage != Plan.Stage.AWAITING_AUTHORISATION,
             "can_submit": can_edit and plan.stage == Plan.Stage.DETAILED_DRAFT,
             "can_authorise": plan.status == Plan.Status.ACTIVE
             and plan.stage == Plan.Stage.AWAITING_AUTHORISATION

@@ -421,8 +421,10 @@ def test_submit_then_the_team_manager_returns_and_authorises(
     assert r.status_code == 302
     plan.refresh_from_db()
     assert plan.stage == "awaiting_authorisation"
-    # A social worker authorising: refused, and no button for them.
-    assert "Authorise or return" not in client.get(f"/plans/{plan.pk}/", **H).content.decode()
+    # A social worker authorising: refused, and no button for them; the plan is read only.
+    waiting = client.get(f"/plans/{plan.pk}/", **H).content.decode()
+    assert "Authorise or return" not in waiting and "Edit the detailed plan" not in waiting
+    assert "with the team manager for authorisation" in waiting
     r = client.post(
         f"/plans/{plan.pk}/authorise/", {"version": plan.version, "decision": "authorise"}, **H
     )
