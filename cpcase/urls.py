@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include(registry_urls.urlpatterns)),
     path("", include(visits_urls.urlpatterns)),
     path("", include(conferences_urls.urlpatterns)),
+    path("", include(plans_urls.urlpatterns)),
     path("", include("cpcase.web_urls")),
 ]
 

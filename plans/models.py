@@ -86,6 +86,9 @@ class Plan(models.Model):
             ("none", "None"),
         ],
     )
+    # A plan ended by a permanent move: the receiving authority's transfer-in conference.
+    transfer_conference_on = models.DateField(null=True, blank=True)
+    transferred_to = models.CharField("receiving authority", max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -245,6 +248,23 @@ class PlanAction(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    def clean(self) -> None:
+        """The SMART check of the services, for any model form (the admin's included)."""
+        from django.core.exceptions import ValidationError
+
+        from plans.validators import action_errors
+
+        errors = action_errors(
+            description=self.description,
+            responsible=self.responsible,
+            has_responsible_user=self.responsible_user_id is not None,
+            due_on=self.due_on,
+            evidence_of_success=self.evidence_of_success,
+            plan_started_on=self.plan.started_on if self.plan_id else None,
+        )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def rag(self) -> str:

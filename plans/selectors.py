@@ -329,3 +329,108 @@ def plan_chronology(child) -> Iterable[Any]:
                 source="plans",
                 object_id=str(plan.pk),
             )
+
+
+# --- The browser's pages ----------------------------------------------------------------
+
+# Deadlines a plan's page shows: the plan's own, and the review that looks at it.
+PLAN_DEADLINE_KINDS = frozenset(
+    {
+        "first_core_group",
+        "plan_authorisation",
+        "core_group",
+        "review_conference",
+        "review_conference_required",
+    }
+)
+
+
+def plan_with_parts(plan_id: Any) -> Plan:
+    """The plan with everything its page and documents show, in a fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from plans.models import CoreGroupMember, PlanAction
+
+    return (
+        Plan.objects.select_related(
+            "child__responsible_authority", "lead_social_worker", "authorised_by"
+        )
+        .prefetch_related(
+            "issues",
+            Prefetch(
+                "actions",
+                queryset=PlanAction.objects.select_related("issue", "responsible_user").order_by(
+                    "due_on", "created_at"
+                ),
+            ),
+            Prefetch(
+                "core_group",
+                queryset=CoreGroupMember.objects.filter(left_on__isnull=True),
+                to_attr="current_core_group",
+            ),
+        )
+        .get(pk=plan_id)
+    )
+
+
+def plan_page(*, user, plan_id) -> Plan:
+    """A plan for its page (the view is audited), with its parts."""
+    plan = plan_get_for_view(user=user, plan_id=plan_id)
+    return plan_with_parts(plan.pk)
+
+
+def plan_next_deadlines(plan: Plan, today: dt.date) -> list[Any]:
+    """The plan's deadlines still running, soonest first (none once it has ended)."""
+    from cpcase.timescales import deadlines_for
+
+    if plan.status != Plan.Status.ACTIVE:
+        return []
+    return [
+        d for d in deadlines_for(plan.child, today) if d.is_open and d.kind in PLAN_DEADLINE_KINDS
+    ]
+
+
+def plan_for_child(*, user, child_id) -> tuple[Plan | None, list[Plan]]:
+    """The child's active plan (or None) and all the plans the user may read, newest first."""
+    plans = list(plans_visible_to(user, child_id=child_id).select_related("child"))
+    active = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
+    return active, plans
+
+
+def plan_versions_compare_for(*, user, plan_id, older: int, newer: int) -> dict[str, Any]:
+    """Two versions of a plan the user may read, and what changed between them."""
+    from cpcase.errors import NotFound
+
+    versions = {v.number: v for v in plan_versions(user=user, plan_id=plan_id)}
+    if older not in versions or newer not in versions:
+        raise NotFound("No such version of this plan.")
+    if older > newer:
+        older, newer = newer, older
+    return {
+        "older": versions[older],
+        "newer": versions[newer],
+        "changes": plan_versions_compare(versions[older].content, versions[newer].content),
+    }
+
+
+def plan_document_context(plan: Plan) -> dict[str, Any]:
+    """What the plan's PDFs show."""
+    from django.utils import timezone
+
+    plan = plan_with_parts(plan.pk)
+    issues = list(plan.issues.all())
+    actions = list(plan.actions.all())
+    return {
+        "plan": plan,
+        "child": plan.child,
+        "authority": plan.child.responsible_authority,
+        "today": timezone.localdate(),
+        "issues": [
+            {"issue": issue, "actions": [a for a in actions if a.issue_id == issue.pk]}
+            for issue in issues
+        ],
+        "other_actions": [a for a in actions if a.issue_id is None],
+        "actions": actions,
+        "core_group": getattr(plan, "current_core_group", []),
+        "lead_social_worker": plan.lead_social_worker,
+    }

@@ -225,21 +225,171 @@ def plan_continue(
     return plan
 
 
+def _eighteenth_birthday(born: dt.date) -> dt.date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February: 18 on 1 March in a year that has none
+        return dt.date(born.year + 18, 3, 1)
+
+
+# A plan ends without a conference only for these reasons (DOMAIN.md, issue 5).
+OUTSIDE_CONFERENCE_REASONS = (Plan.EndReason.AGE, Plan.EndReason.DIED, Plan.EndReason.MOVED)
+STEP_DOWN_LABELS = {
+    "child_in_need": "a child in need plan",
+    "girfec": "a GIRFEC plan",
+    "none": "no further plan",
+}
+
+
+def may_end_outside_conference(actor: User, plan: Plan) -> bool:
+    """The safeguarding unit manager of the child's authority ends a plan outside a
+    conference: they maintain the register, and these endings are register changes (a
+    death, an 18th birthday, a permanent move). A conference's own discontinuation stays
+    the chair's, through the conference."""
+    return actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER) and access.can(
+        actor, access.Action.VIEW, plan.child
+    )
+
+
+def _require_unit_manager(actor: User, plan: Plan) -> None:
+    from cpcase.errors import NotFound, NotPermitted
+
+    if may_end_outside_conference(actor, plan):
+        return
+    if access.can(actor, access.Action.VIEW_PLAN, plan.child):
+        raise NotPermitted(
+            "Only the safeguarding unit manager ends a plan outside a conference (the child "
+            "turned 18, died, or moved permanently after a transfer-in conference)."
+        )
+    raise NotFound("No plan was found.")
+
+
+_WHY: dict[str, str] = {
+    Plan.EndReason.AGE: "the child turned 18",
+    Plan.EndReason.DIED: "the child died",
+    Plan.EndReason.MOVED: "the child moved to another authority",
+}
+
+
+def _check_step_down(plan: Plan, reason: str, step_down: str) -> dict[str, list[str]]:
+    from cpcase.models import Nation
+
+    if step_down not in ("", *STEP_DOWN_LABELS):
+        return {"step_down": ["Choose a child in need plan, a GIRFEC plan, or no further plan."]}
+    if step_down in ("child_in_need", "girfec") and reason != Plan.EndReason.CONFERENCE:
+        return {
+            "step_down": [
+                f"A plan that ends because {_WHY[reason]} does not step down to "
+                f"{STEP_DOWN_LABELS[step_down]}: choose no further plan."
+            ]
+        }
+    scotland = plan.child.responsible_authority.nation == Nation.SCOTLAND
+    if step_down == "girfec" and not scotland:
+        return {"step_down": ["A GIRFEC plan is Scotland's: choose a child in need plan."]}
+    if step_down == "child_in_need" and scotland:
+        return {"step_down": ["In Scotland support continues under a GIRFEC plan: choose that."]}
+    return {}
+
+
 @transaction.atomic
-def plan_end(*, actor: User, plan: Plan, ended_on: dt.date, reason: str) -> Plan:
-    """End a plan (a conference's discontinuation, or DOMAIN.md's other cases)."""
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    _require_chair(actor, plan.child)
+def plan_end(
+    *,
+    actor: User,
+    plan: Plan,
+    ended_on: dt.date,
+    reason: str,
+    step_down: str = "",
+    transfer_conference_on: dt.date | None = None,
+    transferred_to: str = "",
+) -> Plan:
+    """End a plan: a review conference's discontinuation (by its chair, through the
+    conference), or, outside a conference, only when the child turned 18, died, or moved
+    permanently after the receiving authority's transfer-in conference (by the safeguarding
+    unit manager). ``step_down`` records the support that follows: a child in need plan
+    (Scotland: a GIRFEC plan), or none."""
+    plan = (
+        Plan.objects.select_for_update()
+        .select_related("child__responsible_authority")
+        .get(pk=plan.pk)
+    )
+    if reason == Plan.EndReason.CONFERENCE:
+        _require_chair(actor, plan.child)
+    elif reason in OUTSIDE_CONFERENCE_REASONS:
+        _require_unit_manager(actor, plan)
+    else:
+        raise DomainError(
+            errors={
+                "end_reason": [
+                    "Choose why the plan ends: the child turned 18, died, or moved permanently "
+                    "to another authority after a transfer-in conference."
+                ]
+            }
+        )
     if plan.status != Plan.Status.ACTIVE:
         raise DomainError(errors={"decision": ["This plan has already ended."]})
-    if reason not in Plan.EndReason.values:
-        raise DomainError(errors={"end_reason": ["Choose why the plan ends."]})
-    if ended_on < plan.started_on:
-        raise DomainError(errors={"held_on": ["A plan cannot end before it starts."]})
-    if ended_on == plan.started_on:
+    child = plan.child
+    # The conference path names its date "held_on"; the ending page names it "ended_on".
+    date_field = "held_on" if reason == Plan.EndReason.CONFERENCE else "ended_on"
+    errors: dict[str, list[str]] = {}
+    if ended_on > timezone.localdate():
+        errors[date_field] = ["A plan cannot end in the future."]
+    elif ended_on < plan.started_on:
+        errors[date_field] = ["A plan cannot end before it starts."]
+    elif ended_on == plan.started_on:
         # CIN census validation: a plan cannot start and end on the same day.
-        raise DomainError(errors={"held_on": ["A plan cannot start and end on the same day."]})
+        errors[date_field] = ["A plan cannot start and end on the same day."]
+    if reason == Plan.EndReason.AGE:
+        if child.date_of_birth is None:
+            errors["end_reason"] = [
+                f"{child.name}'s date of birth is not recorded: add it to the child's record."
+            ]
+        else:
+            turns_18 = _eighteenth_birthday(child.date_of_birth)
+            if ended_on < turns_18:
+                errors.setdefault(date_field, []).append(
+                    f"{child.name} turns 18 on {turns_18:%-d %B %Y}: the plan cannot end for "
+                    "this reason before then."
+                )
+    elif reason == Plan.EndReason.DIED:
+        if child.date_of_death is None:
+            errors["end_reason"] = [
+                f"Record {child.name}'s date of death on the child's record first."
+            ]
+        elif ended_on < child.date_of_death:
+            errors.setdefault(date_field, []).append(
+                f"The plan cannot end before the date of death ({child.date_of_death:%-d %B %Y})."
+            )
+    elif reason == Plan.EndReason.MOVED:
+        if transfer_conference_on is None:
+            errors["transfer_conference_on"] = [
+                "Give the date of the receiving authority's transfer-in conference: a plan "
+                "ends on a move only once that conference has been held."
+            ]
+        elif transfer_conference_on > timezone.localdate():
+            errors["transfer_conference_on"] = [
+                "The transfer-in conference has not been held yet: the plan stays open until it is."
+            ]
+        elif transfer_conference_on < plan.started_on:
+            errors["transfer_conference_on"] = [
+                "The transfer-in conference is before this plan started."
+            ]
+        elif ended_on < transfer_conference_on:
+            errors.setdefault(date_field, []).append(
+                "The plan cannot end before the transfer-in conference "
+                f"({transfer_conference_on:%-d %B %Y})."
+            )
+        if not transferred_to.strip():
+            errors["transferred_to"] = ["Name the authority the child has moved to."]
+    if reason != Plan.EndReason.CONFERENCE and not step_down:
+        step_down = "none"  # nothing follows a death, adulthood or another authority's plan
+    errors.update(_check_step_down(plan, reason, step_down))
+    if errors:
+        raise DomainError(errors=errors)
     plan.status, plan.ended_on, plan.end_reason = Plan.Status.ENDED, ended_on, reason
+    plan.step_down = step_down
+    if reason == Plan.EndReason.MOVED:
+        plan.transfer_conference_on = transfer_conference_on
+        plan.transferred_to = transferred_to.strip()
     plan.version += 1
     plan.save()
     for member in plan.core_group.filter(left_on__isnull=True, user__isnull=False):
@@ -252,7 +402,57 @@ def plan_end(*, actor: User, plan: Plan, ended_on: dt.date, reason: str) -> Plan
         obj=plan,
         child=plan.child,
         summary=f"Ended the plan: {plan.get_end_reason_display()}",
-        changes={"ended_on": ended_on, "end_reason": reason},
+        changes={
+            "ended_on": ended_on,
+            "end_reason": reason,
+            "step_down": step_down,
+            "transfer_conference_on": transfer_conference_on,
+            "transferred_to": transferred_to.strip(),
+        },
+    )
+    return plan
+
+
+def may_record_step_down(actor: User, plan: Plan) -> bool:
+    return access.can(actor, access.Action.EDIT, plan.child) or (
+        actor.has_role(Role.CONFERENCE_CHAIR) and access.can(actor, access.Action.VIEW, plan.child)
+    )
+
+
+@transaction.atomic
+def plan_step_down_record(*, actor: User, plan_id: Any, step_down: str) -> Plan:
+    """After a conference discontinued the plan: the support that follows it, recorded by
+    the child's team or the chair."""
+    plan = plan_for(actor, plan_id)
+    if not may_record_step_down(actor, plan):
+        from cpcase.errors import NotPermitted
+
+        raise NotPermitted("Only the child's team or the chair records the step-down.")
+    plan = (
+        Plan.objects.select_for_update()
+        .select_related("child__responsible_authority")
+        .get(pk=plan.pk)
+    )
+    if plan.status != Plan.Status.ENDED:
+        raise DomainError("The step-down is recorded once the plan has ended.")
+    if not step_down:
+        raise DomainError(
+            errors={"step_down": ["Choose a child in need plan, a GIRFEC plan, or none."]}
+        )
+    errors = _check_step_down(plan, plan.end_reason, step_down)
+    if errors:
+        raise DomainError(errors=errors)
+    before = plan.step_down
+    plan.step_down = step_down
+    plan.version += 1
+    plan.save(update_fields=["step_down", "version"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=plan,
+        child=plan.child,
+        summary=f"Recorded the step-down: {STEP_DOWN_LABELS[step_down]}",
+        changes={"step_down": {"from": before, "to": step_down}},
     )
     return plan
 
@@ -362,31 +562,16 @@ class ActionInput:
 
 
 def _check_action(plan: Plan, data: ActionInput) -> None:
-    from plans.validators import vague_timescale, vague_timescale_message
+    from plans.validators import action_errors
 
-    errors: dict[str, list[str]] = {}
-    for field in ("description", "responsible", "evidence_of_success"):
-        label = vague_timescale(getattr(data, field))
-        if label:
-            errors[field] = [vague_timescale_message(label)]
-    if not data.description.strip():
-        errors["description"] = ["Say what will be done."]
-    if not data.responsible.strip() and data.responsible_user is None:
-        errors["responsible"] = [
-            "Name who is responsible: a named person and their agency, or a named family member."
-        ]
-    if data.due_on is None:
-        errors["due_on"] = [
-            "Give the date by which this will be done. “As soon as possible” or “ongoing” is "
-            "not a timescale."
-        ]
-    elif data.due_on < plan.started_on:
-        errors["due_on"] = ["The date is before the plan started."]
-    if not data.evidence_of_success.strip():
-        errors["evidence_of_success"] = [
-            "Say what will show the outcome was reached, for example “attendance at nursery "
-            "has improved to four days a week”."
-        ]
+    errors = action_errors(
+        description=data.description,
+        responsible=data.responsible,
+        has_responsible_user=data.responsible_user is not None,
+        due_on=data.due_on,
+        evidence_of_success=data.evidence_of_success,
+        plan_started_on=plan.started_on,
+    )
     if (
         data.issue_id is not None
         and not plan.issues.filter(pk=access.as_uuid(data.issue_id)).exists()
@@ -427,6 +612,64 @@ def plan_action_add(*, actor: User, plan_id: Any, version: int | None, data: Act
 
 
 @transaction.atomic
+def plan_action_change(
+    *, actor: User, plan_id: Any, action_id: Any, version: int | None, data: ActionInput
+):
+    """Change an action. The plan's version guards against a silent overwrite; an authorised
+    plan goes back to a draft (the authorised version stays in the plan's versions)."""
+    from cpcase.audit import diff
+    from cpcase.errors import NotFound
+    from plans.models import PlanAction
+
+    plan = _locked(actor, plan_id, version, access.Action.EDIT)
+    action_pk = access.as_uuid(action_id)
+    action = PlanAction.objects.filter(plan=plan, pk=action_pk).first() if action_pk else None
+    if action is None:
+        raise NotFound("No action was found.")
+    _check_action(plan, data)
+    due_on = data.due_on
+    if due_on is None:  # _check_action refuses a missing date; this tells the type checker
+        raise DomainError(errors={"due_on": ["Give the date by which this will be done."]})
+    _reopen_if_authorised(plan)
+    fields = (
+        "issue_id",
+        "description",
+        "responsible",
+        "responsible_agency",
+        "responsible_user",
+        "due_on",
+        "evidence_of_success",
+    )
+    before = {f: getattr(action, f) for f in fields}
+    action.issue_id = access.as_uuid(data.issue_id) if data.issue_id else None
+    action.description = data.description.strip()
+    action.responsible = data.responsible.strip() or (
+        data.responsible_user.name if data.responsible_user else ""
+    )
+    action.responsible_agency = data.responsible_agency.strip()
+    action.responsible_user = data.responsible_user
+    action.due_on = due_on
+    action.evidence_of_success = data.evidence_of_success.strip()
+    action.save()
+    _touch(
+        plan,
+        actor,
+        f"Changed an action: {action.description[:100]}",
+        {"action": str(action.pk), **diff(before, {f: getattr(action, f) for f in fields})},
+    )
+    return action
+
+
+def may_record_progress(actor: User, action) -> bool:
+    """The child's team records progress on any action; anyone else (a core group member)
+    only on the actions they are responsible for."""
+    return (
+        access.can(actor, access.Action.EDIT, action.plan.child)
+        or action.responsible_user_id == actor.pk
+    )
+
+
+@transaction.atomic
 def plan_action_progress(*, actor: User, action_id: Any, status: str, note: str = "", meeting=None):
     """Progress on an action: by the team, or by a core group member on their own actions."""
     from cpcase.errors import NotFound, NotPermitted
@@ -436,10 +679,7 @@ def plan_action_progress(*, actor: User, action_id: Any, status: str, note: str 
     action = PlanAction.objects.select_related("plan__child").filter(pk=pk).first() if pk else None
     if action is None or not access.can(actor, access.Action.VIEW_PLAN, action.plan.child):
         raise NotFound("No action was found.")
-    if (
-        not access.can(actor, access.Action.EDIT, action.plan.child)
-        and action.responsible_user_id != actor.pk
-    ):
+    if not may_record_progress(actor, action):
         raise NotPermitted("You can record progress only on the actions you are responsible for.")
     if status not in PlanAction.Status.values:
         raise DomainError(
@@ -520,12 +760,17 @@ def _tell_team_managers(plan: Plan, actor: User) -> None:
     )
 
 
+def may_authorise(actor: User, plan: Plan) -> bool:
+    """A team manager of the child's team authorises (or returns) the detailed plan."""
+    return bool(
+        actor.has_role(Role.TEAM_MANAGER) and actor.team_id and actor.team_id == plan.child.team_id
+    )
+
+
 def _require_team_manager(actor: User, plan: Plan) -> None:
     from cpcase.errors import NotPermitted
 
-    if not (
-        actor.has_role(Role.TEAM_MANAGER) and actor.team_id and actor.team_id == plan.child.team_id
-    ):
+    if not may_authorise(actor, plan):
         raise NotPermitted("Only a team manager of the child's team authorises the plan.")
 
 
@@ -621,3 +866,33 @@ def core_group_meeting_record(
         summary=f"Recorded a core group meeting on {held_on:%d %B %Y}",
     )
     return meeting
+
+
+# --- The plan as a document ----------------------------------------------------------
+
+PDF_AUDIENCES = {"family": "for the family", "professionals": "for professionals"}
+
+
+def plan_pdf(*, actor: User, plan_id: Any, audience: str) -> tuple[str, bytes]:
+    """The plan as a tagged PDF, in plain words for the family or in full for professionals.
+    Anyone who may read the plan may export it; every export is audited."""
+    from cpcase.documents import render_pdf
+    from plans.selectors import plan_document_context
+
+    if audience not in PDF_AUDIENCES:
+        from cpcase.errors import NotFound
+
+        raise NotFound("There is no such version of the plan.")
+    plan = plan_for(actor, plan_id)
+    context = plan_document_context(plan)
+    pdf = render_pdf(f"plans/pdf_{audience}.html", context)
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        obj=plan,
+        child=plan.child,
+        summary=f"Exported the plan as a PDF {PDF_AUDIENCES[audience]}",
+        changes={"audience": audience, "version": plan.version, "bytes": len(pdf)},
+    )
+    filename = f"child-protection-plan-{audience}-{timezone.localdate():%Y-%m-%d}.pdf"
+    return filename, pdf
