@@ -152,6 +152,12 @@ class DecisionIn(serializers.Serializer):
     decision = serializers.CharField()
     category = serializers.CharField(required=False, allow_blank=True, default="")
     latest_category = serializers.CharField(required=False, allow_blank=True, default="")
+    step_down = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="With discontinue: child_in_need, girfec (Scotland) or none.",
+    )
 
 
 class AttendeeIn(serializers.Serializer):
@@ -229,6 +235,7 @@ class OutcomeIn(serializers.Serializer):
                     decision=x["decision"],
                     category=x["category"],
                     latest_category=x["latest_category"],
+                    step_down=x["step_down"],
                 )
                 for x in d["decisions"]
             ],

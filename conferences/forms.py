@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from conferences.models import (
+    STEP_DOWN_CHOICES,
     Complaint,
     Conference,
     ConferenceAttendee,
@@ -252,6 +253,12 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     category = forms.ChoiceField(choices=CATEGORY_CHOICES, required=False)
     latest_category = forms.ChoiceField(choices=CATEGORY_CHOICES, required=False)
+    step_down = forms.ChoiceField(
+        choices=STEP_DOWN_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="If the plan is discontinued: the support that follows it.",
+    )
 
     def __init__(self, *args, subject=None, kind="initial", **kwargs):
         super().__init__(*args, **kwargs)
@@ -264,6 +271,7 @@ class DecisionForm(forms.Form):
         self.fields["decision"].label = f"What did the conference decide for {name}?"
         self.fields["category"].label = f"Category of abuse for {name}"
         self.fields["latest_category"].label = f"Latest category of abuse for {name}"
+        self.fields["step_down"].label = f"What support follows for {name}?"
 
 
 class AttendeeForm(forms.Form):
@@ -416,6 +424,7 @@ class OutcomePage:
                     decision=f.cleaned_data["decision"],
                     category=f.cleaned_data["category"],
                     latest_category=f.cleaned_data["latest_category"],
+                    step_down=f.cleaned_data["step_down"],
                 )
                 for f in self.decisions.forms
             ],
@@ -560,6 +569,7 @@ def outcome_initial(conference: Conference, subjects, people, plans=None) -> dic
                 "decision": s.decision,
                 "category": s.category,
                 "latest_category": s.latest_category,
+                "step_down": s.step_down,
             }
             for s in subjects
         ],

@@ -11,6 +11,12 @@ from django.utils import timezone
 from cpcase.models import Child, User
 from plans.models import Category
 
+STEP_DOWN_CHOICES = [
+    ("child_in_need", "Child in need plan"),
+    ("girfec", "GIRFEC plan"),
+    ("none", "No further plan"),
+]
+
 
 class StrategyDiscussion(models.Model):
     """A strategy discussion; an ``s47_enquiry`` outcome starts the ICPC clock."""
@@ -93,6 +99,8 @@ class ConferenceChild(models.Model):
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     category = models.CharField(max_length=3, choices=Category.choices, blank=True)
     latest_category = models.CharField(max_length=3, choices=Category.choices, blank=True)
+    # With a discontinuation: the support that follows (child in need plan; Scotland: GIRFEC).
+    step_down = models.CharField(max_length=20, choices=STEP_DOWN_CHOICES, blank=True)
     next_review_on = models.DateField(null=True, blank=True)
     plan_id = models.UUIDField(null=True, blank=True)
     # The outline plan as the conference agreed it (the plan keeps its own copy).

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferences.models import (
+    STEP_DOWN_CHOICES,
     Conference,
     ConferenceAttendee,
     ConferenceChild,
@@ -24,7 +25,7 @@ from conferences.models import (
 from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, Child, TimeUnit, User
+from cpcase.models import AuditEvent, Child, Nation, TimeUnit, User
 from cpcase.roles import ENQUIRER_ROLES, Role
 from cpcase.services import (
     NotificationRequest,
@@ -42,6 +43,7 @@ DECISIONS_BY_KIND = {
     Conference.Kind.TRANSFER_IN: {Decision.PLAN, Decision.NO_PLAN},
     Conference.Kind.REVIEW: {Decision.CONTINUE, Decision.DISCONTINUE},
 }
+STEP_DOWN_VALUES = {value for value, _ in STEP_DOWN_CHOICES}
 HELD_STATUSES = (Conference.Status.HELD, Conference.Status.FINALISED)
 SCHEDULER_ROLES = (Role.CONFERENCE_CHAIR, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER)
 
@@ -214,6 +216,7 @@ class DecisionInput:
     decision: str
     category: str = ""
     latest_category: str = ""
+    step_down: str = ""
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,22 @@ def _validate_outcome(
             errors[f"{key}.latest_category"] = [
                 "Record the latest category of abuse: NEG, PHY, SAB, EMO or MUL."
             ]
+        if d.step_down and d.decision != Decision.DISCONTINUE:
+            errors[f"{key}.step_down"] = ["A step-down is recorded only when the plan ends."]
+        elif d.step_down:
+            scotland = subject.child.responsible_authority.nation == Nation.SCOTLAND
+            if d.step_down not in STEP_DOWN_VALUES:
+                errors[f"{key}.step_down"] = [
+                    "Choose a child in need plan, a GIRFEC plan, or no further plan."
+                ]
+            elif d.step_down == "girfec" and not scotland:
+                errors[f"{key}.step_down"] = [
+                    "A GIRFEC plan is Scotland's: choose a child in need plan."
+                ]
+            elif d.step_down == "child_in_need" and scotland:
+                errors[f"{key}.step_down"] = [
+                    "In Scotland support continues under a GIRFEC plan: choose that."
+                ]
     missing = set(subjects) - seen
     if missing:
         names = ", ".join(sorted(subjects[m].child.name for m in missing))
@@ -386,7 +405,10 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
             f"This conference is {conference.get_status_display().lower()}: its record cannot "
             "change. Corrections are recorded as new entries."
         )
-    subjects = {str(s.child_id): s for s in conference.subjects.select_related("child")}
+    subjects = {
+        str(s.child_id): s
+        for s in conference.subjects.select_related("child__responsible_authority")
+    }
     errors = _validate_outcome(conference, subjects, data)
     if errors:
         raise DomainError(errors=errors)
@@ -421,6 +443,7 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
         subject.latest_category = (
             (d.latest_category or d.category) if d.decision == Decision.CONTINUE else d.category
         )
+        subject.step_down = d.step_down if d.decision == Decision.DISCONTINUE else ""
         planning = d.decision in (Decision.PLAN, Decision.CONTINUE)
         subject.next_review_on = data.next_review_on if planning else None
         subject.outline_plan = outline if d.decision == Decision.PLAN else []
@@ -560,7 +583,11 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
             if active is None:
                 raise DomainError(errors={"decisions": [f"{child.name} has no active plan."]})
             plan_services.plan_end(
-                actor=actor, plan=active, ended_on=held_on, reason=Plan.EndReason.CONFERENCE
+                actor=actor,
+                plan=active,
+                ended_on=held_on,
+                reason=Plan.EndReason.CONFERENCE,
+                step_down=subject.step_down,
             )
             subject.plan_id = active.pk
         subject.save(update_fields=["plan_id"])
@@ -649,6 +676,7 @@ def _letter_context(conference: Conference, subject: ConferenceChild) -> dict[st
         "today": timezone.localdate(),
         "decision": subject.decision,
         "reasons": subject.decision_reasons,
+        "step_down": subject.step_down,
         "category_words": CATEGORY_WORDS.get(category, ""),
         "issues": subject.outline_plan
         or (

@@ -199,6 +199,9 @@ def test_the_chair_takes_a_sibling_group_from_strategy_discussion_to_review(
     _decide(page, "Amelia Testchild", "Continue the plan")
     page.get_by_label("Latest category of abuse for Amelia Testchild").select_option("NEG")
     _decide(page, "Ben Testchild", "Discontinue the plan")
+    page.get_by_role("group", name="What support follows for Ben Testchild?").get_by_label(
+        "Child in need plan"
+    ).check()
     page.get_by_label("The reasons for the decision").fill(
         "Ben is no longer at risk of significant harm."
     )
@@ -219,6 +222,13 @@ def test_the_chair_takes_a_sibling_group_from_strategy_discussion_to_review(
     review = Conference.objects.get(kind="review")
     assert Letter.objects.filter(conference=review, child=sibling, kind="discontinuation").exists()
     assert Plan.objects.get(child=sibling).status == "ended"
+    assert Plan.objects.get(child=sibling).step_down == "child_in_need"
+    with page.expect_download() as download:
+        page.get_by_role(
+            "link", name="Download the PDF of the letter to Jo Testchild about Ben Testchild"
+        ).click()
+    text = _pdf_text(download.value.path())
+    assert "continues under a child in need plan" in " ".join(text.split())
     assert Plan.objects.get(child=child).status == "active"
 
 

@@ -269,6 +269,30 @@ def test_review_continues_then_discontinues(chair, child, social_worker, core_gr
     assert (plan.initial_category, plan.latest_category) == ("NEG", "EMO")
     assert [v.number for v in plan.versions.all()] == [1, 2]
     last = _schedule(chair, child, kind="review")
+    for step_down, decision, message in [
+        ("girfec", "discontinue", "A GIRFEC plan is Scotland's"),
+        ("child_in_need", "continue", "only when the plan ends"),
+        ("a_hug", "discontinue", "Choose a child in need plan"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            services.conference_record_outcome(
+                actor=chair,
+                conference_id=last.pk,
+                data=_outcome(
+                    child,
+                    social_worker,
+                    core_group_member,
+                    decisions=[
+                        DecisionInput(
+                            child_id=child.pk,
+                            decision=decision,
+                            latest_category="EMO",
+                            step_down=step_down,
+                        )
+                    ],
+                ),
+            )
+        assert message in refused.value.errors["decisions[0].step_down"][0]
     services.conference_record_outcome(
         actor=chair,
         conference_id=last.pk,
@@ -276,12 +300,15 @@ def test_review_continues_then_discontinues(chair, child, social_worker, core_gr
             child,
             social_worker,
             core_group_member,
-            decisions=[DecisionInput(child_id=child.pk, decision="discontinue")],
+            decisions=[
+                DecisionInput(child_id=child.pk, decision="discontinue", step_down="child_in_need")
+            ],
         ),
     )
     services.conference_finalise(actor=chair, conference_id=last.pk)
     plan.refresh_from_db()
     assert (plan.status, plan.ended_on, plan.end_reason) == ("ended", TODAY, "conference")
+    assert plan.step_down == "child_in_need"
     assert not access.can(core_group_member, access.Action.VIEW_PLAN, child)
 
 
