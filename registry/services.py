@@ -18,7 +18,13 @@ from cpcase.roles import Role
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
 from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest
-from registry.selectors import Search, minimum_answer, register_facts, register_search
+from registry.selectors import (
+    Search,
+    child_has_historic_plans,
+    minimum_answer,
+    register_facts,
+    register_search,
+)
 
 ENQUIRY_ROLES = (Role.POLICE_ENQUIRER, Role.HEALTH_ENQUIRER, Role.SAFEGUARDING_UNIT_MANAGER)
 CLUSTER_WINDOW = dt.timedelta(days=14)
@@ -474,11 +480,9 @@ def historic_plan_request(
     child's historic plans."""
     if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER) or actor.authority_id is None:
         raise NotPermitted("A social worker of the receiving authority makes this request.")
-    pk = access.as_uuid(child_id)
-    child = (
-        Child.objects.filter(pk=pk).select_related("responsible_authority").first() if pk else None
-    )
-    if child is None or not Plan.objects.filter(child=child, status=Plan.Status.ENDED).exists():
+    # A child the worker may not see is a 404, as everywhere (and says nothing of its plans).
+    child = access.child_for(actor, child_id)
+    if not child_has_historic_plans(child.pk):
         raise NotFound("No child with a historic plan was found.")
     errors: dict[str, list[str]] = {}
     if child.responsible_authority_id == actor.authority_id:

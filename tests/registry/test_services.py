@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Notification
 from registry import services
-from registry.models import Enquiry
+from registry.models import Enquiry, HistoricPlanRequest
 from registry.selectors import Search, register_statistics
 from registry.services import Enquirer
 from tests.factories import AddressFactory, ChildFactory, PlanFactory
@@ -189,6 +190,15 @@ def test_historic_plans_released_for_a_time(authority, other_authority_worker, u
         ended_on=dt.date(2025, 2, 1),
         end_reason="conference",
     )
+    with pytest.raises(NotFound):  # a child the worker may not see
+        services.historic_plan_request(
+            actor=other_authority_worker,
+            child_id=child.pk,
+            reason="Moved to our area",
+            parents_told=True,
+        )
+    assert not HistoricPlanRequest.objects.exists()
+    assign_perm("cpcase.view_child", other_authority_worker, child)  # moved to their area
     with pytest.raises(DomainError) as caught:
         services.historic_plan_request(
             actor=other_authority_worker,
