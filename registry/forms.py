@@ -51,7 +51,7 @@ class HistoricPlanRequestForm(forms.Form):
         label="Why do you need the historic plans?",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
-        error_messages={"required": "Say why the historic plans are needed."},
+        required=False,  # the service says so, with any other problem at the same time
         help_text="The reason is recorded and shown to the safeguarding unit that decides.",
     )
     parents_told = forms.ChoiceField(
@@ -88,7 +88,7 @@ class HistoricPlanDecisionForm(forms.Form):
         label="Reason for the decision",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
-        error_messages={"required": "Give the reason for the decision."},
+        required=False,  # the service says so, with any other problem at the same time
     )
 
 

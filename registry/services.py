@@ -546,10 +546,13 @@ def historic_plan_decide(
         raise NotFound("No request was found.")
     if request.status != HistoricPlanRequest.Status.REQUESTED:
         raise DomainError("This request has been decided.")
-    if not reason.strip():
-        raise DomainError(errors={"reason": ["Give the reason for the decision."]})
+    errors: dict[str, list[str]] = {}
     if grant and not 1 <= days <= 90:
-        raise DomainError(errors={"days": ["Grant access for between 1 and 90 days."]})
+        errors["days"] = ["Grant access for between 1 and 90 days."]
+    if not reason.strip():
+        errors["reason"] = ["Give the reason for the decision."]
+    if errors:  # every problem at once
+        raise DomainError(errors=errors)
     request.status = (
         HistoricPlanRequest.Status.GRANTED if grant else HistoricPlanRequest.Status.REFUSED
     )

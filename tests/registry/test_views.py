@@ -447,3 +447,16 @@ def test_the_unit_managers_pages_link_to_each_other(web, unit_manager):
         body = client.get(url).content.decode()
         assert 'href="/register/designated-managers/"' in body, url
         assert 'href="/register/releases/"' in body, url
+
+
+def test_every_problem_is_named_at_once(web, release, unit_manager, receiving_worker, historic):
+    r = web(unit_manager).post(
+        f"/register/releases/{release.pk}/", {"decision": "grant", "days": "0", "reason": ""}
+    )
+    assert set(r.context["form"].errors) == {"days", "reason"}
+    r = web(receiving_worker).post(
+        f"/children/{historic.pk}/historic-plans/request/",
+        _ask(historic, reason="", parents_told="no"),
+    )
+    assert set(r.context["form"].errors) == {"reason", "parents_not_told_reason"}
+    assert HistoricPlanRequest.objects.count() == 1
