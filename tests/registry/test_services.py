@@ -359,3 +359,12 @@ def test_an_enquiry_that_finds_nobody_queues_nothing(
             search=Search(last_name="Nobody", date_of_birth=dt.date(2001, 1, 1)),
         )
     assert queued == [] and enquiry.followed_up_at is not None
+
+
+def test_the_safety_net_is_on_the_beat_schedule(settings):
+    from cpcase.celery import app
+    from registry import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["follow-up-missed-enquiries"]
+    assert entry["task"] == tasks.follow_up_missed_enquiries.name
+    assert entry["task"] in app.tasks and tasks.follow_up_enquiry.name in app.tasks
