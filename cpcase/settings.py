@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cpcase.send_notification_emails",
         "schedule": crontab(minute="*/10"),
     },
+    "follow-up-missed-enquiries": {
+        # A safety net: each register enquiry's follow-up is queued the moment it is recorded.
+        "task": "registry.follow_up_missed_enquiries",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

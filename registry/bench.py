@@ -1,7 +1,8 @@
 """Benchmark: the register search an enquirer makes at 3 a.m.
 
 Measures the database query of the search alone and the whole API request
-(enquiry recorded, audited, lead social worker told) side by side in one run.
+(the enquiry recorded and audited before the answer, telling the lead social worker
+queued after the commit) side by side in one run.
 """
 
 from __future__ import annotations

@@ -44,3 +44,76 @@ class EnquiryForm(forms.Form):
         )
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs.update({"spellcheck": "false"})
+
+
+class HistoricPlanRequestForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need the historic plans?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        required=False,  # the service says so, with any other problem at the same time
+        help_text="The reason is recorded and shown to the safeguarding unit that decides.",
+    )
+    parents_told = forms.ChoiceField(
+        label="Have you told the parents (and the child, as appropriate) of this request?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the parents were told of the request."},
+    )
+    parents_not_told_reason = forms.CharField(
+        label="If not, why not?",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only when telling them would increase the risk to the child.",
+    )
+
+
+class HistoricPlanDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("grant", "Grant access for a limited time"), ("refuse", "Refuse")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to grant or refuse the request."},
+    )
+    days = forms.IntegerField(
+        label="For how many days (when granting)?",
+        required=False,
+        initial=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="Between 1 and 90 days. The requesting social worker can read the plans until then.",
+        error_messages={"invalid": "Enter the number of days as a whole number, like 30."},
+    )
+    reason = forms.CharField(
+        label="Reason for the decision",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,  # the service says so, with any other problem at the same time
+    )
+
+
+class DesignatedManagerForm(forms.Form):
+    manager = forms.ModelChoiceField(
+        label="New designated manager",
+        queryset=None,
+        empty_label="Choose a safeguarding unit manager",
+        error_messages={
+            "required": "Choose the new designated manager.",
+            "invalid_choice": "Choose a safeguarding unit manager of this authority.",
+        },
+    )
+    from_date = GovukDateField(
+        label="Designated manager from",
+        help_text="For example, 1 4 2026",
+        error_messages={"required": "Enter the date the new designated manager starts."},
+    )
+    department_notified_on = GovukDateField(
+        label="Date the national department was told",
+        required=False,
+        help_text="Leave this empty until the department has been told.",
+    )
+
+    def __init__(self, *args, managers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["manager"].queryset = managers
+        self.fields["manager"].label_from_instance = lambda u: u.name

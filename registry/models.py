@@ -36,6 +36,12 @@ class Enquiry(models.Model):
     matches = models.JSONField(default=list, blank=True)
     matched_children = models.ManyToManyField(Child, blank=True, related_name="register_enquiries")
     told = models.JSONField(default=list, blank=True)
+    # The children the search found (on the register or not) with their address keys: what
+    # the follow-up works from. Never shown to the enquirer.
+    asked_about = models.JSONField(default=list, blank=True)
+    # When the lead social workers were told and the same-address and cluster rules applied
+    # (after the answer, in the background); empty until then, and the safety net looks here.
+    followed_up_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -45,6 +51,13 @@ class Enquiry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "enquiries"
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(followed_up_at__isnull=True),
+                name="enquiry_follow_up_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Enquiry by {self.enquirer_name} at {self.created_at:%d %b %Y %H:%M}"

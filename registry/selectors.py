@@ -291,3 +291,66 @@ def register_entries(*, user, q="", date_of_birth=None, postcode="", category=""
     if team:
         qs = qs.filter(team__name=team)
     return qs.order_by("last_name", "first_name").distinct()
+
+
+def child_has_historic_plans(child_id: Any) -> bool:
+    """Whether a plan of the child's has ended (a historic plan to release)."""
+    return Plan.objects.filter(child_id=child_id, status=Plan.Status.ENDED).exists()
+
+
+def historic_plan_requests_for(*, user) -> QuerySet:
+    """Requests to release historic plans that the user may see: those they made, and (the
+    safeguarding unit manager) those addressed to their authority. Awaiting a decision first."""
+    from django.db.models import Case, IntegerField, When
+
+    from cpcase.roles import Role
+    from registry.models import HistoricPlanRequest
+
+    if not user.is_authenticated:
+        return HistoricPlanRequest.objects.none()
+    mine = Q(requested_by=user)
+    if user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) and user.authority_id:
+        mine |= Q(originating_authority_id=user.authority_id)
+    return (
+        HistoricPlanRequest.objects.filter(mine)
+        .select_related(
+            "child", "requested_by", "requesting_authority", "originating_authority", "decided_by"
+        )
+        .annotate(
+            awaiting=Case(
+                When(status=HistoricPlanRequest.Status.REQUESTED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("awaiting", "-created_at")
+    )
+
+
+def designated_managers_for(*, user) -> QuerySet:
+    """The authority's designated managers over time, the current one first."""
+    from cpcase.errors import NotPermitted
+    from cpcase.roles import Role
+    from registry.models import DesignatedManager
+
+    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+        raise NotPermitted("Only the safeguarding unit manager keeps the designated managers.")
+    return (
+        DesignatedManager.objects.filter(authority_id=user.authority_id)
+        .select_related("manager", "recorded_by")
+        .order_by("-from_date")
+    )
+
+
+def unit_managers_of(*, authority_id) -> QuerySet:
+    """The authority's safeguarding unit managers (who may be its designated manager)."""
+    from cpcase.models import User
+    from cpcase.roles import Role
+
+    return (
+        User.objects.filter(
+            is_active=True, authority_id=authority_id, groups__name=Role.SAFEGUARDING_UNIT_MANAGER
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cpcase import access
@@ -17,7 +18,13 @@ from cpcase.roles import Role
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
 from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest
-from registry.selectors import Search, minimum_answer, register_facts, register_search
+from registry.selectors import (
+    Search,
+    child_has_historic_plans,
+    minimum_answer,
+    register_facts,
+    register_search,
+)
 
 ENQUIRY_ROLES = (Role.POLICE_ENQUIRER, Role.HEALTH_ENQUIRER, Role.SAFEGUARDING_UNIT_MANAGER)
 CLUSTER_WINDOW = dt.timedelta(days=14)
@@ -93,6 +100,7 @@ def _record_refusal(actor, enquirer, reason, search, errors) -> None:
             search=search.as_dict(),
             outcome=Enquiry.Outcome.REFUSED,
             refusal=errors,
+            followed_up_at=timezone.now(),  # nothing was found: nobody to tell
         )
         audit_record(
             actor=actor,
@@ -103,14 +111,20 @@ def _record_refusal(actor, enquirer, reason, search, errors) -> None:
         )
 
 
-@transaction.atomic
 def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children) -> Enquiry:
-    """Record the enquiry and follow it up in a fixed handful of queries: the register is
-    searched at 3 a.m. and the answer must come at once."""
+    """Record the enquiry, with what was found and its audit events, before the answer is
+    given: three inserts in one transaction. Telling people (the lead social workers, the
+    same-address rule, the cluster alert) follows at once in the background, from what the
+    enquiry records (:func:`enquiry_follow_up`): the register is searched at 3 a.m. and the
+    answer must come at once."""
     today = timezone.localdate()
     facts = register_facts(children, today)
     on_register = [c for c in children if facts.get(c.pk, {}).get("on_register")][:20]
     matches = [minimum_answer(c, facts[c.pk]) for c in on_register]
+    asked_about = [
+        {"child": str(c.pk), "address": getattr(c, "address_key", None)} for c in children
+    ]
+    now = timezone.now()
     enquiry = Enquiry(
         enquirer=actor,
         enquirer_name=enquirer.name.strip(),
@@ -122,25 +136,94 @@ def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children)
         search=search.as_dict(),
         outcome=Enquiry.Outcome.MATCHED if matches else Enquiry.Outcome.NO_MATCH,
         matches=matches,
+        asked_about=asked_about,
+        created_at=now,
+        # Nobody found, nobody to tell: no follow-up is queued.
+        followed_up_at=None if children else now,
     )
+    with transaction.atomic():
+        enquiry.save(force_insert=True)
+        if on_register:
+            Enquiry.matched_children.through.objects.bulk_create(
+                Enquiry.matched_children.through(enquiry_id=enquiry.pk, child_id=c.pk)
+                for c in on_register
+            )
+        audit_record_each(
+            actor=actor,
+            action=AuditEvent.Action.SEARCH,
+            obj=enquiry,
+            children=list(on_register) or [None],
+            summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
+            + ("record found" if on_register else "no record found"),
+            changes={"search": search.as_dict(), "reason": enquiry.reason},
+        )
+        if children:
+            from registry.tasks import follow_up_enquiry
+
+            # robust: the enquiry is recorded and the answer is due; a broker that is down
+            # must not turn that into an error (the safety net follows it up a little later).
+            transaction.on_commit(lambda: follow_up_enquiry.delay(str(enquiry.pk)), robust=True)
+    return enquiry
+
+
+FOLLOW_UP_GRACE = dt.timedelta(minutes=2)
+
+
+@transaction.atomic
+def enquiry_follow_up(*, enquiry_id: Any) -> int:
+    """Tell the people an enquiry concerns, once: the lead social worker of each child found
+    on the register, the lead social worker of any child with a plan at the same address as
+    a child asked about, and (three or more enquiries about one child in 14 days) the
+    safeguarding unit managers and the lead social worker. A fixed handful of queries,
+    however many children were found. Safe to run twice (the task and the safety net):
+    the enquiry is locked and marked, and each notification has its own key."""
+    enquiry = (
+        Enquiry.objects.select_for_update()
+        .filter(pk=enquiry_id, followed_up_at__isnull=True)
+        .first()
+    )
+    if enquiry is None:
+        return 0  # followed up already
+    asked = {a["child"]: a for a in enquiry.asked_about}
+    matched = Enquiry.matched_children.through.objects.filter(
+        enquiry_id=enquiry.pk, child_id=OuterRef("pk")
+    )
+    found = {
+        str(c.pk): c
+        for c in Child.objects.filter(pk__in=list(asked))
+        .only(
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "lead_social_worker_id",
+            "responsible_authority_id",
+            "resident_authority_id",
+        )
+        .annotate(on_register=Exists(matched))
+    }
+    children = [found[pk] for pk in asked if pk in found]
+    on_register = [c for c in children if c.on_register]
     requests = _follow_up(enquiry, children, on_register)
     enquiry.told = sorted({str(r.recipient_id) for r in requests})
-    enquiry.save(force_insert=True)
-    Enquiry.matched_children.through.objects.bulk_create(
-        Enquiry.matched_children.through(enquiry_id=enquiry.pk, child_id=c.pk) for c in on_register
-    )
     requests += _cluster_alerts(enquiry, on_register)
     notifications_raise(requests=requests)
-    audit_record_each(
-        actor=actor,
-        action=AuditEvent.Action.SEARCH,
-        obj=enquiry,
-        children=list(on_register) or [None],
-        summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
-        + ("record found" if on_register else "no record found"),
-        changes={"search": search.as_dict(), "reason": enquiry.reason},
+    enquiry.followed_up_at = timezone.now()
+    enquiry.save(update_fields=["told", "followed_up_at"])
+    return len(requests)
+
+
+def enquiries_follow_up_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """The safety net (Celery beat): follow up enquiries whose queued follow-up never ran
+    (the broker was down, or a worker was lost), oldest first."""
+    before = (now or timezone.now()) - FOLLOW_UP_GRACE
+    pending = list(
+        Enquiry.objects.filter(followed_up_at__isnull=True, created_at__lt=before)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
     )
-    return enquiry
+    for pk in pending:
+        enquiry_follow_up(enquiry_id=pk)
+    return len(pending)
 
 
 def _follow_up(
@@ -166,8 +249,12 @@ def _follow_up(
                     dedupe_key=f"enquiry:{enquiry.pk}:child:{child.pk}",
                 )
             )
-    asked_at = {getattr(c, "address_key", None): c for c in children}
-    asked_at.pop(None, None)
+    by_pk = {str(c.pk): c for c in children}
+    asked_at = {
+        a["address"]: by_pk[a["child"]]
+        for a in enquiry.asked_about
+        if a.get("address") and a["child"] in by_pk
+    }
     if asked_at:
         neighbours = (
             Child.objects.filter(
@@ -176,7 +263,7 @@ def _follow_up(
                 plans__status=Plan.Status.ACTIVE,
                 lead_social_worker__isnull=False,
             )
-            .exclude(pk__in=[c.pk for c in children])
+            .exclude(pk__in=[a["child"] for a in enquiry.asked_about])
             .values_list(
                 "pk",
                 "first_name",
@@ -205,7 +292,7 @@ def _follow_up(
 
 def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[NotificationRequest]:
     """Three or more enquiries about one child within 14 days alert the safeguarding unit
-    manager and the lead social worker."""
+    manager and the lead social worker (two queries, however many children)."""
     from django.db.models import Count
 
     if not on_register:
@@ -219,17 +306,32 @@ def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[Notifica
         .annotate(n=Count("id"))
         .values_list("child_id", "n")
     )
-    requests: list[NotificationRequest] = []
-    for child in on_register:
-        count = counts.get(child.pk, 0)
-        if count < CLUSTER_SIZE:
-            continue
-        managers = User.objects.filter(
+    clustered = [c for c in on_register if counts.get(c.pk, 0) >= CLUSTER_SIZE]
+    if not clustered:
+        return []
+    authorities = {
+        a for c in clustered for a in (c.responsible_authority_id, c.resident_authority_id) if a
+    }
+    managers: dict[Any, set[Any]] = {}
+    for pk, authority_id in (
+        User.objects.filter(
             is_active=True,
             groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
-            authority_id__in=[child.responsible_authority_id, child.resident_authority_id],
-        ).values_list("pk", flat=True)
-        for recipient in {*managers, child.lead_social_worker_id} - {None}:
+            authority_id__in=authorities,
+        )
+        .values_list("pk", "authority_id")
+        .distinct()
+    ):
+        managers.setdefault(authority_id, set()).add(pk)
+    requests: list[NotificationRequest] = []
+    for child in clustered:
+        count = counts[child.pk]
+        recipients = {
+            *managers.get(child.responsible_authority_id, ()),
+            *managers.get(child.resident_authority_id, ()),
+            child.lead_social_worker_id,
+        } - {None}
+        for recipient in recipients:
             requests.append(
                 NotificationRequest(
                     recipient_id=recipient,
@@ -378,11 +480,9 @@ def historic_plan_request(
     child's historic plans."""
     if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER) or actor.authority_id is None:
         raise NotPermitted("A social worker of the receiving authority makes this request.")
-    pk = access.as_uuid(child_id)
-    child = (
-        Child.objects.filter(pk=pk).select_related("responsible_authority").first() if pk else None
-    )
-    if child is None or not Plan.objects.filter(child=child, status=Plan.Status.ENDED).exists():
+    # A child the worker may not see is a 404, as everywhere (and says nothing of its plans).
+    child = access.child_for(actor, child_id)
+    if not child_has_historic_plans(child.pk):
         raise NotFound("No child with a historic plan was found.")
     errors: dict[str, list[str]] = {}
     if child.responsible_authority_id == actor.authority_id:
@@ -446,10 +546,13 @@ def historic_plan_decide(
         raise NotFound("No request was found.")
     if request.status != HistoricPlanRequest.Status.REQUESTED:
         raise DomainError("This request has been decided.")
-    if not reason.strip():
-        raise DomainError(errors={"reason": ["Give the reason for the decision."]})
+    errors: dict[str, list[str]] = {}
     if grant and not 1 <= days <= 90:
-        raise DomainError(errors={"days": ["Grant access for between 1 and 90 days."]})
+        errors["days"] = ["Grant access for between 1 and 90 days."]
+    if not reason.strip():
+        errors["reason"] = ["Give the reason for the decision."]
+    if errors:  # every problem at once
+        raise DomainError(errors=errors)
     request.status = (
         HistoricPlanRequest.Status.GRANTED if grant else HistoricPlanRequest.Status.REFUSED
     )

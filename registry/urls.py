@@ -10,6 +10,23 @@ urlpatterns = [
     path(
         "register/log/<str:enquiry_id>/reviewed/", views.enquiry_reviewed, name="register-reviewed"
     ),
+    path("register/releases/", views.releases, name="register-releases"),
+    path("register/releases/<str:request_id>/", views.release_detail, name="register-release"),
+    path(
+        "register/releases/<str:request_id>/plans/",
+        views.release_plans,
+        name="register-release-plans",
+    ),
+    path(
+        "children/<str:child_id>/historic-plans/request/",
+        views.release_request,
+        name="register-release-request",
+    ),
+    path(
+        "register/designated-managers/",
+        views.designated_managers,
+        name="register-designated-managers",
+    ),
 ]
 
 api_urlpatterns = [

@@ -1,4 +1,5 @@
-"""Browser pages of the register: the enquirer's journey, and the unit manager's log."""
+"""Browser pages of the register: the enquirer's journey, the unit manager's log, historic
+plans released across authorities, and the designated managers."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cpcase import access
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.roles import Role
-from cpcase.views import apply_domain_error
+from cpcase.views import _child_or_404, apply_domain_error, call_service
 from registry import selectors, services
-from registry.forms import EnquiryForm
+from registry.forms import (
+    DesignatedManagerForm,
+    EnquiryForm,
+    HistoricPlanDecisionForm,
+    HistoricPlanRequestForm,
+)
+from registry.models import HistoricPlanRequest
 
 
 @login_required
@@ -116,3 +124,157 @@ def register_list(request):
         authority=request.user.authority, today=timezone.localdate()
     )
     return render(request, "registry/register.html", {"entries": entries, "q": q, "stats": stats})
+
+
+# --- Historic plans released across authorities -------------------------------
+
+_REQUESTING_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
+
+
+@login_required
+def release_request(request, child_id):
+    """A receiving authority's social worker asks the originating authority's safeguarding
+    unit to release the child's historic plans."""
+    if not request.user.has_role(*_REQUESTING_ROLES):
+        raise PermissionDenied("A social worker of the receiving authority makes this request.")
+    child = _child_or_404(request, child_id)
+    if not selectors.child_has_historic_plans(child.pk):
+        return render(request, "registry/release_request.html", {"child": child, "form": None})
+    form = HistoricPlanRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        made = call_service(
+            form,
+            lambda: services.historic_plan_request(
+                actor=request.user,
+                child_id=child.pk,
+                reason=d["reason"],
+                parents_told=d["parents_told"] == "yes",
+                parents_not_told_reason=d["parents_not_told_reason"],
+            ),
+        )
+        if made is not None:
+            messages.success(
+                request,
+                f"Your request has been sent to {child.responsible_authority.name}'s "
+                "safeguarding unit.",
+            )
+            return redirect("register-release", request_id=made.pk)
+    return render(request, "registry/release_request.html", {"child": child, "form": form})
+
+
+@login_required
+def releases(request):
+    """The unit manager's requests to decide (and decided), or the worker's own requests."""
+    user = request.user
+    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER, *_REQUESTING_ROLES):
+        raise PermissionDenied("Your role makes no requests for historic plans.")
+    page = Paginator(selectors.historic_plan_requests_for(user=user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "registry/releases.html", {"requests": page, "now": timezone.now()})
+
+
+def _release_or_404(request, request_id) -> HistoricPlanRequest:
+    pk = access.as_uuid(request_id)
+    found = selectors.historic_plan_requests_for(user=request.user).filter(pk=pk).first()
+    if pk is None or found is None:
+        raise Http404("No request was found.")
+    return found
+
+
+def _may_decide(user, release: HistoricPlanRequest) -> bool:
+    return (
+        user.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
+        and user.authority_id == release.originating_authority_id
+    )
+
+
+@login_required
+def release_detail(request, request_id):
+    """One request: the originating unit manager decides it; the requesting worker follows it."""
+    release = _release_or_404(request, request_id)
+    may_decide = _may_decide(request.user, release)
+    form = None
+    if release.status == HistoricPlanRequest.Status.REQUESTED and may_decide:
+        form = HistoricPlanDecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not may_decide:
+            raise PermissionDenied("Only the originating authority's unit manager decides.")
+        if form is None:  # decided already (two tabs, a second manager): show the decision
+            return redirect("register-release", request_id=release.pk)
+        if form.is_valid():
+            d = form.cleaned_data
+            decided = call_service(
+                form,
+                lambda: services.historic_plan_decide(
+                    actor=request.user,
+                    request_id=release.pk,
+                    grant=d["decision"] == "grant",
+                    reason=d["reason"],
+                    days=d["days"] if d["days"] is not None else 0,
+                ),
+            )
+            if decided is not None:
+                messages.success(
+                    request,
+                    f"The request is {decided.get_status_display().lower()}: "
+                    f"{decided.requested_by.name} has been told.",
+                )
+                return redirect("register-release", request_id=release.pk)
+    return render(
+        request,
+        "registry/release_detail.html",
+        {
+            "release": release,
+            "form": form,
+            "may_decide": may_decide,
+            "mine": release.requested_by_id == request.user.pk,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+def release_plans(request, request_id):
+    """The released plans, to the requesting worker while the grant lasts (each read
+    audited); after that a clear message instead of the plans."""
+    release = _release_or_404(request, request_id)
+    try:
+        plans = services.historic_plans_read(actor=request.user, request_id=release.pk)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    except NotPermitted:
+        return render(request, "registry/release_closed.html", {"release": release}, status=403)
+    return render(request, "registry/release_plans.html", {"release": release, "plans": plans})
+
+
+# --- Designated managers -------------------------------------------------------
+
+
+@login_required
+def designated_managers(request):
+    """The authority's designated managers with their dates, and a change recorded."""
+    user = request.user
+    try:
+        history = selectors.designated_managers_for(user=user)
+    except NotPermitted as e:
+        raise PermissionDenied(e.message) from e
+    form = DesignatedManagerForm(
+        request.POST or None, managers=selectors.unit_managers_of(authority_id=user.authority_id)
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        entry = call_service(
+            form,
+            lambda: services.designated_manager_set(
+                actor=user,
+                manager=d["manager"],
+                from_date=d["from_date"],
+                department_notified_on=d["department_notified_on"],
+            ),
+        )
+        if entry is not None:
+            messages.success(request, f"{entry.manager.name} is recorded as designated manager.")
+            return redirect("register-designated-managers")
+    return render(request, "registry/designated_managers.html", {"history": history, "form": form})

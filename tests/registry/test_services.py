@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Notification
 from registry import services
-from registry.models import Enquiry
+from registry.models import Enquiry, HistoricPlanRequest
 from registry.selectors import Search, register_statistics
 from registry.services import Enquirer
 from tests.factories import AddressFactory, ChildFactory, PlanFactory
@@ -31,19 +32,26 @@ def on_plan(child):
     return child
 
 
-def _ask(actor, **search):
-    return services.enquiry_make(
-        actor=actor,
-        enquirer=POLICE,
-        reason="Domestic incident at the address",
-        search=Search(**search),
-    )
+@pytest.fixture
+def ask(django_capture_on_commit_callbacks):
+    """An enquiry, with its follow-up run as the worker runs it: after the commit."""
+
+    def _ask(actor, **search):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.enquiry_make(
+                actor=actor,
+                enquirer=POLICE,
+                reason="Domestic incident at the address",
+                search=Search(**search),
+            )
+
+    return _ask
 
 
 def test_a_misspelt_name_and_date_of_birth_find_the_child_with_the_minimum(
-    police_enquirer, on_plan, social_worker
+    ask, police_enquirer, on_plan, social_worker
 ):
-    enquiry = _ask(
+    enquiry = ask(
         police_enquirer,
         first_name="Amelia",
         last_name="Tetschild",
@@ -68,7 +76,7 @@ def test_a_misspelt_name_and_date_of_birth_find_the_child_with_the_minimum(
     assert AuditEvent.objects.filter(action="search", child_id=on_plan.pk).exists()
 
 
-def test_accents_do_not_matter(police_enquirer, authority):
+def test_accents_do_not_matter(ask, police_enquirer, authority):
     zoe = ChildFactory(
         first_name="Zoë",
         last_name="Ångström",
@@ -76,19 +84,19 @@ def test_accents_do_not_matter(police_enquirer, authority):
         date_of_birth=dt.date(2016, 2, 3),
     )
     PlanFactory(child=zoe, started_on=TODAY - dt.timedelta(days=5))
-    enquiry = _ask(
+    enquiry = ask(
         police_enquirer, first_name="Zoe", last_name="Angstrom", date_of_birth=dt.date(2016, 2, 3)
     )
     assert [m["child_ref"] for m in enquiry.matches] == [str(zoe.pk)]
 
 
-def test_surname_and_postcode_and_nhs_number(police_enquirer, on_plan):
-    assert _ask(police_enquirer, last_name="Testchild", postcode="zz11zz").matches
-    assert _ask(police_enquirer, nhs_number=on_plan.nhs_number).matches
+def test_surname_and_postcode_and_nhs_number(ask, police_enquirer, on_plan):
+    assert ask(police_enquirer, last_name="Testchild", postcode="zz11zz").matches
+    assert ask(police_enquirer, nhs_number=on_plan.nhs_number).matches
 
 
-def test_no_match_says_so_and_is_recorded(police_enquirer, on_plan):
-    enquiry = _ask(police_enquirer, last_name="Nobody", date_of_birth=dt.date(2001, 1, 1))
+def test_no_match_says_so_and_is_recorded(ask, police_enquirer, on_plan):
+    enquiry = ask(police_enquirer, last_name="Nobody", date_of_birth=dt.date(2001, 1, 1))
     assert enquiry.matches == [] and enquiry.outcome == "no_match"
 
 
@@ -122,7 +130,7 @@ def test_refused_enquiries_give_nothing_away_and_are_recorded(
 
 
 def test_a_child_at_the_same_address_as_a_child_with_a_plan(
-    police_enquirer, on_plan, authority, social_worker
+    ask, police_enquirer, on_plan, authority, social_worker
 ):
     home = on_plan.address
     sibling = ChildFactory(
@@ -136,19 +144,19 @@ def test_a_child_at_the_same_address_as_a_child_with_a_plan(
     Residence.objects.create(
         child=sibling, address=AddressFactory(line1=home.line1.upper(), postcode=home.postcode)
     )
-    enquiry = _ask(police_enquirer, last_name="Neighbour", date_of_birth=dt.date(2015, 1, 9))
+    enquiry = ask(police_enquirer, last_name="Neighbour", date_of_birth=dt.date(2015, 1, 9))
     assert enquiry.matches == []  # Oliver has no plan: nothing about him is given
     told = Notification.objects.get(kind="register_enquiry_same_address")
     assert told.recipient == social_worker and "Oliver Neighbour" in told.body
 
 
 def test_three_enquiries_in_fourteen_days_alert_the_unit_manager(
-    police_enquirer, on_plan, unit_manager, social_worker
+    ask, police_enquirer, on_plan, unit_manager, social_worker
 ):
     for _ in range(2):
-        _ask(police_enquirer, nhs_number=on_plan.nhs_number)
+        ask(police_enquirer, nhs_number=on_plan.nhs_number)
     assert not Notification.objects.filter(kind="register_enquiry_cluster").exists()
-    _ask(police_enquirer, nhs_number=on_plan.nhs_number)
+    ask(police_enquirer, nhs_number=on_plan.nhs_number)
     alerted = set(
         Notification.objects.filter(kind="register_enquiry_cluster").values_list(
             "recipient__username", flat=True
@@ -157,15 +165,15 @@ def test_three_enquiries_in_fourteen_days_alert_the_unit_manager(
     assert alerted == {"sum", "sw.allocated"}
 
 
-def test_who_may_search(social_worker, on_plan, unit_manager, health_enquirer):
+def test_who_may_search(ask, social_worker, on_plan, unit_manager, health_enquirer):
     with pytest.raises(NotPermitted):
-        _ask(social_worker, nhs_number=on_plan.nhs_number)
-    assert _ask(health_enquirer, nhs_number=on_plan.nhs_number).matches
-    assert _ask(unit_manager, nhs_number=on_plan.nhs_number).matches
+        ask(social_worker, nhs_number=on_plan.nhs_number)
+    assert ask(health_enquirer, nhs_number=on_plan.nhs_number).matches
+    assert ask(unit_manager, nhs_number=on_plan.nhs_number).matches
 
 
-def test_the_log_reviewed_and_exported(police_enquirer, on_plan, unit_manager, social_worker):
-    enquiry = _ask(police_enquirer, nhs_number=on_plan.nhs_number)
+def test_the_log_reviewed_and_exported(ask, police_enquirer, on_plan, unit_manager, social_worker):
+    enquiry = ask(police_enquirer, nhs_number=on_plan.nhs_number)
     with pytest.raises(NotPermitted):
         services.enquiries_export(actor=social_worker)
     services.enquiry_mark_reviewed(actor=unit_manager, enquiry_id=enquiry.pk)
@@ -182,6 +190,15 @@ def test_historic_plans_released_for_a_time(authority, other_authority_worker, u
         ended_on=dt.date(2025, 2, 1),
         end_reason="conference",
     )
+    with pytest.raises(NotFound):  # a child the worker may not see
+        services.historic_plan_request(
+            actor=other_authority_worker,
+            child_id=child.pk,
+            reason="Moved to our area",
+            parents_told=True,
+        )
+    assert not HistoricPlanRequest.objects.exists()
+    assign_perm("cpcase.view_child", other_authority_worker, child)  # moved to their area
     with pytest.raises(DomainError) as caught:
         services.historic_plan_request(
             actor=other_authority_worker,
@@ -211,3 +228,143 @@ def test_statistics(authority, team, unit_manager, on_plan):
     stats = register_statistics(authority=authority, today=TODAY)
     assert stats["total"] == 1 and stats["by_category"] == {"EMO": 1}
     assert stats["by_team"] == {"North locality team": 1}
+
+
+# --- The enquiry is recorded before the answer; telling people follows in the background --
+
+
+def _siblings_on_plans(authority, social_worker, n):
+    """``n`` children with plans at one address, each with a lead social worker."""
+    home = AddressFactory(line1="3 Pretend Close", postcode="ZZ9 9ZZ")
+    kids = []
+    for i in range(n):
+        kid = ChildFactory(
+            first_name=f"Child{i}",
+            last_name="Samehouse",
+            responsible_authority=authority,
+            lead_social_worker=social_worker,
+            date_of_birth=dt.date(2015, 1, 9),
+            address=home,
+        )
+        PlanFactory(child=kid, started_on=TODAY - dt.timedelta(days=30))
+        kids.append(kid)
+    return kids
+
+
+@pytest.mark.parametrize("found", [1, 4])
+def test_the_enquiry_request_is_a_fixed_few_queries_and_tells_nobody_before_commit(
+    api_as,
+    police_enquirer,
+    authority,
+    social_worker,
+    unit_manager,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+    found,
+):
+    _siblings_on_plans(authority, social_worker, found)
+    api = api_as(police_enquirer)
+    body = {
+        "enquirer": {
+            "name": "PC Alex Example",
+            "agency": "P",
+            "role": "R",
+            "phone": "01632 960555",
+        },
+        "reason": "Welfare",
+        "search": {"last_name": "Samehouse", "postcode": "ZZ9 9ZZ"},
+    }
+    # The enquirer's roles, the search, the plans of what it found, then in one transaction
+    # (a savepoint here, inside the test's) the enquiry, what it matched and the audit
+    # events: eight, however many were found.
+    with (
+        django_capture_on_commit_callbacks(execute=False) as queued,
+        django_assert_num_queries(8),
+    ):
+        r = api.post("/api/v1/register/enquiries/", body, format="json")
+    assert r.status_code == 201 and len(r.json()["matches"]) == found
+    enquiry = Enquiry.objects.get()
+    assert enquiry.matched_children.count() == found and enquiry.followed_up_at is None
+    assert AuditEvent.objects.filter(action="search", object_id=str(enquiry.pk)).count() == found
+    assert not Notification.objects.exists()
+    assert len(queued) == 1  # the follow-up, queued for after the commit
+    queued[0]()  # what the worker does (tasks run in-process in these tests)
+    enquiry.refresh_from_db()
+    assert enquiry.followed_up_at is not None and enquiry.told == [str(social_worker.pk)]
+    assert Notification.objects.filter(kind="register_enquiry").count() == found
+
+
+@pytest.mark.parametrize("found", [1, 4])
+def test_the_follow_up_is_a_fixed_few_queries_however_many_children(
+    authority,
+    social_worker,
+    unit_manager,
+    police_enquirer,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+    found,
+):
+    kids = _siblings_on_plans(authority, social_worker, found)
+    for _ in range(3):  # the third enquiry about each makes a cluster
+        with django_capture_on_commit_callbacks(execute=False):
+            enquiry = services.enquiry_make(
+                actor=police_enquirer,
+                enquirer=POLICE,
+                reason="Welfare",
+                search=Search(last_name="Samehouse", postcode="ZZ9 9ZZ"),
+            )
+    # In a transaction (a savepoint here): lock the enquiry, the children, the addresses'
+    # neighbours, the cluster counts, the unit managers, the notifications (a savepoint of
+    # their own), the enquiry marked followed up: eleven, however many children.
+    with django_assert_num_queries(11):
+        told = services.enquiry_follow_up(enquiry_id=enquiry.pk)
+    assert told == found + 2 * found  # each lead told; the cluster to manager and lead
+    assert {n.recipient for n in Notification.objects.filter(kind="register_enquiry_cluster")} == {
+        unit_manager,
+        social_worker,
+    }
+    assert set(Notification.objects.values_list("child_id", flat=True)) == {k.pk for k in kids}
+    with django_assert_num_queries(3):  # again (the safety net racing the task): nothing
+        assert services.enquiry_follow_up(enquiry_id=enquiry.pk) == 0
+
+
+def test_the_safety_net_follows_up_an_enquiry_whose_task_never_ran(
+    police_enquirer, on_plan, social_worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # the broker was down
+        enquiry = services.enquiry_make(
+            actor=police_enquirer,
+            enquirer=POLICE,
+            reason="Welfare",
+            search=Search(nhs_number=on_plan.nhs_number),
+        )
+    assert services.enquiries_follow_up_missed() == 0  # too soon: the task may yet come
+    later = timezone.now() + services.FOLLOW_UP_GRACE + dt.timedelta(seconds=1)
+    assert services.enquiries_follow_up_missed(now=later) == 1
+    told = Notification.objects.get(kind="register_enquiry")
+    assert told.recipient == social_worker and told.child_id == on_plan.pk
+    assert services.enquiries_follow_up_missed(now=later) == 0
+    enquiry.refresh_from_db()
+    assert enquiry.told == [str(social_worker.pk)]
+
+
+def test_an_enquiry_that_finds_nobody_queues_nothing(
+    police_enquirer, on_plan, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        enquiry = services.enquiry_make(
+            actor=police_enquirer,
+            enquirer=POLICE,
+            reason="Welfare",
+            search=Search(last_name="Nobody", date_of_birth=dt.date(2001, 1, 1)),
+        )
+    assert queued == [] and enquiry.followed_up_at is not None
+
+
+def test_the_safety_net_is_on_the_beat_schedule(settings):
+    from cpcase.celery import app
+    from registry import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["follow-up-missed-enquiries"]
+    assert entry["task"] == tasks.follow_up_missed_enquiries.name
+    assert entry["task"] in app.tasks and tasks.follow_up_enquiry.name in app.tasks
