@@ -3,6 +3,8 @@ plans released across authorities, and the designated managers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,7 @@ from cpcase import access
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.roles import Role
 from cpcase.views import _child_or_404, apply_domain_error, call_service
+from plans.models import Category
 from registry import selectors, services
 from registry.forms import (
     DesignatedManagerForm,
@@ -123,7 +126,58 @@ def register_list(request):
     stats = selectors.register_statistics(
         authority=request.user.authority, today=timezone.localdate()
     )
-    return render(request, "registry/register.html", {"entries": entries, "q": q, "stats": stats})
+    return render(
+        request,
+        "registry/register.html",
+        {"entries": entries, "q": q, "stats": stats, "charts": _charts(stats)},
+    )
+
+
+_AGE_ORDER = ["unborn", "under 1", "1-4", "5-9", "10-15", "16+"]
+
+
+def _months(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """The last twelve months in order, with a nought for a month with none."""
+    today = timezone.localdate()
+    months = []
+    year, month = today.year, today.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [
+        (dt.date(int(m[:4]), int(m[5:]), 1).strftime("%B %Y"), counts.get(m, 0))
+        for m in reversed(months)
+    ]
+
+
+def _charts(stats) -> list[tuple[str, list[tuple[str, int, int]]]]:
+    """The register's figures as (title, [(label, count, percent of the largest)]) for the
+    bar-chart tables: the same numbers as the statistics API, in words."""
+    categories = dict(Category.choices)
+    parts = [
+        (
+            "By category",
+            sorted(
+                (
+                    (categories.get(k, k or "Not recorded"), n)
+                    for k, n in stats["by_category"].items()
+                ),
+                key=lambda row: -row[1],
+            ),
+        ),
+        (
+            "By age",
+            [(age, stats["by_age"][age]) for age in _AGE_ORDER if age in stats["by_age"]],
+        ),
+        ("By team", sorted(stats["by_team"].items(), key=lambda row: (-row[1], row[0]))),
+        ("Plans started by month", _months(stats["started_by_month"])),
+        ("Plans ended by month", _months(stats["ended_by_month"])),
+    ]
+    charts = []
+    for title, rows in parts:
+        top = max((n for _, n in rows), default=0) or 1
+        charts.append((title, [(label, n, round(100 * n / top)) for label, n in rows]))
+    return charts
 
 
 # --- Historic plans released across authorities -------------------------------

@@ -460,3 +460,25 @@ def test_every_problem_is_named_at_once(web, release, unit_manager, receiving_wo
     )
     assert set(r.context["form"].errors) == {"reason", "parents_not_told_reason"}
     assert HistoricPlanRequest.objects.count() == 1
+
+
+def test_the_register_shows_its_figures_as_charts(
+    web, child, unit_manager, social_worker, authority, team
+):
+    today = timezone.localdate()
+    PlanFactory(child=child, started_on=today - dt.timedelta(days=40), latest_category="EMO")
+    for first in ("Ben", "Cara"):
+        sibling = ChildFactory(
+            first_name=first, responsible_authority=authority, resident_authority=authority
+        )
+        PlanFactory(child=sibling, started_on=today - dt.timedelta(days=40), latest_category="NEG")
+    r = web(unit_manager).get("/register/children/")
+    assert r.status_code == 200
+    charts = dict(r.context["charts"])
+    assert charts["By category"][:2] == [("Neglect", 2, 100), ("Emotional abuse", 1, 50)]
+    started = dict((label, n) for label, n, _ in charts["Plans started by month"])
+    assert len(started) == 12
+    assert started[(today - dt.timedelta(days=40)).strftime("%B %Y")] == 3
+    html = r.content.decode()
+    assert "By age" in html and 'style="width: 100%"' in html
+    assert web(social_worker).get("/register/children/").status_code == 403
