@@ -6,6 +6,7 @@ import pytest
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
+from cpcase.celery import app
 from cpcase.roles import Role
 from tests.factories import (
     AddressFactory,
@@ -14,6 +15,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.support.worker import redis_url_for_tests
 
 
 @pytest.fixture
@@ -187,3 +189,25 @@ def _reference_data(request):
 
         request.getfixturevalue("transactional_db")
         ensure_reference_data()
+
+
+@pytest.fixture
+def app_on_test_redis():
+    """The application itself publishes to the test Redis, as it does in production."""
+    saved = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.broker_transport_options = redis_url_for_tests(), {}
+    app.conf.task_always_eager = False
+    _reset_connections()
+    yield
+    app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager = saved
+    _reset_connections()
+
+
+def _reset_connections():
+    """Forget pooled broker connections so the next publish uses the current broker_url
+    (kombu keeps its pools globally, by connection)."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
