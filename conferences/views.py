@@ -3,14 +3,12 @@ letters and complaints. Thin views over conferences.services and conferences.sel
 
 from __future__ import annotations
 
-import functools
 import re
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -40,27 +38,12 @@ from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
 from cpcase.roles import ENQUIRER_ROLES, Role
-from cpcase.views import _child_or_404, call_service
+from cpcase.views import _child_or_404, call_service, case_page
 
 BLANK_ROWS = 2
 # Where the schedule service's field names land on the form.
 _SCHEDULE_FIELDS = {"scheduled_for": "scheduled_on"}
 _COMPLAINT_FIELDS = {"status": None, "conference": None}
-
-
-def _http_errors(view):
-    """The services' NotFound and NotPermitted as the 404 and 403 pages."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as e:
-            raise Http404(e.message) from e
-        except NotPermitted as e:
-            raise PermissionDenied(e.message) from e
-
-    return login_required(wrapped)
 
 
 def error_items(*parts) -> list[dict[str, str]]:
@@ -101,7 +84,7 @@ def _chair_only(request, conference: Conference) -> None:
 # --- From a child's page --------------------------------------------------------------
 
 
-@_http_errors
+@case_page
 def child_conferences(request, child_id):
     child = core_selectors.child_get_for_view(user=request.user, child_id=child_id)
     history = selectors.child_conference_history(user=request.user, child=child)
@@ -119,7 +102,7 @@ def child_conferences(request, child_id):
     )
 
 
-@_http_errors
+@case_page
 def strategy_discussion_record(request, child_id):
     child = _child_or_404(request, child_id, access.Action.EDIT)
     form = StrategyDiscussionForm(request.POST or None)
@@ -143,7 +126,7 @@ def strategy_discussion_record(request, child_id):
     )
 
 
-@_http_errors
+@case_page
 def looked_after_event_record(request, child_id):
     child = _child_or_404(request, child_id, access.Action.EDIT)
     form = LookedAfterEventForm(request.POST or None)
@@ -168,7 +151,7 @@ def looked_after_event_record(request, child_id):
     )
 
 
-@_http_errors
+@case_page
 def conference_schedule(request, child_id):
     child = _child_or_404(request, child_id)
     if not request.user.has_role(*services.SCHEDULER_ROLES):
@@ -254,7 +237,7 @@ def _int(value) -> int:
 # --- The conferences ------------------------------------------------------------------
 
 
-@_http_errors
+@case_page
 def conference_list(request):
     user = request.user
     if not access.has_case_access(user):
@@ -262,7 +245,7 @@ def conference_list(request):
     return render(request, "conferences/list.html", selectors.conference_list_for(user=user))
 
 
-@_http_errors
+@case_page
 def conference_detail(request, conference_id):
     conference = selectors.conference_page(user=request.user, conference_id=conference_id)
     is_chair = request.user.pk == conference.chair_id
@@ -350,7 +333,7 @@ def _outcome_page(request, conference, subjects) -> tuple[OutcomePage, dict]:
     return page, {str(u.pk): u for u in staff}, plans
 
 
-@_http_errors
+@case_page
 def conference_outcome(request, conference_id):
     conference = _conference(request, conference_id)
     _chair_only(request, conference)
@@ -442,7 +425,7 @@ def _finalise_summary(conference: Conference) -> list[dict]:
     return rows
 
 
-@_http_errors
+@case_page
 def conference_finalise(request, conference_id):
     conference = _conference(request, conference_id)
     _chair_only(request, conference)
@@ -482,7 +465,7 @@ def conference_finalise(request, conference_id):
 # --- Letters ----------------------------------------------------------------------
 
 
-@_http_errors
+@case_page
 def conference_letters(request, conference_id):
     letters = selectors.conference_letters(user=request.user, conference_id=conference_id)
     conference = _conference(request, conference_id)
@@ -515,7 +498,7 @@ def _pdf_response(request, read, filename):
     return response
 
 
-@_http_errors
+@case_page
 @require_GET
 def letter_pdf(request, letter_id):
     return _pdf_response(
@@ -525,14 +508,14 @@ def letter_pdf(request, letter_id):
     )
 
 
-@_http_errors
+@case_page
 @require_GET
 def letter_print(request, letter_id):
     _letter, html = services.letter_html(actor=request.user, letter_id=letter_id)
     return HttpResponse(html)
 
 
-@_http_errors
+@case_page
 def letter_sent(request, letter_id):
     letter = selectors.letter_get(user=request.user, letter_id=letter_id)
     initial = {"sent_on": letter.sent_on, "sent_by": letter.sent_by} if letter.sent_on else {}
@@ -554,7 +537,7 @@ def letter_sent(request, letter_id):
 # --- Disagreement and complaints ----------------------------------------------------
 
 
-@_http_errors
+@case_page
 def complaint_record(request, conference_id):
     conference = _conference(request, conference_id)
     subjects = list(conference.subjects.select_related("child"))
@@ -587,7 +570,7 @@ def complaint_record(request, conference_id):
     )
 
 
-@_http_errors
+@case_page
 def complaint_detail(request, complaint_id):
     user = request.user
     complaint = selectors.complaint_get_for_view(user=user, complaint_id=complaint_id)
@@ -666,7 +649,7 @@ def complaint_detail(request, complaint_id):
     )
 
 
-@_http_errors
+@case_page
 @require_GET
 def complaint_letter(request, complaint_id):
     return _pdf_response(

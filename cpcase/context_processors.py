@@ -30,5 +30,7 @@ def service(request):
         navigation=items,
         unread_notifications=notifications_unread_count(user=user),
         authority_name=user.authority.name if user.authority_id else "",
+        # For the warning on long forms two minutes before the session ends.
+        session_seconds=settings.SESSION_COOKIE_AGE,
     )
     return context

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -45,6 +45,21 @@ def call_service(form, run, field_map: dict[str, str] | None = None):
     except DomainError as error:
         apply_domain_error(form, error, field_map)
         return None
+
+
+def case_page(view):
+    """A signed-in page whose services' NotFound and NotPermitted are the 404 and 403 pages."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as e:
+            raise Http404(e.message) from e
+        except NotPermitted as e:
+            raise PermissionDenied(e.message) from e
+
+    return login_required(wrapped)
 
 
 def _child_or_404(request, child_id, action=access.Action.VIEW):
@@ -178,7 +193,7 @@ def _child_form_page(request, *, child=None):
     return render(
         request,
         "cpcase/child_form.html",
-        {"form": form, "child": child, "session_seconds": settings.SESSION_COOKIE_AGE},
+        {"form": form, "child": child},
     )
 
 

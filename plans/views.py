@@ -4,11 +4,7 @@ conference. Thin views: the services decide, the selectors read."""
 
 from __future__ import annotations
 
-import functools
-
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +12,7 @@ from django.utils import timezone
 
 from cpcase import access
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
-from cpcase.views import apply_domain_error, call_service
+from cpcase.views import apply_domain_error, call_service, case_page
 from plans import selectors, services
 from plans.forms import (
     ActionForm,
@@ -32,21 +28,6 @@ from plans.models import Plan, PlanAction
 from plans.selectors import DETAIL_FIELDS
 
 
-def _domain_http(view):
-    """A service's NotFound is the 404 page and its NotPermitted the 403 page."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as e:
-            raise Http404(e.message) from e
-        except NotPermitted as e:
-            raise PermissionDenied(e.message) from e
-
-    return login_required(wrapped)
-
-
 def _plan(request, plan_id, action: access.Action = access.Action.VIEW_PLAN) -> Plan:
     return services.plan_for(request.user, plan_id, action)
 
@@ -56,7 +37,7 @@ def _editable(plan: Plan) -> None:
         raise PermissionDenied("This plan has ended: it can no longer be changed.")
 
 
-@_domain_http
+@case_page
 def child_plan(request, child_id):
     """From the child's record (or the core group member's home) to the child's plan."""
     active, plans = selectors.plan_for_child(user=request.user, child_id=child_id)
@@ -70,7 +51,7 @@ def child_plan(request, child_id):
     return render(request, "plans/child_plans.html", {"child": child, "plans": plans})
 
 
-@_domain_http
+@case_page
 def plan_detail(request, plan_id):
     user = request.user
     plan = selectors.plan_page(user=user, plan_id=plan_id)
@@ -112,7 +93,7 @@ def plan_detail(request, plan_id):
     )
 
 
-@_domain_http
+@case_page
 def plan_edit(request, plan_id):
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
@@ -152,7 +133,6 @@ def plan_edit(request, plan_id):
             "plan": plan,
             "child": plan.child,
             "saved_now": saved_now,
-            "session_seconds": settings.SESSION_COOKIE_AGE,
         },
     )
 
@@ -208,14 +188,14 @@ def _action_page(request, plan: Plan, action: PlanAction | None):
     )
 
 
-@_domain_http
+@case_page
 def action_add(request, plan_id):
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
     return _action_page(request, plan, None)
 
 
-@_domain_http
+@case_page
 def action_change(request, plan_id, action_id):
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
@@ -225,7 +205,7 @@ def action_change(request, plan_id, action_id):
     return _action_page(request, plan, action)
 
 
-@_domain_http
+@case_page
 def action_progress(request, plan_id, action_id):
     plan = _plan(request, plan_id)
     action = (
@@ -261,7 +241,7 @@ def action_progress(request, plan_id, action_id):
     )
 
 
-@_domain_http
+@case_page
 def plan_submit(request, plan_id):
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
@@ -283,7 +263,7 @@ def plan_submit(request, plan_id):
     )
 
 
-@_domain_http
+@case_page
 def plan_authorise(request, plan_id):
     plan = _plan(request, plan_id)
     if not services.may_authorise(request.user, plan):
@@ -331,7 +311,7 @@ def plan_authorise(request, plan_id):
     )
 
 
-@_domain_http
+@case_page
 def plan_versions(request, plan_id):
     plan = _plan(request, plan_id)
     versions = list(
@@ -344,7 +324,7 @@ def plan_versions(request, plan_id):
     )
 
 
-@_domain_http
+@case_page
 def plan_versions_compare(request, plan_id):
     plan = _plan(request, plan_id)
     try:
@@ -437,7 +417,7 @@ ACTION_LABELS = {
 }
 
 
-@_domain_http
+@case_page
 def meeting_record(request, plan_id):
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
@@ -470,7 +450,7 @@ def meeting_record(request, plan_id):
     )
 
 
-@_domain_http
+@case_page
 def plan_pdf(request, plan_id, audience):
     filename, pdf = services.plan_pdf(actor=request.user, plan_id=plan_id, audience=audience)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -478,7 +458,7 @@ def plan_pdf(request, plan_id, audience):
     return response
 
 
-@_domain_http
+@case_page
 def plan_end(request, plan_id):
     plan = _plan(request, plan_id)
     if not services.may_end_outside_conference(request.user, plan):
@@ -507,7 +487,7 @@ def plan_end(request, plan_id):
     return render(request, "plans/plan_end.html", {"form": form, "plan": plan, "child": plan.child})
 
 
-@_domain_http
+@case_page
 def plan_step_down(request, plan_id):
     plan = _plan(request, plan_id)
     if not services.may_record_step_down(request.user, plan):

@@ -3,7 +3,6 @@ later, 'cannot visit in time', and the team's visits."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -53,7 +52,6 @@ def _visit_page(request, child, draft=None):
             "form": form,
             "child": child,
             "draft": draft,
-            "session_seconds": settings.SESSION_COOKIE_AGE,
         },
     )
 

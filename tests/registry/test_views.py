@@ -476,7 +476,7 @@ def test_the_register_shows_its_figures_as_charts(
     assert r.status_code == 200
     charts = dict(r.context["charts"])
     assert charts["By category"][:2] == [("Neglect", 2, 100), ("Emotional abuse", 1, 50)]
-    started = dict((label, n) for label, n, _ in charts["Plans started by month"])
+    started = {label: n for label, n, _ in charts["Plans started by month"]}
     assert len(started) == 12
     assert started[(today - dt.timedelta(days=40)).strftime("%B %Y")] == 3
     html = r.content.decode()
