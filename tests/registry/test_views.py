@@ -480,5 +480,24 @@ def test_the_register_shows_its_figures_as_charts(
     assert len(started) == 12
     assert started[(today - dt.timedelta(days=40)).strftime("%B %Y")] == 3
     html = r.content.decode()
-    assert "By age" in html and 'style="width: 100%"' in html
+    assert "By age" in html and 'style="width: calc(100% * 0.8)"' in html
     assert web(social_worker).get("/register/children/").status_code == 403
+
+
+def test_the_register_pages_fifty_children_at_a_time(web, unit_manager, authority):
+    today = timezone.localdate()
+    for i in range(51):
+        PlanFactory(
+            child=ChildFactory(
+                last_name=f"Pagetest{i:02d}",
+                responsible_authority=authority,
+                resident_authority=authority,
+            ),
+            started_on=today - dt.timedelta(days=10),
+        )
+    client = web(unit_manager)
+    first = client.get("/register/children/").content.decode()
+    assert "Pagetest49" in first and "Pagetest50" not in first
+    assert "51 children on the register" in first and "Page 1 of 2" in first
+    second = client.get("/register/children/?q=&page=2").content.decode()
+    assert "Pagetest50" in second and 'rel="prev"' in second
