@@ -117,3 +117,32 @@ class DesignatedManagerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["manager"].queryset = managers
         self.fields["manager"].label_from_instance = lambda u: u.name
+
+
+class RegisterFilterForm(forms.Form):
+    """The unit manager's filters on the register; every one optional."""
+
+    q = forms.CharField(label="Name", required=False, max_length=100)
+    date_of_birth = GovukDateField(
+        label="Date of birth", required=False, help_text="For example, 17 5 2018"
+    )
+    postcode = forms.CharField(label="Postcode", required=False, max_length=10)
+    category = forms.ChoiceField(label="Category", required=False)
+    team = forms.ChoiceField(label="Team", required=False)
+
+    def __init__(self, *args, teams=(), **kwargs):
+        from plans.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Any category"), *Category.choices]
+        self.fields["team"].choices = [("", "Any team")] + [(t, t) for t in teams]
+        self.fields["q"].widget.attrs.update({"spellcheck": "false"})
+
+    def filters(self) -> dict:
+        """The valid filters: a field with an error is left out (its message is shown)."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            name: data[name]
+            for name in ("q", "date_of_birth", "postcode", "category", "team")
+            if data.get(name) and name not in self.errors
+        }

@@ -354,3 +354,16 @@ def unit_managers_of(*, authority_id) -> QuerySet:
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+def authority_team_names(*, user) -> list[str]:
+    """The names of the teams of the user's authority, for the register's team filter."""
+    from cpcase.models import Team
+
+    if user.authority_id is None:
+        return []
+    return list(
+        Team.objects.filter(authority_id=user.authority_id)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )

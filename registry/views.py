@@ -25,6 +25,7 @@ from registry.forms import (
     EnquiryForm,
     HistoricPlanDecisionForm,
     HistoricPlanRequestForm,
+    RegisterFilterForm,
 )
 from registry.models import HistoricPlanRequest
 
@@ -119,17 +120,31 @@ def enquiry_export(request):
 @login_required
 def register_list(request):
     _unit_manager(request)
-    q = request.GET.get("q", "")
-    entries = Paginator(selectors.register_entries(user=request.user, q=q), 50).get_page(
+    form = RegisterFilterForm(
+        request.GET or None, teams=selectors.authority_team_names(user=request.user)
+    )
+    filters = {}
+    if form.is_bound:
+        form.is_valid()  # a bad date is named on the page; the other filters still apply
+        filters = form.filters()
+    entries = Paginator(selectors.register_entries(user=request.user, **filters), 50).get_page(
         request.GET.get("page")
     )
+    query = request.GET.copy()
+    query.pop("page", None)
     stats = selectors.register_statistics(
         authority=request.user.authority, today=timezone.localdate()
     )
     return render(
         request,
         "registry/register.html",
-        {"entries": entries, "q": q, "stats": stats, "charts": _charts(stats)},
+        {
+            "entries": entries,
+            "form": form,
+            "query": query.urlencode(),
+            "stats": stats,
+            "charts": _charts(stats),
+        },
     )
 
 

@@ -501,3 +501,41 @@ def test_the_register_pages_fifty_children_at_a_time(web, unit_manager, authorit
     assert "51 children on the register" in first and "Page 1 of 2" in first
     second = client.get("/register/children/?q=&page=2").content.decode()
     assert "Pagetest50" in second and 'rel="prev"' in second
+
+
+def test_the_register_filters(web, unit_manager, authority, team, other_team):
+    today = timezone.localdate()
+    born = dt.date(2017, 3, 4)
+    for last, category, where, dob in [
+        ("Filterone", "NEG", team, born),
+        ("Filtertwo", "EMO", other_team, dt.date(2019, 8, 1)),
+    ]:
+        PlanFactory(
+            child=ChildFactory(
+                last_name=last,
+                responsible_authority=authority,
+                resident_authority=authority,
+                team=where,
+                date_of_birth=dob,
+            ),
+            started_on=today - dt.timedelta(days=10),
+            latest_category=category,
+        )
+    client = web(unit_manager)
+
+    def names(query):
+        r = client.get(f"/register/children/?{query}")
+        assert r.status_code == 200
+        return {c.last_name for c in r.context["entries"]}, r
+
+    assert names("category=EMO")[0] == {"Filtertwo"}
+    assert names(f"team={other_team.name}")[0] == {"Filtertwo"}
+    assert names("date_of_birth_0=4&date_of_birth_1=3&date_of_birth_2=2017")[0] == {"Filterone"}
+    assert names("q=Zebedee&category=NEG")[0] == set()
+    # A date that does not exist is named; the other filters still apply.
+    found, r = names("date_of_birth_0=31&date_of_birth_1=2&date_of_birth_2=2017&category=NEG")
+    assert found == {"Filterone"}
+    assert "There is a problem" in r.content.decode()
+    # An unknown category is an error too, not a 500 and not the whole register hidden.
+    found, r = names("category=XYZ")
+    assert found == {"Filterone", "Filtertwo"} and "There is a problem" in r.content.decode()
