@@ -251,6 +251,84 @@ def may_end_outside_conference(actor: User, plan: Plan) -> bool:
     )
 
 
+@transaction.atomic
+def plan_register_correct(
+    *,
+    actor: User,
+    plan_id: Any,
+    reason: str,
+    latest_category: str | None = None,
+    started_on: dt.date | None = None,
+) -> Plan:
+    """The safeguarding unit manager corrects a register entry recorded wrongly (the latest
+    category, or the date the plan started): a new version says why, the audit trail keeps
+    the values before and after, and the lead social worker is told."""
+    plan = plan_for(actor, plan_id)
+    if not may_end_outside_conference(actor, plan):
+        from cpcase.errors import NotPermitted
+
+        raise NotPermitted("Only the safeguarding unit manager corrects the register.")
+    plan = Plan.objects.select_for_update(of=("self",)).select_related("child").get(pk=plan.pk)
+    errors: dict[str, list[str]] = {}
+    changes: dict[str, Any] = {}
+    if latest_category is not None and latest_category != plan.latest_category:
+        if latest_category not in Category.values:
+            errors["latest_category"] = ["Choose the category: NEG, PHY, SAB, EMO or MUL."]
+        changes["latest_category"] = latest_category
+    if started_on is not None and started_on != plan.started_on:
+        if started_on > timezone.localdate():
+            errors["started_on"] = ["A plan cannot start in the future."]
+        elif plan.ended_on is not None and started_on >= plan.ended_on:
+            errors["started_on"] = [
+                f"The plan ended on {plan.ended_on:%-d %B %Y}: it must start before that."
+            ]
+        elif (
+            plan.child.date_of_birth is not None
+            and started_on < plan.child.date_of_birth
+            and not plan.pre_birth
+        ):
+            errors["started_on"] = ["A plan cannot start before the child was born."]
+        changes["started_on"] = started_on
+    if not reason.strip():
+        errors["reason"] = ["Say why the register entry is corrected: the reason is recorded."]
+    if not changes and not errors:
+        errors["non_field_errors"] = ["Nothing was changed: change the category or the start date."]
+    if errors:
+        raise DomainError(errors=errors)
+    before = {name: getattr(plan, name) for name in changes}
+    for name, value in changes.items():
+        setattr(plan, name, value)
+    plan.version += 1
+    plan.save(update_fields=[*changes, "version"])
+    _version(plan, actor, f"Register correction: {reason.strip()}")
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=plan,
+        child=plan.child,
+        summary=f"Corrected the register entry: {reason.strip()}",
+        changes={name: {"from": before[name], "to": value} for name, value in changes.items()},
+    )
+    lead = plan.child.lead_social_worker_id
+    if lead and lead != actor.pk:
+        from cpcase.services import NotificationRequest, notifications_raise
+
+        notifications_raise(
+            requests=[
+                NotificationRequest(
+                    recipient_id=lead,
+                    kind="register_correction",
+                    title="The register entry of a child you are lead social worker for was corrected",
+                    body=f"{plan.child.name}: {reason.strip()}",
+                    url=f"/plans/{plan.pk}/",
+                    child_id=plan.child_id,
+                    dedupe_key=f"plan:{plan.pk}:register_correction:{plan.version}",
+                )
+            ]
+        )
+    return plan
+
+
 def _require_unit_manager(actor: User, plan: Plan) -> None:
     from cpcase.errors import NotFound, NotPermitted
 

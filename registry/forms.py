@@ -146,3 +146,21 @@ class RegisterFilterForm(forms.Form):
             for name in ("q", "date_of_birth", "postcode", "category", "team")
             if data.get(name) and name not in self.errors
         }
+
+
+class RegisterCorrectionForm(forms.Form):
+    latest_category = forms.ChoiceField(label="Latest category of abuse")
+    started_on = GovukDateField(label="The plan started on", help_text="For example, 13 11 2026")
+    reason = forms.CharField(
+        label="Why is the entry corrected?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="For example: the category was typed wrongly at the conference",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from plans.models import Category
+
+        super().__init__(*args, **kwargs)
+        self.fields["latest_category"].choices = Category.choices

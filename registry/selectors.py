@@ -267,6 +267,7 @@ def register_entries(*, user, q="", date_of_birth=None, postcode="", category=""
         .annotate(
             category=Subquery(active.values("latest_category")[:1]),
             plan_started_on=Subquery(active.values("started_on")[:1]),
+            plan_id=Subquery(active.values("pk")[:1]),
             has_active_plan=Value(True),
         )
         .select_related("lead_social_worker", "team", "responsible_authority")

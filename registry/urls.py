@@ -5,6 +5,11 @@ from registry import api, views
 urlpatterns = [
     path("register/", views.register_home, name="register-home"),
     path("register/children/", views.register_list, name="register-list"),
+    path(
+        "register/entries/<str:plan_id>/correct/",
+        views.register_correct,
+        name="register-correct",
+    ),
     path("register/log/", views.enquiry_log, name="register-log"),
     path("register/log/export/", views.enquiry_export, name="register-log-export"),
     path(

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from cpcase import access
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.roles import Role
-from cpcase.views import _child_or_404, apply_domain_error, call_service
+from cpcase.views import _child_or_404, apply_domain_error, call_service, case_page
+from plans import services as plan_services
 from plans.models import Category
 from registry import selectors, services
 from registry.forms import (
@@ -25,6 +26,7 @@ from registry.forms import (
     EnquiryForm,
     HistoricPlanDecisionForm,
     HistoricPlanRequestForm,
+    RegisterCorrectionForm,
     RegisterFilterForm,
 )
 from registry.models import HistoricPlanRequest
@@ -146,6 +148,35 @@ def register_list(request):
             "charts": _charts(stats),
         },
     )
+
+
+@case_page
+def register_correct(request, plan_id):
+    """The unit manager corrects a register entry (category, start date), saying why."""
+    _unit_manager(request)
+    plan = plan_services.plan_for(request.user, plan_id)
+    form = RegisterCorrectionForm(
+        request.POST or None,
+        initial={"latest_category": plan.latest_category, "started_on": plan.started_on},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        corrected = call_service(
+            form,
+            lambda: plan_services.plan_register_correct(
+                actor=request.user,
+                plan_id=plan.pk,
+                reason=d["reason"],
+                latest_category=d["latest_category"],
+                started_on=d["started_on"],
+            ),
+        )
+        if corrected is not None:
+            messages.success(
+                request, f"The register entry of {plan.child.name} is corrected and recorded."
+            )
+            return redirect("register-list")
+    return render(request, "registry/register_correct.html", {"form": form, "plan": plan})
 
 
 _AGE_ORDER = ["unborn", "under 1", "1-4", "5-9", "10-15", "16+"]

@@ -154,6 +154,16 @@ def test_the_unit_managers_register_and_log(
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert "Amelia Testchild" in page.locator("main").inner_text()  # category still applied
     axe_clean(page, "the register filtered, with an error")
+    page.get_by_role("link", name="Correct the entry of Amelia Testchild").click()
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Say why")
+    axe_clean(page, "correct a register entry, with an error")
+    page.get_by_label("Latest category of abuse").select_option("NEG")
+    page.get_by_label("Why is the entry corrected?").fill(
+        "Neglect was agreed; EMO typed by mistake"
+    )
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.get_by_text("is corrected and recorded")).to_be_visible()
     page.get_by_role("link", name="Enquiry log").click()
     assert "PC Alex Example" in page.locator("main").inner_text()
     axe_clean(page, "enquiry log")

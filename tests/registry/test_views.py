@@ -539,3 +539,52 @@ def test_the_register_filters(web, unit_manager, authority, team, other_team):
     # An unknown category is an error too, not a 500 and not the whole register hidden.
     found, r = names("category=XYZ")
     assert found == {"Filterone", "Filtertwo"} and "There is a problem" in r.content.decode()
+
+
+def test_the_unit_manager_corrects_a_register_entry(
+    web, child, unit_manager, social_worker, other_unit_manager
+):
+    today = timezone.localdate()
+    started = today - dt.timedelta(days=30)
+    plan = PlanFactory(child=child, started_on=started, latest_category="EMO")
+    client = web(unit_manager)
+    register = client.get("/register/children/").content.decode()
+    url = f"/register/entries/{plan.pk}/correct/"
+    assert url in register
+    assert client.get(url).status_code == 200
+    bad = {
+        "latest_category": "NEG",
+        "started_on_0": str((today + dt.timedelta(days=3)).day),
+        "started_on_1": str((today + dt.timedelta(days=3)).month),
+        "started_on_2": str((today + dt.timedelta(days=3)).year),
+        "reason": "",
+    }
+    r = client.post(url, bad)
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "A plan cannot start in the future." in html
+    assert "Say why the register entry is corrected" in html
+    plan.refresh_from_db()
+    assert (plan.latest_category, plan.started_on) == ("EMO", started)  # nothing saved
+    good = {
+        **bad,
+        "started_on_0": str(started.day),
+        "started_on_1": str(started.month),
+        "started_on_2": str(started.year),
+        "reason": "Neglect was agreed at the conference; EMO was typed by mistake",
+    }
+    r = client.post(url, good)
+    assert r.status_code == 302
+    plan.refresh_from_db()
+    assert plan.latest_category == "NEG"
+    assert plan.versions.order_by("-number").first().reason.startswith("Register correction")
+    event = AuditEvent.objects.filter(summary__startswith="Corrected the register entry").get()
+    assert event.changes["latest_category"] == {"from": "EMO", "to": "NEG"}
+    assert Notification.objects.filter(recipient=social_worker, kind="register_correction").exists()
+    # Nothing changed is said so; other people cannot correct.
+    r = client.post(url, good)
+    assert "Nothing was changed" in r.content.decode()
+    web(social_worker)
+    assert client.get(url).status_code == 403
+    web(other_unit_manager)
+    assert client.get(url).status_code == 404
