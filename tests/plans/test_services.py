@@ -10,7 +10,8 @@ from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from plans import services
 from plans.models import PlanAction
 from plans.selectors import plan_versions_compare
-from plans.services import ActionInput, ActionProgressInput, CoreGroupInput, IssueInput
+from plans.services import ActionInput, ActionProgressInput
+from tests.plans.test_views import start_plan
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -27,26 +28,7 @@ DETAIL = {
 
 @pytest.fixture
 def plan(chair, child, social_worker, core_group_member):
-    return services.plan_start(
-        actor=chair,
-        child=child,
-        started_on=TODAY - dt.timedelta(days=10),
-        category="NEG",
-        issues=[
-            IssueInput(
-                "Amelia is left alone in the evenings",
-                "HRI",
-                "An adult is always with her",
-                "Significant",
-            )
-        ],
-        lead_social_worker=social_worker,
-        core_group=[
-            CoreGroupInput(
-                kind="professional", user=core_group_member, agency="Testford Primary School"
-            )
-        ],
-    )
+    return start_plan(chair, child, social_worker, core_group_member)
 
 
 def _action(**overrides):
