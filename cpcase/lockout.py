@@ -187,7 +187,7 @@ def lockout_response(
             f"locked from this address for {minutes} minutes: ask your system "
             "administrator if you need to sign in sooner."
         )
-    status = settings.AXES_HTTP_RESPONSE_CODE
+    status = 429  # Too Many Requests, as django-axes answers
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
     return render(request, "registration/locked.html", {"message": message}, status=status)
