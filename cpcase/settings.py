@@ -325,10 +325,7 @@ SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case man
 # The client address (audit trail, lockout) is REMOTE_ADDR, or, behind this many reverse
 # proxies of our own, the X-Forwarded-For entry that many hops from the right: the entries
 # further left are whatever the client sent, and anyone can forge them.
-CPCASE_TRUSTED_PROXY_COUNT = env.int(
-    "CPCASE_TRUSTED_PROXY_COUNT",
-    default=1 if env.bool("CPCASE_TRUST_X_FORWARDED_FOR", default=PRODUCTION) else 0,
-)
+CPCASE_TRUSTED_PROXY_COUNT = env.int("CPCASE_TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 if CPCASE_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("CPCASE_TRUSTED_PROXY_COUNT is a number of proxies, 0 or more.")
 
