@@ -198,3 +198,19 @@ def test_a_forged_forwarded_address_does_not_escape_the_lock(social_worker, sett
         "sw.allocated", TEST_PASSWORD, PROXY, HTTP_X_FORWARDED_FOR="7.7.7.7, 203.0.113.9"
     )
     assert locked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CPCASE_TRUSTED_PROXY_COUNT", "-1"),
+        ("CPCASE_BACKOFF_ADDRESSES", "1"),
+        ("CPCASE_BACKOFF_MAX_SECONDS", "0"),
+    ],
+)
+def test_a_bad_sign_in_setting_fails_loudly(tmp_path, name, value):
+    from tests.core.test_settings import _load_settings
+
+    result = _load_settings(tmp_path, **{name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
