@@ -73,7 +73,7 @@ def _snapshot(user: User) -> dict[str, Any]:
 
 
 def _stored_roles(user: User) -> list[str]:
-    if not user.pk:
+    if user._state.adding:
         return []
     return sorted(user.groups.values_list("name", flat=True))
 
