@@ -254,7 +254,12 @@ def test_a_role_change_is_audited_with_before_and_after(system_admin, social_wor
     assert event.changes == {"roles": {"from": [Role.SOCIAL_WORKER], "to": [Role.TEAM_MANAGER]}}
 
 
-def test_deactivating_keeps_the_person_and_stops_their_sign_in(system_admin, social_worker):
+def test_deactivating_keeps_the_person_and_stops_their_sign_in(system_admin, social_worker, api):
+    from rest_framework.authtoken.models import Token
+
+    their_session = Client()
+    their_session.force_login(social_worker)
+    token = Token.objects.create(user=social_worker)
     client = admin_client(system_admin)
     client.post(
         "/admin/cpcase/user/",
@@ -268,6 +273,9 @@ def test_deactivating_keeps_the_person_and_stops_their_sign_in(system_admin, soc
         "/accounts/login/", {"username": "sw.allocated", "password": TEST_PASSWORD}
     )
     assert signed_in.status_code == 200  # the form again, not a redirect in
+    assert their_session.get("/").status_code == 302  # the open session ends
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/me/").status_code == 401
 
 
 def test_no_account_is_ever_deleted(system_admin, social_worker):
