@@ -11,11 +11,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Count, Q
 
-from cpcase import access
+from cpcase import access, accounts
 from cpcase.models import (
     Agency,
     AuditEvent,
@@ -24,14 +23,12 @@ from cpcase.models import (
     Child,
     Team,
     TimescaleRule,
-    User,
 )
 from cpcase.roles import Role
 
 
 def _manages_accounts(request) -> bool:
-    user = request.user
-    return user.is_active and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN))
+    return accounts.may_manage_accounts(request.user)
 
 
 class _GatedAdmin(admin.ModelAdmin):
@@ -74,10 +71,22 @@ class AuthorityAdmin(ReferenceDataAdmin):
 
 @admin.register(Team)
 class TeamAdmin(ReferenceDataAdmin):
+    """The teams of the administrator's own authority."""
+
     list_display = ["name", "authority"]
-    list_filter = ["authority"]
     list_select_related = ["authority"]
     search_fields = ["name"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if accounts.unbounded(request.user):
+            return qs
+        return qs.filter(authority_id=request.user.authority_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "authority" and not accounts.unbounded(request.user):
+            kwargs["queryset"] = Authority.objects.filter(pk=request.user.authority_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Agency)
@@ -87,42 +96,8 @@ class AgencyAdmin(ReferenceDataAdmin):
     search_fields = ["name"]
 
 
-@admin.register(User)
-class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
-    list_display = ["username", "first_name", "last_name", "authority", "team", "is_active"]
-    list_filter = ["groups", "authority", "is_active", "is_staff"]
-    list_select_related = ["authority", "team"]
-    search_fields = ["username", "first_name", "last_name", "email"]
-    autocomplete_fields = ["authority", "team", "agency"]
-    fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "phone", "job_title")}),
-        (
-            "Where they work",
-            {"fields": ("authority", "team", "agency", "staff_reference")},
-        ),
-        (
-            "Roles and access",
-            {
-                "fields": ("groups", "is_active", "is_staff"),
-                "description": "Roles are the groups named by the role slugs.",
-            },
-        ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        ("Where they work", {"fields": ("authority", "team", "groups")}),
-    )
-    readonly_fields = ["last_login", "date_joined"]
-    filter_horizontal = ["groups"]
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "groups":
-            kwargs["label"] = "Roles"
-            kwargs["help_text"] = ""
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
+# The accounts themselves (registered on import).
+from cpcase import admin_accounts  # noqa: E402, F401
 
 admin.site.unregister(Group)
 
@@ -196,6 +171,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
+
+    def get_queryset(self, request):
+        from cpcase.selectors import audit_events_of_authority
+
+        return audit_events_of_authority(authority_id=request.user.authority_id)
 
     def has_add_permission(self, request) -> bool:
         return False

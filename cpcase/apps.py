@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import chronology, signals  # noqa: F401
+        from cpcase import chronology, lockout, signals  # noqa: F401
 
         chronology.register(chronology.core_events)

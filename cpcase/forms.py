@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import Child, Relationship, Team, User
@@ -24,6 +24,17 @@ class SignInForm(AuthenticationForm):
             {"autocomplete": "username", "spellcheck": "false"}
         )
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class PasswordResetForm(SetPasswordForm):
+    """The new password a one-time reset link asks for; the service sets it and audits."""
+
+    def save(self, commit: bool = True) -> User:
+        from cpcase.accounts import user_password_reset_complete
+
+        return user_password_reset_complete(
+            user=self.user, password=self.cleaned_data["new_password1"]
+        )
 
 
 class ChildSearchForm(forms.Form):

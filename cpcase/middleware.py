@@ -1,3 +1,4 @@
+import ipaddress
 import uuid
 
 from django.conf import settings
@@ -5,12 +6,29 @@ from django.conf import settings
 from cpcase import request_context
 
 
+def _address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    if settings.CPCASE_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, for the audit trail and the sign-in lockout.
+
+    Behind ``CPCASE_TRUSTED_PROXY_COUNT`` reverse proxies of our own, each appends the
+    address it was reached from to X-Forwarded-For, so the client is that many entries
+    from the right; anything further left is what the client itself sent, and is never
+    believed. A header shorter than the proxy chain, or not an address, is ignored.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR") or "")
+    hops = settings.CPCASE_TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(forwarded) < hops:
+        return remote
+    return _address(forwarded[-hops]) or remote
 
 
 class RequestContextMiddleware:

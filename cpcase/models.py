@@ -435,6 +435,8 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", "Signed out"
         TOKEN = "token", "Issued an API token"
         DENIED = "denied", "Was refused"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        LOCKOUT = "lockout", "Sign-in locked or slowed down"
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)

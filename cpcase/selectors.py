@@ -197,6 +197,27 @@ def _is_uuid(value: Any) -> bool:
     return True
 
 
+def audit_events_of_authority(*, authority_id: Any) -> QuerySet:
+    """The audit trail an authority reads: what its own staff did, what was done to its
+    children (responsible or resident) and to its staff's accounts."""
+    from django.db.models.functions import Cast
+
+    if authority_id is None:
+        return AuditEvent.objects.none()
+    staff = User.objects.filter(authority_id=authority_id)
+    children = Child.objects.filter(
+        Q(responsible_authority_id=authority_id) | Q(resident_authority_id=authority_id)
+    )
+    return AuditEvent.objects.filter(
+        Q(actor_id__in=staff.values("pk"))
+        | Q(child_id__in=children.values("pk"))
+        | Q(
+            object_type="user",
+            object_id__in=staff.annotate(key=Cast("pk", CharField())).values("key"),
+        )
+    )
+
+
 def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet:
     from cpcase.models import Notification
 

@@ -142,15 +142,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Repeated failed sign-ins lock the account for a time (per username, from any address).
+# Repeated failed sign-ins lock the account, from that address only: a username and an
+# address together, so that nobody elsewhere can lock on-call staff out by guessing.
 AXES_FAILURE_LIMIT = env.int("CPCASE_LOCKOUT_AFTER_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("CPCASE_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A refused attempt (locked, or slowed down) is not one more failure: the lock ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# Locking by address too would lock out a whole police station behind one NAT at 3 a.m.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The same client address as the audit trail (cpcase.middleware.client_ip).
+AXES_CLIENT_IP_CALLABLE = "cpcase.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "cpcase.lockout.lockout_response"
+# A username failing from this many addresses within the lockout window is slowed down
+# (a wait that doubles with each failure, up to the maximum), never locked.
+CPCASE_BACKOFF_ADDRESSES = env.int("CPCASE_BACKOFF_ADDRESSES", default=3)
+CPCASE_BACKOFF_MAX_SECONDS = env.int("CPCASE_BACKOFF_MAX_SECONDS", default=300)
+if CPCASE_BACKOFF_ADDRESSES < 2 or CPCASE_BACKOFF_MAX_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "CPCASE_BACKOFF_ADDRESSES must be 2 or more and CPCASE_BACKOFF_MAX_SECONDS 1 or more."
+    )
+# A one-time password reset link lasts this long (and works once).
+PASSWORD_RESET_TIMEOUT = 60 * 60 * env.int("CPCASE_PASSWORD_RESET_HOURS", default=24)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -309,8 +322,12 @@ if CPCASE_NOTIFY_BATCH_SIZE < 1:
     raise ImproperlyConfigured("CPCASE_NOTIFY_BATCH_SIZE must be 1 or more.")
 CPCASE_BASE_URL = env.str("CPCASE_BASE_URL", default="http://localhost:8000")
 SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case management")
-# Audit rows record the client address; trust X-Forwarded-For only behind a known proxy.
-CPCASE_TRUST_X_FORWARDED_FOR = env.bool("CPCASE_TRUST_X_FORWARDED_FOR", default=PRODUCTION)
+# The client address (audit trail, lockout) is REMOTE_ADDR, or, behind this many reverse
+# proxies of our own, the X-Forwarded-For entry that many hops from the right: the entries
+# further left are whatever the client sent, and anyone can forge them.
+CPCASE_TRUSTED_PROXY_COUNT = env.int("CPCASE_TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
+if CPCASE_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("CPCASE_TRUSTED_PROXY_COUNT is a number of proxies, 0 or more.")
 
 LOGGING = {
     "version": 1,

@@ -12,12 +12,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cpcase import access, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.forms import ChildForm, ChildSearchForm, PersonForm, SignInForm
+from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
 from cpcase.roles import ENQUIRER_ROLES, Role
 
 # Where each error a service names lands on a browser form (dotted names flattened).
@@ -76,6 +77,18 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A one-time, time-limited link (sent by a system administrator) to a new password."""
+
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("password-reset-complete")
+    template_name = "registration/password_reset_confirm.html"
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
 
 
 @login_required

@@ -7,6 +7,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
     path("children/", views.child_search, name="child-search"),
     path("children/new/", views.child_create, name="child-create"),
     path("children/<str:child_id>/", views.child_detail, name="child-detail"),

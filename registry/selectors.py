@@ -175,14 +175,31 @@ def minimum_answer(child: Child, facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def enquiries_for(*, user):
-    """The enquiry log: the safeguarding unit manager's."""
+    """The enquiry log of the safeguarding unit manager's own authority: enquiries that
+    answered about its children (resident or responsible) or were made by its staff. An
+    enquiry that answered about no child, made by partner-agency staff (who belong to no
+    authority), concerns no authority's records and stays in every authority's log, so
+    that a fishing search is still reviewed."""
     from cpcase.errors import NotPermitted
     from cpcase.roles import Role
     from registry.models import Enquiry
 
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
         raise NotPermitted("Only the safeguarding unit manager reads the enquiry log.")
-    return Enquiry.objects.select_related("enquirer", "reviewed_by").order_by("-created_at")
+    ours = Child.objects.filter(
+        Q(responsible_authority_id=user.authority_id) | Q(resident_authority_id=user.authority_id)
+    )
+    matches = Enquiry.matched_children.through.objects
+    answered = matches.filter(enquiry_id=OuterRef("pk"))
+    return (
+        Enquiry.objects.filter(
+            Q(pk__in=matches.filter(child_id__in=ours.values("pk")).values("enquiry_id"))
+            | Q(enquirer__authority_id=user.authority_id)
+            | (Q(enquirer__authority__isnull=True) & ~Exists(answered))
+        )
+        .select_related("enquirer", "reviewed_by")
+        .order_by("-created_at")
+    )
 
 
 def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:

@@ -15,10 +15,10 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cpcase.accounts import staff_account_set
 from cpcase.errors import DomainError
 from cpcase.models import Authority, Team, User
 from cpcase.roles import Role
-from cpcase.services import staff_account_set
 
 PASSWORD_ENV = "CPCASE_PASSWORD"  # noqa: S105 (the name of the variable, not a password)
 
