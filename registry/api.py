@@ -91,6 +91,7 @@ class EnquiryLogOut(serializers.ModelSerializer):
     enquirer = serializers.SerializerMethodField()
     told = serializers.SerializerMethodField()
     possible_matches = serializers.SerializerMethodField()
+    call = CallOut(source="possible_answer.call", allow_null=True, read_only=True)
 
     class Meta:
         model = Enquiry
