@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
-from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -97,29 +110,38 @@ NAME_CLOSE = 0.3
 
 def _closeness(field: str, value: str) -> Greatest:
     stored, asked = Unaccent(F(field)), Unaccent(Value(value))
+    # (The stubs say str; Django takes any expression for either side.)
     return Greatest(
-        TrigramSimilarity(stored, asked),
-        TrigramStrictWordSimilarity(asked, stored),
-        TrigramStrictWordSimilarity(stored, asked),
+        TrigramSimilarity(stored, asked),  # type: ignore[arg-type]
+        TrigramStrictWordSimilarity(asked, stored),  # type: ignore[arg-type]
+        TrigramStrictWordSimilarity(stored, asked),  # type: ignore[arg-type]
     )
 
 
-def match_is_strong(search: Search, child: Child) -> bool:
+def _strong(search: Search) -> Case:
     """A strong match names the child to the enquirer: the NHS number; or both names close;
-    or the surname close with the postcode and the date of birth. Anything less found by the
-    search (the date of birth and one name, say) is only a possible match."""
-    first_close = bool(search.first_name) and getattr(child, "first_score", 0.0) >= NAME_CLOSE
-    last_close = bool(search.last_name) and getattr(child, "last_score", 0.0) >= NAME_CLOSE
-    return bool(
-        search.nhs_number
-        or (first_close and last_close)
-        or (last_close and search.postcode and search.date_of_birth)
-    )
+    or the surname close with the postcode and the date of birth. Anything less that the
+    search finds (the date of birth and one name, say) is only a possible match. (The date
+    of birth, postcode and NHS number, when given, filter the search exactly.)"""
+    first_close, last_close = Q(first_score__gte=NAME_CLOSE), Q(last_score__gte=NAME_CLOSE)
+    rules: list[Q] = []
+    if search.nhs_number:
+        rules.append(Q(pk__isnull=False))
+    if search.first_name and search.last_name:
+        rules.append(first_close & last_close)
+    if search.last_name and search.postcode and search.date_of_birth:
+        rules.append(last_close)
+    if not rules:
+        return Case(default=Value(False), output_field=BooleanField())
+    rule = rules[0]
+    for other in rules[1:]:
+        rule |= other
+    return Case(When(rule, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Search, list[Child]]:
     """Children matching the search, on the register or not (best first), each marked
-    ``strong`` or not (:func:`match_is_strong`).
+    ``strong`` or not (:func:`_strong`).
 
     Names match typo-tolerantly and accent-insensitively (trigram similarity on
     unaccented names); at least one name given must be close. The date of birth,
@@ -155,11 +177,11 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
     home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)
     children = list(
         qs.select_related("responsible_authority", "lead_social_worker")
-        .annotate(address_key=Subquery(home.values("address__match_key")[:1]))
+        .annotate(
+            address_key=Subquery(home.values("address__match_key")[:1]), strong=_strong(search)
+        )
         .distinct()[: MAX_MATCHES * 2]
     )
-    for child in children:
-        child.strong = match_is_strong(search, child)
     return search, children
 
 
