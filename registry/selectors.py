@@ -119,14 +119,17 @@ def _closeness(field: str, value: str) -> Greatest:
 
 
 def _strong(search: Search) -> Case:
-    """A strong match names the child to the enquirer: the NHS number; or both names close;
-    or the surname close with the postcode and the date of birth. Anything less that the
-    search finds (the date of birth and one name, say) is only a possible match. (The date
-    of birth, postcode and NHS number, when given, filter the search exactly.)"""
+    """A strong match names the child to the enquirer: the NHS number (with a name close,
+    when names are given); or both names close; or the surname close with the postcode and
+    the date of birth. Anything less that the search finds (the date of birth and one name,
+    say) is only a possible match. (The date of birth, postcode and NHS number, when given,
+    filter the search exactly.)"""
     first_close, last_close = Q(first_score__gte=NAME_CLOSE), Q(last_score__gte=NAME_CLOSE)
     rules: list[Q] = []
     if search.nhs_number:
-        rules.append(Q(pk__isnull=False))
+        # The NHS number, unless every name given is unlike the child's.
+        named = bool(search.first_name or search.last_name)
+        rules.append(first_close | last_close if named else Q(pk__isnull=False))
     if search.first_name and search.last_name:
         rules.append(first_close & last_close)
     if search.last_name and search.postcode and search.date_of_birth:
@@ -144,9 +147,9 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
     ``strong`` or not (:func:`_strong`).
 
     Names match typo-tolerantly and accent-insensitively (trigram similarity on
-    unaccented names); at least one name given must be close. The date of birth,
-    postcode and NHS number match exactly, each narrowing the search through its own
-    index first.
+    unaccented names); at least one name given must be close, unless the NHS number is
+    given. The date of birth, postcode and NHS number match exactly, each narrowing the
+    search through its own index first.
     """
     search = _checked(search)
     qs = Child.objects.all()
@@ -167,11 +170,9 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
         else Value(0.0, output_field=FloatField()),
     )
     if search.first_name or search.last_name:
-        qs = (
-            qs.annotate(score=F("first_score") + F("last_score"))
-            .filter(Q(first_score__gte=NAME_CLOSE) | Q(last_score__gte=NAME_CLOSE))
-            .order_by("-score", "last_name")
-        )
+        qs = qs.annotate(score=F("first_score") + F("last_score")).order_by("-score", "last_name")
+        if not search.nhs_number:  # the NHS number found the child whatever the names
+            qs = qs.filter(Q(first_score__gte=NAME_CLOSE) | Q(last_score__gte=NAME_CLOSE))
     from cpcase.models import Residence
 
     home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)

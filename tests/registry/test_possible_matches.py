@@ -94,6 +94,8 @@ NONE = "none"
         # The NHS number alone, or with a name that is right.
         ({"nhs_number": "kerensa"}, STRONG),
         ({"nhs_number": "kerensa", "first_name": "Kerensa", "last_name": "Pendragon"}, STRONG),
+        # The NHS number with names quite unlike the child's: something is wrong, call.
+        ({"nhs_number": "kerensa", "first_name": "Morwenna", "last_name": "Pendragon"}, WEAK),
         # The surname with the postcode and the date of birth.
         ({"last_name": "Bokatunarth", "postcode": "ZZ2 2ZZ", "date_of_birth": BORN}, STRONG),
         # A changed surname (she was Kerensa Pendragon): the first name and date of birth only.
