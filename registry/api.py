@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
 from cpcase.roles import Role
 from registry import selectors, services
-from registry.models import Enquiry, HistoricPlanRequest
+from registry.models import Enquiry, HistoricPlanRequest, PossibleMatch
 
 
 class EnquirerIn(serializers.Serializer):
@@ -39,15 +39,59 @@ class EnquiryIn(serializers.Serializer):
     search = SearchIn(required=False, default=dict)
 
 
+class CallOut(serializers.Serializer):
+    name = serializers.CharField()
+    out_of_hours_phone = serializers.CharField()
+
+
+class PossibleAnswerOut(serializers.Serializer):
+    """A weak match names no child: how many, and whom to call."""
+
+    count = serializers.IntegerField()
+    call = CallOut(allow_null=True)
+
+
 class EnquiryOut(serializers.ModelSerializer):
+    possible_matches = PossibleAnswerOut(source="possible_answer", read_only=True)
+
     class Meta:
         model = Enquiry
-        fields = ["id", "matches"]
+        fields = ["id", "matches", "possible_matches"]
+
+
+class PossibleMatchOut(serializers.ModelSerializer):
+    """A weak match, for the safeguarding unit manager who reviews it."""
+
+    child_ref = serializers.UUIDField(source="child_id")
+    name = serializers.CharField(source="child.name")
+    date_of_birth = serializers.DateField(source="child.date_of_birth", allow_null=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.name", allow_null=True, default=None)
+
+    class Meta:
+        model = PossibleMatch
+        fields = [
+            "id",
+            "child_ref",
+            "name",
+            "date_of_birth",
+            "reviewed_at",
+            "reviewed_by",
+            "review_note",
+        ]
+
+
+class PossibleMatchReviewOut(PossibleMatchOut):
+    enquiry = serializers.UUIDField(source="enquiry_id")
+
+    class Meta(PossibleMatchOut.Meta):
+        fields = [*PossibleMatchOut.Meta.fields, "enquiry"]
 
 
 class EnquiryLogOut(serializers.ModelSerializer):
     enquirer = serializers.SerializerMethodField()
     told = serializers.SerializerMethodField()
+    possible_matches = serializers.SerializerMethodField()
+    call = CallOut(source="possible_answer.call", allow_null=True, read_only=True)
 
     class Meta:
         model = Enquiry
@@ -59,6 +103,8 @@ class EnquiryLogOut(serializers.ModelSerializer):
             "search",
             "outcome",
             "matches",
+            "possible_matches",
+            "call",
             "told",
             "reviewed_at",
         ]
@@ -76,6 +122,11 @@ class EnquiryLogOut(serializers.ModelSerializer):
     def get_told(self, obj) -> int:
         return len(obj.told)
 
+    @extend_schema_field(PossibleMatchOut(many=True))
+    def get_possible_matches(self, obj) -> list:
+        # Only the reader's own authority's (prefetched by the selector).
+        return PossibleMatchOut(getattr(obj, "possible_matches_mine", []), many=True).data
+
 
 class EnquiriesAPI(ListAPIView):
     serializer_class = EnquiryLogOut
@@ -83,7 +134,7 @@ class EnquiriesAPI(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
             return Enquiry.objects.none()
-        return selectors.enquiries_for(user=self.request.user)
+        return selectors.enquiries_with_possible_matches(user=self.request.user)
 
     @extend_schema(request=EnquiryIn, responses={201: EnquiryOut})
     def post(self, request):
@@ -119,6 +170,31 @@ class EnquiryReviewedAPI(APIView):
         return Response(
             EnquiryLogOut(services.enquiry_mark_reviewed(actor=request.user, enquiry_id=pk)).data
         )
+
+
+class PossibleMatchesAPI(ListAPIView):
+    """Weak matches of enquiries for the safeguarding unit manager to review."""
+
+    serializer_class = PossibleMatchReviewOut
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
+            return PossibleMatch.objects.none()
+        return selectors.possible_matches_for(user=self.request.user)
+
+
+class PossibleMatchReviewIn(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class PossibleMatchReviewedAPI(APIView):
+    @extend_schema(request=PossibleMatchReviewIn, responses=PossibleMatchReviewOut)
+    def post(self, request, pk):
+        d = parse(PossibleMatchReviewIn, request.data)
+        row = services.possible_match_review(
+            actor=request.user, possible_match_id=pk, note=d["note"]
+        )
+        return Response(PossibleMatchReviewOut(row).data)
 
 
 class EnquiryExportAPI(APIView):

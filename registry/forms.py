@@ -46,6 +46,17 @@ class EnquiryForm(forms.Form):
             self.fields[name].widget.attrs.update({"spellcheck": "false"})
 
 
+class PossibleMatchReviewForm(forms.Form):
+    note = forms.CharField(
+        label="What was done?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        required=False,  # the service says so
+        help_text="The call with the enquirer and what was decided: for example, called PC "
+        "Example back at 03:10; the child asked about is not this child.",
+    )
+
+
 class HistoricPlanRequestForm(forms.Form):
     reason = forms.CharField(
         label="Why do you need the historic plans?",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -19,6 +20,7 @@ class Enquiry(models.Model):
 
     class Outcome(models.TextChoices):
         MATCHED = "matched", "Found a record"
+        POSSIBLE_MATCH = "possible_match", "A possible match: told to call the duty team"
         NO_MATCH = "no_match", "No record found"
         REFUSED = "refused", "Refused (details missing or search too broad)"
 
@@ -35,6 +37,11 @@ class Enquiry(models.Model):
     refusal = models.JSONField(default=dict, blank=True)
     matches = models.JSONField(default=list, blank=True)
     matched_children = models.ManyToManyField(Child, blank=True, related_name="register_enquiries")
+    # Weak matches (the date of birth and one name, say): how many, and whom the enquirer was
+    # told to call (name, out-of-hours phone). The children are in PossibleMatch, for the unit
+    # manager only.
+    possible_match_count = models.PositiveSmallIntegerField(default=0)
+    call = models.JSONField(default=dict, blank=True)
     told = models.JSONField(default=list, blank=True)
     # The children the search found (on the register or not) with their address keys: what
     # the follow-up works from. Never shown to the enquirer.
@@ -61,6 +68,46 @@ class Enquiry(models.Model):
 
     def __str__(self) -> str:
         return f"Enquiry by {self.enquirer_name} at {self.created_at:%d %b %Y %H:%M}"
+
+    @property
+    def possible_answer(self) -> dict[str, Any]:
+        """What the enquirer is told of the weak matches: how many, and whom to call."""
+        return {"count": self.possible_match_count, "call": self.call or None}
+
+
+class PossibleMatch(models.Model):
+    """A child on the register whom an enquiry found only weakly (the date of birth and one
+    name, say). The enquirer is named no child and told to call the duty team; the
+    safeguarding unit manager of the child's authority reviews it, with a note of the
+    call-back and what was decided. Nobody else is told."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enquiry = models.ForeignKey(Enquiry, on_delete=models.PROTECT, related_name="possible_matches")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    # The child's responsible authority when asked: whose duty team the enquirer was told to
+    # call, and whose unit manager reviews it (with the resident authority's).
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "possible matches"
+        constraints = [
+            models.UniqueConstraint(fields=["enquiry", "child"], name="one_possible_match_a_child")
+        ]
+        indexes = [
+            models.Index(
+                fields=["authority"],
+                condition=Q(reviewed_at__isnull=True),
+                name="possible_match_to_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Possible match of an enquiry of {self.enquiry.created_at:%d %b %Y %H:%M}"
 
 
 class DesignatedManager(models.Model):

@@ -4,9 +4,7 @@ each production audited."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from xml.etree import ElementTree as ET
 
@@ -15,6 +13,7 @@ from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, StrategyDiscussion
 from cpcase.audit import audit_record
+from cpcase.csv_safe import csv_document
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import AuditEvent, Child, User
 from cpcase.roles import Role
@@ -197,13 +196,11 @@ def annex_a_csv(*, user: User, today: dt.date | None = None) -> str:
         .values_list("child_id", "conference__held_on")
     ):
         last_review[child_id] = held
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(ANNEX_A_COLUMNS)
+    rows = []
     for plan in plan_list:
         child = plan.child
         visit = last_visit.get(child.pk)
-        writer.writerow(
+        rows.append(
             [
                 child.la_child_id or str(child.pk)[:20],
                 child.get_sex_display(),
@@ -230,4 +227,4 @@ def annex_a_csv(*, user: User, today: dt.date | None = None) -> str:
         summary="Produced the Annex A list of children on a plan",
         changes={"rows": len(plan_list)},
     )
-    return out.getvalue()
+    return csv_document(ANNEX_A_COLUMNS, rows)

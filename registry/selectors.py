@@ -6,8 +6,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -89,12 +102,54 @@ def _checked(search: Search) -> Search:
     return Search(first, last, search.date_of_birth, postcode, digits)
 
 
+# Two names are close when pg_trgm finds them alike (typo-tolerant, accent-insensitive):
+# the similarity of the whole names, or of either name to one whole word of the other
+# (so "Smith" is close to "Pendragon-Smith"), at least this much.
+NAME_CLOSE = 0.3
+
+
+def _closeness(field: str, value: str) -> Greatest:
+    stored, asked = Unaccent(F(field)), Unaccent(Value(value))
+    # (The stubs say str; Django takes any expression for either side.)
+    return Greatest(
+        TrigramSimilarity(stored, asked),  # type: ignore[arg-type]
+        TrigramStrictWordSimilarity(asked, stored),  # type: ignore[arg-type]
+        TrigramStrictWordSimilarity(stored, asked),  # type: ignore[arg-type]
+    )
+
+
+def _strong(search: Search) -> Case:
+    """A strong match names the child to the enquirer: the NHS number (with a name close,
+    when names are given); or both names close; or the surname close with the postcode and
+    the date of birth. Anything less that the search finds (the date of birth and one name,
+    say) is only a possible match. (The date of birth, postcode and NHS number, when given,
+    filter the search exactly.)"""
+    first_close, last_close = Q(first_score__gte=NAME_CLOSE), Q(last_score__gte=NAME_CLOSE)
+    rules: list[Q] = []
+    if search.nhs_number:
+        # The NHS number, unless every name given is unlike the child's.
+        named = bool(search.first_name or search.last_name)
+        rules.append(first_close | last_close if named else Q(pk__isnull=False))
+    if search.first_name and search.last_name:
+        rules.append(first_close & last_close)
+    if search.last_name and search.postcode and search.date_of_birth:
+        rules.append(last_close)
+    if not rules:
+        return Case(default=Value(False), output_field=BooleanField())
+    rule = rules[0]
+    for other in rules[1:]:
+        rule |= other
+    return Case(When(rule, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Search, list[Child]]:
-    """Children matching the search, on the register or not (best first).
+    """Children matching the search, on the register or not (best first), each marked
+    ``strong`` or not (:func:`_strong`).
 
     Names match typo-tolerantly and accent-insensitively (trigram similarity on
-    unaccented names); the date of birth, postcode and NHS number exactly, each
-    narrowing the search through its own index first.
+    unaccented names); at least one name given must be close, unless the NHS number is
+    given. The date of birth, postcode and NHS number match exactly, each narrowing the
+    search through its own index first.
     """
     search = _checked(search)
     qs = Child.objects.all()
@@ -106,27 +161,26 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
         qs = qs.filter(
             residences__moved_out_on__isnull=True, residences__address__postcode=search.postcode
         )
-    scores = []
-    if search.last_name:
-        scores.append(
-            TrigramSimilarity(Unaccent(F("last_name")), Unaccent(Value(search.last_name)))
-        )
-    if search.first_name:
-        scores.append(
-            TrigramSimilarity(Unaccent(F("first_name")), Unaccent(Value(search.first_name)))
-        )
-    if scores:
-        qs = qs.annotate(score=scores[0] if len(scores) == 1 else (scores[0] + scores[1]) / 2)
-        name_match = Q(score__gte=0.3)
-        if search.last_name:
-            name_match |= Q(last_name__unaccent__iexact=search.last_name)
-        qs = qs.filter(name_match).order_by("-score", "last_name")
+    qs = qs.annotate(
+        first_score=_closeness("first_name", search.first_name)
+        if search.first_name
+        else Value(0.0, output_field=FloatField()),
+        last_score=_closeness("last_name", search.last_name)
+        if search.last_name
+        else Value(0.0, output_field=FloatField()),
+    )
+    if search.first_name or search.last_name:
+        qs = qs.annotate(score=F("first_score") + F("last_score")).order_by("-score", "last_name")
+        if not search.nhs_number:  # the NHS number found the child whatever the names
+            qs = qs.filter(Q(first_score__gte=NAME_CLOSE) | Q(last_score__gte=NAME_CLOSE))
     from cpcase.models import Residence
 
     home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)
     children = list(
         qs.select_related("responsible_authority", "lead_social_worker")
-        .annotate(address_key=Subquery(home.values("address__match_key")[:1]))
+        .annotate(
+            address_key=Subquery(home.values("address__match_key")[:1]), strong=_strong(search)
+        )
         .distinct()[: MAX_MATCHES * 2]
     )
     return search, children
@@ -199,6 +253,55 @@ def enquiries_for(*, user):
         )
         .select_related("enquirer", "reviewed_by")
         .order_by("-created_at")
+    )
+
+
+def enquiries_with_possible_matches(*, user) -> QuerySet:
+    """The enquiry log, each enquiry with the possible matches of the unit manager's own
+    authority (another authority's are theirs to review, and name children)."""
+    from django.db.models import Prefetch
+
+    return enquiries_for(user=user).prefetch_related(
+        Prefetch(
+            "possible_matches",
+            queryset=_possible_matches_of(user.authority_id).order_by("pk"),
+            to_attr="possible_matches_mine",
+        )
+    )
+
+
+def _possible_matches_of(authority_id: Any) -> QuerySet:
+    from registry.models import PossibleMatch
+
+    if authority_id is None:
+        return PossibleMatch.objects.none()
+    return PossibleMatch.objects.filter(
+        Q(authority_id=authority_id) | Q(child__resident_authority_id=authority_id)
+    ).select_related("child", "reviewed_by")
+
+
+def possible_matches_for(*, user) -> QuerySet:
+    """Weak matches of enquiries for the safeguarding unit manager to review: those of
+    children their authority is responsible for or that live in its area; awaiting a
+    review first, then newest first."""
+    from django.db.models import Case, IntegerField, When
+
+    from cpcase.errors import NotPermitted
+    from cpcase.roles import Role
+
+    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+        raise NotPermitted("Only the safeguarding unit manager reviews possible matches.")
+    return (
+        _possible_matches_of(user.authority_id)
+        .select_related("enquiry", "authority")
+        .annotate(
+            awaiting=Case(
+                When(reviewed_at__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("awaiting", "-enquiry__created_at", "pk")
     )
 
 

@@ -12,13 +12,15 @@ from django.utils import timezone
 
 from cpcase import access
 from cpcase.audit import audit_record, audit_record_each
-from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.csv_safe import csv_document
+from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, User
 from cpcase.roles import Role
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
-from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest
+from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest, PossibleMatch
 from registry.selectors import (
+    MAX_MATCHES,
     Search,
     child_has_historic_plans,
     minimum_answer,
@@ -113,17 +115,33 @@ def _record_refusal(actor, enquirer, reason, search, errors) -> None:
 
 def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children) -> Enquiry:
     """Record the enquiry, with what was found and its audit events, before the answer is
-    given: three inserts in one transaction. Telling people (the lead social workers, the
-    same-address rule, the cluster alert) follows at once in the background, from what the
-    enquiry records (:func:`enquiry_follow_up`): the register is searched at 3 a.m. and the
-    answer must come at once."""
+    given: in one transaction the enquiry, the children matched (when there are any), the
+    possible matches (when there are any) and the audit events, one insert each however
+    many children. Telling people (the lead social workers, the same-address rule, the
+    cluster alert) follows at once in the background, from what the enquiry records
+    (:func:`enquiry_follow_up`): the register is searched at 3 a.m. and the answer must
+    come at once.
+
+    Only strong matches are answered, followed up and told to their lead social worker.
+    A weak match names no child: the enquirer is told to call the duty team of the child's
+    authority, and the unit manager reviews it (:class:`PossibleMatch`)."""
     today = timezone.localdate()
     facts = register_facts(children, today)
-    on_register = [c for c in children if facts.get(c.pk, {}).get("on_register")][:20]
-    matches = [minimum_answer(c, facts[c.pk]) for c in on_register]
-    asked_about = [
-        {"child": str(c.pk), "address": getattr(c, "address_key", None)} for c in children
+    strong = [c for c in children if c.strong]
+    on_register = [c for c in strong if facts.get(c.pk, {}).get("on_register")][:MAX_MATCHES]
+    weak = [c for c in children if not c.strong and facts.get(c.pk, {}).get("on_register")][
+        :MAX_MATCHES
     ]
+    matches = [minimum_answer(c, facts[c.pk]) for c in on_register]
+    asked_about = [{"child": str(c.pk), "address": getattr(c, "address_key", None)} for c in strong]
+    call = (
+        {
+            "name": weak[0].responsible_authority.name,
+            "out_of_hours_phone": weak[0].responsible_authority.out_of_hours_phone,
+        }
+        if weak
+        else {}
+    )
     now = timezone.now()
     enquiry = Enquiry(
         enquirer=actor,
@@ -134,13 +152,22 @@ def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children)
         enquirer_reference=enquirer.reference.strip(),
         reason=reason.strip(),
         search=search.as_dict(),
-        outcome=Enquiry.Outcome.MATCHED if matches else Enquiry.Outcome.NO_MATCH,
+        outcome=Enquiry.Outcome.MATCHED
+        if matches
+        else Enquiry.Outcome.POSSIBLE_MATCH
+        if weak
+        else Enquiry.Outcome.NO_MATCH,
         matches=matches,
+        possible_match_count=len(weak),
+        call=call,
         asked_about=asked_about,
         created_at=now,
-        # Nobody found, nobody to tell: no follow-up is queued.
-        followed_up_at=None if children else now,
+        # Nobody found for certain, nobody to tell: no follow-up is queued.
+        followed_up_at=None if strong else now,
     )
+    found = "record found" if on_register else "no record found"
+    if weak:
+        found += f"; {len(weak)} possible match{'es' if len(weak) > 1 else ''} to review"
     with transaction.atomic():
         enquiry.save(force_insert=True)
         if on_register:
@@ -148,16 +175,27 @@ def _record_enquiry(actor, enquirer: Enquirer, reason, search: Search, children)
                 Enquiry.matched_children.through(enquiry_id=enquiry.pk, child_id=c.pk)
                 for c in on_register
             )
+        if weak:
+            PossibleMatch.objects.bulk_create(
+                PossibleMatch(
+                    enquiry_id=enquiry.pk, child_id=c.pk, authority_id=c.responsible_authority_id
+                )
+                for c in weak
+            )
         audit_record_each(
             actor=actor,
             action=AuditEvent.Action.SEARCH,
             obj=enquiry,
-            children=list(on_register) or [None],
+            children=[*on_register, *weak] or [None],
             summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
-            + ("record found" if on_register else "no record found"),
-            changes={"search": search.as_dict(), "reason": enquiry.reason},
+            + found,
+            changes={
+                "search": search.as_dict(),
+                "reason": enquiry.reason,
+                "possible_matches": [str(c.pk) for c in weak],
+            },
         )
-        if children:
+        if strong:
             from registry.tasks import follow_up_enquiry
 
             # robust: the enquiry is recorded and the answer is due; a broker that is down
@@ -366,17 +404,46 @@ def enquiry_mark_reviewed(*, actor: User, enquiry_id: Any) -> Enquiry:
     return enquiry
 
 
-def enquiries_export(*, actor: User) -> str:
-    """The enquiry log as CSV (audited)."""
-    import csv
-    import io
+@transaction.atomic
+def possible_match_review(*, actor: User, possible_match_id: Any, note: str) -> PossibleMatch:
+    """The unit manager marks a possible match reviewed, with a note of the call-back and
+    what was decided (audited, the note with it)."""
+    from registry.selectors import possible_matches_for
 
+    pk = access.as_uuid(possible_match_id)
+    visible = possible_matches_for(user=actor).filter(pk=pk).values("pk") if pk else None
+    row = (
+        PossibleMatch.objects.select_for_update().filter(pk__in=visible).first()
+        if visible is not None
+        else None
+    )
+    if row is None:
+        raise NotFound("No possible match was found.")
+    if row.reviewed_at is not None:
+        raise Conflict("This possible match has been reviewed already.")
+    if not note.strip():
+        raise DomainError(
+            errors={"note": ["Say what was done: the call with the enquirer and what was decided."]}
+        )
+    row.reviewed_at, row.reviewed_by, row.review_note = timezone.now(), actor, note.strip()
+    row.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=row,
+        child=row.child,
+        summary="Reviewed a possible match of a register enquiry",
+        changes={"enquiry": str(row.enquiry_id), "note": row.review_note},
+    )
+    return row
+
+
+def enquiries_export(*, actor: User) -> str:
+    """The enquiry log as CSV (audited); cells a spreadsheet would run are neutralised."""
     from registry.selectors import enquiries_for
 
     rows = enquiries_for(user=actor)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    text = csv_document(
         [
             "when",
             "enquirer",
@@ -388,12 +455,11 @@ def enquiries_export(*, actor: User) -> str:
             "searched",
             "outcome",
             "returned",
+            "possible matches",
             "told",
             "reviewed",
-        ]
-    )
-    for e in rows:
-        writer.writerow(
+        ],
+        (
             [
                 e.created_at.isoformat(),
                 e.enquirer_name,
@@ -405,17 +471,20 @@ def enquiries_export(*, actor: User) -> str:
                 "; ".join(f"{k}={v}" for k, v in e.search.items() if v),
                 e.get_outcome_display(),
                 "; ".join(m["name"] for m in e.matches),
+                e.possible_match_count,
                 len(e.told),
                 e.reviewed_at.isoformat() if e.reviewed_at else "",
             ]
-        )
+            for e in rows
+        ),
+    )
     audit_record(
         actor=actor,
         action=AuditEvent.Action.EXPORT,
         summary="Exported the enquiry log",
         changes={"rows": rows.count()},
     )
-    return out.getvalue()
+    return text
 
 
 @transaction.atomic

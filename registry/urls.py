@@ -15,6 +15,12 @@ urlpatterns = [
     path(
         "register/log/<str:enquiry_id>/reviewed/", views.enquiry_reviewed, name="register-reviewed"
     ),
+    path("register/possible-matches/", views.possible_matches, name="register-possible-matches"),
+    path(
+        "register/possible-matches/<str:match_id>/",
+        views.possible_match_detail,
+        name="register-possible-match",
+    ),
     path("register/releases/", views.releases, name="register-releases"),
     path("register/releases/<str:request_id>/", views.release_detail, name="register-release"),
     path(
@@ -45,6 +51,14 @@ api_urlpatterns = [
         "register/enquiries/<str:pk>/reviewed/",
         api.EnquiryReviewedAPI.as_view(),
         name="api-enquiry-reviewed",
+    ),
+    path(
+        "register/possible-matches/", api.PossibleMatchesAPI.as_view(), name="api-possible-matches"
+    ),
+    path(
+        "register/possible-matches/<str:pk>/reviewed/",
+        api.PossibleMatchReviewedAPI.as_view(),
+        name="api-possible-match-reviewed",
     ),
     path("register/releases/", api.ReleasesAPI.as_view(), name="api-releases"),
     path(

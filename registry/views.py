@@ -26,6 +26,7 @@ from registry.forms import (
     EnquiryForm,
     HistoricPlanDecisionForm,
     HistoricPlanRequestForm,
+    PossibleMatchReviewForm,
     RegisterCorrectionForm,
     RegisterFilterForm,
 )
@@ -91,6 +92,39 @@ def enquiry_log(request):
         request.GET.get("page")
     )
     return render(request, "registry/log.html", {"enquiries": page})
+
+
+@case_page
+def possible_matches(request):
+    """Weak matches of enquiries for the unit manager to review, awaiting a review first."""
+    rows = selectors.possible_matches_for(user=request.user)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "registry/possible_matches.html", {"matches": page})
+
+
+@case_page
+def possible_match_detail(request, match_id):
+    """One weak match: the enquiry, the child it might be, and the review with its note."""
+    rows = selectors.possible_matches_for(user=request.user)
+    pk = access.as_uuid(match_id)
+    row = rows.filter(pk=pk).first() if pk else None
+    if row is None:
+        raise NotFound("No possible match was found.")
+    form = PossibleMatchReviewForm(request.POST or None) if row.reviewed_at is None else None
+    if request.method == "POST":
+        if form is None:  # reviewed already (two tabs, a second manager): show the review
+            return redirect("register-possible-match", match_id=row.pk)
+        if form.is_valid():
+            reviewed = call_service(
+                form,
+                lambda: services.possible_match_review(
+                    actor=request.user, possible_match_id=row.pk, note=form.cleaned_data["note"]
+                ),
+            )
+            if reviewed is not None:
+                messages.success(request, "The possible match is marked as reviewed.")
+                return redirect("register-possible-matches")
+    return render(request, "registry/possible_match.html", {"match": row, "form": form})
 
 
 @login_required

@@ -106,6 +106,7 @@ def test_bad_enquiries_are_400s_with_no_child_information_and_are_recorded(
         "/api/v1/conferences/",
         "/api/v1/register/",
         "/api/v1/register/enquiries/",
+        "/api/v1/register/possible-matches/",
     ],
 )
 def test_an_enquirer_reaches_nothing_else(api_as, police_enquirer, on_plan, path):

@@ -54,7 +54,11 @@ def test_the_worker_tells_the_lead_social_workers(
                     "last_name": child.last_name,
                     "date_of_birth": child.date_of_birth,
                 },
-                {"last_name": "Neighbour", "date_of_birth": dt.date(2015, 1, 9)},
+                {
+                    "first_name": "Oliver",
+                    "last_name": "Neighbour",
+                    "date_of_birth": dt.date(2015, 1, 9),
+                },
             )
         ]
         # The answer was given before anyone was told: the enquiries wait for the worker.

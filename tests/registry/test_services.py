@@ -91,8 +91,14 @@ def test_accents_do_not_matter(ask, police_enquirer, authority):
 
 
 def test_surname_and_postcode_and_nhs_number(ask, police_enquirer, on_plan):
-    assert ask(police_enquirer, last_name="Testchild", postcode="zz11zz").matches
+    born = dt.date(2018, 5, 17)
+    assert ask(
+        police_enquirer, last_name="Testchild", postcode="zz11zz", date_of_birth=born
+    ).matches
     assert ask(police_enquirer, nhs_number=on_plan.nhs_number).matches
+    # The surname and postcode without the date of birth: a household, not a child.
+    household = ask(police_enquirer, last_name="Testchild", postcode="zz11zz")
+    assert household.matches == [] and household.possible_match_count == 1
 
 
 def test_no_match_says_so_and_is_recorded(ask, police_enquirer, on_plan):
@@ -144,7 +150,12 @@ def test_a_child_at_the_same_address_as_a_child_with_a_plan(
     Residence.objects.create(
         child=sibling, address=AddressFactory(line1=home.line1.upper(), postcode=home.postcode)
     )
-    enquiry = ask(police_enquirer, last_name="Neighbour", date_of_birth=dt.date(2015, 1, 9))
+    enquiry = ask(
+        police_enquirer,
+        first_name="Oliver",
+        last_name="Neighbour",
+        date_of_birth=dt.date(2015, 1, 9),
+    )
     assert enquiry.matches == []  # Oliver has no plan: nothing about him is given
     told = Notification.objects.get(kind="register_enquiry_same_address")
     assert told.recipient == social_worker and "Oliver Neighbour" in told.body
@@ -272,7 +283,7 @@ def test_the_enquiry_request_is_a_fixed_few_queries_and_tells_nobody_before_comm
             "phone": "01632 960555",
         },
         "reason": "Welfare",
-        "search": {"last_name": "Samehouse", "postcode": "ZZ9 9ZZ"},
+        "search": {"last_name": "Samehouse", "postcode": "ZZ9 9ZZ", "date_of_birth": "2015-01-09"},
     }
     # The enquirer's roles, the search, the plans of what it found, then in one transaction
     # (a savepoint here, inside the test's) the enquiry, what it matched and the audit
@@ -311,7 +322,9 @@ def test_the_follow_up_is_a_fixed_few_queries_however_many_children(
                 actor=police_enquirer,
                 enquirer=POLICE,
                 reason="Welfare",
-                search=Search(last_name="Samehouse", postcode="ZZ9 9ZZ"),
+                search=Search(
+                    last_name="Samehouse", postcode="ZZ9 9ZZ", date_of_birth=dt.date(2015, 1, 9)
+                ),
             )
     # In a transaction (a savepoint here): lock the enquiry, the children, the addresses'
     # neighbours, the cluster counts, the unit managers, the notifications (a savepoint of
