@@ -7,6 +7,7 @@ from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
 from cpcase.celery import app
+from cpcase.db_roles import connect_default_as
 from cpcase.roles import Role
 from tests.factories import (
     AddressFactory,
@@ -18,36 +19,20 @@ from tests.factories import (
 from tests.support.worker import redis_url_for_tests
 
 
-def _connect_default_as(alias: str) -> None:
-    """Point the ``default`` connection at the credentials of ``alias`` (same database)."""
-    from django.conf import settings
-    from django.db import connections
-
-    connections["default"].close()
-    role = _ROLE_SETTINGS.setdefault(
-        alias, {k: settings.DATABASES[alias][k] for k in ("USER", "PASSWORD", "HOST", "PORT")}
-    )
-    connections["default"].settings_dict.update(role)
-
-
-_ROLE_SETTINGS: dict[str, dict[str, object]] = {}
-
-
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """The test database is created and migrated by the owner role..."""
-    _connect_default_as("default")  # remember the application's role first
-    _connect_default_as("owner")
+    connect_default_as("owner")
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """...and the tests run as the application's role, as production does."""
     with django_db_blocker.unblock():
-        _connect_default_as("default")
+        connect_default_as("default")
     yield
     with django_db_blocker.unblock():
-        _connect_default_as("owner")  # the owner drops the test database
+        connect_default_as("owner")  # the owner drops the test database
 
 
 @pytest.fixture

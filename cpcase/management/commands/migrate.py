@@ -1,16 +1,19 @@
 """``manage.py migrate`` as the database's owner role.
 
-The application's role may not change the schema, so migrations run on the
-``owner`` connection (``DATABASE_OWNER_URL``, or the embedded cluster's owner)
-unless ``--database`` names another.
+The application's role may not change the schema, so unless ``--database``
+names another alias, the migrations run on the ``default`` connection switched
+to the owner's credentials (``DATABASE_OWNER_URL``, or the embedded cluster's
+owner): data migrations and Django's post-migrate handlers, which use the
+default connection, then run as the owner too. ``--database owner`` does the same.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.management.commands import migrate
+
+from cpcase.db_roles import default_as_owner
 
 
 class Command(migrate.Command):
@@ -19,14 +22,12 @@ class Command(migrate.Command):
         parser.set_defaults(database=None)
 
     def get_check_kwargs(self, options: dict[str, Any]) -> dict[str, Any]:
-        options["database"] = options.get("database") or owner_alias()
-        return super().get_check_kwargs(options)
+        return {"databases": [options.get("database") or "default"]}
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # call_command("migrate") passes no database; the test runner names its own.
-        options["database"] = options.get("database") or owner_alias()
-        super().handle(*args, **options)
-
-
-def owner_alias() -> str:
-    return "owner" if "owner" in settings.DATABASES else "default"
+        # call_command("migrate") names no database; the test runner names its own.
+        if options.get("database") in (None, "owner"):
+            with default_as_owner():
+                super().handle(*args, **{**options, "database": "default"})
+        else:
+            super().handle(*args, **options)
