@@ -13,6 +13,24 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+# Tables the application may only add to and read: the audit trail and plan versions.
+APPEND_ONLY_TABLES = ("cpcase_auditevent", "plans_planversion")
+
+GRANTS = """
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role};
+REVOKE ALL ON {append_only} FROM PUBLIC, {role};
+GRANT SELECT, INSERT ON {append_only} TO {role};
+REVOKE ALL ON django_migrations FROM PUBLIC, {role};
+GRANT SELECT ON django_migrations TO {role};
+"""
 
 _KEYS = ("USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
 _credentials: dict[str, dict[str, object]] = {}
@@ -49,3 +67,17 @@ def default_as_owner() -> Iterator[None]:
         yield
     finally:
         connect_default_as("default")
+
+
+def grant_app_role(connection: BaseDatabaseWrapper) -> None:
+    """As the owner: the application's role may read and write rows (no TRUNCATE, no DDL),
+    in tables made later too (default privileges), and only add to and read the
+    append-only tables. Idempotent; nothing when one role does everything."""
+    role = getattr(settings, "CPCASE_DATABASE_APP_ROLE", "")
+    if not role:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            GRANTS.format(role=quote(role), append_only=", ".join(map(quote, APPEND_ONLY_TABLES)))
+        )

@@ -14,10 +14,11 @@
    the embedded cluster), this migration, run as the owner, grants that role
    SELECT/INSERT/UPDATE/DELETE on the tables (no TRUNCATE, no DDL), the same on
    tables made by later migrations (default privileges), and on the append-only
-   tables (the audit trail, plan versions) only INSERT and SELECT.
+   tables (the audit trail, plan versions) only INSERT and SELECT
+   (cpcase.db_roles.grant_app_role, which ``manage.py migrate`` also applies
+   again at the end of every run).
 """
 
-from django.conf import settings
 from django.db import migrations, models
 
 CHAIN = """
@@ -90,31 +91,10 @@ DROP FUNCTION IF EXISTS cpcase_audit_link(text, cpcase_auditevent);
 DROP FUNCTION IF EXISTS cpcase_audit_canonical(cpcase_auditevent);
 """
 
-APPEND_ONLY_TABLES = ("cpcase_auditevent", "plans_planversion")
-
-GRANTS = """
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT USAGE ON SCHEMA public TO {role};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
-ALTER DEFAULT PRIVILEGES IN SCHEMA public
-    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {role};
-REVOKE ALL ON {append_only} FROM PUBLIC, {role};
-GRANT SELECT, INSERT ON {append_only} TO {role};
-REVOKE ALL ON django_migrations FROM PUBLIC, {role};
-GRANT SELECT ON django_migrations TO {role};
-"""
-
-
 def grant_app_role(apps, schema_editor):
-    role = getattr(settings, "CPCASE_DATABASE_APP_ROLE", "")
-    if not role:
-        return  # one role does everything: nothing to separate
-    quote = schema_editor.connection.ops.quote_name
-    schema_editor.execute(
-        GRANTS.format(role=quote(role), append_only=", ".join(map(quote, APPEND_ONLY_TABLES)))
-    )
+    from cpcase.db_roles import grant_app_role
+
+    grant_app_role(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -172,3 +172,21 @@ def test_every_table_grants_the_application_what_it_needs_and_no_more(db):
             wrong.append((table, granted))
     assert wrong == []
     assert may_create is False
+
+
+def test_compose_gives_the_owner_role_to_migrate_alone():
+    import yaml
+
+    from tests.support.worker import ROOT
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("web", "worker", "beat", "migrate"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://cpcase_app:")
+    for name in ("web", "worker", "beat"):
+        assert "DATABASE_OWNER_URL" not in services[name]["environment"], name
+    owner_url = services["migrate"]["environment"]["DATABASE_OWNER_URL"]
+    assert owner_url.startswith("postgres://cpcase_owner:")
+    assert any("postgres-init.sh" in volume for volume in services["db"]["volumes"])
+    script = (ROOT / "cpcase" / "deploy" / "postgres-init.sh").read_text()
+    assert "CREATE ROLE cpcase_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS" in script
+    assert "CREATE DATABASE cpcase OWNER cpcase_owner" in script

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.commands import migrate
+from django.db import connections
 
-from cpcase.db_roles import default_as_owner
+from cpcase.db_roles import default_as_owner, grant_app_role
 
 
 class Command(migrate.Command):
@@ -29,5 +30,14 @@ class Command(migrate.Command):
         if options.get("database") in (None, "owner"):
             with default_as_owner():
                 super().handle(*args, **{**options, "database": "default"})
+                if _audit_table_exists():
+                    # Again each time: roles separated after the grants' migration ran.
+                    grant_app_role(connections["default"])
         else:
             super().handle(*args, **options)
+
+
+def _audit_table_exists() -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT to_regclass('cpcase_auditevent') IS NOT NULL")
+        return bool(cursor.fetchone()[0])
