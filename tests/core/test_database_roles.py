@@ -190,3 +190,21 @@ def test_compose_gives_the_owner_role_to_migrate_alone():
     script = (ROOT / "cpcase" / "deploy" / "postgres-init.sh").read_text()
     assert "CREATE ROLE cpcase_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS" in script
     assert "CREATE DATABASE cpcase OWNER cpcase_owner" in script
+
+
+def test_the_owner_url_must_name_the_same_database(tmp_path):
+    from tests.core.test_settings import _load_settings
+
+    refused = _load_settings(
+        tmp_path,
+        DATABASE_URL="postgres://app@127.0.0.1:1/cpcase",
+        DATABASE_OWNER_URL="postgres://owner@127.0.0.1:1/elsewhere",
+    )
+    assert refused.returncode != 0
+    assert "DATABASE_OWNER_URL must name the same database" in refused.stderr
+    separate = _load_settings(
+        tmp_path,
+        DATABASE_URL="postgres://app@127.0.0.1:1/cpcase",
+        DATABASE_OWNER_URL="postgres://owner@127.0.0.1:1/cpcase",
+    )
+    assert separate.returncode == 0, separate.stderr
