@@ -53,6 +53,11 @@ BEGIN
 END $$;
 """  # noqa: S608 - constant role names
 
+_UNADOPTED = f"""
+SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres'
+    AND pg_get_userbyid(datdba) <> '{OWNER_ROLE}'
+"""  # noqa: S608 - constant role names
+
 _ADOPT_OBJECTS = f"""
 DO $$
 DECLARE r record;
@@ -124,11 +129,14 @@ def ensure_running(data_dir: Path, database: str = DATABASE_NAME) -> dict[str, d
     )
     if ready != f"2,{OWNER_ROLE}":
         run("postgres", _ROLES)
+        # Databases made before the roles existed (the test and bench ones too).
+        adopted = run("postgres", _UNADOPTED).split()
+        if adopted:
+            run("postgres", _ADOPT_DATABASES)
+            for name in adopted:
+                run(name, _ADOPT_OBJECTS)
         if ready.endswith(","):
             run("postgres", f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}')
-        else:
-            run("postgres", _ADOPT_DATABASES)
-            run(database, _ADOPT_OBJECTS)
     common = {"ENGINE": "django.db.backends.postgresql", "NAME": database, "PASSWORD": ""}
     common |= {"HOST": socket_dir, "PORT": port}
     return {"default": {**common, "USER": APP_ROLE}, "owner": {**common, "USER": OWNER_ROLE}}
