@@ -418,7 +418,9 @@ class AuditEvent(models.Model):
     """An append-only record of who did what to which record, and from where.
 
     On PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE on this
-    table, so not even the application's own database role can edit history.
+    table, and the application's database role may only INSERT and SELECT it
+    (migration 0010), so not even the application can edit history; each
+    event's hash is chained to the one before, so an edit by the owner shows.
     ``actor`` and ``child_id`` carry no database constraint, so that no
     cascade can ever try to remove an event.
     """
@@ -459,6 +461,11 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     path = models.CharField(max_length=500, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
+    # Tamper evidence, set by a database trigger on insert (migration 0010): the event's
+    # place in the chain and sha256 over the hash before it and this event's content.
+    # ``manage.py verify_audit`` walks the chain.
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -104,24 +104,38 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# Two roles on one database. "default" is the application's role (web, Celery): it may
+# read and write rows but owns nothing, and may only INSERT and SELECT the audit trail.
+# "owner" owns the schema: `manage.py migrate` runs as it (cpcase's migrate command uses
+# it unless --database says otherwise), and the test session creates its database as it.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    # Unset: one role does everything, as before (no separation of privileges).
+    DATABASES["owner"] = env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL"))
 else:
     from cpcase.embedded_db import ensure_running
 
-    DATABASES = {
-        "default": ensure_running(
-            DATA_DIR / "pgdata", env.str("CPCASE_EMBEDDED_DATABASE", default="cpcase")
-        )
-    }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
-    "DATABASE_TEST_NAME", default="test_cpcase"
+    DATABASES = ensure_running(
+        DATA_DIR / "pgdata", env.str("CPCASE_EMBEDDED_DATABASE", default="cpcase")
+    )
+_test_database = env.str("DATABASE_TEST_NAME", default="test_cpcase")
+for _alias, _database in DATABASES.items():
+    if not _database["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("cpcase runs on PostgreSQL only (DATABASE_URL=postgres://...).")
+    _database["ATOMIC_REQUESTS"] = False
+    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+    _database["TEST"] = {"NAME": _test_database}
+if DATABASES["owner"]["NAME"] != DATABASES["default"]["NAME"]:
+    raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+# In tests the owner's connection follows the application's to the test database.
+DATABASES["owner"]["TEST"]["MIRROR"] = "default"
+# The role the migrations grant the application's rights to; "" when one role does all.
+CPCASE_DATABASE_APP_ROLE = (
+    DATABASES["default"]["USER"]
+    if DATABASES["default"]["USER"] != DATABASES["owner"]["USER"]
+    else ""
 )
-if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    raise ImproperlyConfigured("cpcase runs on PostgreSQL only (DATABASE_URL=postgres://...).")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "cpcase.User"

@@ -7,6 +7,7 @@ from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
 from cpcase.celery import app
+from cpcase.db_roles import connect_default_as
 from cpcase.roles import Role
 from tests.factories import (
     AddressFactory,
@@ -16,6 +17,22 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.worker import redis_url_for_tests
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner role..."""
+    connect_default_as("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...and the tests run as the application's role, as production does."""
+    with django_db_blocker.unblock():
+        connect_default_as("default")
+    yield
+    with django_db_blocker.unblock():
+        connect_default_as("owner")  # the owner drops the test database
 
 
 @pytest.fixture

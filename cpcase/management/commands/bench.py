@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, connections
 
 from cpcase import bench
 
@@ -66,12 +66,15 @@ class Command(BaseCommand):
         env = {**os.environ, CHILD_ENV: name}
         url = os.environ.get("DATABASE_URL")
         if url:
-            with connection.cursor() as cursor:
+            # The owner's role creates it (and so owns it); the application's role cannot.
+            with connections["owner"].cursor() as cursor:
                 cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
                 if cursor.fetchone() is None:
                     cursor.execute(f'CREATE DATABASE "{name}"')
-            parts = urlsplit(url)
-            env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+            for variable in ("DATABASE_URL", "DATABASE_OWNER_URL"):
+                if os.environ.get(variable):
+                    parts = urlsplit(os.environ[variable])
+                    env[variable] = urlunsplit(parts._replace(path=f"/{name}"))
         else:
             env["CPCASE_EMBEDDED_DATABASE"] = name
         args = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench", *sys.argv[2:]]

@@ -76,6 +76,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("check", deploy=settings.PRODUCTION)
         self.stdout.write("Applying migrations...")
+        # As the owner role (cpcase's migrate command); the web server and worker then
+        # connect as the application's role.
         call_command("migrate", interactive=False, verbosity=0)
         seeded = False
         if settings.PRODUCTION:
@@ -212,7 +214,7 @@ class Command(BaseCommand):
         lines += [
             f"  API docs:   {url}api/docs/",
             f"  Admin:      {url}admin/",
-            f"  Database:   {database['NAME']} ({where})",
+            f"  Database:   {database['NAME']} ({where}) as role {database['USER']}",
             f"  Broker:     {broker}"
             + ("" if options["no_worker"] else " (worker and beat running)"),
         ]
