@@ -99,7 +99,7 @@ def grant_app_role(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cpcase", "0009_child_name_trigram_index"),
+        ("cpcase", "0010_audit_account_actions"),
         # Plan versions are append-only too: their table must exist before the grants.
         ("plans", "0004_plan_end_transfer"),
     ]
