@@ -371,9 +371,12 @@ def enquiries_export(*, actor: User) -> str:
     import csv
     import io
 
-    from registry.selectors import enquiries_for
+    from registry.selectors import enquiries_for, record_enquiry_reads
 
-    rows = enquiries_for(user=actor)
+    rows = list(enquiries_for(user=actor))
+    record_enquiry_reads(
+        user=actor, enquiries=rows, summary="Exported the enquiry log", export=True
+    )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -413,7 +416,7 @@ def enquiries_export(*, actor: User) -> str:
         actor=actor,
         action=AuditEvent.Action.EXPORT,
         summary="Exported the enquiry log",
-        changes={"rows": rows.count()},
+        changes={"rows": len(rows)},
     )
     return out.getvalue()
 
