@@ -7,8 +7,9 @@ in a single insert when the response is a success (2xx): a refused or failed req
 showed nothing. Outside a request (a Celery task, a command, a test calling a selector)
 the events are written at once, again in a single insert.
 
-A child already named by another event of the same request (a change written by a
-service) is not named again.
+Only reads (GET, HEAD) are recorded so: a change is recorded by its service, and a
+form sent back with errors shows again what its page showed. A child already named by
+another event of the same request (a letter produced, say) is not named again.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from django.http import HttpRequest, HttpResponse
 from cpcase import request_context
 from cpcase.models import AuditEvent, Child, User
 
+# A read is a GET (or HEAD). A change records itself, in its service; a form sent back
+# with errors shows again what the page that sent it already showed (and recorded).
+_READS = frozenset({"GET", "HEAD"})
 # How many further objects of one child an event lists in ``changes["shown"]``.
 _MAX_SHOWN = 50
 
@@ -158,7 +162,8 @@ def _write(reads: Iterable[_Read]) -> None:
 
 
 class ReadAuditMiddleware:
-    """Gathers the reads of one request and writes them in one insert if it succeeded.
+    """Gathers the reads of one request and writes them in one insert if it was a read (GET,
+    HEAD) that succeeded.
 
     Sits inside ``RequestContextMiddleware``, so that the events carry the request's
     address, path and id.
@@ -174,7 +179,7 @@ class ReadAuditMiddleware:
             response = self.get_response(request)
         finally:
             _collector.reset(token)
-        if 200 <= response.status_code < 300:
+        if request.method in _READS and 200 <= response.status_code < 300:
             _write(r for pk, r in collector.reads.items() if pk not in collector.audited)
         return response
 

@@ -290,8 +290,9 @@ def _release_or_404(request, request_id) -> HistoricPlanRequest:
     found = selectors.historic_plan_requests_for(user=request.user).filter(pk=pk).first()
     if pk is None or found is None:
         raise Http404("No request was found.")
-    read_audit.record_objects(
-        user=request.user, objects=[found], summary="A request for historic plans"
+    # Names the child: the release itself names each read of the plans it releases.
+    read_audit.record_children(
+        user=request.user, children=[found.child], summary="A request for historic plans"
     )
     return found
 
