@@ -105,6 +105,13 @@ class ConferencesAPI(ListAPIView):
             "subjects", "attendees"
         )
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        selectors.record_conference_reads(
+            user=self.request.user, conferences=page, summary="Listed conferences"
+        )
+        return page
+
     @extend_schema(request=ConferenceIn, responses={201: ConferenceOut})
     def post(self, request):
         data = parse(ConferenceIn, request.data)

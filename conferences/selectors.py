@@ -198,27 +198,39 @@ def conferences_visible_to(user):
 def conference_get_for_view(*, user, conference_id):
     """A conference, for showing; the view is audited for each child it is about."""
     from conferences.services import conference_for
-    from cpcase.audit import audit_record
-    from cpcase.models import AuditEvent
 
     conference = conference_for(user, conference_id)
-    for subject in conference.subjects.select_related("child"):
-        audit_record(
-            actor=user,
-            action=AuditEvent.Action.VIEW,
-            obj=conference,
-            child=subject.child,
-            summary=f"Viewed the {conference.get_kind_display().lower()}",
-        )
+    record_conference_reads(
+        user=user,
+        conferences=[conference],
+        summary=f"Viewed the {conference.get_kind_display().lower()}",
+    )
     return conference
+
+
+def record_conference_reads(*, user, conferences, summary: str) -> None:
+    """The children these conferences are about were shown (from the prefetched subjects,
+    or one query for each conference without them)."""
+    from cpcase import read_audit
+
+    read_audit.record_read(
+        user=user,
+        shown=((s.child_id, c) for c in conferences for s in c.subjects.all()),
+        summary=summary,
+    )
 
 
 def conference_letters(*, user, conference_id):
     from conferences.models import Letter
     from conferences.services import conference_for
+    from cpcase import read_audit
 
     conference = conference_for(user, conference_id)
-    return Letter.objects.filter(conference=conference).defer("pdf")
+    letters = list(
+        Letter.objects.filter(conference=conference).defer("pdf").select_related("child")
+    )
+    read_audit.record_objects(user=user, objects=letters, summary="Listed the letters")
+    return letters
 
 
 def conference_chronology(child) -> Iterable[Any]:
@@ -274,7 +286,7 @@ def conference_list_for(*, user, recent_days: int = 90) -> dict[str, Any]:
         status__in=(Conference.Status.SCHEDULED, Conference.Status.HELD)
     ).order_by("scheduled_for")
     since = timezone.now() - dt.timedelta(days=recent_days)
-    return {
+    found = {
         "mine": list(waiting.filter(chair=user)[:200]),
         "others": list(waiting.exclude(chair=user)[:200]),
         "finalised": list(
@@ -283,6 +295,12 @@ def conference_list_for(*, user, recent_days: int = 90) -> dict[str, Any]:
             )[:100]
         ),
     }
+    record_conference_reads(
+        user=user,
+        conferences=[c for listed in found.values() for c in listed],
+        summary="Listed conferences",
+    )
+    return found
 
 
 def conference_sibling_choices(*, user, child) -> list[Any]:
@@ -322,13 +340,15 @@ def conference_sibling_choices(*, user, child) -> list[Any]:
 
 def child_conference_history(*, user, child) -> dict[str, Any]:
     """A child's strategy discussions and the conferences about them the user may see."""
+    conferences = list(
+        conferences_visible_to(user)
+        .filter(subjects__child=child)
+        .prefetch_related(_subjects_with_children())
+    )
+    record_conference_reads(user=user, conferences=conferences, summary="The child's conferences")
     return {
         "discussions": list(StrategyDiscussion.objects.filter(child=child)),
-        "conferences": list(
-            conferences_visible_to(user)
-            .filter(subjects__child=child)
-            .prefetch_related(_subjects_with_children())
-        ),
+        "conferences": conferences,
     }
 
 
@@ -359,22 +379,20 @@ def conference_page(*, user, conference_id):
 def letter_get(*, user, letter_id):
     """One letter the user may see (404 otherwise), without its PDF."""
     from conferences.services import _letter_for
+    from cpcase import read_audit
 
-    return _letter_for(user, letter_id)
+    letter = _letter_for(user, letter_id)
+    read_audit.record_objects(user=user, objects=[letter], summary="Opened the letter")
+    return letter
 
 
 def complaint_get_for_view(*, user, complaint_id):
     from conferences.services import _complaint_for
-    from cpcase.audit import audit_record
-    from cpcase.models import AuditEvent
+    from cpcase import read_audit
 
     complaint = _complaint_for(user, complaint_id)
-    audit_record(
-        actor=user,
-        action=AuditEvent.Action.VIEW,
-        obj=complaint,
-        child=complaint.child,
-        summary=f"Viewed the complaint from {complaint.complainant}",
+    read_audit.record_objects(
+        user=user, objects=[complaint], summary=f"Viewed the complaint from {complaint.complainant}"
     )
     return complaint
 

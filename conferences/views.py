@@ -33,7 +33,7 @@ from conferences.forms import (
 from conferences.forms import DecisionForm as _DecisionForm
 from conferences.models import Complaint, Conference, ConferenceChild, Letter
 from conferences.services import AttendeeInput
-from cpcase import access
+from cpcase import access, read_audit
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
@@ -73,7 +73,12 @@ def error_items(*parts) -> list[dict[str, str]]:
 
 
 def _conference(request, conference_id) -> Conference:
-    return services.conference_for(request.user, conference_id)
+    """The conference, for a page that shows it: the read is recorded."""
+    conference = services.conference_for(request.user, conference_id)
+    selectors.record_conference_reads(
+        user=request.user, conferences=[conference], summary="Opened the conference"
+    )
+    return conference
 
 
 def _chair_only(request, conference: Conference) -> None:
@@ -157,6 +162,7 @@ def conference_schedule(request, child_id):
     if not request.user.has_role(*services.SCHEDULER_ROLES):
         raise PermissionDenied("Only a conference chair or a manager can schedule a conference.")
     children = selectors.conference_sibling_choices(user=request.user, child=child)
+    read_audit.record_children(user=request.user, children=children, summary="The household")
     chairs = list(core_selectors.staff_assignable(user=request.user, role=Role.CONFERENCE_CHAIR))
     _, _, staff = _staff_by_role(core_selectors.staff_assignable(user=request.user))
     staff_by_id = {str(u.pk): u for u in staff}
@@ -472,7 +478,7 @@ def conference_letters(request, conference_id):
     return render(
         request,
         "conferences/letters.html",
-        {"conference": conference, "letters": letters.select_related("child")},
+        {"conference": conference, "letters": letters},
     )
 
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from cpcase import access, chronology, plan_status, selectors, services, timescales
+from cpcase import access, chronology, plan_status, read_audit, selectors, services, timescales
 from cpcase.api_support import parse
 from cpcase.errors import NotPermitted
 from cpcase.models import AuditEvent, Child, Relationship, User
@@ -127,6 +127,7 @@ class ChildrenAPI(GenericAPIView):
         query = parse(ChildQuery, _given(request.query_params))
         children = selectors.child_search(user=request.user, **query)
         page = self.paginate_queryset(_ordered(children.select_related(*CHILD_OUT_RELATED)))
+        read_audit.record_children(user=request.user, children=page, summary="Found in a search")
         return self.get_paginated_response(ChildOut(page, many=True, context=_child_out(page)).data)
 
     @extend_schema(request=ChildIn, responses={201: ChildOut})
@@ -235,6 +236,7 @@ class NotificationsAPI(GenericAPIView):
         unread = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
         qs = selectors.notifications_for(user=request.user, unread_only=unread)
         page = self.paginate_queryset(qs)
+        read_audit.record_objects(user=request.user, objects=page, summary="Notifications")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

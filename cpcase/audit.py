@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from cpcase import request_context
+from cpcase import read_audit, request_context
 from cpcase.models import AuditEvent, Child, User
 
 
@@ -37,6 +37,7 @@ def audit_record(
     ctx = request_context.current()
     if child is None and isinstance(obj, Child):
         child = obj
+    read_audit.note_audited(child.pk if child is not None else None)
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_username=(actor.get_username() if actor is not None and actor.pk else actor_username)[
@@ -75,6 +76,8 @@ def audit_record_each(
 ) -> None:
     """One event per child (or one with no child), written in a single insert."""
     ctx = request_context.current()
+    for child in children:
+        read_audit.note_audited(child.pk if child is not None else None)
     AuditEvent.objects.bulk_create(
         AuditEvent(
             actor=actor if actor is not None and actor.pk else None,

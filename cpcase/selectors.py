@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import CharField, F, FloatField, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Lower
 
-from cpcase import access
+from cpcase import access, read_audit
 from cpcase.audit import audit_record
 from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, User
 from cpcase.roles import Role
@@ -126,9 +126,7 @@ def child_list(*, user: User) -> QuerySet[Child]:
 def child_get_for_view(*, user: User, child_id: Any) -> Child:
     """The child's record, for showing; writes the audit event of the view."""
     child = access.child_for(user, child_id, access.Action.VIEW)
-    audit_record(
-        actor=user, action=AuditEvent.Action.VIEW, obj=child, summary=f"Viewed {child.name}"
-    )
+    read_audit.record_children(user=user, children=[child], summary=f"Viewed {child.name}")
     return child
 
 
@@ -153,6 +151,7 @@ def children_at_same_address(*, child: Child) -> QuerySet[Child]:
 
 def child_access_history(*, user: User, child_id: Any) -> QuerySet[AuditEvent]:
     child = access.child_for(user, child_id, access.Action.VIEW_AUDIT)
+    # Written at once (not at the end of the response): the history shows this look too.
     audit_record(
         actor=user,
         action=AuditEvent.Action.VIEW,

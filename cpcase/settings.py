@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cpcase.middleware.RequestContextMiddleware",
+    # Inside the request context: writes the reads of case content of a successful response.
+    "cpcase.read_audit.ReadAuditMiddleware",
     # Last, as django-axes asks: locks an account after repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
 ]

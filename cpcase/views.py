@@ -16,7 +16,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cpcase import access, selectors, services
+from cpcase import access, read_audit, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
 from cpcase.roles import ENQUIRER_ROLES, Role
@@ -64,13 +64,16 @@ def case_page(view):
 
 
 def _child_or_404(request, child_id, action=access.Action.VIEW):
-    """The child, or the 404 page (not visible) or the 403 page (visible, not this action)."""
+    """The child, or the 404 page (not visible) or the 403 page (visible, not this action).
+    The page shows the child: the read is recorded."""
     try:
-        return access.child_for(request.user, child_id, action)
+        child = access.child_for(request.user, child_id, action)
     except NotFound as e:
         raise Http404(e.message) from e
     except NotPermitted as e:
         raise PermissionDenied(e.message) from e
+    read_audit.record_children(user=request.user, children=[child], summary=f"Opened {child.name}")
+    return child
 
 
 class SignInView(auth_views.LoginView):
@@ -101,8 +104,11 @@ def home(request):
     if user.has_role(Role.SYSTEM_ADMIN) and not access.has_case_access(user):
         return render(request, "cpcase/home_admin.html", context)
     if user.has_role(Role.CORE_GROUP_MEMBER) and not access.has_case_access(user):
-        context["children"] = access.children_visible_to(user, access.Action.VIEW_PLAN).order_by(
-            "last_name"
+        context["children"] = list(
+            access.children_visible_to(user, access.Action.VIEW_PLAN).order_by("last_name")
+        )
+        read_audit.record_children(
+            user=user, children=context["children"], summary="Children of my core groups"
         )
         return render(request, "cpcase/home_core_group.html", context)
     if user.has_role(Role.SOCIAL_WORKER):
@@ -111,6 +117,7 @@ def home(request):
             .filter(lead_social_worker=user)
             .order_by("last_name", "first_name")[:100]
         )
+        read_audit.record_children(user=user, children=context["mine"], summary="My children")
     if user.has_role(
         Role.TEAM_MANAGER,
         Role.SERVICE_LEADER,
@@ -124,6 +131,9 @@ def home(request):
         context["caseload_counts"] = {
             rag: sum(r.rag == rag for r in rows) for rag in ("red", "amber", "green")
         }
+        read_audit.record_children(
+            user=user, children=[r.child for r in context["caseload"]], summary="Caseload"
+        )
         context["caseload_title"] = (
             f"{team.name}: caseload" if team else "Children with deadlines running"
         )
@@ -144,6 +154,9 @@ def child_search(request):
             user=request.user, q=d["q"], date_of_birth=d["date_of_birth"], postcode=d["postcode"]
         )
         results = Paginator(qs, 50).get_page(request.GET.get("page"))
+        read_audit.record_children(
+            user=request.user, children=results.object_list, summary="Found in a search"
+        )
     return render(
         request,
         "cpcase/child_search.html",
@@ -270,6 +283,7 @@ def notifications(request):
     page = Paginator(selectors.notifications_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
+    read_audit.record_objects(user=request.user, objects=page.object_list, summary="Notifications")
     return render(request, "cpcase/notifications.html", {"notifications": page})
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cpcase.api_support import StaffField, parse
+from cpcase.read_audit import RecordsReads
 from plans import selectors, services
 from plans.models import CoreGroupMeeting, Plan, PlanAction, PlanIssue, PlanVersion
 
@@ -75,8 +76,9 @@ class PlanOut(serializers.ModelSerializer):
         ]
 
 
-class PlansAPI(ListAPIView):
+class PlansAPI(RecordsReads, ListAPIView):
     serializer_class = PlanOut
+    read_summary = "Listed plans"
 
     @extend_schema(parameters=[OpenApiParameter("child", str, description="a child's id")])
     def get(self, request, *args, **kwargs):

@@ -265,18 +265,11 @@ def plans_visible_to(user, child_id: Any = None) -> QuerySet[Plan]:
 
 def plan_get_for_view(*, user, plan_id) -> Plan:
     """A plan, for showing; the view is audited."""
-    from cpcase.audit import audit_record
-    from cpcase.models import AuditEvent
+    from cpcase import read_audit
     from plans.services import plan_for
 
     plan = plan_for(user, plan_id)
-    audit_record(
-        actor=user,
-        action=AuditEvent.Action.VIEW,
-        obj=plan,
-        child=plan.child,
-        summary="Viewed the plan",
-    )
+    read_audit.record_objects(user=user, objects=[plan], summary="Viewed the plan")
     return plan
 
 
@@ -287,15 +280,23 @@ def current_version(user, plan_id) -> int:
 
 
 def plan_versions(*, user, plan_id):
+    """The plan's versions (what each said): the read is recorded."""
+    from cpcase import read_audit
     from plans.services import plan_for
 
-    return plan_for(user, plan_id).versions.order_by("number")
+    plan = plan_for(user, plan_id)
+    read_audit.record_objects(user=user, objects=[plan], summary="Read the plan's versions")
+    return plan.versions.order_by("number")
 
 
 def core_group_meetings(*, user, plan_id):
+    """The plan's core group meetings: the read is recorded."""
+    from cpcase import read_audit
     from plans.services import plan_for
 
-    return plan_for(user, plan_id).core_group_meetings.order_by("held_on")
+    plan = plan_for(user, plan_id)
+    read_audit.record_objects(user=user, objects=[plan], summary="Read the core group meetings")
+    return plan.core_group_meetings.order_by("held_on")
 
 
 def plan_chronology(child) -> Iterable[Any]:

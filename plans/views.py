@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cpcase import access
+from cpcase import access, read_audit
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.views import apply_domain_error, call_service, case_page
 from plans import selectors, services
@@ -29,7 +29,10 @@ from plans.selectors import DETAIL_FIELDS
 
 
 def _plan(request, plan_id, action: access.Action = access.Action.VIEW_PLAN) -> Plan:
-    return services.plan_for(request.user, plan_id, action)
+    """The plan, for a page that shows it: the read is recorded."""
+    plan = services.plan_for(request.user, plan_id, action)
+    read_audit.record_objects(user=request.user, objects=[plan], summary="Opened the plan")
+    return plan
 
 
 def _editable(plan: Plan) -> None:
@@ -41,6 +44,7 @@ def _editable(plan: Plan) -> None:
 def child_plan(request, child_id):
     """From the child's record (or the core group member's home) to the child's plan."""
     active, plans = selectors.plan_for_child(user=request.user, child_id=child_id)
+    read_audit.record_objects(user=request.user, objects=plans, summary="The child's plans")
     if active is not None:
         return redirect("plan-detail", plan_id=active.pk)
     if not plans:

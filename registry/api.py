@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
+from cpcase.read_audit import RecordsReads
 from cpcase.roles import Role
 from registry import selectors, services
 from registry.models import Enquiry, HistoricPlanRequest, PossibleMatch
@@ -136,6 +137,13 @@ class EnquiriesAPI(ListAPIView):
             return Enquiry.objects.none()
         return selectors.enquiries_with_possible_matches(user=self.request.user)
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        selectors.record_enquiry_reads(
+            user=self.request.user, enquiries=page, summary="Read the enquiry log"
+        )
+        return page
+
     @extend_schema(request=EnquiryIn, responses={201: EnquiryOut})
     def post(self, request):
         if not request.user.has_role(*services.ENQUIRY_ROLES):
@@ -223,10 +231,11 @@ class RegisterEntryOut(serializers.Serializer):
     responsible_authority = serializers.CharField(source="responsible_authority.code")
 
 
-class RegisterAPI(ListAPIView):
+class RegisterAPI(RecordsReads, ListAPIView):
     """The safeguarding unit manager's view of the current register."""
 
     serializer_class = RegisterEntryOut
+    read_summary = "Read the register"
 
     @extend_schema(
         parameters=[

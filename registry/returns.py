@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, StrategyDiscussion
+from cpcase import read_audit
 from cpcase.audit import audit_record
 from cpcase.csv_safe import csv_document
 from cpcase.errors import DomainError, NotPermitted
@@ -128,6 +129,9 @@ def cin_census_xml(*, user: User, year: int) -> bytes:
                 reviews_el = _sub(cpp, "Reviews")
                 for r in sorted(held_reviews):
                     _sub(reviews_el, "CPPreviewDate", r)
+    read_audit.record_children(
+        user=user, children=wanted, summary="In the CIN census return", export=True
+    )
     audit_record(
         actor=user,
         action=AuditEvent.Action.EXPORT,
@@ -221,6 +225,9 @@ def annex_a_csv(*, user: User, today: dt.date | None = None) -> str:
                 child.lead_social_worker.name if child.lead_social_worker_id else "",
             ]
         )
+    read_audit.record_children(
+        user=user, children=child_ids, summary="In the Annex A list", export=True
+    )
     audit_record(
         actor=user,
         action=AuditEvent.Action.EXPORT,

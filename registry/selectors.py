@@ -374,6 +374,24 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
     }
 
 
+def record_enquiry_reads(*, user, enquiries, summary: str, export: bool = False) -> None:
+    """The children these enquiries found were shown (one query however many enquiries)."""
+    from cpcase import read_audit
+    from registry.models import Enquiry
+
+    by_pk = {e.pk: e for e in enquiries}
+    pairs = Enquiry.matched_children.through.objects.filter(enquiry_id__in=list(by_pk))
+    read_audit.record_read(
+        user=user,
+        shown=(
+            (child_id, by_pk[enquiry_id])
+            for enquiry_id, child_id in pairs.values_list("enquiry_id", "child_id")
+        ),
+        summary=summary,
+        export=export,
+    )
+
+
 def register_entries(*, user, q="", date_of_birth=None, postcode="", category="", team=""):
     """The safeguarding unit manager's register: children resident in the authority's area
     with an active plan (placed children included), filtered."""

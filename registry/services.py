@@ -440,9 +440,12 @@ def possible_match_review(*, actor: User, possible_match_id: Any, note: str) -> 
 
 def enquiries_export(*, actor: User) -> str:
     """The enquiry log as CSV (audited); cells a spreadsheet would run are neutralised."""
-    from registry.selectors import enquiries_for
+    from registry.selectors import enquiries_for, record_enquiry_reads
 
-    rows = enquiries_for(user=actor)
+    rows = list(enquiries_for(user=actor))
+    record_enquiry_reads(
+        user=actor, enquiries=rows, summary="Exported the enquiry log", export=True
+    )
     text = csv_document(
         [
             "when",
@@ -482,7 +485,7 @@ def enquiries_export(*, actor: User) -> str:
         actor=actor,
         action=AuditEvent.Action.EXPORT,
         summary="Exported the enquiry log",
-        changes={"rows": rows.count()},
+        changes={"rows": len(rows)},
     )
     return text
 

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cpcase import access
+from cpcase import access, read_audit
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.roles import Role
 from cpcase.views import _child_or_404, apply_domain_error, call_service, case_page
@@ -91,6 +91,9 @@ def enquiry_log(request):
     page = Paginator(selectors.enquiries_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
+    selectors.record_enquiry_reads(
+        user=request.user, enquiries=page.object_list, summary="Read the enquiry log"
+    )
     return render(request, "registry/log.html", {"enquiries": page})
 
 
@@ -166,6 +169,9 @@ def register_list(request):
     entries = Paginator(selectors.register_entries(user=request.user, **filters), 50).get_page(
         request.GET.get("page")
     )
+    read_audit.record_children(
+        user=request.user, children=entries.object_list, summary="Read the register"
+    )
     query = request.GET.copy()
     query.pop("page", None)
     stats = selectors.register_statistics(
@@ -189,6 +195,7 @@ def register_correct(request, plan_id):
     """The unit manager corrects a register entry (category, start date), saying why."""
     _unit_manager(request)
     plan = plan_services.plan_for(request.user, plan_id)
+    read_audit.record_objects(user=request.user, objects=[plan], summary="The register entry")
     form = RegisterCorrectionForm(
         request.POST or None,
         initial={"latest_category": plan.latest_category, "started_on": plan.started_on},
@@ -306,6 +313,9 @@ def releases(request):
     page = Paginator(selectors.historic_plan_requests_for(user=user), 50).get_page(
         request.GET.get("page")
     )
+    read_audit.record_objects(
+        user=user, objects=page.object_list, summary="Requests for historic plans"
+    )
     return render(request, "registry/releases.html", {"requests": page, "now": timezone.now()})
 
 
@@ -314,6 +324,10 @@ def _release_or_404(request, request_id) -> HistoricPlanRequest:
     found = selectors.historic_plan_requests_for(user=request.user).filter(pk=pk).first()
     if pk is None or found is None:
         raise Http404("No request was found.")
+    # Names the child: the release itself names each read of the plans it releases.
+    read_audit.record_children(
+        user=request.user, children=[found.child], summary="A request for historic plans"
+    )
     return found
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cpcase.api_support import parse
+from cpcase.read_audit import RecordsReads
 from visits import selectors, services
 from visits.models import CannotVisitNotice, Visit
 
@@ -65,8 +66,9 @@ def _input(d) -> services.VisitInput:
     return services.VisitInput(**{k: d[k] for k in services.VISIT_FIELDS})
 
 
-class VisitsAPI(ListAPIView):
+class VisitsAPI(RecordsReads, ListAPIView):
     serializer_class = VisitOut
+    read_summary = "Listed visits"
 
     @extend_schema(parameters=[OpenApiParameter("child", str, description="a child's id")])
     def get(self, request, *args, **kwargs):

@@ -101,23 +101,15 @@ def visits_visible_to(user, child_id: Any = None):
 
 
 def visit_get_for_view(*, user, visit_id, audit: bool = True) -> Visit:
-    from cpcase import access
-    from cpcase.audit import audit_record
+    from cpcase import access, read_audit
     from cpcase.errors import NotFound
-    from cpcase.models import AuditEvent
 
     pk = access.as_uuid(visit_id)
     visit = visits_visible_to(user).select_related("child").filter(pk=pk).first() if pk else None
     if visit is None:
         raise NotFound("No visit was found.")
     if audit:
-        audit_record(
-            actor=user,
-            action=AuditEvent.Action.VIEW,
-            obj=visit,
-            child=visit.child,
-            summary="Viewed a visit",
-        )
+        read_audit.record_objects(user=user, objects=[visit], summary="Viewed a visit")
     return visit
 
 

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cpcase import access
+from cpcase import access, read_audit
 from cpcase.roles import Role
 from cpcase.views import _child_or_404, call_service
 from visits import selectors, services
@@ -100,8 +100,13 @@ def team_visits(request):
         raise PermissionDenied("Your role has no team visits to see.")
     team = user.team if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER) else None
     rows = selectors.team_visits(user=user, today=timezone.localdate(), team=team)
+    drafts = list(selectors.drafts_of(user=user))
+    read_audit.record_children(
+        user=user, children=[r.child for r in rows], summary="The team's visits"
+    )
+    read_audit.record_objects(user=user, objects=drafts, summary="My draft visits")
     return render(
         request,
         "visits/team.html",
-        {"rows": rows, "team": team, "drafts": selectors.drafts_of(user=user)},
+        {"rows": rows, "team": team, "drafts": drafts},
     )
