@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Q
 
 from cpcase import access
+from cpcase.admin_second_factor import reset_second_factor, revoke_api_tokens
 from cpcase.models import (
     Agency,
     AuditEvent,
@@ -116,6 +117,7 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = ["groups"]
+    actions = [reset_second_factor, revoke_api_tokens]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

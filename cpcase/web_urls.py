@@ -1,12 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cpcase import views
+from cpcase import second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/second-factor/",
+        second_factor_views.second_factor_verify,
+        name="second-factor",
+    ),
+    path(
+        "accounts/second-factor/set-up/",
+        second_factor_views.second_factor_enrol,
+        name="second-factor-enrol",
+    ),
     path("children/", views.child_search, name="child-search"),
     path("children/new/", views.child_create, name="child-create"),
     path("children/<str:child_id>/", views.child_detail, name="child-detail"),
