@@ -45,8 +45,10 @@ class RequestContextMiddleware:
         return response
 
 
-# Reachable while signed in but not yet past the second factor.
-_SECOND_FACTOR_OPEN = ("login", "logout", "second-factor", "second-factor-enrol")
+# Reachable while signed in but not yet past the second factor: signing in and out, the
+# second factor itself, and the API's token endpoint (which asks for the password and the
+# code itself and never looks at the session).
+_SECOND_FACTOR_OPEN = ("login", "logout", "second-factor", "second-factor-enrol", "api-token")
 
 
 class SecondFactorRequiredMiddleware:
