@@ -92,7 +92,7 @@ def test_use_never_carries_a_token_past_the_absolute_limit(social_worker):
 
 def test_delete_revokes_the_token_presented(social_worker):
     key, token = issue(social_worker)
-    other_key, other = issue(social_worker)
+    other_key, _ = issue(social_worker)
     assert with_token(key).delete(TOKEN).status_code == 204
     assert with_token(key).get("/api/v1/me/").status_code == 401
     assert with_token(other_key).get("/api/v1/me/").status_code == 200
