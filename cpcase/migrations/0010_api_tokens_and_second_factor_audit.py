@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cpcase', '0009_child_name_trigram_index'),
+        ('knox', '0009_extend_authtoken_field'),
     ]
 
     operations = [
@@ -33,5 +34,12 @@ class Migration(migrations.Migration):
                 'verbose_name': 'API token',
                 'ordering': ['-created'],
             },
+        ),
+        # knox's own migrations create its default table even though cpcase.ApiToken takes
+        # its place (KNOX_TOKEN_MODEL); DRF's unexpiring tokens (rest_framework.authtoken, no
+        # longer installed) must not outlive it either. Nothing uses either table.
+        migrations.RunSQL(
+            "DROP TABLE IF EXISTS knox_authtoken; DROP TABLE IF EXISTS authtoken_token;",
+            reverse_sql=migrations.RunSQL.noop,
         ),
     ]
