@@ -343,6 +343,8 @@ if CPCASE_NOTIFY_BATCH_SIZE < 1:
     raise ImproperlyConfigured("CPCASE_NOTIFY_BATCH_SIZE must be 1 or more.")
 CPCASE_BASE_URL = env.str("CPCASE_BASE_URL", default="http://localhost:8000")
 SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case management")
+# How authenticator apps label the account (django-otp's enrolment QR code and key).
+OTP_TOTP_ISSUER = env.str("CPCASE_OTP_ISSUER", default="cpcase")
 # Audit rows record the client address; trust X-Forwarded-For only behind a known proxy.
 CPCASE_TRUST_X_FORWARDED_FOR = env.bool("CPCASE_TRUST_X_FORWARDED_FOR", default=PRODUCTION)
 
