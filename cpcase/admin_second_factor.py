@@ -4,6 +4,8 @@ device pages are taken off the site."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -38,7 +40,7 @@ def reset_second_factor(modeladmin, request: HttpRequest, queryset: QuerySet[Use
     _each(
         request,
         queryset,
-        lambda user: second_factor_reset(actor=request.user, user=user),
+        lambda user: second_factor_reset(actor=cast(User, request.user), user=user),
         "Second factor reset for",
     )
 
@@ -49,7 +51,7 @@ def revoke_api_tokens(modeladmin, request: HttpRequest, queryset: QuerySet[User]
         request,
         queryset,
         lambda user: api_tokens_revoke_all(
-            actor=request.user, user=user, reason="revoked by a system administrator"
+            actor=cast(User, request.user), user=user, reason="revoked by a system administrator"
         ),
         "API tokens revoked for",
     )
