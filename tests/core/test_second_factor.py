@@ -132,6 +132,9 @@ def test_the_api_refuses_the_session_alone(unverified_client, social_worker, chi
     )
     assert response.status_code == 400
     assert not ApiToken.objects.exists()
+    # Revoking and listing take a token, never the session.
+    assert client.delete("/api/v1/auth/token/").status_code == 401
+    assert client.get("/api/v1/auth/token/").status_code == 401
 
 
 def test_a_verified_session_reaches_pages_and_the_api(client, social_worker, child):
