@@ -151,3 +151,19 @@ def require(user: User, action: Action, child: Child) -> None:
         if can(user, Action.VIEW, child):
             raise NotPermitted("You do not have permission to do that to this child's record.")
         raise NotFound("No child was found.")
+
+
+def may_manage_accounts(user: User) -> bool:
+    """Runs accounts (the system administrator, or a superuser): never case content."""
+    return bool(user.is_active and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN)))
+
+
+def may_manage_account_of(actor: User, user: User) -> bool:
+    """May ``actor`` act on ``user``'s account (reset their second factor, revoke their
+    tokens)? Not on their own (nobody is their own second check), and only within
+    their authority (or on agency staff, who belong to none)."""
+    if not may_manage_accounts(actor) or actor.pk == user.pk:
+        return False
+    if actor.is_superuser or actor.authority_id is None:
+        return True
+    return user.authority_id in (None, actor.authority_id)

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from cpcase.api_tokens import api_tokens_revoke_all
 from cpcase.audit import audit_record, diff
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import Agency, AuditEvent, Authority, Team, User
@@ -402,13 +403,15 @@ def user_password_reset_complete(*, user: User, password: str) -> User:
 
 def user_password_reset_completed(user: User) -> int:
     """What a completed reset undoes, in its transaction: the second factor, so that the
-    person enrols again at their next sign-in. Returns the number of devices removed."""
+    person enrols again at their next sign-in, and every API token issued before it.
+    Returns the number of devices removed."""
     from django_otp import devices_for_user
 
     removed = 0
     for device in list(devices_for_user(user, confirmed=None)):
         device.delete()
         removed += 1
+    api_tokens_revoke_all(actor=user, user=user, reason="password reset")
     return removed
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 
 from cpcase import accounts
 from cpcase.admin import ReferenceDataAdmin
+from cpcase.admin_second_factor import reset_second_factor, revoke_api_tokens
 from cpcase.errors import DomainError
 from cpcase.models import Agency, Authority, Team, User
 from cpcase.roles import Role
@@ -89,7 +90,13 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     filter_horizontal = []
-    actions = ["deactivate", "reactivate", "send_password_reset"]
+    actions = [
+        "deactivate",
+        "reactivate",
+        "send_password_reset",
+        reset_second_factor,
+        revoke_api_tokens,
+    ]
 
     def get_queryset(self, request):
         return accounts.accounts_visible_to(request.user).select_related("authority", "team")

@@ -15,16 +15,28 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from cpcase import access, chronology, plan_status, read_audit, selectors, services, timescales
+from cpcase import (
+    access,
+    api_tokens,
+    chronology,
+    plan_status,
+    read_audit,
+    selectors,
+    services,
+    timescales,
+)
+from cpcase.api_auth import ExpiringTokenAuthentication
 from cpcase.api_support import parse
-from cpcase.errors import NotPermitted
-from cpcase.models import AuditEvent, Child, Relationship, User
+from cpcase.errors import NotFound, NotPermitted
+from cpcase.models import ApiToken, AuditEvent, Child, Relationship, User
 from cpcase.serializers import (
+    ApiTokenOut,
+    ApiTokenQuery,
     AuditEventOut,
     ChildIn,
     ChildOut,
@@ -51,23 +63,78 @@ def _given(params) -> dict[str, str]:
 
 
 class TokenAPI(APIView):
-    """Exchange a username and password (and second-factor code) for an API token."""
+    """Exchange a username, password and second-factor code for an API token (POST);
+    revoke the token this request carries (DELETE)."""
 
-    authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def get_authenticators(self):
+        # Issuing asks for credentials, not a session or a token; revoking needs the token.
+        if getattr(self.request, "method", None) == "POST":
+            return []
+        return [ExpiringTokenAuthentication()]
+
+    def get_permissions(self):
+        if getattr(self.request, "method", None) == "POST":
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if getattr(self.request, "method", None) == "POST" else []
 
     @extend_schema(request=TokenIn, responses={200: TokenOut}, auth=[])
     def post(self, request):
         data = parse(TokenIn, request.data)
-        token = services.api_token_issue(
+        token, key = api_tokens.api_token_issue(
             username=data["username"],
             password=data["password"],
             otp=data["otp"],
             request=request._request,
         )
-        return Response({"token": token})
+        return Response(TokenOut({"token": key, "expires_at": token.expiry}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        api_tokens.api_token_revoke_presented(actor=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokensAPI(GenericAPIView):
+    """The caller's live API tokens (a system administrator may ask for another's)."""
+
+    serializer_class = ApiTokenOut
+    queryset = ApiToken.objects.none()  # for the schema; the selector decides
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "user", OpenApiTypes.UUID, description="Another member of staff (administrators)."
+            )
+        ],
+        responses=ApiTokenOut(many=True),
+    )
+    def get(self, request):
+        query = parse(ApiTokenQuery, _given(request.query_params))
+        owner = request.user
+        if query.get("user") and query["user"] != request.user.pk:
+            owner = User.objects.filter(pk=query["user"]).first()
+            if owner is None:
+                raise NotFound("No such member of staff.")
+        tokens = api_tokens.api_tokens_visible_to(actor=request.user, user=owner)
+        page = self.paginate_queryset(tokens)
+        return self.get_paginated_response(ApiTokenOut(page, many=True).data)
+
+
+class TokenRevokeAPI(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request, pk):
+        api_tokens.api_token_revoke(actor=request.user, token_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeAPI(APIView):

@@ -6,6 +6,8 @@ from cpcase import api
 
 urlpatterns = [
     path("auth/token/", api.TokenAPI.as_view(), name="api-token"),
+    path("auth/tokens/", api.TokensAPI.as_view(), name="api-tokens"),
+    path("auth/tokens/<str:pk>/", api.TokenRevokeAPI.as_view(), name="api-token-revoke"),
     path("me/", api.MeAPI.as_view(), name="api-me"),
     path("staff/", api.StaffAPI.as_view(), name="api-staff"),
     path("children/", api.ChildrenAPI.as_view(), name="api-children"),

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -11,3 +12,11 @@ class CoreConfig(AppConfig):
         from cpcase import chronology, lockout, signals  # noqa: F401
 
         chronology.register(chronology.core_events)
+
+
+class OTPAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the second-factor admin site as ``admin.site``."""
+
+    default = False  # named in INSTALLED_APPS; CoreConfig stays this module's default
+
+    default_site = "cpcase.admin_site.AdminSite"

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from cpcase import access
+from cpcase.middleware import session_seconds_left
 from cpcase.roles import ENQUIRER_ROLES, Role
 
 
@@ -9,6 +10,11 @@ def service(request):
     context = {"service_name": settings.SERVICE_NAME}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return context
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and not is_verified():
+        # Signed in with a password only: nothing to offer but the second factor.
+        context.update(navigation=[], second_factor_pending=True)
         return context
     from cpcase.selectors import notifications_unread_count
 
@@ -31,6 +37,6 @@ def service(request):
         unread_notifications=notifications_unread_count(user=user),
         authority_name=user.authority.name if user.authority_id else "",
         # For the warning on long forms two minutes before the session ends.
-        session_seconds=settings.SESSION_COOKIE_AGE,
+        session_seconds=session_seconds_left(request),
     )
     return context

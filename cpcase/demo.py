@@ -12,7 +12,9 @@ The same seed gives the same people on every run (:func:`demo_families`), so
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import itertools
 import random
 from collections.abc import Iterator
@@ -35,6 +37,10 @@ TEAMS = (NORTH_TEAM, SOUTH_TEAM)
 
 # Documented in the README: demonstration data only, never a real account's password.
 DEFAULT_DEMO_PASSWORD = "northbrook-demo-only"  # noqa: S105
+# Each demo account's authenticator-app key is published (README): the base32 of
+# SHA-1("cpcase-demo-totp:" + username). Demo only: seed_demo never runs in production.
+DEMO_TOTP_PREFIX = "cpcase-demo-totp:"
+DEMO_DEVICE_NAME = "Demo authenticator (published key)"
 LA_CHILD_ID_PREFIX = "NBDEMO"
 
 SEED = 990
@@ -488,3 +494,13 @@ def demo_families(today: dt.date, *, seed: int = SEED) -> list[DemoFamily]:
             )
         )
     return families
+
+
+def demo_totp_key(username: str) -> str:
+    """The published demo key of ``username``, hex (as django-otp stores it)."""
+    return hashlib.sha1(f"{DEMO_TOTP_PREFIX}{username}".encode()).hexdigest()  # noqa: S324
+
+
+def demo_totp_base32(username: str) -> str:
+    """The same key as an authenticator app takes it by hand."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode()

@@ -245,3 +245,26 @@ class PersonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+
+class SecondFactorCodeForm(forms.Form):
+    """The code from the authenticator app, or (when signing in) a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        error_messages={"required": "Enter the code from your authenticator app."},
+    )
+
+    def __init__(self, *args, recovery: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["code"]
+        field.widget.attrs.update({"autocomplete": "one-time-code", "spellcheck": "false"})
+        if recovery:
+            field.help_text = (
+                "The 6 digits your authenticator app shows now. Lost your phone? "
+                "Enter one of your recovery codes instead."
+            )
+        else:
+            field.widget.attrs["inputmode"] = "numeric"
+            field.help_text = "The 6 digits your authenticator app shows now."

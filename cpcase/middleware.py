@@ -1,7 +1,14 @@
 import ipaddress
+import time
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 
 from cpcase import request_context
 
@@ -54,3 +61,87 @@ class RequestContextMiddleware:
         response["X-Request-ID"] = request_id
         response.setdefault("Cache-Control", "no-store")
         return response
+
+
+# Reachable while signed in but not yet past the second factor: signing in and out, the
+# second factor itself, and the API's token endpoint (which asks for the password and the
+# code itself and never looks at the session).
+_SECOND_FACTOR_OPEN = ("login", "logout", "second-factor", "second-factor-enrol", "api-token")
+
+
+class SecondFactorRequiredMiddleware:
+    """Every signed-in request has passed the second factor, or goes to do so.
+
+    A page answers with a redirect to the code page (or to set-up, for an account
+    with none yet); the API answers 401 unless it carries a token (the API's own
+    authentication decides those). Only signing in and out and static files are
+    reachable before.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or self._open(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            if request.META.get("HTTP_AUTHORIZATION"):
+                return self.get_response(request)
+            return JsonResponse(
+                {"detail": "Pass the second factor first (sign in again), or send a token."},
+                status=401,
+                headers={"WWW-Authenticate": "Token"},
+            )
+        from cpcase.second_factor import is_enrolled
+
+        target = reverse("second-factor" if is_enrolled(user) else "second-factor-enrol")
+        return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+    @staticmethod
+    def _open(request) -> bool:
+        if request.path.startswith(settings.STATIC_URL):
+            return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.url_name in _SECOND_FACTOR_OPEN and not match.namespace
+
+
+SIGNED_IN_AT = "cpcase_signed_in_at"
+
+
+class SessionLimitsMiddleware:
+    """The absolute limit on a browser session, counted from signing in (the idle limit
+    is the session's own expiry, which every request slides)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SIGNED_IN_AT)
+            now = int(time.time())
+            if started is None:
+                request.session[SIGNED_IN_AT] = now
+            elif now - int(started) > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"detail": "Your session has ended: sign in again."},
+                        status=401,
+                        headers={"WWW-Authenticate": "Token"},
+                    )
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+def session_seconds_left(request) -> int:
+    """Until the session ends: the idle limit, or the absolute one if that comes first."""
+    idle = settings.SESSION_COOKIE_AGE
+    started = request.session.get(SIGNED_IN_AT)
+    if started is None:
+        return idle
+    left = settings.SESSION_MAX_HOURS * 3600 - (int(time.time()) - int(started))
+    return max(0, min(idle, left))

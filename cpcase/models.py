@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from knox.models import AbstractAuthToken
 
 from cpcase.roles import Role
 from cpcase.validators import (
@@ -436,6 +437,9 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", "Failed to sign in"
         LOGOUT = "logout", "Signed out"
         TOKEN = "token", "Issued an API token"
+        TOKEN_REVOKED = "token_revoked", "Revoked an API token"
+        SECOND_FACTOR_ENROLLED = "2fa_enrolled", "Set up a second factor"
+        SECOND_FACTOR_REMOVED = "2fa_removed", "Removed a second factor"
         DENIED = "denied", "Was refused"
         PASSWORD_RESET = "password_reset", "Password reset"
         LOCKOUT = "lockout", "Sign-in locked or slowed down"
@@ -645,3 +649,23 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.get_kind_display()}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only a hash is stored; it expires).
+
+    ``id`` is what the owner and administrators see and revoke by; the token itself
+    is shown once, when issued. ``password_fingerprint`` ties the token to the
+    password it was issued under: a changed password ends every token.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    digest = models.CharField(max_length=128, unique=True)
+    password_fingerprint = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"API token {self.token_key}… of {self.user_id}"

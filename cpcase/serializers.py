@@ -10,6 +10,7 @@ the API give the same answer.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -33,12 +34,39 @@ class TokenIn(serializers.Serializer):
         allow_blank=True,
         default="",
         max_length=12,
-        help_text="The current code from the authenticator app, where the account has one.",
+        help_text="The current code from the authenticator app (every account has one).",
     )
 
 
 class TokenOut(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    expires_at = serializers.DateTimeField(
+        help_text="When the token ends if it is not used; each use moves this on, up to "
+        "the absolute limit from its issue."
+    )
+
+
+class ApiTokenOut(serializers.Serializer):
+    """A token as its owner (or an administrator) sees it: never the token itself."""
+
+    id = serializers.UUIDField()
+    user = serializers.UUIDField(source="user_id")
+    created_at = serializers.DateTimeField(source="created")
+    expires_at = serializers.DateTimeField(source="expiry")
+    ends_by = serializers.SerializerMethodField(
+        help_text="The latest it can last, however much it is used."
+    )
+
+    def get_ends_by(self, token) -> dt.datetime:
+        from cpcase.api_tokens import absolute_expiry
+
+        return absolute_expiry(token)
+
+
+class ApiTokenQuery(serializers.Serializer):
+    user = serializers.UUIDField(
+        required=False, help_text="Another member of staff's id (system administrators)."
+    )
 
 
 def _role_slugs(user: User) -> list[str]:

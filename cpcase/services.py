@@ -400,40 +400,6 @@ def person_add_to_child(
     return relationship
 
 
-def api_token_issue(*, username: str, password: str, otp: str = "", request=None) -> str:
-    """An API token for the user whose credentials (and second factor, if they have
-    one) these are. Failures are audited by Django's sign-in signal, or here for a
-    wrong code, outside any transaction so that a refusal is never rolled back."""
-    from django.contrib.auth import authenticate
-    from django_otp import match_token, user_has_device
-    from rest_framework.authtoken.models import Token
-
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        raise DomainError("The username or password is not right.")
-    if user_has_device(user, confirmed=True):
-        if not otp:
-            raise DomainError(
-                errors={"otp": ["This account has a second factor: enter the current code."]}
-            )
-        if match_token(user, otp) is None:
-            audit_record(
-                actor=user,
-                action=AuditEvent.Action.LOGIN_FAILED,
-                obj=user,
-                summary="Wrong second-factor code for an API token",
-            )
-            raise DomainError(
-                errors={"otp": ["The code is not right or has expired: enter the current code."]}
-            )
-    with transaction.atomic():
-        token, _ = Token.objects.get_or_create(user=user)
-        audit_record(
-            actor=user, action=AuditEvent.Action.TOKEN, obj=user, summary="Issued an API token"
-        )
-    return token.key
-
-
 def authority_by_code(code: str) -> Authority:
     try:
         return Authority.objects.get(code=code)

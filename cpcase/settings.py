@@ -43,7 +43,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin asks for the second factor too (cpcase.admin_site.AdminSite).
+    "cpcase.apps.OTPAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,12 +53,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "django_celery_beat",
     "cpcase",
@@ -75,6 +77,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Signed in but not past the second factor: only the sign-in pages; too old: signed out.
+    "cpcase.middleware.SessionLimitsMiddleware",
+    "cpcase.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cpcase.middleware.RequestContextMiddleware",
@@ -184,9 +189,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions: short, because the data is the most sensitive there is.
-SESSION_COOKIE_AGE = env.int("CPCASE_SESSION_SECONDS", default=60 * 60 * 8)
+# Sessions: short, because the data is the most sensitive there is. The idle limit
+# slides with every request; the absolute limit counts from signing in.
+SESSION_IDLE_MINUTES = env.int("CPCASE_SESSION_IDLE_MINUTES", default=30)
+SESSION_MAX_HOURS = env.int("CPCASE_SESSION_MAX_HOURS", default=10)
+if SESSION_IDLE_MINUTES < 5 or SESSION_MAX_HOURS < 1:
+    raise ImproperlyConfigured(
+        "CPCASE_SESSION_IDLE_MINUTES must be 5 or more and CPCASE_SESSION_MAX_HOURS 1 or more."
+    )
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Saving every request slides the idle limit. An empty (signed-out) session is never saved.
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -229,8 +242,9 @@ MEDIA_ROOT = Path(env.str("CPCASE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not signed in" a 401 (API.md), not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "cpcase.api_auth.ExpiringTokenAuthentication",
+        # A browser session counts only once it has passed the second factor.
+        "cpcase.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "cpcase.api_support.Pagination",
@@ -241,6 +255,22 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("CPCASE_TOKEN_THROTTLE", default="20/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens (django-rest-knox): stored hashed; a token unused for the idle limit
+# expires, and none lives past the absolute limit from its issue, used or not.
+API_TOKEN_IDLE_MINUTES = env.int("CPCASE_API_TOKEN_IDLE_MINUTES", default=60)
+API_TOKEN_MAX_HOURS = env.int("CPCASE_API_TOKEN_MAX_HOURS", default=12)
+if API_TOKEN_IDLE_MINUTES < 1 or API_TOKEN_MAX_HOURS < 1:
+    raise ImproperlyConfigured(
+        "CPCASE_API_TOKEN_IDLE_MINUTES and CPCASE_API_TOKEN_MAX_HOURS must be 1 or more."
+    )
+KNOX_TOKEN_MODEL = "cpcase.ApiToken"  # noqa: S105 (a model name)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(minutes=API_TOKEN_IDLE_MINUTES),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": timedelta(hours=API_TOKEN_MAX_HOURS),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cpcase API",
@@ -309,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cpcase.send_notification_emails",
         "schedule": crontab(minute="*/10"),
     },
+    "clear-expired-sessions-and-tokens": {
+        "task": "cpcase.clear_expired_sign_ins",
+        "schedule": crontab(minute="*/15"),
+    },
     "follow-up-missed-enquiries": {
         # A safety net: each register enquiry's follow-up is queued the moment it is recorded.
         "task": "registry.follow_up_missed_enquiries",
@@ -344,6 +378,8 @@ SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case man
 CPCASE_TRUSTED_PROXY_COUNT = env.int("CPCASE_TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
 if CPCASE_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("CPCASE_TRUSTED_PROXY_COUNT is a number of proxies, 0 or more.")
+# How authenticator apps label the account (django-otp's enrolment QR code and key).
+OTP_TOTP_ISSUER = env.str("CPCASE_OTP_ISSUER", default="cpcase")
 
 LOGGING = {
     "version": 1,

@@ -50,3 +50,11 @@ def check_timescales(self, day: str | None = None) -> int:
 
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
     return timescales_check(today=today)
+
+
+@shared_task(name="cpcase.clear_expired_sign_ins", time_limit=300, soft_time_limit=240)
+def clear_expired_sign_ins() -> dict[str, int]:
+    """Sessions and API tokens past their end, deleted (Celery beat; safe to run twice)."""
+    from cpcase.api_tokens import expired_sign_ins_clear
+
+    return expired_sign_ins_clear()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cpcase import views
+from cpcase import second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,16 @@ urlpatterns = [
         "accounts/reset/done/",
         views.PasswordResetCompleteView.as_view(),
         name="password-reset-complete",
+    ),
+    path(
+        "accounts/second-factor/",
+        second_factor_views.second_factor_verify,
+        name="second-factor",
+    ),
+    path(
+        "accounts/second-factor/set-up/",
+        second_factor_views.second_factor_enrol,
+        name="second-factor-enrol",
     ),
     path("children/", views.child_search, name="child-search"),
     path("children/new/", views.child_create, name="child-create"),

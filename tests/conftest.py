@@ -169,6 +169,43 @@ def core_group_child(child, core_group_member):
     return child
 
 
+@pytest.fixture(autouse=True)
+def _signed_in_sessions_pass_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` (and ``client.login``) gives a session that has passed
+    the second factor with the user's own authenticator-app device, as a real sign-in
+    would. A client with ``second_factor_passed = False`` stays at the password alone
+    (see ``unverified_client``)."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.support.second_factor import enrol
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        if getattr(self, "second_factor_passed", True):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = enrol(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)
+
+
+@pytest.fixture
+def unverified_client():
+    """A browser client that signs in with the password alone (no second factor yet)."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.second_factor_passed = False
+        client.force_login(user)
+        return client
+
+    return make
+
+
 @pytest.fixture
 def api():
     return APIClient()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import shutil
 
 import pytest
+from django_otp.oath import totp
+
+from cpcase.models import User
 
 # Playwright's sync API runs an event loop; Django's ORM is safe here (one thread).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -70,7 +75,32 @@ def axe_clean():
 
 
 def sign_in(page, username: str, password: str) -> None:
+    """Sign in as a person does: the password, then the second factor. The first time,
+    the account sets up its authenticator app from the key on the page (and keeps the
+    recovery codes); after that it types the code the app shows now."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/accounts/second-factor/"))
+    if "/set-up/" in page.url:
+        key = page.locator("#manual-key").inner_text().replace(" ", "")
+        page.get_by_label("Code").fill(app_code(base64.b32decode(key + "=" * (-len(key) % 8))))
+        page.get_by_role("button", name="Confirm").click()
+        page.get_by_role("link", name=re.compile("I have kept my recovery codes")).click()
+    else:
+        page.get_by_label("Code").fill(code_for(User.objects.get(username=username)))
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(lambda url: "/accounts/" not in url)
+
+
+def app_code(key: bytes) -> str:
+    """What an authenticator app with this key shows now."""
+    return f"{totp(key):06d}"
+
+
+def code_for(user) -> str:
+    from tests.support.second_factor import code_for as device_code
+    from tests.support.second_factor import enrol
+
+    return device_code(enrol(user))

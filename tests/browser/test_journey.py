@@ -181,3 +181,48 @@ def test_a_warning_before_the_session_ends_so_nothing_typed_is_lost(
     warning = page.locator("#session-warning")
     expect(warning).to_be_visible(timeout=10_000)
     assert "Save a draft now" in warning.inner_text()
+
+
+def test_the_second_factor_is_set_up_then_asked_for(page_for, axe_clean, social_worker):
+    import base64
+
+    from tests.browser.conftest import app_code
+
+    page = page_for()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("sw.allocated")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Set up your second factor").is_visible()
+    assert page.locator(".app-qr-code svg").is_visible()
+    axe_clean(page, "set up the second factor")
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    axe_clean(page, "set up the second factor, with an error")
+    # Nothing else opens until it is done.
+    page.goto("/children/")
+    assert "/accounts/second-factor/set-up/" in page.url
+    key = page.locator("#manual-key").inner_text().replace(" ", "")
+    page.get_by_label("Code").fill(app_code(base64.b32decode(key + "=" * (-len(key) % 8))))
+    page.get_by_role("button", name="Confirm").click()
+    assert page.get_by_role("heading", name="Your recovery codes").is_visible()
+    codes = page.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    axe_clean(page, "recovery codes")
+    page.get_by_role("link", name=re.compile("I have kept my recovery codes")).click()
+    assert page.get_by_role("heading", name="Find a child").is_visible()
+
+    # The next sign-in asks for a code; a recovery code does instead, once.
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.get_by_label("Username").fill("sw.allocated")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name=re.compile("Enter the code")).is_visible()
+    axe_clean(page, "enter the code")
+    page.get_by_label("Code").fill("000000" if codes[0] != "000000" else "111111")
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    axe_clean(page, "enter the code, with an error")
+    page.get_by_label("Code").fill(codes[0])
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name=re.compile("Hello")).is_visible()

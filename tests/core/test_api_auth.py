@@ -7,13 +7,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
-from cpcase.models import AuditEvent
+from cpcase.models import ApiToken, AuditEvent
 from cpcase.roles import Role
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.support.second_factor import code_for, enrol, wrong_code
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +27,31 @@ def _fresh_throttle():
     cache.clear()
 
 
-def current_code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+def sign_in_body(user, **extra) -> dict[str, str]:
+    """A token request with the user's password and the code their app shows now."""
+    return {
+        "username": user.username,
+        "password": TEST_PASSWORD,
+        "otp": code_for(enrol(user)),
+        **extra,
+    }
 
 
 # --- Tokens ---------------------------------------------------------------------------
 
 
 def test_token_flow_end_to_end(api, social_worker, child):
-    response = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD})
+    response = api.post(TOKEN, sign_in_body(social_worker))
     assert response.status_code == 200, response.content
-    token = response.json()["token"]
-    assert Token.objects.get(user=social_worker).key == token
+    body = response.json()
+    assert set(body) == {"token", "expires_at"}
+    token = body["token"]
+    stored = ApiToken.objects.get(user=social_worker)
+    assert token not in (stored.digest, stored.token_key)  # only a hash is kept
+    assert body["expires_at"] == stored.expiry.isoformat().replace("+00:00", "Z")
     event = AuditEvent.objects.get(action=AuditEvent.Action.TOKEN)
     assert event.actor == social_worker
+    assert event.object_id == str(stored.pk)
 
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/me/").json()["username"] == "sw.allocated"
@@ -51,10 +61,11 @@ def test_token_flow_end_to_end(api, social_worker, child):
     assert api.get("/api/v1/me/").status_code == 401
 
 
-def test_asking_again_gives_the_same_token(api, social_worker):
-    first = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD}).json()
-    second = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD}).json()
-    assert first == second
+def test_asking_again_gives_another_token(api, social_worker):
+    first = api.post(TOKEN, sign_in_body(social_worker)).json()
+    second = api.post(TOKEN, sign_in_body(social_worker)).json()
+    assert first["token"] != second["token"]
+    assert ApiToken.objects.filter(user=social_worker).count() == 2
     assert AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN).count() == 2
 
 
@@ -69,16 +80,17 @@ def test_wrong_credentials_are_400(api, social_worker, credentials):
     response = api.post(TOKEN, credentials)
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["The username or password is not right."]}
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_FAILED).count() == 1
 
 
 def test_an_inactive_account_gets_no_token(api, social_worker):
+    body = sign_in_body(social_worker)
     social_worker.is_active = False
     social_worker.save()
-    response = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD})
+    response = api.post(TOKEN, body)
     assert response.status_code == 400
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -100,19 +112,18 @@ def test_malformed_json_is_400(api):
     assert response.status_code == 400
 
 
-def test_second_factor_is_required_where_the_account_has_one(api, social_worker):
-    device = TOTPDevice.objects.create(user=social_worker, name="phone", confirmed=True)
+def test_the_second_factor_is_required(api, social_worker):
+    device = enrol(social_worker)
     credentials = {"username": "sw.allocated", "password": TEST_PASSWORD}
 
     missing = api.post(TOKEN, credentials)
     assert missing.status_code == 400
     assert "otp" in missing.json()
 
-    wrong_code = f"{(int(current_code(device)) + 1) % 10**device.digits:0{device.digits}d}"
-    wrong = api.post(TOKEN, {**credentials, "otp": wrong_code})
+    wrong = api.post(TOKEN, {**credentials, "otp": wrong_code(device)})
     assert wrong.status_code == 400
     assert "otp" in wrong.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.LOGIN_FAILED, actor=social_worker
     ).exists()
@@ -121,15 +132,29 @@ def test_second_factor_is_required_where_the_account_has_one(api, social_worker)
     device.throttling_failure_count = 0
     device.throttling_failure_timestamp = None
     device.save()
-    right = api.post(TOKEN, {**credentials, "otp": current_code(device)})
+    right = api.post(TOKEN, {**credentials, "otp": code_for(device)})
     assert right.status_code == 200, right.content
-    assert right.json()["token"] == Token.objects.get(user=social_worker).key
+    assert ApiToken.objects.filter(user=social_worker).count() == 1
 
 
-def test_an_unconfirmed_device_is_not_a_second_factor(api, social_worker):
-    TOTPDevice.objects.create(user=social_worker, name="phone", confirmed=False)
+def test_a_code_works_once(api, social_worker):
+    device = enrol(social_worker)
+    code = code_for(device)
+    credentials = {"username": "sw.allocated", "password": TEST_PASSWORD, "otp": code}
+    assert api.post(TOKEN, credentials).status_code == 200
+    again = api.post(TOKEN, credentials)
+    assert again.status_code == 400
+    assert "otp" in again.json()
+
+
+@pytest.mark.parametrize("confirmed", [False, None])
+def test_an_account_with_no_second_factor_gets_no_token(api, social_worker, confirmed):
+    if confirmed is not None:
+        TOTPDevice.objects.create(user=social_worker, name="phone", confirmed=confirmed)
     response = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "second factor" in response.json()["otp"][0]
+    assert not ApiToken.objects.exists()
 
 
 def test_the_token_endpoint_is_throttled(api, social_worker):
@@ -142,10 +167,10 @@ def test_the_token_endpoint_is_throttled(api, social_worker):
     ]
     assert statuses[:allowed] == [400] * allowed
     assert statuses[-1] == 429
-    # Even the right password waits.
-    right = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD})
+    # Even the right password and code wait.
+    right = api.post(TOKEN, sign_in_body(social_worker))
     assert right.status_code == 429
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 # --- Me -----------------------------------------------------------------------------------
@@ -234,6 +259,6 @@ def test_a_locked_account_gets_no_token(api, social_worker):
     limit = settings.AXES_FAILURE_LIMIT
     for _ in range(limit):
         api.post(TOKEN, {"username": "sw.allocated", "password": "wrong"})
-    right = api.post(TOKEN, {"username": "sw.allocated", "password": TEST_PASSWORD})
+    right = api.post(TOKEN, sign_in_body(social_worker))
     assert right.status_code == 429
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()

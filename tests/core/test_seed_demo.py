@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: fictional, complete, idempotent, and never in production."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -179,3 +180,84 @@ def test_the_demo_has_casework_made_through_the_services(seeded):
     assert Conference.objects.filter(status="finalised").count() == 14
     assert Visit.objects.filter(kind="statutory", child_seen=True).exists()
     assert "Demo casework already there." in _seed()
+
+
+# --- The demo's second factor ----------------------------------------------------------
+
+
+def _demo_code(username: str) -> str:
+    out = StringIO()
+    call_command("demo_code", username, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_every_demo_account_has_the_published_second_factor_key(seeded):
+    import base64
+
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert "demo_code USERNAME" in seeded
+    for account in demo.ACCOUNTS:
+        device = TOTPDevice.objects.get(user__username=account.username, confirmed=True)
+        published = demo.demo_totp_base32(account.username)
+        assert base64.b32decode(published) == device.bin_key
+        code = _demo_code(account.username)
+        assert re.fullmatch(r"\d{6}", code)
+        assert int(code) == totp(device.bin_key)
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.SECOND_FACTOR_ENROLLED, actor_username="manage.py seed_demo"
+    ).count() == len(demo.ACCOUNTS)
+
+
+def test_a_demo_account_signs_in_with_demo_code(seeded):
+    from django.test import Client
+
+    client = Client()
+    client.post(
+        "/accounts/login/", {"username": "sw.north", "password": demo.DEFAULT_DEMO_PASSWORD}
+    )
+    response = client.post("/accounts/second-factor/", {"code": _demo_code("sw.north")})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_demo_code_refuses_an_account_without_the_published_key(seeded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with pytest.raises(CommandError, match="not a demo account"):
+        _demo_code("nobody.at.all")
+    TOTPDevice.objects.filter(user__username="tm.north").update(key="00" * 20)
+    with pytest.raises(CommandError, match="not a demo account"):
+        _demo_code("tm.north")
+    # Seeding again leaves a key the account set up itself.
+    _seed()
+    assert TOTPDevice.objects.get(user__username="tm.north").key == "00" * 20
+
+
+def test_demo_code_and_published_keys_never_in_production(seeded, settings):
+    from cpcase.management.commands.seed_demo import _enrol_with_published_key
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        _demo_code("sw.north")
+    with pytest.raises(CommandError, match="production"):
+        _enrol_with_published_key(User.objects.get(username="sw.north"))
+
+
+def test_demo_code_exits_non_zero_in_production(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CPCASE_PRODUCTION": "1", "DJANGO_SECRET_KEY": "x" * 50}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "demo_code", "sw.north"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "never runs in production" in result.stderr

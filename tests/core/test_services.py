@@ -215,8 +215,13 @@ def test_add_a_person_living_with_the_child(social_worker, child):
 
 
 def test_an_api_token_is_issued_and_audited(social_worker):
+    from cpcase.api_tokens import api_token_issue
     from tests.factories import TEST_PASSWORD
+    from tests.support.second_factor import code_for, enrol
 
-    key = services.api_token_issue(username="sw.allocated", password=TEST_PASSWORD)
-    assert social_worker.auth_token.key == key
+    token, key = api_token_issue(
+        username="sw.allocated", password=TEST_PASSWORD, otp=code_for(enrol(social_worker))
+    )
+    assert token.user == social_worker
+    assert key[:15] == token.token_key
     assert AuditEvent.objects.filter(action=AuditEvent.Action.TOKEN, actor=social_worker).exists()

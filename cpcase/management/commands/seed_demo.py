@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cpcase import demo
 from cpcase.audit import audit_record
@@ -148,6 +149,7 @@ class Command(BaseCommand):
                 user.groups.add(group)
             if account.role == Role.SYSTEM_ADMIN:
                 self._grant_admin_permissions(user)
+            _enrol_with_published_key(user)
             users[account.username] = user
         return users, new_accounts
 
@@ -245,12 +247,40 @@ class Command(BaseCommand):
             out.write(f"  {account.username:<10} {Role(account.role).label}{team}")
         out.write("")
         out.write(f"Demo password for every account: {password}")
+        out.write(
+            "Second factor: each account has a published demo key; "
+            "`manage.py demo_code USERNAME` prints its current code."
+        )
         if len(new_accounts) < len(demo.ACCOUNTS):
             out.write(
                 "(Accounts that already existed keep their password; "
                 "--reset-passwords sets it again.)"
             )
         out.write("Fictional demonstration data only: never use these accounts in production.")
+
+
+def _enrol_with_published_key(user: User) -> None:
+    """A confirmed authenticator-app device with the account's published demo key, unless
+    the account has set up a second factor of its own. Never in production."""
+    if settings.PRODUCTION:
+        raise CommandError("Published demo second-factor keys are never installed in production.")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return
+    TOTPDevice.objects.filter(user=user).delete()
+    TOTPDevice.objects.create(
+        user=user,
+        name=demo.DEMO_DEVICE_NAME,
+        key=demo.demo_totp_key(user.get_username()),
+        confirmed=True,
+    )
+    audit_record(
+        actor=None,
+        actor_username="manage.py seed_demo",
+        action=AuditEvent.Action.SECOND_FACTOR_ENROLLED,
+        obj=user,
+        summary=f"Set up {user.get_username()}'s second factor with the published demo key",
+        changes={"second_factor": {"from": None, "to": demo.DEMO_DEVICE_NAME}},
+    )
 
 
 def _person_input(spec: demo.DemoPerson) -> PersonInput:
