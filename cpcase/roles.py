@@ -23,3 +23,11 @@ AUTHORITY_WIDE_ROLES = frozenset(
 )
 # Roles that see the children of their own team.
 TEAM_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
+
+
+def held(*roles: str):
+    """Staff holding any of ``roles``, as a filter on users (for the access module's lists
+    of who may be chosen or told; a listing filtered by a role the caller names)."""
+    from django.db.models import Q
+
+    return Q(groups__name__in=list(roles))

@@ -176,11 +176,11 @@ def minimum_answer(child: Child, facts: dict[str, Any]) -> dict[str, Any]:
 
 def enquiries_for(*, user):
     """The enquiry log: the safeguarding unit manager's."""
+    from cpcase import access
     from cpcase.errors import NotPermitted
-    from cpcase.roles import Role
     from registry.models import Enquiry
 
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+    if not access.may_read_enquiry_log(user):
         raise NotPermitted("Only the safeguarding unit manager reads the enquiry log.")
     return Enquiry.objects.select_related("enquirer", "reviewed_by").order_by("-created_at")
 
@@ -304,13 +304,13 @@ def historic_plan_requests_for(*, user) -> QuerySet:
     safeguarding unit manager) those addressed to their authority. Awaiting a decision first."""
     from django.db.models import Case, IntegerField, When
 
-    from cpcase.roles import Role
+    from cpcase import access
     from registry.models import HistoricPlanRequest
 
     if not user.is_authenticated:
         return HistoricPlanRequest.objects.none()
     mine = Q(requested_by=user)
-    if user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) and user.authority_id:
+    if access.may_decide_historic_release(user, user.authority_id):
         mine |= Q(originating_authority_id=user.authority_id)
     return (
         HistoricPlanRequest.objects.filter(mine)
@@ -330,11 +330,11 @@ def historic_plan_requests_for(*, user) -> QuerySet:
 
 def designated_managers_for(*, user) -> QuerySet:
     """The authority's designated managers over time, the current one first."""
+    from cpcase import access
     from cpcase.errors import NotPermitted
-    from cpcase.roles import Role
     from registry.models import DesignatedManager
 
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+    if not access.may_keep_designated_managers(user):
         raise NotPermitted("Only the safeguarding unit manager keeps the designated managers.")
     return (
         DesignatedManager.objects.filter(authority_id=user.authority_id)
@@ -345,13 +345,11 @@ def designated_managers_for(*, user) -> QuerySet:
 
 def unit_managers_of(*, authority_id) -> QuerySet:
     """The authority's safeguarding unit managers (who may be its designated manager)."""
+    from cpcase import access
     from cpcase.models import User
-    from cpcase.roles import Role
 
     return (
-        User.objects.filter(
-            is_active=True, authority_id=authority_id, groups__name=Role.SAFEGUARDING_UNIT_MANAGER
-        )
+        User.objects.filter(access.register_keepers(), is_active=True, authority_id=authority_id)
         .distinct()
         .order_by("last_name", "first_name")
     )
