@@ -120,6 +120,7 @@ def conference_schedule(
         raise DomainError(errors=errors)
     assert chair is not None  # checked above; for the type checker  # noqa: S101
     conference = Conference.objects.create(
+        authority_id=access.recording_authority(actor, children[0]),
         kind=kind,
         scheduled_for=scheduled_for,
         chair=chair,
@@ -268,8 +269,10 @@ def conference_for(actor: User, conference_id: Any) -> Conference:
     if conference is None:
         raise NotFound("No conference was found.")
     child_ids = list(conference.subjects.values_list("child_id", flat=True))
-    visible = access.children_visible_to(actor).filter(pk__in=child_ids).count()
-    if visible != len(child_ids) or not child_ids:
+    visible = list(access.children_visible_to(actor).filter(pk__in=child_ids))
+    if len(visible) != len(child_ids) or not child_ids:
+        raise NotFound("No conference was found.")
+    if not any(access.may_read_record(actor, c, conference.authority_id) for c in visible):
         raise NotFound("No conference was found.")
     return conference
 
@@ -783,8 +786,14 @@ def _letter_for(actor: User, letter_id: Any):
     from conferences.models import Letter
 
     pk = access.as_uuid(letter_id)
-    letter = Letter.objects.select_related("child").filter(pk=pk).first() if pk else None
-    if letter is None or not access.can(actor, access.Action.VIEW, letter.child):
+    letter = (
+        Letter.objects.select_related("child", "conference").filter(pk=pk).first() if pk else None
+    )
+    if (
+        letter is None
+        or not access.can(actor, access.Action.VIEW, letter.child)
+        or not access.may_read_record(actor, letter.child, letter.conference.authority_id)
+    ):
         raise NotFound("No letter was found.")
     return letter
 

@@ -456,3 +456,66 @@ CHILD_CAPABILITIES: dict[str, Callable[[User, Child], bool]] = {
     "record_step_down": may_record_step_down,
     "ask_for_historic_plans": may_ask_for_historic_plans,
 }
+
+
+# --- A child's past belongs to the authority that held it --------------------------
+# Plans, conferences, visits and letters carry the authority that recorded them. Another
+# authority's staff read them only while a historic release granted to their authority
+# lasts (DOMAIN.md section 2, "Moving between authorities"). The register (a domain app)
+# hands the gate its releases when it starts, as the apps hand the core their deadlines.
+
+ReleaseProvider = Callable[[User], Iterable[tuple[Any, Any]]]
+_release_providers: list[ReleaseProvider] = []
+
+
+def register_release_provider(provider: ReleaseProvider) -> None:
+    """``provider(user)`` gives (child id, originating authority id) for every release
+    granted to the user's authority that has not run out."""
+    if provider not in _release_providers:
+        _release_providers.append(provider)
+
+
+def releases_for(user: User) -> set[tuple[Any, Any]]:
+    if not _active(user) or user.authority_id is None:
+        return set()
+    return {pair for provider in _release_providers for pair in provider(user)}
+
+
+def recording_authority(actor: User, child: Child) -> Any:
+    """The authority a new record belongs to: the recorder's (or the child's, for a
+    recorder of no authority)."""
+    return actor.authority_id or child.responsible_authority_id
+
+
+def records_visible_q(user: User, *, child: str = "child", authority: str = "authority") -> Q:
+    """Of the records (plans, conferences, visits) of children the user may see, those of
+    the user's own authority or released to it. A record made before it carried its
+    authority is the child's responsible authority's. Staff of no authority (core group
+    members of other agencies) are granted their children one by one: their grants are
+    the limit."""
+    if user.authority_id is None:
+        return Q()
+    owned = Q(**{f"{authority}_id": user.authority_id}) | Q(
+        **{
+            f"{authority}__isnull": True,
+            f"{child}__responsible_authority_id": user.authority_id,
+        }
+    )
+    for child_id, origin in releases_for(user):
+        owned |= Q(**{f"{child}__pk": child_id, f"{authority}_id": origin})
+    return owned
+
+
+def may_read_record(user: User, child: Child, authority_id: Any) -> bool:
+    """Whether a record of this child, made by ``authority_id``, is the user's to read
+    (the child's own scope is checked separately)."""
+    if user.authority_id is None:
+        return True
+    owner = authority_id or child.responsible_authority_id
+    return owner == user.authority_id or (child.pk, owner) in releases_for(user)
+
+
+def is_released_record(user: User, child: Child, authority_id: Any) -> bool:
+    """A record the user reads only through a release (its reads are audited as such)."""
+    owner = authority_id or child.responsible_authority_id
+    return user.authority_id is not None and owner != user.authority_id

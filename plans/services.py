@@ -153,6 +153,7 @@ def plan_start(
             )
     plan = Plan(
         child=child,
+        authority_id=access.recording_authority(actor, child),
         started_on=started_on,
         pre_birth=pre_birth,
         initial_category=category,
@@ -535,7 +536,11 @@ def plan_for(actor: User, plan_id: Any, action: access.Action = access.Action.VI
 
     pk = access.as_uuid(plan_id)
     plan = Plan.objects.select_related("child").filter(pk=pk).first() if pk else None
-    if plan is None or not access.can(actor, access.Action.VIEW_PLAN, plan.child):
+    if (
+        plan is None
+        or not access.can(actor, access.Action.VIEW_PLAN, plan.child)
+        or not access.may_read_record(actor, plan.child, plan.authority_id)
+    ):
         raise NotFound("No plan was found.")
     if action != access.Action.VIEW_PLAN and not access.can(actor, action, plan.child):
         from cpcase.errors import NotPermitted

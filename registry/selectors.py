@@ -366,3 +366,19 @@ def authority_team_names(*, user) -> list[str]:
         .order_by("name")
         .values_list("name", flat=True)
     )
+
+
+def historic_releases_granted(user) -> list[tuple[Any, Any]]:
+    """(child, originating authority) of every release granted to the user's authority that
+    has not run out: the gate lets its staff read those records, and no others."""
+    from registry.models import HistoricPlanRequest
+
+    if user.authority_id is None:
+        return []
+    return list(
+        HistoricPlanRequest.objects.filter(
+            requesting_authority_id=user.authority_id,
+            status=HistoricPlanRequest.Status.GRANTED,
+            access_until__gt=timezone.now(),
+        ).values_list("child_id", "originating_authority_id")
+    )

@@ -99,7 +99,9 @@ def visit_save(
     child = access.child_for(actor, child_id, access.Action.RECORD_VISIT)
     _check(data, completing=complete)
     if visit_id is None:
-        visit = Visit(child=child, recorded_by=actor)
+        visit = Visit(
+            child=child, recorded_by=actor, authority_id=access.recording_authority(actor, child)
+        )
     else:
         visit = _draft_for(actor, visit_id, version)
         if visit.child_id != child.pk:
