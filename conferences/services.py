@@ -398,7 +398,7 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
     """The chair records what happened. It can be corrected until the conference is finalised."""
     conference = conference_for(actor, conference_id)
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
-    if actor.pk != conference.chair_id:
+    if not access.may_record_outcome(actor, conference):
         raise NotPermitted("Only the conference's chair records its outcome.")
     if conference.status in (Conference.Status.FINALISED, Conference.Status.CANCELLED):
         raise DomainError(
@@ -530,7 +530,7 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
     record read-only. Deadlines follow from the records; the people concerned are told."""
     conference = conference_for(actor, conference_id)
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
-    if actor.pk != conference.chair_id:
+    if not access.may_finalise_conference(actor, conference):
         raise NotPermitted("Only the conference's chair can finalise it.")
     if conference.status == Conference.Status.FINALISED:
         raise DomainError("This conference is already finalised.")

@@ -76,7 +76,7 @@ def _conference(request, conference_id) -> Conference:
 
 
 def _chair_only(request, conference: Conference) -> None:
-    if request.user.pk != conference.chair_id:
+    if not access.may_finalise_conference(request.user, conference):
         raise PermissionDenied("Only the conference's chair can do this.")
 
 

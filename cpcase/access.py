@@ -286,8 +286,13 @@ def may_chair_for(user: User, child: Child) -> bool:
     return may_chair_conferences(user) and can(user, Action.VIEW, child)
 
 
-def may_finalise_conference(user: User, child: Child) -> bool:
-    return may_chair_for(user, child)
+def may_finalise_conference(user: User, conference: Any) -> bool:
+    """The conference's own chair finalises it (and records its outcome until then)."""
+    return _active(user) and user.pk == conference.chair_id
+
+
+def may_record_outcome(user: User, conference: Any) -> bool:
+    return may_finalise_conference(user, conference)
 
 
 def may_schedule_conference(user: User) -> bool:
@@ -450,7 +455,6 @@ CHILD_CAPABILITIES: dict[str, Callable[[User, Child], bool]] = {
     "allocate": may_allocate,
     "record_visit": may_record_visit,
     "view_access_history": may_view_access_history,
-    "finalise_conference": may_finalise_conference,
     "authorise_plan": may_authorise_plan,
     "correct_register": may_correct_register,
     "record_step_down": may_record_step_down,
