@@ -225,6 +225,10 @@ class ReleaseOut(serializers.ModelSerializer):
 class ReleasesAPI(APIView):
     @extend_schema(request=ReleaseIn, responses={201: ReleaseOut})
     def post(self, request):
+        if not access.may_request_historic_plans(request.user):  # who, before what was sent
+            raise NotPermitted("A social worker of the receiving authority makes this request.")
+        if isinstance(request.data, dict) and request.data.get("child"):
+            access.child_for(request.user, request.data["child"])  # unseen: 404, as the page
         d = parse(ReleaseIn, request.data)
         req = services.historic_plan_request(
             actor=request.user,
