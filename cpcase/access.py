@@ -128,7 +128,7 @@ def can_create_child(user: User) -> bool:
     )
 
 
-def as_uuid(value) -> uuid.UUID | None:
+def as_uuid(value: object) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -137,7 +137,7 @@ def as_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def child_for(user: User, child_id, action: Action = Action.VIEW) -> Child:
+def child_for(user: User, child_id: object, action: Action = Action.VIEW) -> Child:
     """The child if ``user`` may do ``action``; 404 if they may not see it, 403 if only seeing."""
     pk = as_uuid(child_id)
     if pk is None:

@@ -1,6 +1,7 @@
 """The roles of DOMAIN.md section 6. Each is a Django group named by its slug."""
 
 from django.db import models
+from django.db.models import Q
 
 
 class Role(models.TextChoices):
@@ -25,9 +26,7 @@ AUTHORITY_WIDE_ROLES = frozenset(
 TEAM_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
 
 
-def held(*roles: str):
+def held(*roles: str) -> Q:
     """Staff holding any of ``roles``, as a filter on users (for the access module's lists
     of who may be chosen or told; a listing filtered by a role the caller names)."""
-    from django.db.models import Q
-
     return Q(groups__name__in=list(roles))
