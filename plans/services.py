@@ -542,7 +542,10 @@ def plan_for(actor: User, plan_id: Any, action: access.Action = access.Action.VI
         or not access.may_read_record(actor, plan.child, plan.authority_id)
     ):
         raise NotFound("No plan was found.")
-    if action != access.Action.VIEW_PLAN and not access.can(actor, action, plan.child):
+    if action != access.Action.VIEW_PLAN and (
+        not access.can(actor, action, plan.child)
+        or access.is_released_record(actor, plan.child, plan.authority_id)
+    ):  # a release lets another authority read the plan, never change it
         from cpcase.errors import NotPermitted
 
         raise NotPermitted("You can read this plan, but not do that to it.")

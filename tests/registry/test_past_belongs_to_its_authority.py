@@ -167,6 +167,14 @@ def test_the_new_authority_reads_the_past_only_while_a_release_lasts(
     assert released_reads.filter(summary__startswith="Viewed the plan (").exists()
     assert AuditEvent.objects.filter(actor=user, child_id=child.pk).count() > before
 
+    # Read, never changed: a release opens no write.
+    patch = api_as(southmere["social_worker"]).patch(
+        f"/api/v1/plans/{past['plan'].pk}/",
+        {"version": past["plan"].version, "cause_of_harm": "Changed"},
+        format="json",
+    )
+    assert patch.status_code == 403, patch.content
+
     # Run out: nothing again.
     HistoricPlanRequest.objects.filter(pk=granted.pk).update(
         access_until=timezone.now() - dt.timedelta(seconds=1)
