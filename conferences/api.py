@@ -11,7 +11,9 @@ from rest_framework.views import APIView
 
 from conferences import selectors, services
 from conferences.models import Conference, ConferenceAttendee, Letter, StrategyDiscussion
+from cpcase import access
 from cpcase.api_support import StaffField, parse
+from cpcase.errors import NotPermitted
 from plans.models import PlanIssue
 from plans.services import CoreGroupInput, IssueInput
 
@@ -302,6 +304,9 @@ class OutcomeIn(serializers.Serializer):
 class ConferenceOutcomeAPI(APIView):
     @extend_schema(request=OutcomeIn, responses=ConferenceOut)
     def post(self, request, pk):
+        # Who may, before what they sent: the same answer as the outcome page.
+        if not access.may_record_outcome(request.user, services.conference_for(request.user, pk)):
+            raise NotPermitted("Only the conference's chair records its outcome.")
         serializer = OutcomeIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         conference = services.conference_record_outcome(

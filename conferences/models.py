@@ -60,6 +60,11 @@ class Conference(models.Model):
     scheduled_for = models.DateTimeField()
     venue = models.CharField(max_length=200, blank=True)
     chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="chaired_conferences")
+    # The authority that recorded it: a child's past belongs to the authority that held it,
+    # and another authority reads it only through a granted historic release (access.py).
+    authority = models.ForeignKey(
+        "cpcase.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     scheduled_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

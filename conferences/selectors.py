@@ -189,6 +189,7 @@ def conferences_visible_to(user):
     return (
         Conference.objects.filter(subjects__child__in=visible)
         .exclude(pk__in=hidden)
+        .filter(access.records_visible_q(user, child="subjects__child"))
         .distinct()
         .select_related("chair")
         .order_by("-scheduled_for")
@@ -257,6 +258,7 @@ def conference_chronology(child) -> Iterable[Any]:
             title=f"{subject.conference.get_kind_display()}{decision}",
             source="conferences",
             object_id=str(subject.conference_id),
+            authority_id=subject.conference.authority_id or child.responsible_authority_id,
         )
 
 

@@ -26,7 +26,6 @@ from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Nation, TimeUnit, User
-from cpcase.roles import ENQUIRER_ROLES, Role
 from cpcase.services import (
     NotificationRequest,
     child_allocate_by_conference,
@@ -45,7 +44,6 @@ DECISIONS_BY_KIND = {
 }
 STEP_DOWN_VALUES = {value for value, _ in STEP_DOWN_CHOICES}
 HELD_STATUSES = (Conference.Status.HELD, Conference.Status.FINALISED)
-SCHEDULER_ROLES = (Role.CONFERENCE_CHAIR, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER)
 
 
 @transaction.atomic
@@ -87,7 +85,7 @@ def conference_schedule(
 ) -> Conference:
     """Schedule a conference for one child or a group of siblings, inviting professionals
     (staff here, or others by name and agency); invited staff are told at once."""
-    if not actor.has_role(*SCHEDULER_ROLES):
+    if not access.may_schedule_conference(actor):
         raise NotPermitted("Only a conference chair or a manager can schedule a conference.")
     errors: dict[str, list[str]] = {}
     if kind not in Conference.Kind.values:
@@ -96,7 +94,7 @@ def conference_schedule(
         errors["children"] = ["Choose the child or children the conference is about."]
     if len(set(map(str, child_ids))) != len(child_ids):
         errors["children"] = ["Each child can be named once."]
-    if chair is None or not chair.is_active or not chair.has_role(Role.CONFERENCE_CHAIR):
+    if chair is None or not access.may_chair_conferences(chair):
         errors["chair"] = ["Choose a conference chair."]
     elif chair.authority_id != actor.authority_id:
         errors["chair"] = ["Choose a chair of your own authority."]
@@ -122,6 +120,7 @@ def conference_schedule(
         raise DomainError(errors=errors)
     assert chair is not None  # checked above; for the type checker  # noqa: S101
     conference = Conference.objects.create(
+        authority_id=access.recording_authority(actor, children[0]),
         kind=kind,
         scheduled_for=scheduled_for,
         chair=chair,
@@ -193,11 +192,10 @@ def _invitation_errors(actor: User, invitations: Sequence[AttendeeInput]) -> dic
             key: Any = (invitation.name.strip().lower(), invitation.agency.strip().lower())
         else:
             if not user.is_active or (
-                user.authority_id != actor.authority_id
-                and not user.has_role(Role.CORE_GROUP_MEMBER)
+                user.authority_id != actor.authority_id and not access.is_outside_professional(user)
             ):
                 errors[f"invitations[{i}].user"] = ["Choose a member of staff who can be invited."]
-            elif user.roles and user.roles <= (ENQUIRER_ROLES | {Role.SYSTEM_ADMIN}):
+            elif not access.takes_part_in_case_work(user):
                 errors[f"invitations[{i}].user"] = [
                     f"{user.name} has no part in case work and cannot be invited."
                 ]
@@ -271,8 +269,10 @@ def conference_for(actor: User, conference_id: Any) -> Conference:
     if conference is None:
         raise NotFound("No conference was found.")
     child_ids = list(conference.subjects.values_list("child_id", flat=True))
-    visible = access.children_visible_to(actor).filter(pk__in=child_ids).count()
-    if visible != len(child_ids) or not child_ids:
+    visible = list(access.children_visible_to(actor).filter(pk__in=child_ids))
+    if len(visible) != len(child_ids) or not child_ids:
+        raise NotFound("No conference was found.")
+    if not any(access.may_read_record(actor, c, conference.authority_id) for c in visible):
         raise NotFound("No conference was found.")
     return conference
 
@@ -398,7 +398,7 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
     """The chair records what happened. It can be corrected until the conference is finalised."""
     conference = conference_for(actor, conference_id)
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
-    if actor.pk != conference.chair_id:
+    if not access.may_record_outcome(actor, conference):
         raise NotPermitted("Only the conference's chair records its outcome.")
     if conference.status in (Conference.Status.FINALISED, Conference.Status.CANCELLED):
         raise DomainError(
@@ -530,7 +530,7 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
     record read-only. Deadlines follow from the records; the people concerned are told."""
     conference = conference_for(actor, conference_id)
     conference = Conference.objects.select_for_update().get(pk=conference.pk)
-    if actor.pk != conference.chair_id:
+    if not access.may_finalise_conference(actor, conference):
         raise NotPermitted("Only the conference's chair can finalise it.")
     if conference.status == Conference.Status.FINALISED:
         raise DomainError("This conference is already finalised.")
@@ -639,9 +639,9 @@ def _people_to_tell(child: Child, subject: ConferenceChild) -> set[Any]:
         people.add(child.lead_social_worker_id)
     if child.team_id:
         people |= set(
-            User.objects.filter(
-                team_id=child.team_id, groups__name=Role.TEAM_MANAGER, is_active=True
-            ).values_list("pk", flat=True)
+            User.objects.filter(access.plan_authorisers(), team_id=child.team_id, is_active=True)
+            .values_list("pk", flat=True)
+            .distinct()
         )
     people |= {m["user"] for m in subject.core_group if m.get("user")}
     return {str(p) for p in people}
@@ -786,8 +786,14 @@ def _letter_for(actor: User, letter_id: Any):
     from conferences.models import Letter
 
     pk = access.as_uuid(letter_id)
-    letter = Letter.objects.select_related("child").filter(pk=pk).first() if pk else None
-    if letter is None or not access.can(actor, access.Action.VIEW, letter.child):
+    letter = (
+        Letter.objects.select_related("child", "conference").filter(pk=pk).first() if pk else None
+    )
+    if (
+        letter is None
+        or not access.can(actor, access.Action.VIEW, letter.child)
+        or not access.may_read_record(actor, letter.child, letter.conference.authority_id)
+    ):
         raise NotFound("No letter was found.")
     return letter
 
@@ -978,11 +984,11 @@ def complaint_assign_reviewer(*, actor: User, complaint_id: Any, reviewer: User)
     from conferences.models import Complaint
 
     complaint = _complaint_for(actor, complaint_id)
-    if not actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SERVICE_LEADER):
+    if not access.may_assign_complaint_reviewer(actor):
         raise NotPermitted(
             "Only the safeguarding unit manager or a service leader assigns a reviewer."
         )
-    if not reviewer.is_active or not reviewer.has_role(Role.SENIOR_OFFICER):
+    if not access.may_review_complaints(reviewer):
         raise DomainError(errors={"reviewing_officer": ["Choose a senior officer."]})
     if _took_part(reviewer, complaint.conference):
         raise DomainError(

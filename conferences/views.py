@@ -37,7 +37,6 @@ from cpcase import access, read_audit
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
-from cpcase.roles import ENQUIRER_ROLES, Role
 from cpcase.views import _child_or_404, call_service, case_page
 
 BLANK_ROWS = 2
@@ -82,7 +81,7 @@ def _conference(request, conference_id) -> Conference:
 
 
 def _chair_only(request, conference: Conference) -> None:
-    if request.user.pk != conference.chair_id:
+    if not access.may_finalise_conference(request.user, conference):
         raise PermissionDenied("Only the conference's chair can do this.")
 
 
@@ -100,7 +99,7 @@ def child_conferences(request, child_id):
             "child": child,
             **history,
             "can_record_discussion": access.can(request.user, access.Action.EDIT, child),
-            "can_schedule": request.user.has_role(*services.SCHEDULER_ROLES),
+            "can_schedule": access.may_schedule_conference(request.user),
             "can_record_event": child.looked_after
             and access.can(request.user, access.Action.EDIT, child),
         },
@@ -159,15 +158,17 @@ def looked_after_event_record(request, child_id):
 @case_page
 def conference_schedule(request, child_id):
     child = _child_or_404(request, child_id)
-    if not request.user.has_role(*services.SCHEDULER_ROLES):
+    if not access.may_schedule_conference(request.user):
         raise PermissionDenied("Only a conference chair or a manager can schedule a conference.")
     children = selectors.conference_sibling_choices(user=request.user, child=child)
     read_audit.record_children(user=request.user, children=children, summary="The household")
-    chairs = list(core_selectors.staff_assignable(user=request.user, role=Role.CONFERENCE_CHAIR))
+    chairs = list(
+        core_selectors.staff_assignable(user=request.user, among=access.chair_candidates())
+    )
     _, _, staff = _staff_by_role(core_selectors.staff_assignable(user=request.user))
     staff_by_id = {str(u.pk): u for u in staff}
     initial = {"children": [str(child.pk)]}
-    if request.user.has_role(Role.CONFERENCE_CHAIR):
+    if access.may_chair_conferences(request.user):
         initial["chair"] = str(request.user.pk)
     data = None
     if request.method == "POST":
@@ -284,12 +285,13 @@ class _DecisionFormSet(django_forms.formset_factory(_DecisionForm, extra=0)):  #
 
 def _staff_by_role(staff):
     """Choices for the outcome page from one query of the authority's staff."""
-    roles = {str(u.pk): {g.name for g in u.groups.all()} for u in staff}
-    case_roles = {Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.CORE_GROUP_MEMBER}
-    social_workers = [u for u in staff if Role.SOCIAL_WORKER in roles[str(u.pk)]]
-    professionals = [u for u in staff if roles[str(u.pk)] & case_roles]
-    not_staff = ENQUIRER_ROLES | {Role.SYSTEM_ADMIN}
-    attendees = [u for u in staff if roles[str(u.pk)] and not roles[str(u.pk)] <= not_staff]
+    for u in staff:  # the roles from the prefetched groups: no query per person
+        u.roles = frozenset(g.name for g in u.groups.all())
+    social_workers = [u for u in staff if access.is_case_worker(u)]
+    professionals = [
+        u for u in staff if access.may_be_lead_social_worker(u) or access.is_outside_professional(u)
+    ]
+    attendees = [u for u in staff if access.takes_part_in_case_work(u)]
     return social_workers, professionals, attendees
 
 
@@ -581,16 +583,15 @@ def complaint_detail(request, complaint_id):
     user = request.user
     complaint = selectors.complaint_get_for_view(user=user, complaint_id=complaint_id)
     open_statuses = (Complaint.Status.RECEIVED, Complaint.Status.UNDER_REVIEW)
-    can_assign = (
-        user.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SERVICE_LEADER)
-        and complaint.status in open_statuses
-    )
+    can_assign = access.may_assign_complaint_reviewer(user) and complaint.status in open_statuses
     can_decide = (
         complaint.reviewing_officer_id == user.pk
         and complaint.status == Complaint.Status.UNDER_REVIEW
     )
     officers = (
-        list(core_selectors.staff_assignable(user=user, role=Role.SENIOR_OFFICER))
+        list(
+            core_selectors.staff_assignable(user=user, among=access.complaint_reviewer_candidates())
+        )
         if can_assign
         else []
     )

@@ -13,18 +13,32 @@ Scopes (DOMAIN.md section 6):
 - core group members and senior officers: only children granted to them
   object by object (guardian), core group members for the plan alone;
 - enquirers and system administrators: no case content at all.
+
+Every other decision "may this user do this (to this record)" is a named
+capability below (``may_record_visit``, ``may_finalise_conference``...): the
+services, selectors, views, the API, the admin and the templates (through the
+``access`` template tag library) ask these, and nothing outside this module
+and ``cpcase/roles.py`` compares role names (``tests/core/test_one_gate.py``
+fails on one).
+
+A child's past belongs to the authority that held it: plans, conferences,
+visits and letters carry the authority that recorded them, and another
+authority's staff see them only while a historic release granted to their
+authority lasts (:func:`records_visible_q`).
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from cpcase.errors import NotFound, NotPermitted
 from cpcase.models import Child, ChildUserObjectPermission, User
-from cpcase.roles import AUTHORITY_WIDE_ROLES, TEAM_ROLES, Role
+from cpcase.roles import AUTHORITY_WIDE_ROLES, ENQUIRER_ROLES, TEAM_ROLES, Role, held
 
 
 class Action(enum.StrEnum):
@@ -114,7 +128,7 @@ def can_create_child(user: User) -> bool:
     )
 
 
-def as_uuid(value) -> uuid.UUID | None:
+def as_uuid(value: object) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -123,7 +137,7 @@ def as_uuid(value) -> uuid.UUID | None:
         return None
 
 
-def child_for(user: User, child_id, action: Action = Action.VIEW) -> Child:
+def child_for(user: User, child_id: object, action: Action = Action.VIEW) -> Child:
     """The child if ``user`` may do ``action``; 404 if they may not see it, 403 if only seeing."""
     pk = as_uuid(child_id)
     if pk is None:
@@ -153,9 +167,378 @@ def require(user: User, action: Action, child: Child) -> None:
         raise NotFound("No child was found.")
 
 
+# --- Named capabilities ------------------------------------------------------------
+# Each answers one question the pages, the API, the services and the templates ask. The
+# role sets stay in this module; the callers know only the capability's name.
+
+_NO_CASE_WORK = ENQUIRER_ROLES | {Role.SYSTEM_ADMIN}
+_SCHEDULERS = frozenset({Role.CONFERENCE_CHAIR, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER})
+_ENQUIRERS = ENQUIRER_ROLES | {Role.SAFEGUARDING_UNIT_MANAGER}
+
+
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def _holds(user: Any, *roles: str) -> bool:
+    return _active(user) and bool(user.roles & frozenset(roles))
+
+
+def _unit_manager(user: Any) -> bool:
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER) and user.authority_id is not None
+
+
+# The child's record.
+def may_view_child(user: User, child: Child) -> bool:
+    return can(user, Action.VIEW, child)
+
+
+def may_edit_child(user: User, child: Child) -> bool:
+    return can(user, Action.EDIT, child)
+
+
+def may_allocate(user: User, child: Child | None = None) -> bool:
+    """Choose the team and lead social worker: of this child, or of a child being added."""
+    if child is None:
+        return _holds(user, Role.TEAM_MANAGER, Role.SAFEGUARDING_UNIT_MANAGER)
+    return can(user, Action.ALLOCATE, child)
+
+
+def may_change_responsible_authority(user: User, child: Child) -> bool:
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER) and can(user, Action.EDIT, child)
+
+
+def may_record_visit(user: User, child: Child) -> bool:
+    return can(user, Action.RECORD_VISIT, child)
+
+
+def may_amend_visit_of_others(user: User, child: Child) -> bool:
+    """A team manager corrects a visit another worker recorded for a child of the team."""
+    return _holds(user, Role.TEAM_MANAGER) and can(user, Action.RECORD_VISIT, child)
+
+
+def may_view_access_history(user: User, child: Child) -> bool:
+    return can(user, Action.VIEW_AUDIT, child)
+
+
+def may_list_children(user: User) -> bool:
+    """Whether the user has any path to children's case records (the children list)."""
+    return has_case_access(user)
+
+
+def may_create_child(user: User) -> bool:
+    return can_create_child(user)
+
+
+def may_list_visits(user: User) -> bool:
+    """The visits list (the page and ``GET /api/v1/visits/``): the visits of the children
+    whose case record the user may see, so the same people as the children list."""
+    return has_case_access(user)
+
+
+def works_a_team_caseload(user: User) -> bool:
+    """Social workers and team managers: their lists open on their own team."""
+    return _holds(user, *TEAM_ROLES) and user.team_id is not None
+
+
+def sees_caseload(user: User) -> bool:
+    """The home page's caseload of deadlines: those who run or oversee case work."""
+    return _holds(user, *TEAM_ROLES, *AUTHORITY_WIDE_ROLES) and has_case_access(user)
+
+
+def is_case_worker(user: User) -> bool:
+    """Holds a social worker's own caseload (children they are lead social worker for)."""
+    return _holds(user, Role.SOCIAL_WORKER)
+
+
+def is_enquirer(user: User) -> bool:
+    """A police or health enquirer: the register's minimum answer and nothing else."""
+    return _holds(user, *ENQUIRER_ROLES)
+
+
+def is_account_manager(user: User) -> bool:
+    """A system administrator (or the superuser): manages accounts, not cases."""
+    return _active(user) and (user.is_superuser or bool(user.roles & {Role.SYSTEM_ADMIN}))
+
+
+def reads_plans_only(user: User) -> bool:
+    """A core group member outside the service: reads the plans they are given, no more."""
+    return _holds(user, Role.CORE_GROUP_MEMBER) and not has_case_access(user)
+
+
+def takes_part_in_case_work(user: User) -> bool:
+    """Holds a role that takes part in case work: not only an enquirer or administrator.
+
+    The one rule for who may be invited to a conference, chosen as an attendee, or
+    choose staff for case work; an account with no role at all takes no part."""
+    return _active(user) and bool(user.roles - _NO_CASE_WORK)
+
+
+# Plans and conferences.
+def may_chair_conferences(user: User) -> bool:
+    """Chairs conferences: may be chosen as chair, and keeps the conference lists."""
+    return _holds(user, Role.CONFERENCE_CHAIR)
+
+
+def may_chair_for(user: User, child: Child) -> bool:
+    """The chair's own decisions about a child: start, continue, end a plan at a
+    conference; name the lead social worker; finalise the outline plan."""
+    return may_chair_conferences(user) and can(user, Action.VIEW, child)
+
+
+def may_finalise_conference(user: User, conference: Any) -> bool:
+    """The conference's own chair finalises it (and records its outcome until then)."""
+    return _active(user) and user.pk == conference.chair_id
+
+
+def may_record_outcome(user: User, conference: Any) -> bool:
+    return may_finalise_conference(user, conference)
+
+
+def may_schedule_conference(user: User) -> bool:
+    return _holds(user, *_SCHEDULERS)
+
+
+def may_authorise_plan(user: User, child: Child) -> bool:
+    """A team manager of the child's team authorises (or returns) the detailed plan."""
+    return bool(_holds(user, Role.TEAM_MANAGER) and user.team_id and user.team_id == child.team_id)
+
+
+def may_correct_register(user: User, child: Child) -> bool:
+    """The safeguarding unit manager keeps the register: corrects a plan's register facts
+    and ends a plan outside a conference (a death, an 18th birthday, a permanent move)."""
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER) and can(user, Action.VIEW, child)
+
+
+def may_record_step_down(user: User, child: Child) -> bool:
+    return can(user, Action.EDIT, child) or may_chair_for(user, child)
+
+
+def may_assign_complaint_reviewer(user: User) -> bool:
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER, Role.SERVICE_LEADER)
+
+
+def may_review_complaints(user: User) -> bool:
+    """A senior officer: may be chosen to review a complaint about a conference."""
+    return _holds(user, Role.SENIOR_OFFICER)
+
+
+def may_be_lead_social_worker(user: User) -> bool:
+    return _holds(user, *TEAM_ROLES)
+
+
+def is_outside_professional(user: User) -> bool:
+    """A core group member of another agency: invited and chosen whatever their authority."""
+    return _holds(user, Role.CORE_GROUP_MEMBER)
+
+
+# The register.
+def may_search_register(user: User) -> bool:
+    return _holds(user, *_ENQUIRERS)
+
+
+def may_keep_register(user: User) -> bool:
+    """The safeguarding unit manager: the register's list, figures and tools."""
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER)
+
+
+def may_read_register_figures(user: User) -> bool:
+    return _unit_manager(user)
+
+
+def may_read_enquiry_log(user: User) -> bool:
+    """The enquiry log (of the unit manager's own authority)."""
+    return _unit_manager(user)
+
+
+def may_review_possible_matches(user: User) -> bool:
+    """Weak register matches of the unit manager's own authority, to call back and review."""
+    return _unit_manager(user)
+
+
+def may_export_returns(user: User) -> bool:
+    return _unit_manager(user)
+
+
+def may_keep_designated_managers(user: User) -> bool:
+    """The safeguarding unit manager records the authority's designated manager (the
+    register's keeper); a system administrator manages accounts, not the register."""
+    return _unit_manager(user)
+
+
+def may_be_designated_manager(user: User, authority_id: Any) -> bool:
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER) and user.authority_id == authority_id
+
+
+def may_request_historic_plans(user: User) -> bool:
+    return _holds(user, *TEAM_ROLES) and user.authority_id is not None
+
+
+def may_ask_for_historic_plans(user: User, child: Child) -> bool:
+    """The child's plans were another authority's: this user may ask it to release them."""
+    return may_request_historic_plans(user) and child.responsible_authority_id != user.authority_id
+
+
+def may_see_historic_releases(user: User) -> bool:
+    return may_request_historic_plans(user) or _unit_manager(user)
+
+
+def may_decide_historic_release(user: User, originating_authority_id: Any) -> bool:
+    return _unit_manager(user) and user.authority_id == originating_authority_id
+
+
+# Settings and the admin.
+def may_change_authority_settings(user: User, authority_id: Any) -> bool:
+    """The authority's timescales and calendar: its unit manager or system administrator."""
+    return (
+        _holds(user, Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
+        and user.authority_id is not None
+        and user.authority_id == authority_id
+    )
+
+
+def may_read_audit_trail(user: User) -> bool:
+    """The whole audit trail, in the admin: the safeguarding unit manager."""
+    return _holds(user, Role.SAFEGUARDING_UNIT_MANAGER)
+
+
+def roles_open_admin_site(roles: Iterable[str]) -> bool:
+    """Whether an account with these roles signs in to the Django admin (``is_staff``)."""
+    return bool({Role.SYSTEM_ADMIN, Role.SAFEGUARDING_UNIT_MANAGER} & set(roles))
+
+
+# Who may be chosen, and who is told: filters on users, for the services' and forms' lists.
+def lead_social_worker_candidates() -> Q:
+    return held(*TEAM_ROLES)
+
+
+def chair_candidates() -> Q:
+    return held(Role.CONFERENCE_CHAIR)
+
+
+def complaint_reviewer_candidates() -> Q:
+    return held(Role.SENIOR_OFFICER)
+
+
+def outside_professionals() -> Q:
+    return held(Role.CORE_GROUP_MEMBER)
+
+
+def plan_authorisers() -> Q:
+    """Team managers: authorise their team's plans; told of its plans and missed visits."""
+    return held(Role.TEAM_MANAGER)
+
+
+def service_overseers() -> Q:
+    """Service leaders: told of missed visits and overdue timescales in their authority."""
+    return held(Role.SERVICE_LEADER)
+
+
+def account_managers() -> Q:
+    """System administrators: told of lockouts in their authority."""
+    return held(Role.SYSTEM_ADMIN)
+
+
+def register_keepers() -> Q:
+    """Safeguarding unit managers: keep the register, decide releases, read alerts."""
+    return held(Role.SAFEGUARDING_UNIT_MANAGER)
+
+
+# The capabilities a template may ask about a user alone, by name (``{{ user|may:"x" }}``).
+USER_CAPABILITIES: dict[str, Callable[[User], bool]] = {
+    "list_children": may_list_children,
+    "create_child": may_create_child,
+    "list_visits": may_list_visits,
+    "schedule_conference": may_schedule_conference,
+    "chair_conferences": may_chair_conferences,
+    "search_register": may_search_register,
+    "keep_register": may_keep_register,
+    "read_enquiry_log": may_read_enquiry_log,
+    "export_returns": may_export_returns,
+    "request_historic_plans": may_request_historic_plans,
+    "assign_complaint_reviewer": may_assign_complaint_reviewer,
+}
+
+# And those about a user and a child (``{% may_for user "x" child %}``).
+CHILD_CAPABILITIES: dict[str, Callable[[User, Child], bool]] = {
+    "view_child": may_view_child,
+    "edit_child": may_edit_child,
+    "allocate": may_allocate,
+    "record_visit": may_record_visit,
+    "view_access_history": may_view_access_history,
+    "authorise_plan": may_authorise_plan,
+    "correct_register": may_correct_register,
+    "record_step_down": may_record_step_down,
+    "ask_for_historic_plans": may_ask_for_historic_plans,
+}
+
+
+# --- A child's past belongs to the authority that held it --------------------------
+# Plans, conferences, visits and letters carry the authority that recorded them. Another
+# authority's staff read them only while a historic release granted to their authority
+# lasts (DOMAIN.md section 2, "Moving between authorities"). The register (a domain app)
+# hands the gate its releases when it starts, as the apps hand the core their deadlines.
+
+ReleaseProvider = Callable[[User], Iterable[tuple[Any, Any]]]
+_release_providers: list[ReleaseProvider] = []
+
+
+def register_release_provider(provider: ReleaseProvider) -> None:
+    """``provider(user)`` gives (child id, originating authority id) for every release
+    granted to the user's authority that has not run out."""
+    if provider not in _release_providers:
+        _release_providers.append(provider)
+
+
+def releases_for(user: User) -> set[tuple[Any, Any]]:
+    if not _active(user) or user.authority_id is None:
+        return set()
+    return {pair for provider in _release_providers for pair in provider(user)}
+
+
+def recording_authority(actor: User, child: Child) -> Any:
+    """The authority a new record belongs to: the recorder's (or the child's, for a
+    recorder of no authority)."""
+    return actor.authority_id or child.responsible_authority_id
+
+
+def records_visible_q(user: User, *, child: str = "child", authority: str = "authority") -> Q:
+    """Of the records (plans, conferences, visits) of children the user may see, those of
+    the user's own authority or released to it. A record made before it carried its
+    authority is the child's responsible authority's. Staff of no authority (core group
+    members of other agencies) are granted their children one by one: their grants are
+    the limit."""
+    if user.authority_id is None:
+        return Q()
+    owned = Q(**{f"{authority}_id": user.authority_id}) | Q(
+        **{
+            f"{authority}__isnull": True,
+            f"{child}__responsible_authority_id": user.authority_id,
+        }
+    )
+    for child_id, origin in releases_for(user):
+        owned |= Q(**{f"{child}__pk": child_id, f"{authority}_id": origin})
+    return owned
+
+
+def may_read_record(user: User, child: Child, authority_id: Any) -> bool:
+    """Whether a record of this child, made by ``authority_id``, is the user's to read
+    (the child's own scope is checked separately)."""
+    if user.authority_id is None:
+        return True
+    owner = authority_id or child.responsible_authority_id
+    return owner == user.authority_id or (child.pk, owner) in releases_for(user)
+
+
+def is_released_record(user: User, child: Child, authority_id: Any) -> bool:
+    """A record the user reads only through a release (its reads are audited as such)."""
+    owner = authority_id or child.responsible_authority_id
+    return user.authority_id is not None and owner != user.authority_id
+
+
 def may_manage_accounts(user: User) -> bool:
     """Runs accounts (the system administrator, or a superuser): never case content."""
-    return bool(user.is_active and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN)))
+    return is_account_manager(user)
 
 
 def may_manage_account_of(actor: User, user: User) -> bool:

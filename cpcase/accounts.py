@@ -19,26 +19,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from cpcase import access
 from cpcase.api_tokens import api_tokens_revoke_all
 from cpcase.audit import audit_record, diff
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import Agency, AuditEvent, Authority, Team, User
 from cpcase.roles import Role
 
-# The roles whose holders sign in to the admin site.
-ADMIN_SITE_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SAFEGUARDING_UNIT_MANAGER})
 # What an account's details are: the fields a system administrator may change.
 DETAIL_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "staff_reference")
 PLACE_FIELDS = ("authority", "team", "agency")
 
 
 def may_manage_accounts(user: User) -> bool:
-    """A local capability until the access module names it (``may_manage_accounts``)."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.has_role(Role.SYSTEM_ADMIN))
-    )
+    """Runs accounts (asked of the gate)."""
+    return access.may_manage_accounts(user)
 
 
 def unbounded(user: User) -> bool:
@@ -141,7 +136,7 @@ def _clean_and_save(user: User) -> None:
 
 def _set_roles(user: User, roles: list[str]) -> None:
     user.groups.set(Group.objects.filter(name__in=roles))
-    user.is_staff = bool(ADMIN_SITE_ROLES & set(roles))
+    user.is_staff = access.roles_open_admin_site(roles)
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("roles", None)
 

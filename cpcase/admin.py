@@ -24,11 +24,11 @@ from cpcase.models import (
     Team,
     TimescaleRule,
 )
-from cpcase.roles import Role
 
 
 def _manages_accounts(request) -> bool:
-    return accounts.may_manage_accounts(request.user)
+    user = request.user
+    return access.is_account_manager(user)
 
 
 class _GatedAdmin(admin.ModelAdmin):
@@ -167,7 +167,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
+        return access.may_read_audit_trail(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return self.has_module_permission(request)
@@ -195,11 +195,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 def _sets_timescales(request) -> bool:
     user = request.user
-    return (
-        user.is_active
-        and user.authority_id is not None
-        and user.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
-    )
+    return access.may_change_authority_settings(user, user.authority_id)
 
 
 class _AuthoritySettingsAdmin(_GatedAdmin):

@@ -276,7 +276,7 @@ class ChildChronologyAPI(GenericAPIView):
     @extend_schema(parameters=[CHILD_ID], responses=EventOut(many=True))
     def get(self, request, pk):
         child = selectors.child_get_for_view(user=request.user, child_id=pk)
-        page = self.paginate_queryset(chronology.events_for(child))
+        page = self.paginate_queryset(chronology.events_for(child, request.user))
         return self.get_paginated_response(EventOut(page, many=True).data)
 
 

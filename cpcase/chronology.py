@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cpcase.models import Child
 
@@ -23,6 +24,9 @@ class Event:
     detail: str = ""
     source: str = "cpcase"
     object_id: str = ""
+    # The authority that recorded it (None: the child's own record, shown to whoever sees
+    # the child). Another authority's events are shown only through a historic release.
+    authority_id: Any = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -45,8 +49,15 @@ def register(provider: Provider) -> None:
         _providers.append(provider)
 
 
-def events_for(child: Child) -> list[Event]:
+def events_for(child: Child, user: Any = None) -> list[Event]:
+    """The child's events; for ``user``, only those of records the user may read."""
+    from cpcase import access
+
     events = [event for provider in _providers for event in provider(child)]
+    if user is not None:
+        owners = {e.authority_id for e in events if e.authority_id is not None}
+        readable = {a for a in owners if access.may_read_record(user, child, a)}
+        events = [e for e in events if e.authority_id is None or e.authority_id in readable]
     return sorted(events, key=lambda e: (e.on, e.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
+from cpcase import access
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import Child, Relationship, Team, User
 from cpcase.reference import ETHNICITY_CHOICES
-from cpcase.roles import Role
 from cpcase.services import AddressInput, PersonInput
 
 
@@ -75,11 +75,8 @@ def _choices_team(user: User):
 
 def _choices_workers(user: User):
     workers = (
-        User.objects.filter(
-            is_active=True,
-            authority_id=user.authority_id,
-            groups__name__in=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER],
-        )
+        User.objects.filter(is_active=True, authority_id=user.authority_id)
+        .filter(access.lead_social_worker_candidates())
         .distinct()
         .order_by("last_name", "first_name")
     )

@@ -25,9 +25,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.models import AuditEvent, User
-from cpcase.roles import Role
 
 # Addresses a person signed in from within this time are theirs: never slowed down.
 KNOWN_ADDRESS_DAYS = 90
@@ -84,8 +84,10 @@ def _admins_of(user: User | None) -> list[User]:
         return []
     return list(
         User.objects.filter(
-            is_active=True, authority_id=user.authority_id, groups__name=Role.SYSTEM_ADMIN
-        ).exclude(pk=user.pk)
+            access.account_managers(), is_active=True, authority_id=user.authority_id
+        )
+        .exclude(pk=user.pk)
+        .distinct()
     )
 
 

@@ -1,6 +1,7 @@
 """The roles of DOMAIN.md section 6. Each is a Django group named by its slug."""
 
 from django.db import models
+from django.db.models import Q
 
 
 class Role(models.TextChoices):
@@ -23,3 +24,9 @@ AUTHORITY_WIDE_ROLES = frozenset(
 )
 # Roles that see the children of their own team.
 TEAM_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
+
+
+def held(*roles: str) -> Q:
+    """Staff holding any of ``roles``, as a filter on users (for the access module's lists
+    of who may be chosen or told; a listing filtered by a role the caller names)."""
+    return Q(groups__name__in=list(roles))

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from cpcase import access, read_audit
 from cpcase.audit import audit_record
 from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, User
-from cpcase.roles import Role
+from cpcase.roles import held
 from cpcase.timescales import Deadline, Rule, load_authority_timescales
 from cpcase.validators import nhs_number_digits, normalise_postcode
 from cpcase.working_days import WorkingCalendar
@@ -161,22 +161,25 @@ def child_access_history(*, user: User, child_id: Any) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(child_id=child.pk).select_related("actor")
 
 
-def staff_assignable(*, user: User, role: str = "", team: Any = None) -> QuerySet[User]:
-    """Staff the user may choose as chair, lead social worker or core group member."""
-    if not user.is_authenticated or user.authority_id is None or not user.roles:
-        return User.objects.none()
-    if user.roles <= {Role.POLICE_ENQUIRER, Role.HEALTH_ENQUIRER, Role.SYSTEM_ADMIN}:
+def staff_assignable(
+    *, user: User, role: str = "", team: Any = None, among: Q | None = None
+) -> QuerySet[User]:
+    """Staff the user may choose as chair, lead social worker or core group member
+    (``among``: only those the access module names for a duty, such as chairs)."""
+    if user.authority_id is None or not access.takes_part_in_case_work(user):
         return User.objects.none()
     qs = (
         User.objects.filter(is_active=True)
-        .filter(Q(authority_id=user.authority_id) | Q(groups__name=Role.CORE_GROUP_MEMBER))
+        .filter(Q(authority_id=user.authority_id) | access.outside_professionals())
         .select_related("team", "agency")
         .prefetch_related("groups")
         .distinct()
         .order_by("last_name", "first_name")
     )
+    if among is not None:
+        qs = qs.filter(among)
     if role:
-        qs = qs.filter(groups__name=role)
+        qs = qs.filter(held(role))
     if team:
         qs = (
             qs.filter(Q(team_id=team) | Q(team__name=team))

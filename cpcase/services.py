@@ -27,7 +27,6 @@ from cpcase.models import (
     User,
 )
 from cpcase.reference import ETHNICITY_CODES
-from cpcase.roles import Role
 from cpcase.validators import normalise_nhs_number, normalise_postcode
 
 # Plain fields a caller may set on a child.
@@ -130,7 +129,7 @@ def _validate_allocation(
     if team is not None and team.authority_id not in authorities:
         errors["team"] = ["Choose a team of the authority responsible for the child."]
     if lead is not None:
-        if not lead.is_active or not lead.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        if not access.may_be_lead_social_worker(lead):
             errors["lead_social_worker"] = [
                 "The lead social worker must be an active social worker."
             ]
@@ -243,7 +242,7 @@ def child_create(*, actor: User, changes: dict[str, Any]) -> Child:
         child.resident_authority_id = actor.authority_id
     if "team" not in changes and actor.team_id:
         child.team_id = actor.team_id
-    if "lead_social_worker" not in changes and actor.has_role(Role.SOCIAL_WORKER):
+    if "lead_social_worker" not in changes and access.is_case_worker(actor):
         child.lead_social_worker = actor
     if mother_input is not None:
         child.mother = _mother_for(child, mother_input)
@@ -305,7 +304,9 @@ def child_update(
         raise NotPermitted(
             "Only a team manager or the safeguarding unit manager can allocate a child."
         )
-    if "responsible_authority" in changes and not actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+    if "responsible_authority" in changes and not access.may_change_responsible_authority(
+        actor, child
+    ):
         raise NotPermitted(
             "Only the safeguarding unit manager can change the responsible authority."
         )
@@ -545,11 +546,9 @@ def notification_emails_send(*, batch_size: int = 100) -> int:
 
 # --- Timescale profiles and the authority's calendar -------------------------
 
-SETTINGS_ROLES = (Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
-
 
 def _require_settings_role(actor: User, authority: Authority) -> None:
-    if not actor.has_role(*SETTINGS_ROLES) or actor.authority_id != authority.pk:
+    if not access.may_change_authority_settings(actor, authority.pk):
         raise NotPermitted(
             "Only the safeguarding unit manager or a system administrator of this authority "
             "can change its timescales and calendar."
@@ -675,9 +674,7 @@ def child_allocate_by_conference(*, actor: User, child: Child, lead_social_worke
 
     The chair does not otherwise allocate children; this is that one decision, audited.
     """
-    if not actor.has_role(Role.CONFERENCE_CHAIR) or not access.can(
-        actor, access.Action.VIEW, child
-    ):
+    if not access.may_chair_for(actor, child):
         raise NotPermitted("Only the conference chair can name the lead social worker.")
     child = Child.objects.select_for_update().get(pk=child.pk)
     _validate_allocation(actor=actor, child=child, lead=lead_social_worker, team=child.team)

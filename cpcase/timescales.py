@@ -261,8 +261,8 @@ def reminders_due(today: dt.date, children: QuerySet[Child] | None = None) -> It
     A fixed number of queries: each provider's, one for the children concerned, one for
     team managers, one for service leaders.
     """
+    from cpcase import access
     from cpcase.models import User
-    from cpcase.roles import Role
 
     context = DeadlineContext(
         children=children if children is not None else Child.objects.all(),
@@ -284,14 +284,18 @@ def reminders_due(today: dt.date, children: QuerySet[Child] | None = None) -> It
     ).values_list("pk", "lead_social_worker_id", "team_id"):
         leads[pk], teams[pk] = lead_id, team_id
     team_managers: dict[Any, list[Any]] = {}
-    for team_id, user_id in User.objects.filter(
-        is_active=True, groups__name=Role.TEAM_MANAGER, team__isnull=False
-    ).values_list("team_id", "pk"):
+    for team_id, user_id in (
+        User.objects.filter(access.plan_authorisers(), is_active=True, team__isnull=False)
+        .values_list("team_id", "pk")
+        .distinct()
+    ):
         team_managers.setdefault(team_id, []).append(user_id)
     service_leaders: dict[Any, list[Any]] = {}
-    for authority_id, user_id in User.objects.filter(
-        is_active=True, groups__name=Role.SERVICE_LEADER, authority__isnull=False
-    ).values_list("authority_id", "pk"):
+    for authority_id, user_id in (
+        User.objects.filter(access.service_overseers(), is_active=True, authority__isnull=False)
+        .values_list("authority_id", "pk")
+        .distinct()
+    ):
         service_leaders.setdefault(authority_id, []).append(user_id)
     for deadline, stages in pending:
         for stage, role in stages:

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from cpcase import access, read_audit, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
-from cpcase.roles import ENQUIRER_ROLES, Role
 
 # Where each error a service names lands on a browser form (dotted names flattened).
 _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
@@ -99,11 +98,11 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     context: dict[str, Any] = {"roles": user.role_labels}
-    if user.roles & ENQUIRER_ROLES:
+    if access.is_enquirer(user):
         return render(request, "cpcase/home_enquirer.html", context)
-    if user.has_role(Role.SYSTEM_ADMIN) and not access.has_case_access(user):
+    if access.is_account_manager(user) and not access.has_case_access(user):
         return render(request, "cpcase/home_admin.html", context)
-    if user.has_role(Role.CORE_GROUP_MEMBER) and not access.has_case_access(user):
+    if access.reads_plans_only(user):
         context["children"] = list(
             access.children_visible_to(user, access.Action.VIEW_PLAN).order_by("last_name")
         )
@@ -111,21 +110,15 @@ def home(request):
             user=user, children=context["children"], summary="Children of my core groups"
         )
         return render(request, "cpcase/home_core_group.html", context)
-    if user.has_role(Role.SOCIAL_WORKER):
+    if access.is_case_worker(user):
         context["mine"] = (
             selectors.child_list(user=user)
             .filter(lead_social_worker=user)
             .order_by("last_name", "first_name")[:100]
         )
         read_audit.record_children(user=user, children=context["mine"], summary="My children")
-    if user.has_role(
-        Role.TEAM_MANAGER,
-        Role.SERVICE_LEADER,
-        Role.SOCIAL_WORKER,
-        Role.SAFEGUARDING_UNIT_MANAGER,
-        Role.CONFERENCE_CHAIR,
-    ) and access.has_case_access(user):
-        team = user.team if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER) else None
+    if access.sees_caseload(user):
+        team = user.team if access.works_a_team_caseload(user) else None
         rows = selectors.caseload_for(user=user, today=today, team=team)
         context["caseload"] = [r for r in rows if r.rag != "none"][:200]
         context["caseload_counts"] = {
@@ -144,7 +137,7 @@ def home(request):
 
 @login_required
 def child_search(request):
-    if not access.has_case_access(request.user):
+    if not access.may_list_children(request.user):
         raise PermissionDenied("Your role has no access to children's records.")
     form = ChildSearchForm(request.GET or None)
     results = None
@@ -182,20 +175,16 @@ def child_detail(request, child_id):
             "addresses": selectors.child_address_history(child=child),
             "deadlines": deadlines,
             "running": [d for d in deadlines if d.is_open],
-            "can_edit": access.can(request.user, access.Action.EDIT, child),
-            "can_record_visit": access.can(request.user, access.Action.RECORD_VISIT, child),
-            "can_view_audit": access.can(request.user, access.Action.VIEW_AUDIT, child),
+            "can_edit": access.may_edit_child(request.user, child),
+            "can_record_visit": access.may_record_visit(request.user, child),
+            "can_view_audit": access.may_view_access_history(request.user, child),
         },
     )
 
 
 def _child_form_page(request, *, child=None):
     user = request.user
-    can_allocate = child is None and user.has_role(
-        Role.TEAM_MANAGER, Role.SAFEGUARDING_UNIT_MANAGER
-    )
-    if child is not None:
-        can_allocate = access.can(user, access.Action.ALLOCATE, child)
+    can_allocate = access.may_allocate(user, child)
     initial = ChildForm.initial_for(child) if child is not None else {}
     form = ChildForm(request.POST or None, user=user, can_allocate=can_allocate, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -45,6 +45,11 @@ class Plan(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="plans")
+    # The authority that recorded it: a child's past belongs to the authority that held it,
+    # and another authority reads it only through a granted historic release (access.py).
+    authority = models.ForeignKey(
+        "cpcase.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     stage = models.CharField(max_length=30, choices=Stage.choices, default=Stage.OUTLINE)
     pre_birth = models.BooleanField(default=False)

@@ -256,7 +256,7 @@ def plans_visible_to(user, child_id: Any = None) -> QuerySet[Plan]:
 
     qs = Plan.objects.filter(
         child__in=access.children_visible_to(user, access.Action.VIEW_PLAN).values("pk")
-    )
+    ).filter(access.records_visible_q(user))
     if child_id:
         pk = access.as_uuid(child_id)
         qs = qs.filter(child_id=pk) if pk else qs.none()
@@ -269,8 +269,18 @@ def plan_get_for_view(*, user, plan_id) -> Plan:
     from plans.services import plan_for
 
     plan = plan_for(user, plan_id)
-    read_audit.record_objects(user=user, objects=[plan], summary="Viewed the plan")
+    read_audit.record_objects(
+        user=user, objects=[plan], summary="Viewed the plan" + _released(user, plan)
+    )
     return plan
+
+
+def _released(user, plan: Plan) -> str:
+    from cpcase import access
+
+    if access.is_released_record(user, plan.child, plan.authority_id):
+        return " (another authority's, through a historic release)"
+    return ""
 
 
 def current_version(user, plan_id) -> int:
@@ -285,7 +295,9 @@ def plan_versions(*, user, plan_id):
     from plans.services import plan_for
 
     plan = plan_for(user, plan_id)
-    read_audit.record_objects(user=user, objects=[plan], summary="Read the plan's versions")
+    read_audit.record_objects(
+        user=user, objects=[plan], summary="Read the plan's versions" + _released(user, plan)
+    )
     return plan.versions.order_by("number")
 
 
@@ -310,6 +322,7 @@ def plan_chronology(child) -> Iterable[Any]:
             kind="plan_started",
             title=f"Child protection plan started ({plan.get_initial_category_display().lower()})",
             source="plans",
+            authority_id=plan.authority_id or child.responsible_authority_id,
             object_id=str(plan.pk),
         )
         for meeting in plan.core_group_meetings.all():
@@ -319,6 +332,7 @@ def plan_chronology(child) -> Iterable[Any]:
                 kind="core_group",
                 title="Core group meeting",
                 source="plans",
+                authority_id=plan.authority_id or child.responsible_authority_id,
                 object_id=str(meeting.pk),
             )
         if plan.ended_on:
@@ -328,6 +342,7 @@ def plan_chronology(child) -> Iterable[Any]:
                 kind="plan_ended",
                 title=f"Child protection plan ended: {plan.get_end_reason_display().lower()}",
                 source="plans",
+                authority_id=plan.authority_id or child.responsible_authority_id,
                 object_id=str(plan.pk),
             )
 

@@ -14,7 +14,6 @@ from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError
 from cpcase.models import AuditEvent, Child, TimeUnit, User
-from cpcase.roles import Role
 from plans.models import Category, CoreGroupMember, Plan, PlanIssue, PlanVersion
 from plans.selectors import DETAIL_FIELDS, plan_snapshot
 
@@ -122,9 +121,7 @@ def _version(plan: Plan, actor: User, reason: str) -> PlanVersion:
 
 
 def _require_chair(actor: User, child: Child) -> None:
-    if not actor.has_role(Role.CONFERENCE_CHAIR) or not access.can(
-        actor, access.Action.VIEW, child
-    ):
+    if not access.may_chair_for(actor, child):
         raise DomainError("Only the conference chair can start, continue or end a plan.")
 
 
@@ -156,6 +153,7 @@ def plan_start(
             )
     plan = Plan(
         child=child,
+        authority_id=access.recording_authority(actor, child),
         started_on=started_on,
         pre_birth=pre_birth,
         initial_category=category,
@@ -241,16 +239,6 @@ STEP_DOWN_LABELS = {
 }
 
 
-def may_end_outside_conference(actor: User, plan: Plan) -> bool:
-    """The safeguarding unit manager of the child's authority ends a plan outside a
-    conference: they maintain the register, and these endings are register changes (a
-    death, an 18th birthday, a permanent move). A conference's own discontinuation stays
-    the chair's, through the conference."""
-    return actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER) and access.can(
-        actor, access.Action.VIEW, plan.child
-    )
-
-
 @transaction.atomic
 def plan_register_correct(
     *,
@@ -264,7 +252,7 @@ def plan_register_correct(
     category, or the date the plan started): a new version says why, the audit trail keeps
     the values before and after, and the lead social worker is told."""
     plan = plan_for(actor, plan_id)
-    if not may_end_outside_conference(actor, plan):
+    if not access.may_correct_register(actor, plan.child):
         from cpcase.errors import NotPermitted
 
         raise NotPermitted("Only the safeguarding unit manager corrects the register.")
@@ -332,7 +320,7 @@ def plan_register_correct(
 def _require_unit_manager(actor: User, plan: Plan) -> None:
     from cpcase.errors import NotFound, NotPermitted
 
-    if may_end_outside_conference(actor, plan):
+    if access.may_correct_register(actor, plan.child):
         return
     if access.can(actor, access.Action.VIEW_PLAN, plan.child):
         raise NotPermitted(
@@ -491,18 +479,12 @@ def plan_end(
     return plan
 
 
-def may_record_step_down(actor: User, plan: Plan) -> bool:
-    return access.can(actor, access.Action.EDIT, plan.child) or (
-        actor.has_role(Role.CONFERENCE_CHAIR) and access.can(actor, access.Action.VIEW, plan.child)
-    )
-
-
 @transaction.atomic
 def plan_step_down_record(*, actor: User, plan_id: Any, step_down: str) -> Plan:
     """After a conference discontinued the plan: the support that follows it, recorded by
     the child's team or the chair."""
     plan = plan_for(actor, plan_id)
-    if not may_record_step_down(actor, plan):
+    if not access.may_record_step_down(actor, plan.child):
         from cpcase.errors import NotPermitted
 
         raise NotPermitted("Only the child's team or the chair records the step-down.")
@@ -554,9 +536,16 @@ def plan_for(actor: User, plan_id: Any, action: access.Action = access.Action.VI
 
     pk = access.as_uuid(plan_id)
     plan = Plan.objects.select_related("child").filter(pk=pk).first() if pk else None
-    if plan is None or not access.can(actor, access.Action.VIEW_PLAN, plan.child):
+    if (
+        plan is None
+        or not access.can(actor, access.Action.VIEW_PLAN, plan.child)
+        or not access.may_read_record(actor, plan.child, plan.authority_id)
+    ):
         raise NotFound("No plan was found.")
-    if action != access.Action.VIEW_PLAN and not access.can(actor, action, plan.child):
+    if action != access.Action.VIEW_PLAN and (
+        not access.can(actor, action, plan.child)
+        or access.is_released_record(actor, plan.child, plan.authority_id)
+    ):  # a release lets another authority read the plan, never change it
         from cpcase.errors import NotPermitted
 
         raise NotPermitted("You can read this plan, but not do that to it.")
@@ -819,9 +808,11 @@ def plan_submit(*, actor: User, plan_id: Any, version: int | None) -> Plan:
 def _tell_team_managers(plan: Plan, actor: User) -> None:
     from cpcase.services import NotificationRequest, notifications_raise
 
-    managers = User.objects.filter(
-        is_active=True, groups__name=Role.TEAM_MANAGER, team_id=plan.child.team_id
-    ).values_list("pk", flat=True)
+    managers = (
+        User.objects.filter(access.plan_authorisers(), is_active=True, team_id=plan.child.team_id)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     notifications_raise(
         requests=[
             NotificationRequest(
@@ -838,17 +829,10 @@ def _tell_team_managers(plan: Plan, actor: User) -> None:
     )
 
 
-def may_authorise(actor: User, plan: Plan) -> bool:
-    """A team manager of the child's team authorises (or returns) the detailed plan."""
-    return bool(
-        actor.has_role(Role.TEAM_MANAGER) and actor.team_id and actor.team_id == plan.child.team_id
-    )
-
-
 def _require_team_manager(actor: User, plan: Plan) -> None:
     from cpcase.errors import NotPermitted
 
-    if not may_authorise(actor, plan):
+    if not access.may_authorise_plan(actor, plan.child):
         raise NotPermitted("Only a team manager of the child's team authorises the plan.")
 
 

@@ -84,12 +84,12 @@ def plan_detail(request, plan_id):
             "can_submit": can_edit and plan.stage == Plan.Stage.DETAILED_DRAFT,
             "can_authorise": plan.status == Plan.Status.ACTIVE
             and plan.stage == Plan.Stage.AWAITING_AUTHORISATION
-            and services.may_authorise(user, plan),
+            and access.may_authorise_plan(user, plan.child),
             "can_end": plan.status == Plan.Status.ACTIVE
-            and services.may_end_outside_conference(user, plan),
+            and access.may_correct_register(user, plan.child),
             "can_step_down": plan.status == Plan.Status.ENDED
             and plan.end_reason == Plan.EndReason.CONFERENCE
-            and services.may_record_step_down(user, plan),
+            and access.may_record_step_down(user, plan.child),
             "detail_fields": [
                 (f, services.DETAIL_LABELS[f], getattr(plan, f)) for f in DETAIL_FIELDS
             ],
@@ -270,7 +270,7 @@ def plan_submit(request, plan_id):
 @case_page
 def plan_authorise(request, plan_id):
     plan = _plan(request, plan_id)
-    if not services.may_authorise(request.user, plan):
+    if not access.may_authorise_plan(request.user, plan.child):
         raise PermissionDenied("Only a team manager of the child's team authorises the plan.")
     _editable(plan)
     form = AuthoriseForm(request.POST or None, initial={"version": plan.version})
@@ -465,7 +465,7 @@ def plan_pdf(request, plan_id, audience):
 @case_page
 def plan_end(request, plan_id):
     plan = _plan(request, plan_id)
-    if not services.may_end_outside_conference(request.user, plan):
+    if not access.may_correct_register(request.user, plan.child):
         raise PermissionDenied(
             "Only the safeguarding unit manager ends a plan outside a conference."
         )
@@ -494,7 +494,7 @@ def plan_end(request, plan_id):
 @case_page
 def plan_step_down(request, plan_id):
     plan = _plan(request, plan_id)
-    if not services.may_record_step_down(request.user, plan):
+    if not access.may_record_step_down(request.user, plan.child):
         raise PermissionDenied("Only the child's team or the chair records the step-down.")
     plan = Plan.objects.select_related("child__responsible_authority").get(pk=plan.pk)
     form = StepDownForm(request.POST or None, plan=plan, initial={"step_down": plan.step_down})

@@ -10,10 +10,10 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
-from cpcase.roles import Role
 from registry import selectors, services
 from registry.models import Enquiry, HistoricPlanRequest, PossibleMatch
 
@@ -146,7 +146,7 @@ class EnquiriesAPI(ListAPIView):
 
     @extend_schema(request=EnquiryIn, responses={201: EnquiryOut})
     def post(self, request):
-        if not request.user.has_role(*services.ENQUIRY_ROLES):
+        if not access.may_search_register(request.user):
             raise NotPermitted(
                 "Only a police or health enquirer, or the safeguarding unit, searches the register."
             )
@@ -255,7 +255,7 @@ class RegisterAPI(RecordsReads, ListAPIView):
 
             return Child.objects.none()
         user = self.request.user
-        if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+        if not access.may_keep_register(user):
             raise NotPermitted("Only the safeguarding unit manager reads the register.")
         params = parse(RegisterFilterIn, self.request.query_params)
         return selectors.register_entries(user=user, **params)
@@ -272,10 +272,7 @@ class RegisterFilterIn(serializers.Serializer):
 class StatisticsAPI(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
-        if (
-            not request.user.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
-            or request.user.authority is None
-        ):
+        if not access.may_read_register_figures(request.user):
             raise NotPermitted("Only the safeguarding unit manager reads the register's figures.")
         return Response(
             selectors.register_statistics(
@@ -313,6 +310,10 @@ class ReleaseOut(serializers.ModelSerializer):
 class ReleasesAPI(APIView):
     @extend_schema(request=ReleaseIn, responses={201: ReleaseOut})
     def post(self, request):
+        if not access.may_request_historic_plans(request.user):  # who, before what was sent
+            raise NotPermitted("A social worker of the receiving authority makes this request.")
+        if isinstance(request.data, dict) and request.data.get("child"):
+            access.child_for(request.user, request.data["child"])  # unseen: 404, as the page
         d = parse(ReleaseIn, request.data)
         req = services.historic_plan_request(
             actor=request.user,

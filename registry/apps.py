@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class RegistryConfig(AppConfig):
     name = "registry"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cpcase import access
+        from registry.selectors import historic_releases_granted
+
+        access.register_release_provider(historic_releases_granted)

@@ -12,18 +12,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, StrategyDiscussion
-from cpcase import read_audit
+from cpcase import access, read_audit
 from cpcase.audit import audit_record
 from cpcase.csv_safe import csv_document
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import AuditEvent, Child, User
-from cpcase.roles import Role
 from plans.models import Plan
 from visits.models import Visit
 
 
 def _require_unit_manager(user: User) -> None:
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+    if not access.may_export_returns(user):
         raise NotPermitted("Only the safeguarding unit manager produces the returns.")
 
 

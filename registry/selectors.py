@@ -234,11 +234,11 @@ def enquiries_for(*, user):
     enquiry that answered about no child, made by partner-agency staff (who belong to no
     authority), concerns no authority's records and stays in every authority's log, so
     that a fishing search is still reviewed."""
+    from cpcase import access
     from cpcase.errors import NotPermitted
-    from cpcase.roles import Role
     from registry.models import Enquiry
 
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+    if not access.may_read_enquiry_log(user):
         raise NotPermitted("Only the safeguarding unit manager reads the enquiry log.")
     ours = Child.objects.filter(
         Q(responsible_authority_id=user.authority_id) | Q(resident_authority_id=user.authority_id)
@@ -286,10 +286,10 @@ def possible_matches_for(*, user) -> QuerySet:
     review first, then newest first."""
     from django.db.models import Case, IntegerField, When
 
+    from cpcase import access
     from cpcase.errors import NotPermitted
-    from cpcase.roles import Role
 
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+    if not access.may_review_possible_matches(user):
         raise NotPermitted("Only the safeguarding unit manager reviews possible matches.")
     return (
         _possible_matches_of(user.authority_id)
@@ -442,13 +442,13 @@ def historic_plan_requests_for(*, user) -> QuerySet:
     safeguarding unit manager) those addressed to their authority. Awaiting a decision first."""
     from django.db.models import Case, IntegerField, When
 
-    from cpcase.roles import Role
+    from cpcase import access
     from registry.models import HistoricPlanRequest
 
     if not user.is_authenticated:
         return HistoricPlanRequest.objects.none()
     mine = Q(requested_by=user)
-    if user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) and user.authority_id:
+    if access.may_decide_historic_release(user, user.authority_id):
         mine |= Q(originating_authority_id=user.authority_id)
     return (
         HistoricPlanRequest.objects.filter(mine)
@@ -468,11 +468,11 @@ def historic_plan_requests_for(*, user) -> QuerySet:
 
 def designated_managers_for(*, user) -> QuerySet:
     """The authority's designated managers over time, the current one first."""
+    from cpcase import access
     from cpcase.errors import NotPermitted
-    from cpcase.roles import Role
     from registry.models import DesignatedManager
 
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER) or user.authority_id is None:
+    if not access.may_keep_designated_managers(user):
         raise NotPermitted("Only the safeguarding unit manager keeps the designated managers.")
     return (
         DesignatedManager.objects.filter(authority_id=user.authority_id)
@@ -483,13 +483,11 @@ def designated_managers_for(*, user) -> QuerySet:
 
 def unit_managers_of(*, authority_id) -> QuerySet:
     """The authority's safeguarding unit managers (who may be its designated manager)."""
+    from cpcase import access
     from cpcase.models import User
-    from cpcase.roles import Role
 
     return (
-        User.objects.filter(
-            is_active=True, authority_id=authority_id, groups__name=Role.SAFEGUARDING_UNIT_MANAGER
-        )
+        User.objects.filter(access.register_keepers(), is_active=True, authority_id=authority_id)
         .distinct()
         .order_by("last_name", "first_name")
     )
@@ -505,4 +503,20 @@ def authority_team_names(*, user) -> list[str]:
         Team.objects.filter(authority_id=user.authority_id)
         .order_by("name")
         .values_list("name", flat=True)
+    )
+
+
+def historic_releases_granted(user) -> list[tuple[Any, Any]]:
+    """(child, originating authority) of every release granted to the user's authority that
+    has not run out: the gate lets its staff read those records, and no others."""
+    from registry.models import HistoricPlanRequest
+
+    if user.authority_id is None:
+        return []
+    return list(
+        HistoricPlanRequest.objects.filter(
+            requesting_authority_id=user.authority_id,
+            status=HistoricPlanRequest.Status.GRANTED,
+            access_until__gt=timezone.now(),
+        ).values_list("child_id", "originating_authority_id")
     )

@@ -15,7 +15,6 @@ from cpcase.audit import audit_record, audit_record_each
 from cpcase.csv_safe import csv_document
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, User
-from cpcase.roles import Role
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
 from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest, PossibleMatch
@@ -28,7 +27,6 @@ from registry.selectors import (
     register_search,
 )
 
-ENQUIRY_ROLES = (Role.POLICE_ENQUIRER, Role.HEALTH_ENQUIRER, Role.SAFEGUARDING_UNIT_MANAGER)
 CLUSTER_WINDOW = dt.timedelta(days=14)
 CLUSTER_SIZE = 3
 
@@ -70,7 +68,7 @@ def enquiry_make(
 ) -> Enquiry:
     """An enquiry of the register. Every attempt is recorded, a refused one too; the lead
     social workers concerned are told; a cluster of enquiries raises an alert."""
-    if not actor.has_role(*ENQUIRY_ROLES):
+    if not access.may_search_register(actor):
         raise NotPermitted(
             "Only a police or health enquirer, or the safeguarding unit, searches the register."
         )
@@ -352,11 +350,7 @@ def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[Notifica
     }
     managers: dict[Any, set[Any]] = {}
     for pk, authority_id in (
-        User.objects.filter(
-            is_active=True,
-            groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
-            authority_id__in=authorities,
-        )
+        User.objects.filter(access.register_keepers(), is_active=True, authority_id__in=authorities)
         .values_list("pk", "authority_id")
         .distinct()
     ):
@@ -495,15 +489,10 @@ def designated_manager_set(
     *, actor: User, manager: User, from_date: dt.date, department_notified_on: dt.date | None
 ) -> DesignatedManager:
     """A new designated manager for the actor's authority; the department is told of a change."""
-    if (
-        not actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER, Role.SYSTEM_ADMIN)
-        or actor.authority_id is None
-    ):
-        raise NotPermitted("Only the safeguarding unit manager or an administrator records this.")
+    if not access.may_keep_designated_managers(actor):
+        raise NotPermitted("Only the safeguarding unit manager records the designated manager.")
     errors: dict[str, list[str]] = {}
-    if manager.authority_id != actor.authority_id or not manager.has_role(
-        Role.SAFEGUARDING_UNIT_MANAGER
-    ):
+    if not access.may_be_designated_manager(manager, actor.authority_id):
         errors["manager"] = ["Choose a safeguarding unit manager of this authority."]
     if department_notified_on and department_notified_on < from_date:
         errors["department_notified_on"] = ["The department is told on or after the change."]
@@ -550,7 +539,7 @@ def historic_plan_request(
 ) -> HistoricPlanRequest:
     """A receiving authority's social worker asks the originating authority to release a
     child's historic plans."""
-    if not actor.has_role(Role.SOCIAL_WORKER, Role.TEAM_MANAGER) or actor.authority_id is None:
+    if not access.may_request_historic_plans(actor):
         raise NotPermitted("A social worker of the receiving authority makes this request.")
     # A child the worker may not see is a 404, as everywhere (and says nothing of its plans).
     child = access.child_for(actor, child_id)
@@ -583,11 +572,13 @@ def historic_plan_request(
         child=child,
         summary="Asked for the release of historic plans",
     )
-    managers = User.objects.filter(
-        is_active=True,
-        groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
-        authority=child.responsible_authority,
-    ).values_list("pk", flat=True)
+    managers = (
+        User.objects.filter(
+            access.register_keepers(), is_active=True, authority=child.responsible_authority
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     notifications_raise(
         requests=[
             NotificationRequest(
@@ -611,9 +602,8 @@ def historic_plan_decide(
 ) -> HistoricPlanRequest:
     pk = access.as_uuid(request_id)
     request = HistoricPlanRequest.objects.select_for_update().filter(pk=pk).first() if pk else None
-    if request is None or not (
-        actor.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
-        and actor.authority_id == request.originating_authority_id
+    if request is None or not access.may_decide_historic_release(
+        actor, request.originating_authority_id
     ):
         raise NotFound("No request was found.")
     if request.status != HistoricPlanRequest.Status.REQUESTED:

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from cpcase import access, read_audit
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.roles import Role
 from cpcase.views import _child_or_404, apply_domain_error, call_service, case_page
 from plans import services as plan_services
 from plans.models import Category
@@ -37,7 +36,7 @@ from registry.models import HistoricPlanRequest
 def register_home(request):
     """The enquirer's search: who they are and why (confirmed each time), then the child."""
     user = request.user
-    if not user.has_role(*services.ENQUIRY_ROLES):
+    if not access.may_search_register(user):
         raise PermissionDenied("Your role does not search the register.")
     initial = {
         "name": user.name,
@@ -81,13 +80,14 @@ def register_home(request):
 
 
 def _unit_manager(request):
-    if not request.user.has_role(Role.SAFEGUARDING_UNIT_MANAGER):
+    if not access.may_keep_register(request.user):
         raise PermissionDenied("Only the safeguarding unit manager.")
 
 
 @login_required
 def enquiry_log(request):
-    _unit_manager(request)
+    if not access.may_read_enquiry_log(request.user):
+        raise PermissionDenied("Only the safeguarding unit manager reads the enquiry log.")
     page = Paginator(selectors.enquiries_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
@@ -269,14 +269,12 @@ def _charts(stats) -> list[tuple[str, list[tuple[str, int, int]]]]:
 
 # --- Historic plans released across authorities -------------------------------
 
-_REQUESTING_ROLES = (Role.SOCIAL_WORKER, Role.TEAM_MANAGER)
-
 
 @login_required
 def release_request(request, child_id):
     """A receiving authority's social worker asks the originating authority's safeguarding
     unit to release the child's historic plans."""
-    if not request.user.has_role(*_REQUESTING_ROLES):
+    if not access.may_request_historic_plans(request.user):
         raise PermissionDenied("A social worker of the receiving authority makes this request.")
     child = _child_or_404(request, child_id)
     if not selectors.child_has_historic_plans(child.pk):
@@ -308,7 +306,7 @@ def release_request(request, child_id):
 def releases(request):
     """The unit manager's requests to decide (and decided), or the worker's own requests."""
     user = request.user
-    if not user.has_role(Role.SAFEGUARDING_UNIT_MANAGER, *_REQUESTING_ROLES):
+    if not access.may_see_historic_releases(user):
         raise PermissionDenied("Your role makes no requests for historic plans.")
     page = Paginator(selectors.historic_plan_requests_for(user=user), 50).get_page(
         request.GET.get("page")
@@ -332,10 +330,7 @@ def _release_or_404(request, request_id) -> HistoricPlanRequest:
 
 
 def _may_decide(user, release: HistoricPlanRequest) -> bool:
-    return (
-        user.has_role(Role.SAFEGUARDING_UNIT_MANAGER)
-        and user.authority_id == release.originating_authority_id
-    )
+    return access.may_decide_historic_release(user, release.originating_authority_id)
 
 
 @login_required

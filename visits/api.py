@@ -8,7 +8,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpcase import access
 from cpcase.api_support import parse
+from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
 from visits import selectors, services
 from visits.models import CannotVisitNotice, Visit
@@ -72,6 +74,8 @@ class VisitsAPI(RecordsReads, ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("child", str, description="a child's id")])
     def get(self, request, *args, **kwargs):
+        if not access.may_list_visits(request.user):
+            raise NotPermitted("You do not have access to children's visits.")
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):

@@ -26,6 +26,11 @@ class Visit(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="visits")
+    # The authority that recorded it: a child's past belongs to the authority that held it,
+    # and another authority reads it only through a granted historic release (access.py).
+    authority = models.ForeignKey(
+        "cpcase.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     visited_at = models.DateTimeField(null=True, blank=True)

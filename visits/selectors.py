@@ -91,8 +91,10 @@ def visits_visible_to(user, child_id: Any = None):
 
     from cpcase import access
 
-    qs = Visit.objects.filter(child__in=access.children_visible_to(user).values("pk")).filter(
-        Q(status=Visit.Status.COMPLETED) | Q(recorded_by=user)
+    qs = (
+        Visit.objects.filter(child__in=access.children_visible_to(user).values("pk"))
+        .filter(Q(status=Visit.Status.COMPLETED) | Q(recorded_by=user))
+        .filter(access.records_visible_q(user))
     )
     if child_id:
         pk = access.as_uuid(child_id)
@@ -134,6 +136,7 @@ def visit_chronology(child) -> Iterable[Any]:
             title=f"{visit.get_kind_display()} ({seen})",
             source="visits",
             object_id=str(visit.pk),
+            authority_id=visit.authority_id or child.responsible_authority_id,
         )
 
 

@@ -13,7 +13,6 @@ from cpcase import access
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, User
-from cpcase.roles import Role
 from visits.models import CannotVisitNotice, Visit, VisitAmendment
 
 
@@ -100,7 +99,9 @@ def visit_save(
     child = access.child_for(actor, child_id, access.Action.RECORD_VISIT)
     _check(data, completing=complete)
     if visit_id is None:
-        visit = Visit(child=child, recorded_by=actor)
+        visit = Visit(
+            child=child, recorded_by=actor, authority_id=access.recording_authority(actor, child)
+        )
     else:
         visit = _draft_for(actor, visit_id, version)
         if visit.child_id != child.pk:
@@ -143,9 +144,7 @@ def visit_amend(
         raise NotFound("No visit was found.")
     if visit.status != Visit.Status.COMPLETED:
         raise DomainError("This visit is a draft: finish it instead.")
-    manages = actor.has_role(Role.TEAM_MANAGER) and access.can(
-        actor, access.Action.RECORD_VISIT, visit.child
-    )
+    manages = access.may_amend_visit_of_others(actor, visit.child)
     if visit.recorded_by_id != actor.pk and not manages:
         raise NotPermitted(
             "Only the worker who recorded this visit, or their team manager, can amend it."
@@ -229,15 +228,15 @@ def cannot_visit_notify(*, notice_id: Any) -> int:
     child = notice.child
     recipients = set(
         User.objects.filter(
+            access.service_overseers(),
             is_active=True,
-            groups__name=Role.SERVICE_LEADER,
             authority_id=child.responsible_authority_id,
         ).values_list("pk", flat=True)
     )
     if child.team_id:
         recipients |= set(
             User.objects.filter(
-                is_active=True, groups__name=Role.TEAM_MANAGER, team_id=child.team_id
+                access.plan_authorisers(), is_active=True, team_id=child.team_id
             ).values_list("pk", flat=True)
         )
     expected = (

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cpcase import access, read_audit
-from cpcase.roles import Role
 from cpcase.views import _child_or_404, call_service
 from visits import selectors, services
 from visits.forms import CannotVisitForm, VisitForm, visit_initial
@@ -96,9 +95,9 @@ def cannot_visit(request, child_id):
 @login_required
 def team_visits(request):
     user = request.user
-    if not user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER, Role.SERVICE_LEADER):
-        raise PermissionDenied("Your role has no team visits to see.")
-    team = user.team if user.has_role(Role.TEAM_MANAGER, Role.SOCIAL_WORKER) else None
+    if not access.may_list_visits(user):
+        raise PermissionDenied("Your role has no visits to see.")
+    team = user.team if access.works_a_team_caseload(user) else None
     rows = selectors.team_visits(user=user, today=timezone.localdate(), team=team)
     drafts = list(selectors.drafts_of(user=user))
     read_audit.record_children(
