@@ -247,7 +247,7 @@ def _int(value) -> int:
 @case_page
 def conference_list(request):
     user = request.user
-    if not access.has_case_access(user):
+    if not access.may_list_conferences(user):
         raise PermissionDenied("Your role has no access to conferences.")
     return render(request, "conferences/list.html", selectors.conference_list_for(user=user))
 

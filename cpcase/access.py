@@ -236,6 +236,18 @@ def may_list_visits(user: User) -> bool:
     return has_case_access(user)
 
 
+def may_list_conferences(user: User) -> bool:
+    """The conferences list (the page and ``GET /api/v1/conferences/``): those with a path
+    to case records."""
+    return has_case_access(user)
+
+
+def may_list_plans(user: User) -> bool:
+    """The plans list (``GET /api/v1/plans/``): case records, or the plans a core group
+    member is given; enquirers and administrators have none."""
+    return has_case_access(user, Action.VIEW_PLAN)
+
+
 def works_a_team_caseload(user: User) -> bool:
     """Social workers and team managers: their lists open on their own team."""
     return _holds(user, *TEAM_ROLES) and user.team_id is not None
@@ -508,6 +520,8 @@ def records_visible_q(user: User, *, child: str = "child", authority: str = "aut
     authority is the child's responsible authority's. Staff of no authority (core group
     members of other agencies) are granted their children one by one: their grants are
     the limit."""
+    if not _active(user):
+        return Q(pk__in=[])
     if user.authority_id is None:
         return Q()
     owned = Q(**{f"{authority}_id": user.authority_id}) | Q(

@@ -27,7 +27,7 @@ DATABASE_NAME = "cpcase"
 OWNER_ROLE = "cpcase_owner"
 APP_ROLE = "cpcase_app"
 
-_ROLES = f"""
+_DATABASE_LOGINS = f"""
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
@@ -128,7 +128,7 @@ def ensure_running(data_dir: Path, database: str = DATABASE_NAME) -> dict[str, d
         f" WHERE datname = '{database}'), '')",
     )
     if ready != f"2,{OWNER_ROLE}":
-        run("postgres", _ROLES)
+        run("postgres", _DATABASE_LOGINS)
         # Databases made before the roles existed (the test and bench ones too).
         adopted = run("postgres", _UNADOPTED).split()
         if adopted:

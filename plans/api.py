@@ -8,7 +8,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cpcase import access
 from cpcase.api_support import StaffField, parse
+from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
 from plans import selectors, services
 from plans.models import CoreGroupMeeting, Plan, PlanAction, PlanIssue, PlanVersion
@@ -82,9 +84,13 @@ class PlansAPI(RecordsReads, ListAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("child", str, description="a child's id")])
     def get(self, request, *args, **kwargs):
+        if not access.may_list_plans(request.user):
+            raise NotPermitted("Your role has no access to plans.")
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
+            return Plan.objects.none()
         return selectors.plans_visible_to(
             self.request.user, child_id=self.request.query_params.get("child")
         )

@@ -180,10 +180,11 @@ class EnquiryReviewedAPI(APIView):
         )
 
 
-class PossibleMatchesAPI(ListAPIView):
+class PossibleMatchesAPI(RecordsReads, ListAPIView):
     """Weak matches of enquiries for the safeguarding unit manager to review."""
 
     serializer_class = PossibleMatchReviewOut
+    read_summary = "Listed possible matches of register enquiries"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
@@ -198,6 +199,8 @@ class PossibleMatchReviewIn(serializers.Serializer):
 class PossibleMatchReviewedAPI(APIView):
     @extend_schema(request=PossibleMatchReviewIn, responses=PossibleMatchReviewOut)
     def post(self, request, pk):
+        if not access.may_review_possible_matches(request.user):  # who, before what was sent
+            raise NotPermitted("Only the safeguarding unit manager reviews possible matches.")
         d = parse(PossibleMatchReviewIn, request.data)
         row = services.possible_match_review(
             actor=request.user, possible_match_id=pk, note=d["note"]

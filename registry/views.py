@@ -102,6 +102,11 @@ def possible_matches(request):
     """Weak matches of enquiries for the unit manager to review, awaiting a review first."""
     rows = selectors.possible_matches_for(user=request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    read_audit.record_objects(
+        user=request.user,
+        objects=page.object_list,
+        summary="Listed possible matches of register enquiries",
+    )
     return render(request, "registry/possible_matches.html", {"matches": page})
 
 
@@ -113,6 +118,9 @@ def possible_match_detail(request, match_id):
     row = rows.filter(pk=pk).first() if pk else None
     if row is None:
         raise NotFound("No possible match was found.")
+    read_audit.record_objects(
+        user=request.user, objects=[row], summary="Viewed a possible match of a register enquiry"
+    )
     form = PossibleMatchReviewForm(request.POST or None) if row.reviewed_at is None else None
     if request.method == "POST":
         if form is None:  # reviewed already (two tabs, a second manager): show the review

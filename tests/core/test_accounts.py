@@ -255,11 +255,16 @@ def test_a_role_change_is_audited_with_before_and_after(system_admin, social_wor
 
 
 def test_deactivating_keeps_the_person_and_stops_their_sign_in(system_admin, social_worker, api):
-    from rest_framework.authtoken.models import Token
+    from cpcase.api_tokens import api_token_issue
+    from tests.support.second_factor import code_for, enrol
 
     their_session = Client()
     their_session.force_login(social_worker)
-    token = Token.objects.create(user=social_worker)
+    _, key = api_token_issue(
+        username=social_worker.username,
+        password=TEST_PASSWORD,
+        otp=code_for(enrol(social_worker)),
+    )
     client = admin_client(system_admin)
     client.post(
         "/admin/cpcase/user/",
@@ -274,7 +279,7 @@ def test_deactivating_keeps_the_person_and_stops_their_sign_in(system_admin, soc
     )
     assert signed_in.status_code == 200  # the form again, not a redirect in
     assert their_session.get("/").status_code == 302  # the open session ends
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/me/").status_code == 401
 
 

@@ -92,6 +92,10 @@ SHOWS_CASE_CONTENT = {
     "registry-api:api-released-plans GET",
     "registry-api:api-annex-a GET",
     "registry-api:api-cin-census GET",
+    # weak register matches, named for the unit manager alone
+    "register-possible-matches",
+    "register-possible-match",
+    "registry-api:api-possible-matches GET",
 }
 
 # Routes that show no child's case content, and why. The walk checks that they do not.
@@ -109,6 +113,11 @@ NO_CASE_CONTENT = {
     "register-reviewed": "a POST; GET is refused",
     "register-designated-managers": "the authority's designated managers: staff",
     "registry-api:api-register-statistics GET": "counts, never a child",
+    "api-tokens GET": "the caller's own API tokens",
+    "password-reset-confirm": "setting one's own new password",
+    "password-reset-complete": "a page saying the password is set",
+    "second-factor": "the caller's own second factor",
+    "second-factor-enrol": "setting up the caller's own second factor",
 }
 
 

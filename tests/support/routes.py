@@ -72,6 +72,11 @@ PARAMETER_OBJECTS = {
     "enquiries": "enquiry",
     "log": "enquiry",
     "releases": "release",
+    "possible-matches": "possible_match",
+    "tokens": "token",
+    # A password reset link: one that is not (or no longer) valid, for anybody.
+    "reset": "reset_uid",
+    "<uidb64>": "reset_token",
 }
 
 
@@ -134,7 +139,11 @@ class World:
     release: Any
     historic_child: Any
     receiving_worker: Any
+    possible_match: Any
+    token: Any
     pdf_audience: str = "family"
+    reset_uid: str = "MA"
+    reset_token: str = "no-longer-valid"
 
     @property
     def census_year(self) -> int:
@@ -153,13 +162,16 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
     from conferences import services as conference_services
     from conferences.models import Letter
     from conferences.services import DecisionInput, OutcomeInput, ParentInput
+    from cpcase.api_tokens import api_token_issue
     from cpcase.models import Notification
     from plans import services as plan_services
     from plans.selectors import DETAIL_FIELDS
     from plans.services import CoreGroupInput, IssueInput
     from registry import services as registry_services
+    from registry.models import PossibleMatch
     from registry.selectors import Search
-    from tests.factories import AddressFactory, ChildFactory, PlanFactory
+    from tests.factories import TEST_PASSWORD, AddressFactory, ChildFactory, PlanFactory
+    from tests.support.second_factor import code_for, enrol
     from visits import services as visit_services
     from visits.services import VisitInput
 
@@ -291,6 +303,22 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
                 first_name="Amelia", last_name="Walkabout", date_of_birth=child.date_of_birth
             ),
         )
+    with capture(execute=True):
+        # The date of birth and the first name alone: a possible match, naming nobody.
+        weak = registry_services.enquiry_make(
+            actor=personas["health_enquirer"],
+            enquirer=registry_services.Enquirer(
+                name="Nurse Example", agency="Health", role="Nurse", phone="01632 960001"
+            ),
+            reason="A child at the clinic",
+            search=Search(
+                first_name="Amelia", last_name="Quitedifferent", date_of_birth=child.date_of_birth
+            ),
+        )
+    possible_match = PossibleMatch.objects.get(enquiry_id=weak.pk)
+    token, _key = api_token_issue(
+        username=sw.username, password=TEST_PASSWORD, otp=code_for(enrol(sw))
+    )
     historic_child = ChildFactory(
         first_name="Oliver",
         last_name="Bygone",
@@ -331,6 +359,8 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         release=release,
         historic_child=historic_child,
         receiving_worker=receiving_worker,
+        possible_match=possible_match,
+        token=token,
     )
 
 
