@@ -32,6 +32,7 @@ from cpcase.serializers import (
     DeadlineOut,
     EventOut,
     MeOut,
+    NotificationOut,
     RelationshipIn,
     RelationshipOut,
     StaffOut,
@@ -228,9 +229,12 @@ class ChildAccessHistoryAPI(GenericAPIView):
 class NotificationsAPI(GenericAPIView):
     """The caller's own notifications, newest first (``?unread=true`` for the unread ones)."""
 
-    from cpcase.serializers import NotificationOut as serializer_class
+    serializer_class = NotificationOut
 
-    @extend_schema(parameters=[OpenApiParameter("unread", bool)])
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool)],
+        responses=NotificationOut(many=True),  # a page of them, as every list
+    )
     def get(self, request):
         unread = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
         qs = selectors.notifications_for(user=request.user, unread_only=unread)
