@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from cpcase import access, chronology, plan_status, selectors, services, timescales
 from cpcase.api_support import parse
 from cpcase.errors import NotPermitted
-from cpcase.models import AuditEvent, Child, Relationship, User
+from cpcase.models import AuditEvent, Child, Notification, Relationship, User
 from cpcase.serializers import (
     AuditEventOut,
     ChildIn,
@@ -230,6 +230,7 @@ class NotificationsAPI(GenericAPIView):
     """The caller's own notifications, newest first (``?unread=true`` for the unread ones)."""
 
     serializer_class = NotificationOut
+    queryset = Notification.objects.none()  # for the schema; the selector decides
 
     @extend_schema(
         parameters=[OpenApiParameter("unread", bool)],
