@@ -1,4 +1,4 @@
-"""The API's JSON parser: a bounded body, a bounded depth and no NUL characters.
+"""The API's parsers: a bounded body, a bounded depth and no NUL characters.
 
 Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards form posts but not a body that DRF
 reads from the stream itself, and Python's decoder answers a deeply nested body
@@ -72,6 +72,27 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"The body is not valid JSON: {exc}") from None
         check_parsed(data, max_depth=settings.CPCASE_API_MAX_JSON_DEPTH)
         return data
+
+
+def check_form(data: Any) -> None:
+    """A form-encoded or multipart body: the same refusal of a NUL, named by field."""
+    for key, values in data.lists():
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ValidationError({key.replace("\x00", ""): [NUL_MESSAGE]})
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        check_form(data)
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        check_form(parsed.data)
+        return parsed
 
 
 def _refuse_constant(name: str) -> Any:

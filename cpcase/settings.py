@@ -257,8 +257,8 @@ REST_FRAMEWORK = {
     # JSON with bounded size and depth and no NUL characters (cpcase/parsers.py); forms as before.
     "DEFAULT_PARSER_CLASSES": [
         "cpcase.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "cpcase.parsers.FormParser",
+        "cpcase.parsers.MultiPartParser",
     ],
 }
 # The largest JSON body the API reads, and how deeply it may nest: beyond either, a 400.

@@ -116,6 +116,20 @@ def test_a_nul_anywhere_in_a_body_is_named_by_where_it_is(api_as, police_enquire
     assert "NUL" in r.json()["enquirer"]["name"][0]
 
 
+@pytest.mark.parametrize("format", ["multipart", None])
+def test_a_nul_in_a_form_encoded_body_is_a_400_naming_it(api_as, social_worker, format):
+    before = _counts()
+    api = api_as(social_worker)
+    data = {"last_name": "Testchild", "resident_authority": "\u0000"}
+    if format:
+        r = api.post("/api/v1/children/", data, format=format)
+    else:
+        body = "last_name=Testchild&resident_authority=%00"
+        r = api.post("/api/v1/children/", body, content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400 and "NUL" in r.json()["resident_authority"][0]
+    assert _counts() == before
+
+
 def test_a_nul_in_an_enquiry_reason_is_a_400_through_the_api(api_as, police_enquirer):
     before = _counts()
     r = api_as(police_enquirer).post(
