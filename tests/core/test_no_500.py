@@ -243,3 +243,21 @@ def test_a_500_answers_an_api_client_in_json_with_an_id_in_the_log(social_worker
     assert page.status_code == 500 and "error_id" in page.json()
     html = client.get("/boom/", HTTP_ACCEPT="text/html")
     assert html.status_code == 500 and b"Sorry, there is a problem" in html.content
+
+
+def test_a_visit_before_the_child_was_born_is_a_400_not_a_date_nobody_can_read(
+    api_as, child, social_worker
+):
+    """The schema fuzz recorded a visit in the year 420, rendered with a local mean time
+    offset no client can parse; now it is refused."""
+    r = api_as(social_worker).post(
+        "/api/v1/visits/",
+        {
+            "child": str(child.pk),
+            "kind": "home_visit",
+            "visited_at": "0420-11-24T09:32:55+00:00",
+            "child_seen": True,
+        },
+        format="json",
+    )
+    assert r.status_code == 400 and "before the child was born" in r.json()["visited_at"][0]
