@@ -4,7 +4,7 @@ Every operation of the schema is called with inputs schemathesis generates from 
 (valid ones, and real ids of the demo world's children, plans, conferences... in
 place of random ones half the time), in-process through the WSGI application. It
 fails on any 5xx and on any answer that does not match what the schema says of it.
-Bounded: ``CPCASE_FUZZ_EXAMPLES`` examples per operation and role (default 12),
+Bounded: ``CPCASE_FUZZ_EXAMPLES`` examples per operation and role (default 25),
 derandomised, so CI is repeatable and quick; raise it locally to look harder.
 """
 
@@ -35,7 +35,7 @@ from tests.support.fuzz_auth import auth_headers_for
 
 # The world is the module's (below); each role's run is rolled back after it.
 pytestmark = pytest.mark.django_db
-EXAMPLES = int(os.environ.get("CPCASE_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("CPCASE_FUZZ_EXAMPLES", "25"))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 # The demo's accounts the fuzz acts as: case work, the unit, and an enquirer from outside.
 ROLES = ("sw.north", "sum", "police")
