@@ -14,6 +14,7 @@ from conferences.models import Conference, ConferenceAttendee, Letter, StrategyD
 from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
+from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import PlanIssue
 from plans.services import CoreGroupInput, IssueInput
 
@@ -22,7 +23,9 @@ class StrategyDiscussionIn(serializers.Serializer):
     child = serializers.UUIDField()
     held_on = serializers.DateField()
     outcome = serializers.ChoiceField(choices=StrategyDiscussion.Outcome.choices)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class StrategyDiscussionOut(serializers.ModelSerializer):
@@ -69,7 +72,7 @@ class ConferenceIn(serializers.Serializer):
     children = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
     scheduled_for = serializers.DateTimeField()
     chair = StaffField()
-    venue = serializers.CharField(required=False, allow_blank=True, default="")
+    venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     invitations = InvitationIn(many=True, required=False, default=list)
 
 
@@ -153,10 +156,10 @@ class ConferenceAPI(APIView):
 
 
 class IssueIn(serializers.Serializer):
-    description = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
     risk_type = serializers.ChoiceField(choices=PlanIssue.RiskType.choices)
-    desired_outcome = serializers.CharField(allow_blank=True)
-    improvement_required = serializers.CharField(allow_blank=True)
+    desired_outcome = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
+    improvement_required = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
 
 
 class OutlinePlanIn(serializers.Serializer):
@@ -165,10 +168,13 @@ class OutlinePlanIn(serializers.Serializer):
 
 class DecisionIn(serializers.Serializer):
     child = serializers.UUIDField()
-    decision = serializers.CharField()
-    category = serializers.CharField(required=False, allow_blank=True, default="")
-    latest_category = serializers.CharField(required=False, allow_blank=True, default="")
+    decision = serializers.CharField(max_length=20)
+    category = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    latest_category = serializers.CharField(
+        max_length=3, required=False, allow_blank=True, default=""
+    )
     step_down = serializers.CharField(
+        max_length=20,
         required=False,
         allow_blank=True,
         default="",
@@ -177,10 +183,10 @@ class DecisionIn(serializers.Serializer):
 
 
 class AttendeeIn(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     user = StaffField(required=False, allow_null=True, default=None)
-    agency = serializers.CharField(required=False, allow_blank=True, default="")
-    role = serializers.CharField(required=False, allow_blank=True, default="")
+    agency = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    role = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     attendance = serializers.ChoiceField(
         choices=ConferenceAttendee.Attendance.choices, default="attended"
     )
@@ -188,13 +194,17 @@ class AttendeeIn(serializers.Serializer):
 
 
 class ParentIn(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True)
+    name = serializers.CharField(max_length=200, allow_blank=True)
     person = serializers.UUIDField(required=False, allow_null=True, default=None)
-    relationship = serializers.CharField(required=False, allow_blank=True, default="")
+    relationship = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
     invited = serializers.BooleanField(default=True)
     attended = serializers.BooleanField(default=False)
     excluded = serializers.BooleanField(default=False)
-    exclusion_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    exclusion_reason = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     exclusion_explained = serializers.BooleanField(default=False)
 
 
@@ -203,8 +213,8 @@ class CoreGroupMemberIn(serializers.Serializer):
         choices=["professional", "parent_or_carer", "child"], default="professional"
     )
     user = StaffField(required=False, allow_null=True, default=None)
-    name = serializers.CharField(required=False, allow_blank=True, default="")
-    agency = serializers.CharField(required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    agency = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     person = serializers.UUIDField(required=False, allow_null=True, default=None)
 
     def to_internal_value(self, data):
@@ -222,21 +232,31 @@ class OutcomeIn(serializers.Serializer):
     outline_plan = OutlinePlanIn(required=False, default=None, allow_null=True)
     lead_social_worker = StaffField(required=False, allow_null=True, default=None)
     core_group = CoreGroupMemberIn(many=True, required=False, default=list)
-    unmet_needs = serializers.CharField(required=False, allow_blank=True, default="")
-    reasons = serializers.CharField(required=False, allow_blank=True, default="")
+    unmet_needs = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    reasons = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     next_review_on = serializers.DateField(required=False, allow_null=True, default=None)
     quorate = serializers.BooleanField(required=False, allow_null=True, default=None)
-    childs_views = serializers.CharField(required=False, allow_blank=True, default="")
+    childs_views = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     views_given = serializers.ChoiceField(
         choices=["", "directly", "advocate", "in_writing", "not_given"], default=""
     )
     parents_informed = serializers.BooleanField(required=False, allow_null=True, default=None)
     parents_not_informed_reason = serializers.CharField(
-        required=False, allow_blank=True, default=""
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
     )
     child_informed = serializers.BooleanField(required=False, allow_null=True, default=None)
-    child_not_informed_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    dual_plan_justification = serializers.CharField(required=False, allow_blank=True, default="")
+    child_not_informed_reason = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    dual_plan_justification = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     visit_interval_days = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1
     )

@@ -31,6 +31,7 @@ from conferences.services import (
     ParentInput,
 )
 from cpcase.forms_govuk import GovukDateField
+from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import Category, PlanIssue
 from plans.services import CoreGroupInput, IssueInput
 
@@ -70,7 +71,9 @@ class StrategyDiscussionForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what the strategy discussion decided."},
     )
-    notes = forms.CharField(label="Notes (optional)", required=False, widget=_textarea(4))
+    notes = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, label="Notes (optional)", required=False, widget=_textarea(4)
+    )
 
 
 def parse_time(value: str) -> dt.time | None:
@@ -171,12 +174,14 @@ class OutcomeForm(forms.Form):
         required=False,
     )
     reasons = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="The reasons for the decision",
         help_text="These are written to the parents and the child.",
         required=False,
         widget=_textarea(4),
     )
     unmet_needs = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="Other unmet needs",
         help_text="Recorded in the conference record, not in the plan.",
         required=False,
@@ -201,7 +206,9 @@ class OutcomeForm(forms.Form):
         help_text="Leave blank for the usual timescale.",
         required=False,
     )
-    childs_views = forms.CharField(label="The child's views", required=False, widget=_textarea(3))
+    childs_views = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, label="The child's views", required=False, widget=_textarea(3)
+    )
     views_given = forms.ChoiceField(
         label="How did the child give their views?",
         choices=ConferenceChild._meta.get_field("views_given").choices,
@@ -215,6 +222,7 @@ class OutcomeForm(forms.Form):
         required=False,
     )
     parents_not_informed_reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="If not, why not",
         help_text="Only if telling them would put the child, another child or an adult at risk "
         "of significant harm or serious injury.",
@@ -228,11 +236,13 @@ class OutcomeForm(forms.Form):
         required=False,
     )
     child_not_informed_reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="If not, why not (the child's age and understanding)",
         required=False,
         widget=_textarea(2),
     )
     dual_plan_justification = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="For a looked after child: why keep both the care plan and this plan",
         required=False,
         widget=_textarea(3),
@@ -249,7 +259,7 @@ class OutcomeForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    child = forms.CharField(widget=forms.HiddenInput, required=False)
+    child = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
     decision = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     category = forms.ChoiceField(choices=CATEGORY_CHOICES, required=False)
     latest_category = forms.ChoiceField(choices=CATEGORY_CHOICES, required=False)
@@ -302,13 +312,16 @@ class AttendeeForm(forms.Form):
 
 
 class ParentForm(forms.Form):
-    person = forms.CharField(widget=forms.HiddenInput, required=False)
+    person = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
     name = forms.CharField(label="Name", required=False, max_length=200)
-    relationship = forms.CharField(label="Relationship to the child", required=False)
+    relationship = forms.CharField(
+        max_length=100, label="Relationship to the child", required=False
+    )
     invited = forms.BooleanField(label="Invited", required=False)
     attended = forms.BooleanField(label="Attended", required=False)
     excluded = forms.BooleanField(label="Excluded by the chair", required=False)
     exclusion_reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="Reason for the exclusion",
         help_text="Only the chair excludes a parent, for a recorded reason explained to them.",
         required=False,
@@ -325,14 +338,21 @@ class ParentForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    description = forms.CharField(label="The issue (the risk)", required=False, widget=_textarea(2))
+    description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label="The issue (the risk)",
+        required=False,
+        widget=_textarea(2),
+    )
     risk_type = forms.ChoiceField(
         label="Kind of risk",
         choices=PlanIssue.RiskType.choices,
         widget=forms.RadioSelect,
         required=False,
     )
-    desired_outcome = forms.CharField(label="Desired outcome", required=False, widget=_textarea(2))
+    desired_outcome = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, label="Desired outcome", required=False, widget=_textarea(2)
+    )
     improvement_required = forms.CharField(
         label="Degree of improvement required", required=False, max_length=200
     )
@@ -627,7 +647,10 @@ class ComplaintForm(forms.Form):
         error_messages={"required": "Choose the child the decision is about."},
     )
     complainant = forms.CharField(
-        label="Who disagrees?", help_text="The parent's or the child's name.", required=False
+        max_length=200,
+        label="Who disagrees?",
+        help_text="The parent's or the child's name.",
+        required=False,
     )
     complainant_is_child = forms.BooleanField(label="The child is disagreeing", required=False)
     received_on = GovukDateField(
@@ -635,7 +658,10 @@ class ComplaintForm(forms.Form):
         error_messages={"required": "Enter the date it was received."},
     )
     summary = forms.CharField(
-        label="What do they disagree with, and why?", required=False, widget=_textarea(5)
+        max_length=TEXT_MAX_LENGTH,
+        label="What do they disagree with, and why?",
+        required=False,
+        widget=_textarea(5),
     )
 
     def __init__(self, *args, subjects=(), **kwargs):
@@ -669,6 +695,7 @@ class ComplaintDecisionForm(forms.Form):
         required=False,
     )
     reasons = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="The reasons",
         help_text="These are written to the complainant.",
         required=False,
@@ -691,4 +718,6 @@ class LookedAfterEventForm(forms.Form):
         help_text="For example, 8 12 2026",
         error_messages={"required": "Enter the date it happened."},
     )
-    notes = forms.CharField(label="Notes (optional)", required=False, widget=_textarea(4))
+    notes = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, label="Notes (optional)", required=False, widget=_textarea(4)
+    )

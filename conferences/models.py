@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cpcase.models import Child, User
+from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import Category
 
 STEP_DOWN_CHOICES = [
@@ -29,7 +30,7 @@ class StrategyDiscussion(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="strategy_discussions")
     held_on = models.DateField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -69,7 +70,7 @@ class Conference(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quorate = models.BooleanField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     held_on = models.DateField(null=True, blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
     children = models.ManyToManyField(Child, through="ConferenceChild", related_name="conferences")
@@ -116,10 +117,12 @@ class ConferenceChild(models.Model):
     core_group = models.JSONField(default=list, blank=True)
     visit_interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
     visit_interval_unit = models.CharField(max_length=20, blank=True)
-    decision_reasons = models.TextField("the reasons for the decision", blank=True)
+    decision_reasons = models.TextField(
+        "the reasons for the decision", blank=True, max_length=TEXT_MAX_LENGTH
+    )
     # Other unmet needs: in the conference record, never in the plan (DOMAIN.md).
-    unmet_needs = models.TextField(blank=True)
-    childs_views = models.TextField("the child's views", blank=True)
+    unmet_needs = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    childs_views = models.TextField("the child's views", blank=True, max_length=TEXT_MAX_LENGTH)
     views_given = models.CharField(
         max_length=20,
         blank=True,
@@ -131,11 +134,11 @@ class ConferenceChild(models.Model):
         ],
     )
     parents_informed = models.BooleanField(null=True, blank=True)
-    parents_not_informed_reason = models.TextField(blank=True)
+    parents_not_informed_reason = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     child_informed = models.BooleanField(null=True, blank=True)
-    child_not_informed_reason = models.TextField(blank=True)
+    child_not_informed_reason = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     # At the first review after the child became looked after: why both plans are kept.
-    dual_plan_justification = models.TextField(blank=True)
+    dual_plan_justification = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         constraints = [
@@ -203,7 +206,7 @@ class ConferenceParent(models.Model):
     invited = models.BooleanField(default=True)
     attended = models.BooleanField(default=False)
     excluded = models.BooleanField(default=False)
-    exclusion_reason = models.TextField(blank=True)
+    exclusion_reason = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     exclusion_explained = models.BooleanField(default=False)
 
     class Meta:
@@ -277,7 +280,7 @@ class LookedAfterEvent(models.Model):
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="looked_after_events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     occurred_on = models.DateField()
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -305,12 +308,12 @@ class Complaint(models.Model):
     complainant = models.CharField(max_length=200)
     complainant_is_child = models.BooleanField(default=False)
     received_on = models.DateField()
-    summary = models.TextField()
+    summary = models.TextField(max_length=TEXT_MAX_LENGTH)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     reviewing_officer = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints_to_review"
     )
-    outcome_reasons = models.TextField(blank=True)
+    outcome_reasons = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     decided_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)

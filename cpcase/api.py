@@ -33,7 +33,7 @@ from cpcase import (
 from cpcase.api_auth import ExpiringTokenAuthentication
 from cpcase.api_support import parse
 from cpcase.errors import NotFound, NotPermitted
-from cpcase.models import ApiToken, AuditEvent, Child, Relationship, User
+from cpcase.models import ApiToken, AuditEvent, Child, Notification, Relationship, User
 from cpcase.serializers import (
     ApiTokenOut,
     ApiTokenQuery,
@@ -44,6 +44,7 @@ from cpcase.serializers import (
     DeadlineOut,
     EventOut,
     MeOut,
+    NotificationOut,
     RelationshipIn,
     RelationshipOut,
     StaffOut,
@@ -296,9 +297,13 @@ class ChildAccessHistoryAPI(GenericAPIView):
 class NotificationsAPI(GenericAPIView):
     """The caller's own notifications, newest first (``?unread=true`` for the unread ones)."""
 
-    from cpcase.serializers import NotificationOut as serializer_class
+    serializer_class = NotificationOut
+    queryset = Notification.objects.none()  # for the schema; the selector decides
 
-    @extend_schema(parameters=[OpenApiParameter("unread", bool)])
+    @extend_schema(
+        parameters=[OpenApiParameter("unread", bool)],
+        responses=NotificationOut(many=True),  # a page of them, as every list
+    )
     def get(self, request):
         unread = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
         qs = selectors.notifications_for(user=request.user, unread_only=unread)

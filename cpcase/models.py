@@ -18,6 +18,7 @@ from knox.models import AbstractAuthToken
 
 from cpcase.roles import Role
 from cpcase.validators import (
+    TEXT_MAX_LENGTH,
     format_nhs_number,
     normalise_nhs_number,
     normalise_postcode,
@@ -46,7 +47,7 @@ class Authority(models.Model):
     office_phone = models.CharField("office-hours phone", max_length=30)
     out_of_hours_phone = models.CharField("out-of-hours phone", max_length=30)
     email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["name"]
@@ -497,7 +498,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=50)
     title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     url = models.CharField(max_length=300, blank=True)
     child_id = models.UUIDField(null=True, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)

@@ -119,9 +119,18 @@ class AddressSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> AddressInput:
         values = super().to_internal_value(data)
+        # A PATCH is partial about the child, never about an address: it is given whole.
+        missing = {
+            name: ["Give the whole address: this part is missing."]
+            for name, field in self.fields.items()
+            if field.required and name not in values
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
         return AddressInput(**values)
 
 
+@extend_schema_field({"type": "string", "maxLength": 3, "example": "990"})
 class AuthorityCodeField(serializers.SlugRelatedField):
     default_error_messages = {
         "does_not_exist": "No authority has the code {value}.",

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here: no CDN
     "guardian",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cpcase.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -238,6 +240,46 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 MEDIA_ROOT = Path(env.str("CPCASE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 
+# Scripts, styles, fonts and images from this site only; nothing inline, no frames.
+# (data: images: GOV.UK Frontend's and Swagger UI's icons.)
+CPCASE_CONTENT_SECURITY_POLICY = env.str(
+    "CPCASE_CONTENT_SECURITY_POLICY",
+    default="; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    ),
+)
+# No page uses the browser's devices or sensors.
+CPCASE_PERMISSIONS_POLICY = env.str(
+    "CPCASE_PERMISSIONS_POLICY",
+    default=", ".join(
+        f"{feature}=()"
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "camera",
+            "display-capture",
+            "geolocation",
+            "gyroscope",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "usb",
+        )
+    ),
+)
+
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes "not signed in" a 401 (API.md), not a 403.
@@ -255,6 +297,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("CPCASE_TOKEN_THROTTLE", default="20/min")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON with bounded size and depth and no NUL characters (cpcase/parsers.py); forms as before.
+    "DEFAULT_PARSER_CLASSES": [
+        "cpcase.parsers.JSONParser",
+        "cpcase.parsers.FormParser",
+        "cpcase.parsers.MultiPartParser",
+    ],
 }
 # API tokens (django-rest-knox): stored hashed; a token unused for the idle limit
 # expires, and none lives past the absolute limit from its issue, used or not.
@@ -272,11 +320,24 @@ REST_KNOX = {
     "MIN_REFRESH_INTERVAL": 60,
     "AUTH_HEADER_PREFIX": "Token",
 }
+# The largest JSON body the API reads, and how deeply it may nest: beyond either, a 400.
+CPCASE_API_MAX_BODY_BYTES = env.int("CPCASE_API_MAX_BODY_BYTES", default=1024 * 1024)
+CPCASE_API_MAX_JSON_DEPTH = env.int("CPCASE_API_MAX_JSON_DEPTH", default=20)
+if CPCASE_API_MAX_BODY_BYTES < 1024 or CPCASE_API_MAX_JSON_DEPTH < 4:
+    raise ImproperlyConfigured(
+        "CPCASE_API_MAX_BODY_BYTES must be 1024 or more and CPCASE_API_MAX_JSON_DEPTH 4 or more."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "cpcase API",
     "DESCRIPTION": "Multi-agency child protection case management: the public API (v1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are for signed-in users (a session or a token) only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from the drf-spectacular-sidecar package, a pinned version served by us.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets that share a field name across the apps, named once each.
     "ENUM_NAME_OVERRIDES": {

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from conferences import urls as conferences_urls
 from plans import urls as plans_urls
@@ -9,7 +10,13 @@ from visits import urls as visits_urls
 
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The docs' page and its start-up script are both files from here (no inline script);
+    # a browser that is not signed in is sent to sign in first.
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
     path("api/v1/", include("cpcase.api_urls")),
     # The domain apps' API endpoints (each app's urls.api_urlpatterns).
     path(

@@ -6,6 +6,11 @@ import re
 
 from django.core.exceptions import ValidationError
 
+# The longest free text kept in any one field (a plan's part, a visit's observations, a
+# reason): generous for the longest honest entry, a bound on any other. Every TextField,
+# form field and serializer field of free text says so (tests/core/test_text_limits.py).
+TEXT_MAX_LENGTH = 20_000
+
 _POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$")
 _LA_CHILD_ID = re.compile(r"^[A-Za-z0-9]{1,20}$")
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import logging
+import sys
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -10,16 +13,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cpcase import access, read_audit, selectors, services
+from cpcase import access, read_audit, request_context, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
 
+logger = logging.getLogger(__name__)
 # Where each error a service names lands on a browser form (dotted names flattened).
 _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
 
@@ -297,8 +301,36 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def _wants_json(request) -> bool:
+    accept = request.META.get("HTTP_ACCEPT", "")
+    return request.path.startswith("/api/") or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
 def server_error(request):
-    return render(request, "500.html", status=500)
+    """A fault nobody foresaw: logged with an id the caller is given, so the two meet.
+
+    An API client gets JSON (API.md); a browser gets the page. Django calls this
+    while the exception is being handled, so the traceback goes with the id."""
+    error_id = request_context.current().request_id or str(uuid.uuid4())
+    logger.error(
+        "Server error %s on %s %s",
+        error_id,
+        request.method,
+        request.path,
+        exc_info=sys.exc_info()[0] is not None,
+    )
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "detail": "Sorry, there is a problem with the service. Nothing was half-saved; "
+                "quote the error id if you report it.",
+                "error_id": error_id,
+            },
+            status=500,
+        )
+    return render(request, "500.html", {"error_id": error_id}, status=500)
 
 
 def permission_denied(request, exception=None):

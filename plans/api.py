@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -12,8 +13,11 @@ from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
+from cpcase.validators import TEXT_MAX_LENGTH
 from plans import selectors, services
 from plans.models import CoreGroupMeeting, Plan, PlanAction, PlanIssue, PlanVersion
+from plans.selectors import DETAIL_FIELDS
+from plans.services import DETAIL_LABELS
 
 
 class IssueOut(serializers.ModelSerializer):
@@ -96,21 +100,46 @@ class PlansAPI(RecordsReads, ListAPIView):
         )
 
 
+class PlanDetailIn(serializers.Serializer):
+    """The parts of the detailed plan (PATCH: send only those that change)."""
+
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        error_messages={"invalid": "Send back the version as a whole number."},
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in DETAIL_FIELDS:
+            fields[name] = serializers.CharField(
+                required=False,
+                allow_blank=True,
+                max_length=TEXT_MAX_LENGTH,
+                help_text=DETAIL_LABELS[name].capitalize() + ".",
+            )
+        return fields
+
+
 class PlanAPI(APIView):
     @extend_schema(responses=PlanOut)
     def get(self, request, pk):
         return Response(PlanOut(selectors.plan_get_for_view(user=request.user, plan_id=pk)).data)
 
-    @extend_schema(request=None, responses=PlanOut)
+    @extend_schema(
+        request=PlanDetailIn,
+        responses={200: PlanOut, 409: OpenApiTypes.OBJECT},
+        description="The detailed plan's text, any of its parts. Send back the `version` you "
+        "read; a stale version is a 409.",
+    )
     def patch(self, request, pk):
         data = request.data if isinstance(request.data, dict) else {}
-        version = data.get("version")
-        if version is not None and not isinstance(version, int):
-            return Response({"version": ["Send back the version as a whole number."]}, status=400)
-        changes = {k: v for k, v in data.items() if k != "version"}
-        for key, value in changes.items():
-            if not isinstance(value, str):
-                return Response({key: ["Give this as text."]}, status=400)
+        serializer = PlanDetailIn(data=data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        version = changes.pop("version", None)
+        # Anything else is the service's to name: "This cannot be changed here."
+        changes.update({k: v for k, v in data.items() if k not in serializer.fields})
         plan = services.plan_update_detail(
             actor=request.user, plan_id=pk, version=version, changes=changes
         )
@@ -119,9 +148,13 @@ class PlanAPI(APIView):
 
 class ActionIn(serializers.Serializer):
     issue = serializers.UUIDField(required=False, allow_null=True, default=None)
-    description = serializers.CharField(allow_blank=True)
-    responsible = serializers.CharField(required=False, allow_blank=True, default="")
-    responsible_agency = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
+    responsible = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    responsible_agency = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     responsible_user = StaffField(required=False, allow_null=True, default=None)
     due_on = serializers.DateField(
         required=False,
@@ -132,7 +165,9 @@ class ActionIn(serializers.Serializer):
             "“As soon as possible” or “ongoing” is not a timescale."
         },
     )
-    evidence_of_success = serializers.CharField(required=False, allow_blank=True, default="")
+    evidence_of_success = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class PlanActionsAPI(APIView):
@@ -158,7 +193,9 @@ class PlanActionsAPI(APIView):
 
 class ProgressIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=PlanAction.Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class ActionProgressAPI(APIView):
@@ -173,7 +210,9 @@ class ActionProgressAPI(APIView):
 
 class VersionIn(serializers.Serializer):
     version = serializers.IntegerField(required=False, allow_null=True, default=None)
-    comments = serializers.CharField(required=False, allow_blank=True, default="")
+    comments = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class _PlanStepAPI(APIView):
@@ -227,13 +266,19 @@ class PlanVersionsAPI(APIView):
 class ActionUpdateIn(serializers.Serializer):
     action = serializers.UUIDField()
     status = serializers.ChoiceField(choices=PlanAction.Status.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class MeetingIn(serializers.Serializer):
     held_on = serializers.DateField()
-    attendees = serializers.ListField(child=serializers.CharField(), required=False, default=list)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    attendees = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list
+    )
+    notes = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     action_updates = ActionUpdateIn(many=True, required=False, default=list)
 
 

@@ -6,6 +6,7 @@ from django import forms
 
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import Nation
+from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import Plan, PlanAction
 from plans.selectors import DETAIL_FIELDS
 from plans.services import ActionInput
@@ -55,7 +56,10 @@ class SmartDateField(GovukDateField):
 class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     description = forms.CharField(
-        label="What will be done?", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=TEXT_MAX_LENGTH,
+        label="What will be done?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     issue = forms.ChoiceField(label="Which issue is it for?", required=False)
     responsible = forms.CharField(
@@ -76,6 +80,7 @@ class ActionForm(forms.Form):
         label="By when?", required=False, help_text="A date, for example 15 1 2027"
     )
     evidence_of_success = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="What will show it has worked?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -146,6 +151,7 @@ class AuthoriseForm(forms.Form):
         error_messages={"required": "Choose whether to authorise the plan or return it."},
     )
     comments = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="What needs to change? (if you return it)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -160,7 +166,10 @@ class ProgressForm(forms.Form):
         error_messages={"required": "Choose how the action is going."},
     )
     note = forms.CharField(
-        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=TEXT_MAX_LENGTH,
+        label="Note (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -171,13 +180,17 @@ class MeetingForm(forms.Form):
         error_messages={"required": "Enter the date of the meeting."},
     )
     attendees = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="Who attended?",
         required=False,
         help_text="One person on each line, with their agency or relationship to the child",
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     notes = forms.CharField(
-        label="Notes of the meeting", required=False, widget=forms.Textarea(attrs={"rows": 6})
+        max_length=TEXT_MAX_LENGTH,
+        label="Notes of the meeting",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def __init__(self, *args, actions: list[PlanAction], **kwargs):

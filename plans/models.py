@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cpcase.models import Child, TimeUnit, User
+from cpcase.validators import TEXT_MAX_LENGTH
 
 
 class Category(models.TextChoices):
@@ -69,19 +70,23 @@ class Plan(models.Model):
     authorised_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    returned_comments = models.TextField(blank=True)
+    returned_comments = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     # The detailed plan (DOMAIN.md section 1, step 4).
-    cause_of_harm = models.TextField(blank=True)
-    short_term_goals = models.TextField(blank=True)
-    long_term_goals = models.TextField(blank=True)
+    cause_of_harm = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    short_term_goals = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    long_term_goals = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     daily_safety_check = models.TextField(
-        "who checks day to day that the child is safe and well", blank=True
+        "who checks day to day that the child is safe and well",
+        blank=True,
+        max_length=TEXT_MAX_LENGTH,
     )
-    seen_alone_arrangements = models.TextField("when and where the child is seen alone", blank=True)
+    seen_alone_arrangements = models.TextField(
+        "when and where the child is seen alone", blank=True, max_length=TEXT_MAX_LENGTH
+    )
     seen_with_family_arrangements = models.TextField(
-        "when and where the child is seen with their family", blank=True
+        "when and where the child is seen with their family", blank=True, max_length=TEXT_MAX_LENGTH
     )
-    contingency_plan = models.TextField(blank=True)
+    contingency_plan = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     step_down = models.CharField(
         max_length=20,
         blank=True,
@@ -132,7 +137,7 @@ class CoreGroupMeeting(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="core_group_meetings")
     held_on = models.DateField()
     attendees = models.JSONField(default=list, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -154,10 +159,10 @@ class PlanIssue(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="issues")
     position = models.PositiveSmallIntegerField(default=0)
-    description = models.TextField()
+    description = models.TextField(max_length=TEXT_MAX_LENGTH)
     risk_type = models.CharField(max_length=3, choices=RiskType.choices)
-    desired_outcome = models.TextField()
-    improvement_required = models.TextField()
+    desired_outcome = models.TextField(max_length=TEXT_MAX_LENGTH)
+    improvement_required = models.TextField(max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         ordering = ["position"]
@@ -237,14 +242,14 @@ class PlanAction(models.Model):
     issue = models.ForeignKey(
         PlanIssue, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
     )
-    description = models.TextField()
+    description = models.TextField(max_length=TEXT_MAX_LENGTH)
     responsible = models.CharField(max_length=200)
     responsible_agency = models.CharField(max_length=200, blank=True)
     responsible_user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="plan_actions"
     )
     due_on = models.DateField()
-    evidence_of_success = models.TextField()
+    evidence_of_success = models.TextField(max_length=TEXT_MAX_LENGTH)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -291,7 +296,7 @@ class ActionUpdate(models.Model):
         CoreGroupMeeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="updates"
     )
     status = models.CharField(max_length=20, choices=PlanAction.Status.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
 

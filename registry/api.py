@@ -14,16 +14,18 @@ from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
+from cpcase.validators import TEXT_MAX_LENGTH
 from registry import selectors, services
 from registry.models import Enquiry, HistoricPlanRequest, PossibleMatch
 
 
 class EnquirerIn(serializers.Serializer):
-    name = serializers.CharField(allow_blank=True, default="")
-    agency = serializers.CharField(allow_blank=True, default="")
-    role = serializers.CharField(allow_blank=True, default="")
-    phone = serializers.CharField(allow_blank=True, default="")
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    # The same limits as the register page's form and the enquiry log's columns.
+    name = serializers.CharField(allow_blank=True, default="", max_length=200)
+    agency = serializers.CharField(allow_blank=True, default="", max_length=200)
+    role = serializers.CharField(allow_blank=True, default="", max_length=200)
+    phone = serializers.CharField(allow_blank=True, default="", max_length=50)
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
 
 class SearchIn(serializers.Serializer):
@@ -36,7 +38,9 @@ class SearchIn(serializers.Serializer):
 
 class EnquiryIn(serializers.Serializer):
     enquirer = EnquirerIn(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=services.REASON_MAX_LENGTH
+    )
     search = SearchIn(required=False, default=dict)
 
 
@@ -156,8 +160,8 @@ class EnquiriesAPI(ListAPIView):
             raw = request.data if isinstance(request.data, dict) else {}
             services.enquiry_make(
                 actor=request.user,
-                enquirer=None,
-                reason=str(raw.get("reason", ""))[:1000],
+                enquirer=_enquirer_as_given(raw.get("enquirer")),
+                reason=str(raw.get("reason", "")),
                 search=selectors.Search(),
                 refusal=serializer.errors,
             )
@@ -170,6 +174,15 @@ class EnquiriesAPI(ListAPIView):
             search=selectors.Search(**d["search"]),
         )
         return Response(EnquiryOut(enquiry).data, status=status.HTTP_201_CREATED)
+
+
+def _enquirer_as_given(raw: object) -> services.Enquirer | None:
+    """The enquirer's details as sent, for the log of a refused enquiry (cut to fit there)."""
+    if not isinstance(raw, dict):
+        return None
+    return services.Enquirer(
+        **{f: str(raw.get(f) or "") for f in ("name", "agency", "role", "phone", "reference")}
+    )
 
 
 class EnquiryReviewedAPI(APIView):
@@ -265,11 +278,17 @@ class RegisterAPI(RecordsReads, ListAPIView):
 
 
 class RegisterFilterIn(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, default="")
+    q = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
-    postcode = serializers.CharField(required=False, allow_blank=True, default="")
-    category = serializers.CharField(required=False, allow_blank=True, default="")
-    team = serializers.CharField(required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    category = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    team = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class StatisticsAPI(APIView):
@@ -286,9 +305,11 @@ class StatisticsAPI(APIView):
 
 class ReleaseIn(serializers.Serializer):
     child = serializers.UUIDField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
     parents_told = serializers.BooleanField()
-    parents_not_told_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    parents_not_told_reason = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
 
 
 class ReleaseOut(serializers.ModelSerializer):
@@ -330,7 +351,7 @@ class ReleasesAPI(APIView):
 
 class ReleaseDecisionIn(serializers.Serializer):
     grant = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
     days = serializers.IntegerField(required=False, default=30)
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cpcase.models import Authority, Child, User
+from cpcase.validators import TEXT_MAX_LENGTH
 
 
 class Enquiry(models.Model):
@@ -31,7 +32,7 @@ class Enquiry(models.Model):
     enquirer_role = models.CharField(max_length=200, blank=True)
     enquirer_phone = models.CharField(max_length=50, blank=True)
     enquirer_reference = models.CharField(max_length=100, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     search = models.JSONField(default=dict)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     refusal = models.JSONField(default=dict, blank=True)
@@ -91,7 +92,7 @@ class PossibleMatch(models.Model):
     reviewed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    review_note = models.TextField(blank=True)
+    review_note = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         verbose_name_plural = "possible matches"
@@ -150,15 +151,15 @@ class HistoricPlanRequest(models.Model):
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     requesting_authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
     originating_authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(max_length=TEXT_MAX_LENGTH)
     parents_told = models.BooleanField()
-    parents_not_told_reason = models.TextField(blank=True)
+    parents_not_told_reason = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     access_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

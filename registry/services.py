@@ -29,6 +29,8 @@ from registry.selectors import (
 
 CLUSTER_WINDOW = dt.timedelta(days=14)
 CLUSTER_SIZE = 3
+# The longest reason for an enquiry that is kept (the form and the API say so first).
+REASON_MAX_LENGTH = 2000
 
 
 @dataclass(frozen=True)
@@ -87,16 +89,23 @@ def enquiry_make(
     return _record_enquiry(actor, enquirer, reason, checked, children)
 
 
+def _storable(text: Any, limit: int) -> str:
+    """What can be kept of a refused value: text without NUL characters, cut to fit."""
+    return str(text or "").replace("\x00", "")[:limit]
+
+
 def _record_refusal(actor, enquirer, reason, search, errors) -> None:
+    """The refused attempt, with what could be read of it (bad input is cut to fit)."""
+    given = enquirer or Enquirer("", "", "", "")
     with transaction.atomic():
         enquiry = Enquiry.objects.create(
             enquirer=actor,
-            enquirer_name=(enquirer.name if enquirer else "")[:200],
-            enquirer_agency=(enquirer.agency if enquirer else "")[:200],
-            enquirer_role=(enquirer.role if enquirer else "")[:200],
-            enquirer_phone=(enquirer.phone if enquirer else "")[:50],
-            enquirer_reference=(enquirer.reference if enquirer else "")[:100],
-            reason=reason,
+            enquirer_name=_storable(given.name, 200),
+            enquirer_agency=_storable(given.agency, 200),
+            enquirer_role=_storable(given.role, 200),
+            enquirer_phone=_storable(given.phone, 50),
+            enquirer_reference=_storable(given.reference, 100),
+            reason=_storable(reason, REASON_MAX_LENGTH),
             search=search.as_dict(),
             outcome=Enquiry.Outcome.REFUSED,
             refusal=errors,

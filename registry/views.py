@@ -56,7 +56,7 @@ def register_home(request):
                     d["name"], d["agency"], d["role"], d["phone"], d["reference"]
                 )
                 if d
-                else None,
+                else _enquirer_as_given(request.POST),
                 reason=d["reason"] if d else request.POST.get("reason", ""),
                 search=selectors.Search(
                     first_name=d["first_name"],
@@ -77,6 +77,13 @@ def register_home(request):
         if enquiry is not None:
             return render(request, "registry/results.html", {"enquiry": enquiry})
     return render(request, "registry/search.html", {"form": form})
+
+
+def _enquirer_as_given(data) -> services.Enquirer:
+    """The enquirer's details as typed, for the log of a refused enquiry (cut to fit there)."""
+    return services.Enquirer(
+        *(data.get(f, "") for f in ("name", "agency", "role", "phone", "reference"))
+    )
 
 
 def _unit_manager(request):

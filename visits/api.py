@@ -12,6 +12,7 @@ from cpcase import access
 from cpcase.api_support import parse
 from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
+from cpcase.validators import TEXT_MAX_LENGTH
 from visits import selectors, services
 from visits.models import CannotVisitNotice, Visit
 
@@ -23,12 +24,22 @@ class VisitIn(serializers.Serializer):
     child_seen = serializers.BooleanField(default=False)
     seen_alone = serializers.BooleanField(default=False)
     bedroom_seen = serializers.BooleanField(required=False, allow_null=True, default=None)
-    others_present = serializers.CharField(required=False, allow_blank=True, default="")
-    location = serializers.CharField(required=False, allow_blank=True, default="")
-    observations = serializers.CharField(required=False, allow_blank=True, default="")
-    childs_views = serializers.CharField(required=False, allow_blank=True, default="")
-    analysis = serializers.CharField(required=False, allow_blank=True, default="")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    others_present = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    observations = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    childs_views = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    analysis = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    notes = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     next_planned_visit_on = serializers.DateField(required=False, allow_null=True, default=None)
     draft = serializers.BooleanField(default=False, help_text="save as a draft, finished later")
 
@@ -120,7 +131,7 @@ class VisitAPI(APIView):
 
 class AmendIn(serializers.Serializer):
     version = serializers.IntegerField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
     changes = serializers.DictField()
 
 
@@ -149,7 +160,7 @@ class VisitAmendAPI(APIView):
 class CannotVisitIn(serializers.Serializer):
     child = serializers.UUIDField()
     due_on = serializers.DateField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
     expected_visit_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from cpcase.forms_govuk import GovukDateField
+from cpcase.validators import TEXT_MAX_LENGTH
 from visits.models import Visit
 from visits.services import VisitInput
 
@@ -39,18 +40,28 @@ class VisitForm(forms.Form):
         label="Where did the visit take place?", required=False, max_length=200
     )
     others_present = forms.CharField(
-        label="Who else was present?", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=TEXT_MAX_LENGTH,
+        label="Who else was present?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     observations = forms.CharField(
-        label="What did you observe?", required=False, widget=forms.Textarea(attrs={"rows": 6})
+        max_length=TEXT_MAX_LENGTH,
+        label="What did you observe?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     childs_views = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="The child's words and views",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     analysis = forms.CharField(
-        label="Your analysis", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        max_length=TEXT_MAX_LENGTH,
+        label="Your analysis",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     next_planned_visit_on = GovukDateField(label="Next planned visit", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -94,6 +105,7 @@ class CannotVisitForm(forms.Form):
         error_messages={"required": "Enter the date the visit is due."},
     )
     reason = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         label="Why can the visit not be made in time?",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say why the visit cannot be made in time."},

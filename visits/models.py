@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cpcase.models import Child, User
+from cpcase.validators import TEXT_MAX_LENGTH
 
 
 class Visit(models.Model):
@@ -37,12 +38,14 @@ class Visit(models.Model):
     child_seen = models.BooleanField(default=False)
     seen_alone = models.BooleanField(default=False)
     bedroom_seen = models.BooleanField(null=True, blank=True)
-    others_present = models.TextField(blank=True)
+    others_present = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     location = models.CharField(max_length=200, blank=True)
-    observations = models.TextField(blank=True)
-    childs_views = models.TextField("the child's words and views", blank=True)
-    analysis = models.TextField("the worker's analysis", blank=True)
-    notes = models.TextField(blank=True)
+    observations = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    childs_views = models.TextField(
+        "the child's words and views", blank=True, max_length=TEXT_MAX_LENGTH
+    )
+    analysis = models.TextField("the worker's analysis", blank=True, max_length=TEXT_MAX_LENGTH)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     next_planned_visit_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -97,7 +100,7 @@ class CannotVisitNotice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="cannot_visit_notices")
     due_on = models.DateField()
-    reason = models.TextField()
+    reason = models.TextField(max_length=TEXT_MAX_LENGTH)
     expected_visit_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -115,7 +118,7 @@ class VisitAmendment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="amendments")
-    reason = models.TextField()
+    reason = models.TextField(max_length=TEXT_MAX_LENGTH)
     changes = models.JSONField()
     amended_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     amended_at = models.DateTimeField(default=timezone.now, editable=False)

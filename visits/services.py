@@ -12,7 +12,7 @@ from django.utils import timezone
 from cpcase import access
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, User
+from cpcase.models import AuditEvent, Child, User
 from visits.models import CannotVisitNotice, Visit, VisitAmendment
 
 
@@ -32,12 +32,20 @@ class VisitInput:
     next_planned_visit_on: dt.date | None = None
 
 
+# A pre-birth visit to the mother can come months before the baby is due.
+PRE_BIRTH = dt.timedelta(days=300)
+# Where the child's birth is not recorded: no visit is older than the oldest child.
+EARLIEST_VISIT = dt.date(1990, 1, 1)
 VISIT_FIELDS = tuple(f.name for f in fields(VisitInput))
 
 
-def _check(data: VisitInput, *, completing: bool) -> None:
+def _check(data: VisitInput, *, completing: bool, child: Child) -> None:
     errors: dict[str, list[str]] = {}
     now = timezone.now()
+    # Before the child was born (or was expected) is a mistyped year, not a visit.
+    born = child.date_of_birth or child.expected_date_of_delivery or EARLIEST_VISIT
+    if data.visited_at is not None and data.visited_at.date() < born - PRE_BIRTH:
+        errors["visited_at"] = ["Check the year: this is before the child was born."]
     if data.kind not in Visit.Kind.values:
         errors["kind"] = ["Choose the kind of visit: statutory, home_visit or other."]
     if data.visited_at is not None and data.visited_at > now + dt.timedelta(minutes=5):
@@ -97,7 +105,7 @@ def visit_save(
 ) -> Visit:
     """Save a visit as a draft (finished later; it does not count yet) or complete it."""
     child = access.child_for(actor, child_id, access.Action.RECORD_VISIT)
-    _check(data, completing=complete)
+    _check(data, completing=complete, child=child)
     if visit_id is None:
         visit = Visit(
             child=child, recorded_by=actor, authority_id=access.recording_authority(actor, child)
@@ -158,7 +166,7 @@ def visit_amend(
         raise DomainError(errors={"reason": ["Say why the visit record is being corrected."]})
     before = {f: getattr(visit, f) for f in VISIT_FIELDS}
     amended = VisitInput(**{**before, **changes})
-    _check(amended, completing=True)
+    _check(amended, completing=True, child=visit.child)
     changed = diff(before, _values(amended))
     if not changed:
         raise DomainError("Nothing was changed.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.management import call_command
 from django.urls import include, path
 
@@ -36,11 +38,31 @@ def test_the_core_api_schema_has_no_warnings(tmp_path):
     assert "has_active_plan" in schema
 
 
-def test_the_schema_and_docs_are_served(client, db):
+def test_the_schema_and_docs_are_served_to_signed_in_users_only(client, social_worker):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/login/")
+    client.force_login(social_worker)
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/children/" in schema.content
-    assert client.get("/api/docs/").status_code == 200
+
+
+def test_the_docs_are_served_from_the_application_itself(client, social_worker):
+    """Swagger UI and its start-up script from this site: no CDN, no inline script."""
+    client.force_login(social_worker)
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    sources = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
+    assert sources, html
+    for source in sources:
+        assert source.startswith("/"), source  # this site, no CDN
+        assert "@latest" not in source
+        assert client.get(source).status_code == 200, source
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # every script is a file
+    script = next(s for s in sources if "script=" in s)
+    assert "/api/schema/" in client.get(script.replace("&amp;", "&")).content.decode()
 
 
 def test_the_whole_api_schema_has_no_warnings(tmp_path):

@@ -480,7 +480,7 @@ def test_the_register_shows_its_figures_as_charts(
     assert len(started) == 12
     assert started[(today - dt.timedelta(days=40)).strftime("%B %Y")] == 3
     html = r.content.decode()
-    assert "By age" in html and 'style="width: calc(100% * 0.8)"' in html
+    assert "By age" in html and 'class="app-chart__bar app-chart__bar--100"' in html
     assert web(social_worker).get("/register/children/").status_code == 403
 
 
