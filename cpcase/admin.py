@@ -195,7 +195,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 def _sets_timescales(request) -> bool:
     user = request.user
-    return access.may_change_authority_settings(user, user.authority_id)
+    return access.may_change_authority_settings(user, getattr(user, "authority_id", None))
 
 
 class _AuthoritySettingsAdmin(_GatedAdmin):

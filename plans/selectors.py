@@ -296,7 +296,7 @@ def plan_versions(*, user, plan_id):
 
     plan = plan_for(user, plan_id)
     read_audit.record_objects(
-        user=user, objects=[plan], summary="Read the plan's versions" + _released(user, plan)
+        user=user, objects=[plan], summary="Viewed the plan's versions" + _released(user, plan)
     )
     return plan.versions.order_by("number")
 
