@@ -39,8 +39,9 @@ ROLES = (
 # 200 is any success and 302 any redirect (signing in, or on to the next page).
 # fmt: off
 MATRIX: dict[str, str] = {
-    "schema":                                        "200 200 200 200 200 200 200 200 200 200 200",
-    "api-docs":                                      "200 200 200 200 200 200 200 200 200 200 200",
+    # the API's description and docs: signed-in users only
+    "schema":                                        "401 200 200 200 200 200 200 200 200 200 200",
+    "api-docs":                                      "302 200 200 200 200 200 200 200 200 200 200",
     "api-token POST":                                "400 400 400 400 400 400 400 400 400 400 400",
     "api-token DELETE":                              "401 400 400 400 400 400 400 400 400 400 400",
     "api-tokens GET":                                "401 200 200 200 200 200 200 200 200 200 200",
