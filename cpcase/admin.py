@@ -64,6 +64,7 @@ class ReferenceDataAdmin(_GatedAdmin):
 
 @admin.register(Authority)
 class AuthorityAdmin(ReferenceDataAdmin):
+    deletable = False  # its children, staff and history stay; an authority is never removed
     list_display = ["name", "code", "nation", "office_phone", "out_of_hours_phone"]
     list_filter = ["nation"]
     search_fields = ["name", "code"]
@@ -73,6 +74,7 @@ class AuthorityAdmin(ReferenceDataAdmin):
 class TeamAdmin(ReferenceDataAdmin):
     """The teams of the administrator's own authority."""
 
+    deletable = False  # its children, staff and history point to it
     list_display = ["name", "authority"]
     list_select_related = ["authority"]
     search_fields = ["name"]
