@@ -268,7 +268,7 @@ def is_enquirer(user: User) -> bool:
     return _holds(user, *ENQUIRER_ROLES)
 
 
-def is_account_manager(user: User) -> bool:
+def may_manage_accounts(user: User) -> bool:
     """A system administrator (or the superuser): manages accounts, not cases."""
     return _active(user) and (user.is_superuser or bool(user.roles & {Role.SYSTEM_ADMIN}))
 
@@ -548,11 +548,6 @@ def is_released_record(user: User, child: Child, authority_id: Any) -> bool:
     """A record the user reads only through a release (its reads are audited as such)."""
     owner = authority_id or child.responsible_authority_id
     return user.authority_id is not None and owner != user.authority_id
-
-
-def may_manage_accounts(user: User) -> bool:
-    """Runs accounts (the system administrator, or a superuser): never case content."""
-    return is_account_manager(user)
 
 
 def may_manage_account_of(actor: User, user: User) -> bool:

@@ -31,11 +31,6 @@ DETAIL_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "staf
 PLACE_FIELDS = ("authority", "team", "agency")
 
 
-def may_manage_accounts(user: User) -> bool:
-    """Runs accounts (asked of the gate)."""
-    return access.may_manage_accounts(user)
-
-
 def unbounded(user: User) -> bool:
     """A superuser with no authority: the operator, made at the command line, who sets up
     the first authorities and their administrators."""
@@ -46,7 +41,7 @@ def accounts_visible_to(actor: User) -> QuerySet[User]:
     """The accounts ``actor`` runs: their own authority's and the partner agencies' (no
     authority). A superuser with no authority (the operator, made at the command line)
     runs them all; nobody else sees a superuser."""
-    if not may_manage_accounts(actor):
+    if not access.may_manage_accounts(actor):
         return User.objects.none()
     if unbounded(actor):
         return User.objects.all()
@@ -185,7 +180,7 @@ def user_create(
     sets one through the one-time link they are sent. From the command line (``actor``
     None, named by ``actor_username``) the operator may give the first password."""
     if actor is not None:
-        if not may_manage_accounts(actor):
+        if not access.may_manage_accounts(actor):
             raise NotPermitted("Only a system administrator creates accounts.")
         if password is not None:
             raise NotPermitted("A system administrator never sets a password: send a reset.")
@@ -230,7 +225,7 @@ def user_details_change(
     agency: Agency | None,
 ) -> User:
     """A person's details and where they work. Nobody moves their own account."""
-    if not may_manage_accounts(actor):
+    if not access.may_manage_accounts(actor):
         raise NotPermitted("Only a system administrator changes an account.")
     user = _locked(actor, user)
     before = _snapshot(user)
@@ -260,7 +255,7 @@ def user_details_change(
 @transaction.atomic
 def user_roles_change(*, actor: User, user: User, roles: Sequence[str]) -> User:
     """Give the account exactly these roles. Nobody changes their own."""
-    if not may_manage_accounts(actor):
+    if not access.may_manage_accounts(actor):
         raise NotPermitted("Only a system administrator changes roles.")
     _require_not_self(actor, user, "roles")
     user = _locked(actor, user)
@@ -281,7 +276,7 @@ def user_roles_change(*, actor: User, user: User, roles: Sequence[str]) -> User:
 
 
 def _set_active(actor: User, user: User, *, active: bool) -> User:
-    if not may_manage_accounts(actor):
+    if not access.may_manage_accounts(actor):
         raise NotPermitted("Only a system administrator deactivates or reactivates accounts.")
     _require_not_self(actor, user, "account's active state")
     user = _locked(actor, user)
@@ -357,7 +352,7 @@ def _send_reset_link(user: User, *, first: bool = False) -> None:
 def user_password_reset_send(*, actor: User, user: User) -> None:
     """Email the person a one-time, time-limited link to set a new password. The old
     password keeps working until they do."""
-    if not may_manage_accounts(actor):
+    if not access.may_manage_accounts(actor):
         raise NotPermitted("Only a system administrator sends a password reset.")
     user = _locked(actor, user)
     if not user.is_active:

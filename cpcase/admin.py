@@ -28,7 +28,7 @@ from cpcase.models import (
 
 def _manages_accounts(request) -> bool:
     user = request.user
-    return access.is_account_manager(user)
+    return access.may_manage_accounts(user)
 
 
 class _GatedAdmin(admin.ModelAdmin):

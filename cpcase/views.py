@@ -104,7 +104,7 @@ def home(request):
     context: dict[str, Any] = {"roles": user.role_labels}
     if access.is_enquirer(user):
         return render(request, "cpcase/home_enquirer.html", context)
-    if access.is_account_manager(user) and not access.has_case_access(user):
+    if access.may_manage_accounts(user) and not access.has_case_access(user):
         return render(request, "cpcase/home_admin.html", context)
     if access.reads_plans_only(user):
         context["children"] = list(
