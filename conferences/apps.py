@@ -13,8 +13,10 @@ class ConferencesConfig(AppConfig):
             review_deadlines,
             transfer_in_deadlines,
         )
-        from cpcase import chronology, timescales
+        from conferences.services import section47_open_work
+        from cpcase import chronology, front_door, timescales
 
+        front_door.register_open_work(section47_open_work)
         timescales.register(icpc_deadlines)
         timescales.register(review_deadlines)
         timescales.register(transfer_in_deadlines)

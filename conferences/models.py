@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from cpcase.models import Child, User
+from cpcase.models import Child, Referral, User
 from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import Category
 
@@ -40,6 +40,43 @@ class StrategyDiscussion(models.Model):
 
     def __str__(self) -> str:
         return f"Strategy discussion on {self.held_on}"
+
+
+class Section47Enquiry(models.Model):
+    """A child protection enquiry (England: section 47), started from a strategy
+    discussion within a child in need episode. Its outcome is that an initial conference
+    is needed, or not (the census's ``ICPCnotRequired``) with the reason. The initial
+    conference's target date runs from the strategy discussion, as before."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="section47_enquiries")
+    strategy_discussion = models.OneToOneField(
+        StrategyDiscussion, on_delete=models.PROTECT, related_name="section47_enquiry"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="section47_enquiries"
+    )
+    started_on = models.DateField()
+    # None while the enquiry runs; then True (an initial conference) or False.
+    conference_required = models.BooleanField(null=True, blank=True)
+    reason_not_required = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    outcome_recorded_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-started_on"]
+        indexes = [models.Index(fields=["child", "-started_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(conference_required=False) | Q(reason_not_required=""),
+                name="s47_reason_only_when_not_required",
+                violation_error_message="A reason is given only when no conference is needed.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Section 47 enquiry started on {self.started_on:%d %B %Y}"
 
 
 class Conference(models.Model):

@@ -316,6 +316,18 @@ def may_authorise_plan(user: User, child: Child) -> bool:
     return bool(_holds(user, Role.TEAM_MANAGER) and user.team_id and user.team_id == child.team_id)
 
 
+# The front door: the child in need episode.
+def may_record_front_door(user: User, child: Child) -> bool:
+    """Record a referral, an assessment, a section 47 enquiry, a child in need plan or
+    an episode's closure: those who may change the child's record."""
+    return can(user, Action.EDIT, child)
+
+
+def may_authorise_assessment(user: User, child: Child) -> bool:
+    """A team manager of the child's team authorises the child and family assessment."""
+    return may_authorise_plan(user, child)
+
+
 def may_correct_register(user: User, child: Child) -> bool:
     """The safeguarding unit manager keeps the register: corrects a plan's register facts
     and ends a plan outside a conference (a death, an 18th birthday, a permanent move)."""

@@ -380,7 +380,8 @@ class DemoChild:
     nhs_number: str
     date_of_birth: dt.date | None = None
     expected_date_of_delivery: dt.date | None = None
-    disability: bool = False
+    # The census's codes; None (not recorded) for an unborn baby.
+    disabilities: list[str] | None = None
 
 
 @dataclass
@@ -438,7 +439,7 @@ def demo_families(today: dt.date, *, seed: int = SEED) -> list[DemoFamily]:
                     ethnicity=ethnicity,
                     nhs_number=next(nhs),
                     date_of_birth=today - dt.timedelta(days=age_days),
-                    disability=rng.random() < 0.08,
+                    disabilities=["LD"] if rng.random() < 0.08 else ["NONE"],
                 )
             )
         if expecting:

@@ -8,6 +8,7 @@ from datetime import date
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -16,12 +17,21 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from knox.models import AbstractAuthToken
 
+from cpcase.reference import (
+    ASSESSMENT_FACTOR_CHOICES,
+    CLOSURE_REASON_CHOICES,
+    DISABILITY_CHOICES,
+    PRIMARY_NEED_CHOICES,
+    REFERRAL_SOURCE_CHOICES,
+    UPN_UNKNOWN_CHOICES,
+)
 from cpcase.roles import Role
 from cpcase.validators import (
     TEXT_MAX_LENGTH,
     format_nhs_number,
     normalise_nhs_number,
     normalise_postcode,
+    normalise_upn,
     validate_la_child_id,
 )
 
@@ -213,7 +223,17 @@ class Child(models.Model):
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     ethnicity = models.CharField(max_length=4, blank=True)
     nhs_number = models.CharField("NHS number", max_length=10, blank=True)
-    disability = models.BooleanField(default=False)
+    upn = models.CharField("UPN", max_length=13, blank=True)
+    upn_unknown = models.CharField(
+        "reason the UPN is unknown", max_length=4, blank=True, choices=UPN_UNKNOWN_CHOICES
+    )
+    # The census's disability codes; ["NONE"] is "no disability", NULL is "not recorded".
+    disabilities = ArrayField(
+        models.CharField(max_length=4, choices=DISABILITY_CHOICES),
+        null=True,
+        blank=True,
+        default=None,
+    )
     responsible_authority = models.ForeignKey(
         Authority, on_delete=models.PROTECT, related_name="children_responsible_for"
     )
@@ -281,6 +301,13 @@ class Child(models.Model):
     def nhs_number_display(self) -> str:
         return format_nhs_number(self.nhs_number)
 
+    @property
+    def has_disability(self) -> bool | None:
+        """Yes, no, or None when the disabilities are not recorded."""
+        if self.disabilities is None:
+            return None
+        return any(code != "NONE" for code in self.disabilities)
+
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None
@@ -318,6 +345,22 @@ class Child(models.Model):
             errors["date_of_death"] = ["The date of death cannot be before the date of birth."]
         if self.date_of_death and self.date_of_death > today:
             errors["date_of_death"] = ["The date of death cannot be in the future."]
+        if self.upn:
+            try:
+                self.upn = normalise_upn(self.upn)
+            except ValidationError as e:
+                errors["upn"] = e.messages
+            if self.upn_unknown:
+                errors["upn_unknown"] = ["Give the UPN or the reason it is unknown, not both."]
+        if self.disabilities is not None:
+            codes = list(dict.fromkeys(self.disabilities))
+            if not codes:
+                errors["disabilities"] = [
+                    "Choose the child's disabilities, or 'No disability' (NONE)."
+                ]
+            elif "NONE" in codes and len(codes) > 1:
+                errors["disabilities"] = ["'No disability' cannot be chosen with a disability."]
+            self.disabilities = codes
         if self.is_unborn and self.mother_id is None:
             errors["mother"] = ["An unborn baby is identified by the mother: enter her details."]
         if not self.is_unborn and not self.first_name:
@@ -670,3 +713,159 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"API token {self.token_key}… of {self.user_id}"
+
+
+# --- The front door: the child in need episode ---------------------------------------
+
+
+class Referral(models.Model):
+    """A referral to children's social care. It opens a child in need episode (the CIN
+    census's ``CINdetails``): the assessments, section 47 enquiries, child in need and
+    child protection plans that follow belong to it, and its closure ends it. A child
+    can have several episodes over the years; a referral with no further action (NFA)
+    stands alone and opens no work."""
+
+    class NextStep(models.TextChoices):
+        ASSESSMENT = "assessment", "Child and family assessment"
+        STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+        EARLY_HELP = "early_help", "Early help"
+        NO_FURTHER_ACTION = "nfa", "No further action"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="referrals")
+    # The authority whose record this is (the child's responsible authority at referral).
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField()
+    source = models.CharField(max_length=3, choices=REFERRAL_SOURCE_CHOICES)
+    primary_need = models.CharField(max_length=2, choices=PRIMARY_NEED_CHOICES, blank=True)
+    nfa = models.BooleanField("no further action", default=False)
+    next_step = models.CharField(max_length=20, choices=NextStep.choices)
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_role = models.CharField(max_length=200, blank=True)
+    referrer_agency = models.CharField(max_length=200, blank=True)
+    referrer_phone = models.CharField(max_length=30, blank=True)
+    details = models.TextField("what the referrer said", blank=True, max_length=TEXT_MAX_LENGTH)
+    closed_on = models.DateField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=3, choices=CLOSURE_REASON_CHOICES, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-received_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["child", "-received_on"]),
+            models.Index(fields=["authority", "received_on"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(closed_on__isnull=True, nfa=False),
+                name="referral_one_open_episode",
+                violation_error_message="This child already has an open episode.",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("received_on")),
+                name="referral_closed_after_received",
+                violation_error_message="An episode cannot close before its referral.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(closed_on__isnull=True) & Q(closure_reason=""))
+                | (Q(closed_on__isnull=False) & ~Q(closure_reason="")),
+                name="referral_closure_has_reason",
+                violation_error_message="A closure needs its date and its reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(nfa=True) | ~Q(primary_need=""),
+                name="referral_primary_need_unless_nfa",
+                violation_error_message="A referral that goes on to further action needs its primary need.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral received on {self.received_on:%d %B %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None and not self.nfa
+
+
+class Assessment(models.Model):
+    """A child and family assessment within an episode. Authorised by a team manager;
+    the census counts an assessment as completed on its authorisation date."""
+
+    class Outcome(models.TextChoices):
+        CHILD_IN_NEED_PLAN = "cin_plan", "Child in need plan"
+        STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+        EARLY_HELP = "early_help", "Referred to early help"
+        NO_FURTHER_ACTION = "nfa", "No further action"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="assessments")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="assessments")
+    started_on = models.DateField()
+    authorised_on = models.DateField(null=True, blank=True)
+    authorised_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    factors = ArrayField(
+        models.CharField(max_length=3, choices=ASSESSMENT_FACTOR_CHOICES),
+        default=list,
+        blank=True,
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    summary = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-started_on", "-created_at"]
+        indexes = [models.Index(fields=["child", "-started_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(authorised_on__isnull=True)
+                | Q(authorised_on__gte=models.F("started_on")),
+                name="assessment_authorised_after_start",
+                violation_error_message="An assessment cannot be authorised before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment started on {self.started_on:%d %B %Y}"
+
+    @property
+    def is_authorised(self) -> bool:
+        return self.authorised_on is not None
+
+
+class ChildInNeedPlan(models.Model):
+    """A child in need plan within an episode (the census's ``CINPlanDates``): after an
+    assessment, after a section 47 enquiry with no conference, or as the step-down when
+    a child protection plan ends."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="cin_plans")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="cin_plans")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-started_on"]
+        indexes = [models.Index(fields=["child", "-started_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=Q(ended_on__isnull=True),
+                name="cin_plan_one_open",
+                violation_error_message="This child already has a child in need plan running.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="cin_plan_ends_after_start",
+                violation_error_message="A child in need plan cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Child in need plan from {self.started_on:%d %B %Y}"

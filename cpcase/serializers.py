@@ -19,6 +19,7 @@ from rest_framework import serializers
 from cpcase import access
 from cpcase.api_support import StaffField
 from cpcase.models import AuditEvent, Authority, Child, Person, Relationship, Team, User
+from cpcase.reference import DISABILITY_CHOICES, UPN_UNKNOWN_CHOICES
 from cpcase.roles import Role
 from cpcase.services import AddressInput, PersonInput
 from cpcase.validators import nhs_number_digits
@@ -217,7 +218,17 @@ class ChildIn(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Child.Sex.choices, required=False)
     ethnicity = serializers.CharField(max_length=4, required=False, allow_blank=True)
     nhs_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    disability = serializers.BooleanField(required=False)
+    upn = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    upn_unknown = serializers.ChoiceField(
+        choices=UPN_UNKNOWN_CHOICES, required=False, allow_blank=True
+    )
+    disabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=DISABILITY_CHOICES),
+        required=False,
+        allow_null=True,
+        max_length=len(DISABILITY_CHOICES),
+        help_text='The census codes, or ["NONE"]; null when not recorded.',
+    )
     address = AddressSerializer(required=False)
     mother = MotherField(required=False, allow_null=True)
     responsible_authority = AuthorityCodeField(required=False)
@@ -245,7 +256,12 @@ class ChildOut(serializers.Serializer):
     sex = serializers.CharField()
     ethnicity = serializers.CharField()
     nhs_number = serializers.CharField()
-    disability = serializers.BooleanField()
+    upn = serializers.CharField()
+    upn_unknown = serializers.CharField()
+    disabilities = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    disability = serializers.BooleanField(
+        source="has_disability", allow_null=True, help_text="Null when not recorded."
+    )
     address = AddressSerializer(allow_null=True)
     mother = MotherField(allow_null=True)
     responsible_authority = serializers.CharField(source="responsible_authority.code")

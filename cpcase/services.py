@@ -39,7 +39,9 @@ CHILD_FIELDS = (
     "sex",
     "ethnicity",
     "nhs_number",
-    "disability",
+    "upn",
+    "upn_unknown",
+    "disabilities",
     "looked_after",
     "care_plan_reference",
     "date_of_death",
@@ -52,6 +54,8 @@ _TEXT_FIELDS = frozenset(
         "sex",
         "ethnicity",
         "nhs_number",
+        "upn",
+        "upn_unknown",
         "care_plan_reference",
     }
 )

@@ -70,3 +70,34 @@ def validate_la_child_id(value: str) -> None:
             "The LA child ID can have up to 20 letters and numbers, with no spaces or symbols.",
             code="la_child_id",
         )
+
+
+_UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+_UPN = re.compile(r"^[A-Z]\d{11}[0-9ABCDEFGHJKLMNPQRTUVWXYZ]$")
+
+
+def upn_check_letter(upn: str) -> str:
+    """The DfE's check letter of a unique pupil number: characters 2 to 13 weighted 2 to
+    13, summed, modulo 23, as a letter (the census's rule 1510). A temporary UPN's
+    letter in position 13 counts by its place in the same alphabet."""
+    total = 0
+    for weight, char in enumerate(upn[1:13], start=2):
+        value = int(char) if char.isdigit() else _UPN_CHECK_LETTERS.index(char)
+        total += value * weight
+    return _UPN_CHECK_LETTERS[total % 23]
+
+
+def normalise_upn(value: str) -> str:
+    """A UPN as stored: 13 characters, upper case, its check letter right."""
+    upn = re.sub(r"\s+", "", value or "").upper()
+    if not _UPN.match(upn):
+        raise ValidationError(
+            "A UPN is 13 characters: a check letter, then 11 digits, then a digit or a letter.",
+            code="upn",
+        )
+    if upn_check_letter(upn) != upn[0]:
+        raise ValidationError(
+            "This UPN's check letter (its first character) is wrong: check the number.",
+            code="upn",
+        )
+    return upn

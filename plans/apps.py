@@ -6,9 +6,15 @@ class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import chronology, plan_status, timescales
-        from plans.selectors import children_with_active_plan, plan_chronology, plan_deadlines
+        from cpcase import chronology, front_door, plan_status, timescales
+        from plans.selectors import (
+            children_with_active_plan,
+            plan_chronology,
+            plan_deadlines,
+            plan_open_work,
+        )
 
         timescales.register(plan_deadlines)
         plan_status.register(children_with_active_plan)
         chronology.register(plan_chronology)
+        front_door.register_open_work(plan_open_work)

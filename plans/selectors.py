@@ -450,3 +450,15 @@ def plan_document_context(plan: Plan) -> dict[str, Any]:
         "core_group": getattr(plan, "current_core_group", []),
         "lead_social_worker": plan.lead_social_worker,
     }
+
+
+def plan_open_work(referral: Any, on: dt.date) -> list[str]:
+    """For the episode's closure: a child protection plan still running."""
+    plan = (
+        Plan.objects.filter(child_id=referral.child_id, status=Plan.Status.ACTIVE)
+        .only("started_on")
+        .first()
+    )
+    if plan is None:
+        return []
+    return [f"the child protection plan since {plan.started_on:%d %B %Y}"]

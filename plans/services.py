@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cpcase import access
+from cpcase import access, front_door
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError
 from cpcase.models import AuditEvent, Child, TimeUnit, User
@@ -476,6 +476,8 @@ def plan_end(
             "transferred_to": transferred_to.strip(),
         },
     )
+    if step_down == "child_in_need":
+        front_door.cin_plan_step_down(actor=actor, child=plan.child, started_on=ended_on)
     return plan
 
 
@@ -506,6 +508,8 @@ def plan_step_down_record(*, actor: User, plan_id: Any, step_down: str) -> Plan:
     plan.step_down = step_down
     plan.version += 1
     plan.save(update_fields=["step_down", "version"])
+    if step_down == "child_in_need" and plan.ended_on is not None:
+        front_door.cin_plan_step_down(actor=actor, child=plan.child, started_on=plan.ended_on)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,

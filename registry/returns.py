@@ -210,7 +210,7 @@ def annex_a_csv(*, user: User, today: dt.date | None = None) -> str:
                 child.ethnicity,
                 child.date_of_birth.isoformat() if child.date_of_birth else "Unborn",
                 child.age_on(today) if child.date_of_birth else "",
-                "Yes" if child.disability else "No",
+                {True: "Yes", False: "No"}.get(child.has_disability, "Not recorded"),
                 plan.started_on.isoformat(),
                 plan.initial_category,
                 plan.latest_category,

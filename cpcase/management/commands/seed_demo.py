@@ -192,7 +192,7 @@ class Command(BaseCommand):
                 "sex": spec.sex,
                 "ethnicity": spec.ethnicity,
                 "nhs_number": spec.nhs_number,
-                "disability": spec.disability,
+                "disabilities": spec.disabilities,
                 "date_of_birth": spec.date_of_birth,
                 "expected_date_of_delivery": spec.expected_date_of_delivery,
                 "team": teams[family.team],

@@ -1,0 +1,554 @@
+"""The front door: the child in need episode (the CIN census's ``CINdetails``).
+
+A referral opens an episode; assessments, section 47 enquiries (conferences), child in
+need plans and child protection plans (plans) happen within it; the closure ends it.
+Services write (each checks the gate, validates, writes, audits); selectors read.
+
+The core cannot see the domain apps, so what else keeps an episode open (a child
+protection plan running, a section 47 enquiry waiting for its outcome) is asked of
+providers the apps register from ``AppConfig.ready`` (``register_open_work``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cpcase import access
+from cpcase.audit import audit_record
+from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.models import (
+    Assessment,
+    AuditEvent,
+    Child,
+    ChildInNeedPlan,
+    Referral,
+    User,
+)
+from cpcase.reference import (
+    ASSESSMENT_FACTOR_CHOICES,
+    ASSESSMENT_FACTOR_CODES,
+    CLOSURE_REASON_CHOICES,
+    NO_FACTORS_IDENTIFIED,
+    PRIMARY_NEED_CHOICES,
+    REFERRAL_SOURCE_CHOICES,
+)
+
+REFERRAL_SOURCES = frozenset(code for code, _ in REFERRAL_SOURCE_CHOICES)
+PRIMARY_NEEDS = frozenset(code for code, _ in PRIMARY_NEED_CHOICES)
+CLOSURE_REASONS = frozenset(code for code, _ in CLOSURE_REASON_CHOICES)
+# A referral counts as a re-referral when an earlier one came within 12 months.
+RE_REFERRAL_MONTHS = 12
+# Next steps that end the referral at the front door (the census's ReferralNFA).
+_NFA_STEPS = frozenset({Referral.NextStep.NO_FURTHER_ACTION, Referral.NextStep.EARLY_HELP})
+
+# A provider names the work still open in an episode on a day: ["a child protection
+# plan since 3 May 2026"]; an episode cannot close while any is open.
+OpenWork = Callable[[Referral, dt.date], list[str]]
+_open_work_providers: list[OpenWork] = []
+
+
+def register_open_work(provider: OpenWork) -> None:
+    if provider not in _open_work_providers:
+        _open_work_providers.append(provider)
+
+
+@dataclass(frozen=True)
+class ReferrerInput:
+    name: str = ""
+    role: str = ""
+    agency: str = ""
+    phone: str = ""
+
+
+# --- Selectors -------------------------------------------------------------------------
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    """Referrals of the children whose case record the user may see."""
+    return Referral.objects.filter(child__in=access.children_visible_to(user))
+
+
+def assessments_visible_to(user: User) -> QuerySet[Assessment]:
+    return Assessment.objects.filter(child__in=access.children_visible_to(user))
+
+
+def open_episode(child: Child | Any, *, on: dt.date | None = None) -> Referral | None:
+    """The child's episode open on ``on`` (today by default): the referral that went on
+    to further action, received by then and not closed before then."""
+    day = on or timezone.localdate()
+    child_id = getattr(child, "pk", child)
+    return (
+        Referral.objects.filter(child_id=child_id, nfa=False, received_on__lte=day)
+        .exclude(closed_on__lt=day)
+        .order_by("-received_on")
+        .first()
+    )
+
+
+def episode_for(*, user: User, referral_id: Any) -> Referral:
+    pk = access.as_uuid(referral_id)
+    referral = (
+        referrals_visible_to(user).select_related("child").filter(pk=pk).first() if pk else None
+    )
+    if referral is None:
+        raise NotFound("No referral was found.")
+    return referral
+
+
+def assessment_for(*, user: User, assessment_id: Any) -> Assessment:
+    pk = access.as_uuid(assessment_id)
+    assessment = (
+        assessments_visible_to(user).select_related("child", "referral").filter(pk=pk).first()
+        if pk
+        else None
+    )
+    if assessment is None:
+        raise NotFound("No assessment was found.")
+    return assessment
+
+
+def is_re_referral(referral: Referral) -> bool:
+    """Whether another referral for the child came in the 12 months before this one."""
+    since = referral.received_on - relativedelta(months=RE_REFERRAL_MONTHS)
+    earlier = Referral.objects.filter(
+        child_id=referral.child_id, received_on__range=(since, referral.received_on)
+    ).exclude(pk=referral.pk)
+    return (
+        earlier.filter(received_on__lt=referral.received_on).exists()
+        or earlier.filter(
+            received_on=referral.received_on, created_at__lt=referral.created_at
+        ).exists()
+    )
+
+
+def open_work(referral: Referral, on: dt.date) -> list[str]:
+    """What keeps the episode open on ``on``: plans, enquiries, assessments."""
+    work: list[str] = []
+    for assessment in referral.assessments.filter(authorised_on__isnull=True):
+        work.append(f"the assessment started on {assessment.started_on:%d %B %Y}")
+    for provider in _open_work_providers:
+        work.extend(provider(referral, on))
+    return work
+
+
+# --- Services --------------------------------------------------------------------------
+
+
+def _not_future(errors: dict[str, list[str]], field: str, day: dt.date | None, what: str) -> None:
+    if day is not None and day > timezone.localdate():
+        errors.setdefault(field, []).append(f"The {what} cannot be in the future.")
+
+
+@transaction.atomic
+def referral_record(
+    *,
+    actor: User,
+    child_id: Any,
+    received_on: dt.date,
+    source: str,
+    primary_need: str = "",
+    nfa: bool,
+    next_step: str,
+    referrer: ReferrerInput = ReferrerInput(),
+    details: str = "",
+) -> Referral:
+    """Record a referral. One that goes on to further action opens the child's episode;
+    one with no further action (or early help) stands alone."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not record a referral for this child.")
+    errors: dict[str, list[str]] = {}
+    _not_future(errors, "received_on", received_on, "referral date")
+    if source not in REFERRAL_SOURCES:
+        errors["source"] = ["Choose the source of the referral from the census list."]
+    if next_step not in Referral.NextStep.values:
+        errors["next_step"] = [
+            "Choose the next step: assessment, strategy_discussion, early_help or nfa."
+        ]
+    elif nfa and next_step not in _NFA_STEPS:
+        errors["nfa"] = [
+            "A referral with no further action goes no further than early help: "
+            "choose 'No further action' or 'Early help' as the next step."
+        ]
+    elif not nfa and next_step in _NFA_STEPS:
+        errors["nfa"] = ["A referral whose next step is early help or no further action is NFA."]
+    if primary_need and primary_need not in PRIMARY_NEEDS:
+        errors["primary_need"] = ["Choose the primary need, N1 to N9."]
+    elif not nfa and not primary_need:
+        errors["primary_need"] = [
+            "Choose the primary need: the referral goes on to further action."
+        ]
+    if child.date_of_death and received_on > child.date_of_death:
+        errors.setdefault("received_on", []).append(
+            "The referral cannot come after the child's date of death."
+        )
+    if not errors and not nfa:
+        current = open_episode(child, on=received_on) or (
+            Referral.objects.filter(child=child, nfa=False, closed_on__isnull=True).first()
+        )
+        if current is not None:
+            errors["received_on"] = [
+                f"{child.name} already has an episode open since "
+                f"{current.received_on:%d %B %Y}: close it before a new referral opens "
+                "another, or record this contact on it."
+            ]
+        later = (
+            Referral.objects.filter(child=child, nfa=False, closed_on__gte=received_on)
+            .order_by("-closed_on")
+            .first()
+        )
+        if later is not None and "received_on" not in errors:
+            errors["received_on"] = [
+                f"An episode ran until {later.closed_on:%d %B %Y}: episodes cannot overlap."
+            ]
+    if errors:
+        raise DomainError(errors=errors)
+    referral = Referral.objects.create(
+        child=child,
+        authority=child.responsible_authority,
+        received_on=received_on,
+        source=source,
+        primary_need=primary_need,
+        nfa=nfa,
+        next_step=next_step,
+        referrer_name=referrer.name.strip(),
+        referrer_role=referrer.role.strip(),
+        referrer_agency=referrer.agency.strip(),
+        referrer_phone=referrer.phone.strip(),
+        details=details.strip(),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=referral,
+        child=child,
+        summary=f"Recorded a referral: {referral.get_next_step_display()}",
+        changes={
+            "received_on": received_on,
+            "source": source,
+            "primary_need": primary_need,
+            "nfa": nfa,
+            "next_step": next_step,
+        },
+    )
+    return referral
+
+
+def _factor_errors(factors: Sequence[str]) -> list[str]:
+    unknown = [code for code in factors if code not in ASSESSMENT_FACTOR_CODES]
+    if unknown:
+        return [f"Not a census assessment factor: {', '.join(unknown)}."]
+    if len(set(factors)) != len(factors):
+        return ["Each factor can be chosen once."]
+    if NO_FACTORS_IDENTIFIED in factors and len(factors) > 1:
+        return ["'No factors identified' cannot be chosen with other factors."]
+    return []
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: User,
+    child_id: Any,
+    started_on: dt.date,
+    referral_id: Any = None,
+    factors: Sequence[str] = (),
+    summary: str = "",
+) -> Assessment:
+    """Start a child and family assessment in the child's open episode."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not record an assessment for this child.")
+    errors: dict[str, list[str]] = {}
+    _not_future(errors, "started_on", started_on, "assessment's start date")
+    if referral_id not in (None, ""):
+        referral = Referral.objects.filter(pk=access.as_uuid(referral_id), child=child).first()
+        if referral is None:
+            errors["referral"] = ["Choose a referral of this child."]
+    else:
+        referral = open_episode(child, on=started_on)
+        if referral is None:
+            errors["referral"] = [
+                f"{child.name} has no open episode on that day: record the referral first."
+            ]
+    if referral is not None:
+        if referral.nfa:
+            errors["referral"] = ["That referral was NFA: no assessment follows it."]
+        elif started_on < referral.received_on:
+            errors.setdefault("started_on", []).append(
+                f"The assessment cannot start before the referral ({referral.received_on:%d %B %Y})."
+            )
+        elif referral.closed_on and started_on > referral.closed_on:
+            errors.setdefault("started_on", []).append(
+                f"The episode closed on {referral.closed_on:%d %B %Y}."
+            )
+    factor_errors = _factor_errors(list(factors))
+    if factor_errors:
+        errors["factors"] = factor_errors
+    if errors:
+        raise DomainError(errors=errors)
+    assert referral is not None  # noqa: S101 - the errors above cover None
+    assessment = Assessment.objects.create(
+        child=child,
+        referral=referral,
+        started_on=started_on,
+        factors=list(factors),
+        summary=summary.strip(),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=assessment,
+        child=child,
+        summary="Started a child and family assessment",
+        changes={"started_on": started_on, "factors": list(factors)},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_authorise(
+    *,
+    actor: User,
+    assessment_id: Any,
+    authorised_on: dt.date,
+    factors: Sequence[str],
+    outcome: str,
+    summary: str | None = None,
+) -> Assessment:
+    """The team manager authorises the assessment (the census's completion date) with
+    the factors identified and the outcome. A child in need plan outcome starts the
+    plan; no further action or early help closes the episode when nothing else is open
+    in it (RC8 or RC9)."""
+    assessment = assessment_for(user=actor, assessment_id=assessment_id)
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    child = Child.objects.get(pk=assessment.child_id)
+    if not access.may_authorise_assessment(actor, child):
+        raise NotPermitted("Only a team manager of the child's team authorises an assessment.")
+    errors: dict[str, list[str]] = {}
+    if assessment.authorised_on is not None:
+        errors["authorised_on"] = [
+            f"This assessment was authorised on {assessment.authorised_on:%d %B %Y}."
+        ]
+    _not_future(errors, "authorised_on", authorised_on, "authorisation date")
+    if authorised_on < assessment.started_on:
+        errors.setdefault("authorised_on", []).append(
+            "An assessment cannot be authorised before it starts."
+        )
+    factor_list = list(factors)
+    if not factor_list:
+        errors["factors"] = ["Choose the factors identified, or 'No factors identified' (21)."]
+    else:
+        factor_errors = _factor_errors(factor_list)
+        if factor_errors:
+            errors["factors"] = factor_errors
+    if outcome not in Assessment.Outcome.values:
+        errors["outcome"] = [
+            "Choose the outcome: cin_plan, strategy_discussion, early_help or nfa."
+        ]
+    referral = assessment.referral
+    if referral.closed_on and authorised_on > referral.closed_on:
+        errors.setdefault("authorised_on", []).append(
+            f"The episode closed on {referral.closed_on:%d %B %Y}."
+        )
+    if errors:
+        raise DomainError(errors=errors)
+    assessment.authorised_on = authorised_on
+    assessment.authorised_by = actor
+    assessment.factors = factor_list
+    assessment.outcome = outcome
+    if summary is not None:
+        assessment.summary = summary.strip()
+    assessment.save()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=assessment,
+        child=child,
+        summary=f"Authorised the assessment: {assessment.get_outcome_display()}",
+        changes={"authorised_on": authorised_on, "factors": factor_list, "outcome": outcome},
+    )
+    if outcome == Assessment.Outcome.CHILD_IN_NEED_PLAN:
+        _cin_plan_open(actor=actor, child=child, referral=referral, started_on=authorised_on)
+    elif outcome in (Assessment.Outcome.NO_FURTHER_ACTION, Assessment.Outcome.EARLY_HELP):
+        reason = "RC8" if outcome == Assessment.Outcome.NO_FURTHER_ACTION else "RC9"
+        if not open_work(referral, authorised_on):
+            _episode_close(actor=actor, referral=referral, closed_on=authorised_on, reason=reason)
+    return assessment
+
+
+def _cin_plan_open(
+    *, actor: User, child: Child, referral: Referral, started_on: dt.date
+) -> ChildInNeedPlan:
+    running = ChildInNeedPlan.objects.filter(child=child, ended_on__isnull=True).first()
+    if running is not None:
+        return running
+    plan = ChildInNeedPlan.objects.create(
+        child=child, referral=referral, started_on=started_on, recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=plan,
+        child=child,
+        summary="Started a child in need plan",
+        changes={"started_on": started_on},
+    )
+    return plan
+
+
+@transaction.atomic
+def cin_plan_start(*, actor: User, child_id: Any, started_on: dt.date) -> ChildInNeedPlan:
+    """Start a child in need plan in the child's open episode (after an assessment, a
+    section 47 enquiry with no conference, or a child protection plan's step-down)."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not start a child in need plan for this child.")
+    errors: dict[str, list[str]] = {}
+    _not_future(errors, "started_on", started_on, "plan's start date")
+    referral = open_episode(child, on=started_on)
+    if referral is None:
+        errors.setdefault("started_on", []).append(
+            f"{child.name} has no open episode on that day: record the referral first."
+        )
+    if ChildInNeedPlan.objects.filter(child=child, ended_on__isnull=True).exists():
+        errors.setdefault("started_on", []).append(
+            f"{child.name} already has a child in need plan running."
+        )
+    if errors:
+        raise DomainError(errors=errors)
+    assert referral is not None  # noqa: S101
+    return _cin_plan_open(actor=actor, child=child, referral=referral, started_on=started_on)
+
+
+def cin_plan_step_down(*, actor: User, child: Child, started_on: dt.date) -> ChildInNeedPlan | None:
+    """A child protection plan ended with a step-down to a child in need plan: start it
+    in the open episode (there is none for a child whose plan began before episodes
+    were recorded; then nothing is started). For the plans app, inside its transaction."""
+    referral = open_episode(child, on=started_on)
+    if referral is None:
+        return None
+    return _cin_plan_open(actor=actor, child=child, referral=referral, started_on=started_on)
+
+
+@transaction.atomic
+def cin_plan_end(*, actor: User, child_id: Any, ended_on: dt.date) -> ChildInNeedPlan:
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not end this child's child in need plan.")
+    plan = (
+        ChildInNeedPlan.objects.select_for_update()
+        .filter(child=child, ended_on__isnull=True)
+        .first()
+    )
+    errors: dict[str, list[str]] = {}
+    if plan is None:
+        raise DomainError(errors={"ended_on": [f"{child.name} has no child in need plan running."]})
+    _not_future(errors, "ended_on", ended_on, "plan's end date")
+    if ended_on < plan.started_on:
+        errors.setdefault("ended_on", []).append(
+            f"The plan cannot end before it started ({plan.started_on:%d %B %Y})."
+        )
+    if errors:
+        raise DomainError(errors=errors)
+    _cin_plan_close(actor=actor, plan=plan, ended_on=ended_on)
+    return plan
+
+
+def _cin_plan_close(*, actor: User, plan: ChildInNeedPlan, ended_on: dt.date) -> None:
+    plan.ended_on = ended_on
+    plan.save(update_fields=["ended_on"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=plan,
+        child=plan.child,
+        summary="Ended the child in need plan",
+        changes={"ended_on": ended_on},
+    )
+
+
+def _episode_close(*, actor: User, referral: Referral, closed_on: dt.date, reason: str) -> None:
+    for plan in ChildInNeedPlan.objects.filter(referral=referral, ended_on__isnull=True):
+        _cin_plan_close(actor=actor, plan=plan, ended_on=max(closed_on, plan.started_on))
+    referral.closed_on = closed_on
+    referral.closure_reason = reason
+    referral.save(update_fields=["closed_on", "closure_reason"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=referral,
+        child=referral.child,
+        summary=f"Closed the episode: {referral.get_closure_reason_display()}",
+        changes={"closed_on": closed_on, "closure_reason": reason},
+    )
+
+
+def _latest_activity(referral: Referral) -> dt.date | None:
+    dates: list[dt.date] = [referral.received_on]
+    for assessment in referral.assessments.all():
+        dates.append(assessment.authorised_on or assessment.started_on)
+    for plan in referral.cin_plans.all():
+        dates.append(plan.started_on)
+    return max(dates)
+
+
+@transaction.atomic
+def episode_close(*, actor: User, referral_id: Any, closed_on: dt.date, reason: str) -> Referral:
+    """Close the child's episode with the census reason (RC1 to RC9). Nothing may still
+    be open in it: a child protection plan, an enquiry waiting for its outcome, an
+    assessment not authorised. A running child in need plan ends with it."""
+    referral = episode_for(user=actor, referral_id=referral_id)
+    referral = Referral.objects.select_for_update().select_related("child").get(pk=referral.pk)
+    child = referral.child
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not close this child's episode.")
+    errors: dict[str, list[str]] = {}
+    if referral.nfa:
+        errors["referral"] = ["A referral with no further action opened no episode to close."]
+    elif referral.closed_on is not None:
+        errors["closed_on"] = [f"This episode closed on {referral.closed_on:%d %B %Y}."]
+    _not_future(errors, "closed_on", closed_on, "closure date")
+    if reason not in CLOSURE_REASONS:
+        errors["reason"] = ["Choose the reason for closure, RC1 to RC9."]
+    elif reason == "RC2" and child.date_of_death is None:
+        errors["reason"] = ["Record the child's date of death before closing the episode as died."]
+    if not errors:
+        latest = _latest_activity(referral)
+        if latest and closed_on < latest:
+            errors["closed_on"] = [
+                f"The episode has work recorded until {latest:%d %B %Y}: close it on or after then."
+            ]
+        still_open = open_work(referral, closed_on)
+        if still_open:
+            errors.setdefault("closed_on", []).append(
+                "Finish what is still open first: " + "; ".join(still_open) + "."
+            )
+    if errors:
+        raise DomainError(errors=errors)
+    _episode_close(actor=actor, referral=referral, closed_on=closed_on, reason=reason)
+    return referral
+
+
+def episodes_of(child: Child) -> list[Referral]:
+    """The child's episodes and referrals, newest first, each with its steps loaded."""
+    return list(
+        Referral.objects.filter(child=child)
+        .prefetch_related("assessments", "cin_plans")
+        .order_by("-received_on", "-created_at")
+    )
+
+
+def factor_labels(codes: Iterable[str]) -> list[str]:
+    labels = dict(ASSESSMENT_FACTOR_CHOICES)
+    return [f"{code}: {labels.get(code, code)}" for code in codes]
