@@ -352,7 +352,6 @@ def _list_4(authority_id: int, period: Period) -> AnnexList:
             | Q(authorised_on__gte=period.start)
             | Q(authorised_on__isnull=True)
         )
-        .filter(started_on__lte=period.today)
         .select_related(*_CHILD_RELATED)
         .order_by("started_on", "child__last_name", "child__first_name")
     )
@@ -466,7 +465,6 @@ def _list_6(authority_id: int, period: Period) -> AnnexList:
             authority_id=authority_id,
             child__responsible_authority_id=authority_id,
             nfa=False,
-            received_on__lte=period.today,
         )
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=period.start))
         .select_related(*_CHILD_RELATED)
@@ -528,7 +526,6 @@ def _list_7(authority_id: int, period: Period) -> AnnexList:
     plans = list(
         Plan.objects.filter(child__responsible_authority_id=authority_id)
         .filter(Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=period.start))
-        .filter(started_on__lte=period.today)
         .select_related(*_CHILD_RELATED, "lead_social_worker")
         .order_by("child__last_name", "child__first_name", "started_on")
     )

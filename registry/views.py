@@ -178,7 +178,7 @@ def annex_a_list(request):
 
     if not access.may_export_returns(request.user):
         raise PermissionDenied("Only the safeguarding unit manager produces the returns.")
-    number = request.GET.get("list", "7")
+    number = request.GET.get("list") or "7"
     if number not in {"3", "4", "5", "6", "7"}:
         return HttpResponse("Choose list 3, 4, 5, 6 or 7.", status=400, content_type="text/plain")
     today = timezone.localdate()
