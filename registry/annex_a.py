@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import xlsxwriter
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 from django.utils import timezone
 
@@ -221,15 +222,7 @@ def _yes_no(value: bool | None) -> str:
 
 def months_before(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return day - relativedelta(months=months)
 
 
 @dataclass(frozen=True)
@@ -449,10 +442,6 @@ def _list_5(authority_id: int, period: Period) -> AnnexList:
             ]
         )
     return AnnexList(5, rows, child_ids)
-
-
-def _open_on(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
-    return start <= day and (end is None or end > day)
 
 
 def _list_6(authority_id: int, period: Period) -> AnnexList:

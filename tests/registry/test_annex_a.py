@@ -503,3 +503,27 @@ def test_queries_do_not_grow_with_the_children(
     few = counts()
     _scenario(allocated, social_worker, team_manager, chair, 4)
     assert counts() == few
+
+
+def test_months_before_keeps_to_calendar_months():
+    assert annex_a.months_before(dt.date(2026, 8, 31), 6) == dt.date(2026, 2, 28)
+    assert annex_a.months_before(dt.date(2026, 11, 30), 6) == dt.date(2026, 5, 30)
+    assert annex_a.months_before(dt.date(2026, 3, 15), 12) == dt.date(2025, 3, 15)
+
+
+def test_the_register_page_links_to_each_list_and_the_workbook(client, unit_manager):
+    client.force_login(unit_manager)
+    page = client.get("/register/children/").content.decode()
+    assert 'href="/register/annex-a/workbook/"' in page
+    for number in annex_a.LIST_NUMBERS:
+        assert f'href="/register/annex-a/?list={number}"' in page
+
+
+def test_the_browser_downloads(client, unit_manager, world):
+    client.force_login(unit_manager)
+    r = client.get("/register/annex-a/?list=6")
+    assert r.status_code == 200 and r["Content-Type"] == "text/csv"
+    assert r.content.decode().startswith("Child Unique ID,")
+    r = client.get("/register/annex-a/workbook/")
+    assert r.status_code == 200 and r["Content-Type"] == annex_a.XLSX
+    assert set(_read_workbook(r.content)) == set(annex_a.TITLES.values())
