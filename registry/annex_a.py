@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import io
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -257,7 +258,7 @@ def _child_cells(child: Child, today: dt.date) -> list[Cell]:
 
 def _allocated(child: Child, worker: User | None = None) -> list[Cell]:
     worker = child.lead_social_worker if child.lead_social_worker_id else worker
-    return [child.team.name if child.team_id else "", worker.name if worker else ""]
+    return [child.team.name if child.team else "", worker.name if worker else ""]
 
 
 _CHILD_RELATED = ("child__team", "child__lead_social_worker")
@@ -273,7 +274,7 @@ class AnnexList:
     child_ids: set
 
 
-def _list_3(authority_id: int, period: Period) -> AnnexList:
+def _list_3(authority_id: uuid.UUID, period: Period) -> AnnexList:
     """ "All referrals received in the six months before the inspection. Children may
     appear multiple times on this list if they have received multiple referrals.\""""
     referrals = list(
@@ -308,7 +309,7 @@ def _list_3(authority_id: int, period: Period) -> AnnexList:
     return AnnexList(3, rows, child_ids)
 
 
-_SUPPORT_NEEDED = {
+_SUPPORT_NEEDED: dict[str, str] = {
     Assessment.Outcome.CHILD_IN_NEED_PLAN: YES,
     Assessment.Outcome.STRATEGY_DISCUSSION: YES,
     Assessment.Outcome.EARLY_HELP: NO,
@@ -329,11 +330,12 @@ def _seen_visits(child_ids: Iterable, since: dt.date) -> dict:
         .order_by("visited_at")
         .values_list("child_id", "visited_at", "kind", "seen_alone")
     ):
-        seen[child_id].append((_local_date(at), kind, alone))
+        if at is not None:
+            seen[child_id].append((_local_date(at), kind, alone))
     return seen
 
 
-def _list_4(authority_id: int, period: Period) -> AnnexList:
+def _list_4(authority_id: uuid.UUID, period: Period) -> AnnexList:
     """ "Young people and children with assessments in the previous six months": started
     in the period, authorised in it, or still open."""
     assessments = list(
@@ -386,7 +388,7 @@ def _initial_conferences(child_ids: Iterable) -> dict:
     return held
 
 
-def _list_5(authority_id: int, period: Period) -> AnnexList:
+def _list_5(authority_id: uuid.UUID, period: Period) -> AnnexList:
     """ "All section 47 enquiries in the six months before the inspection. This includes
     open S47 enquiries yet to reach a decision where possible. Where a child has been the
     subject of multiple section 47 enquiries within the period, please provide one row for
@@ -444,7 +446,7 @@ def _list_5(authority_id: int, period: Period) -> AnnexList:
     return AnnexList(5, rows, child_ids)
 
 
-def _list_6(authority_id: int, period: Period) -> AnnexList:
+def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
     """ "All those in receipt of services as a child in need at the point of inspection or
     in the six months before the inspection. This list does not include care leavers or
     children who are only the subject of a referral." One row per episode (a referral
@@ -507,7 +509,7 @@ def _list_6(authority_id: int, period: Period) -> AnnexList:
     return AnnexList(6, rows, child_ids)
 
 
-def _list_7(authority_id: int, period: Period) -> AnnexList:
+def _list_7(authority_id: uuid.UUID, period: Period) -> AnnexList:
     """ "All those who are the subject of a child protection plan at the point of
     inspection. Include those who ceased to be the subject of a child protection plan in
     the six months before the inspection." One row per plan; its last statutory visit and
@@ -527,7 +529,7 @@ def _list_7(authority_id: int, period: Period) -> AnnexList:
     since = min((p.started_on for p in plans), default=period.today)
     seen = _seen_visits(child_ids, since)
     reviews: dict = defaultdict(list)
-    for child_id, held in (
+    for child_id, review_on in (
         ConferenceChild.objects.filter(
             child_id__in=child_ids,
             conference__kind=Conference.Kind.REVIEW,
@@ -536,7 +538,7 @@ def _list_7(authority_id: int, period: Period) -> AnnexList:
         .order_by("conference__held_on")
         .values_list("child_id", "conference__held_on")
     ):
-        reviews[child_id].append(held)
+        reviews[child_id].append(review_on)
     rows = []
     for p in plans:
         end = p.ended_on or period.today
@@ -568,7 +570,7 @@ def _list_7(authority_id: int, period: Period) -> AnnexList:
     return AnnexList(7, rows, child_ids)
 
 
-BUILDERS: dict[int, Callable[[int, Period], AnnexList]] = {
+BUILDERS: dict[int, Callable[[uuid.UUID, Period], AnnexList]] = {
     3: _list_3,
     4: _list_4,
     5: _list_5,
@@ -583,6 +585,12 @@ BUILDERS: dict[int, Callable[[int, Period], AnnexList]] = {
 def _require_unit_manager(user: User) -> None:
     if not access.may_export_returns(user):
         raise NotPermitted("Only the safeguarding unit manager produces the returns.")
+
+
+def _authority_id(user: User) -> uuid.UUID:
+    if user.authority_id is None:
+        raise NotPermitted("The returns are produced for an authority.")
+    return user.authority_id
 
 
 def _list_number(value: object) -> int:
@@ -615,7 +623,7 @@ def annex_a_list_csv(*, user: User, list_number: int, today: dt.date | None = No
     _require_unit_manager(user)
     number = _list_number(list_number)
     period = Period(today or timezone.localdate())
-    annex = BUILDERS[number](user.authority_id, period)
+    annex = BUILDERS[number](_authority_id(user), period)
     _audit(user, [annex], f"Produced Annex A list {number} ({TITLES[number]})")
     return csv_document(
         HEADINGS[number], ([_csv_value(cell) for cell in row] for row in annex.rows)
@@ -647,7 +655,7 @@ def annex_a_workbook(
     date = book.add_format({"num_format": "dd/mm/yyyy"})
     lists = []
     for done, number in enumerate(LIST_NUMBERS, start=1):
-        annex = BUILDERS[number](user.authority_id, period)
+        annex = BUILDERS[number](_authority_id(user), period)
         lists.append(annex)
         sheet = book.add_worksheet(TITLES[number])
         for col, heading in enumerate(HEADINGS[number]):
