@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -16,6 +17,7 @@ from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads
 from cpcase.validators import TEXT_MAX_LENGTH
 from registry import selectors, services
+from registry.annex_a import XLSX
 from registry.models import Enquiry, HistoricPlanRequest, PossibleMatch
 
 
@@ -412,13 +414,38 @@ class CinCensusAPI(APIView):
         return response
 
 
-class AnnexAAPI(APIView):
-    @extend_schema(responses={(200, "text/csv"): str})
-    def get(self, request):
-        from registry.returns import annex_a_csv
+class AnnexAListIn(serializers.Serializer):
+    list = serializers.ChoiceField(choices=[3, 4, 5, 6, 7], default=7, required=False)
 
-        response = HttpResponse(annex_a_csv(user=request.user), content_type="text/csv")
-        response["Content-Disposition"] = (
-            f'attachment; filename="annex-a-{timezone.localdate()}.csv"'
+
+class AnnexAAPI(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("list", int, enum=[3, 4, 5, 6, 7], required=False)],
+        responses={(200, "text/csv"): str},
+    )
+    def get(self, request):
+        from registry.annex_a import annex_a_list_csv
+
+        if not access.may_export_returns(request.user):
+            raise NotPermitted("Only the safeguarding unit manager produces the returns.")
+        number = parse(AnnexAListIn, request.query_params)["list"]
+        today = timezone.localdate()
+        response = HttpResponse(
+            annex_a_list_csv(user=request.user, list_number=number, today=today),
+            content_type="text/csv",
         )
+        response["Content-Disposition"] = (
+            f'attachment; filename="annex-a-list-{number}-{today}.csv"'
+        )
+        return response
+
+
+class AnnexAWorkbookAPI(APIView):
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    def get(self, request):
+        from registry.annex_a import annex_a_workbook
+
+        today = timezone.localdate()
+        response = HttpResponse(annex_a_workbook(user=request.user, today=today), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="annex-a-{today}.xlsx"'
         return response

@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     path("register/log/", views.enquiry_log, name="register-log"),
     path("register/log/export/", views.enquiry_export, name="register-log-export"),
+    path("register/annex-a/", views.annex_a_list, name="register-annex-a"),
+    path("register/annex-a/workbook/", views.annex_a_workbook, name="register-annex-a-workbook"),
     path(
         "register/log/<str:enquiry_id>/reviewed/", views.enquiry_reviewed, name="register-reviewed"
     ),
@@ -43,6 +45,11 @@ urlpatterns = [
 api_urlpatterns = [
     path("returns/cin-census/", api.CinCensusAPI.as_view(), name="api-cin-census"),
     path("returns/annex-a/", api.AnnexAAPI.as_view(), name="api-annex-a"),
+    path(
+        "returns/annex-a/workbook/",
+        api.AnnexAWorkbookAPI.as_view(),
+        name="api-annex-a-workbook",
+    ),
     path("register/", api.RegisterAPI.as_view(), name="api-register"),
     path("register/statistics/", api.StatisticsAPI.as_view(), name="api-register-statistics"),
     path("register/enquiries/", api.EnquiriesAPI.as_view(), name="api-enquiries"),

@@ -172,6 +172,39 @@ def enquiry_export(request):
 
 
 @login_required
+def annex_a_list(request):
+    """One Annex A list as CSV (``?list=3`` to ``7``; 7 when not given)."""
+    from registry.annex_a import annex_a_list_csv
+
+    if not access.may_export_returns(request.user):
+        raise PermissionDenied("Only the safeguarding unit manager produces the returns.")
+    number = request.GET.get("list") or "7"
+    if number not in {"3", "4", "5", "6", "7"}:
+        return HttpResponse("Choose list 3, 4, 5, 6 or 7.", status=400, content_type="text/plain")
+    today = timezone.localdate()
+    response = HttpResponse(
+        annex_a_list_csv(user=request.user, list_number=int(number), today=today),
+        content_type="text/csv",
+    )
+    response["Content-Disposition"] = f'attachment; filename="annex-a-list-{number}-{today}.csv"'
+    return response
+
+
+@login_required
+def annex_a_workbook(request):
+    """Annex A lists 3 to 7 as one workbook."""
+    from registry import annex_a
+
+    try:
+        data = annex_a.annex_a_workbook(user=request.user, today=timezone.localdate())
+    except NotPermitted as e:
+        raise PermissionDenied(e.message) from e
+    response = HttpResponse(data, content_type=annex_a.XLSX)
+    response["Content-Disposition"] = f'attachment; filename="annex-a-{timezone.localdate()}.xlsx"'
+    return response
+
+
+@login_required
 def register_list(request):
     _unit_manager(request)
     form = RegisterFilterForm(

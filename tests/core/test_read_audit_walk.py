@@ -91,6 +91,9 @@ SHOWS_CASE_CONTENT = {
     "registry-api:api-enquiries-export GET",
     "registry-api:api-released-plans GET",
     "registry-api:api-annex-a GET",
+    "registry-api:api-annex-a-workbook GET",
+    "register-annex-a",
+    "register-annex-a-workbook",
     "registry-api:api-cin-census GET",
     # weak register matches, named for the unit manager alone
     "register-possible-matches",

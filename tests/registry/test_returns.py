@@ -65,12 +65,12 @@ def test_annex_a(api_as, unit_manager, history):
     rows = list(csv.DictReader(io.StringIO(r.content.decode())))
     assert len(rows) == 1
     row = rows[0]
-    assert row["Child ID"] == "NB0001"
-    assert row["Plan start date"] == "2025-06-20"
-    assert row["Date of last statutory visit"] == "2026-03-02"
-    assert row["Seen alone at last visit"] == "Yes"
-    assert row["Date of latest review conference"] == "2025-09-19"
-    assert row["Number of previous plans"] == "1"
+    assert row["Child Unique ID"] == "NB0001"
+    assert row["Child Protection Plan Start Date"] == "20/06/2025"
+    assert row["Date of the Last Statutory Visit"] == "02/03/2026"
+    assert row["Was the Child Seen Alone?"] == "a) Yes"
+    assert row["Date of latest review conference"] == "19/09/2025"
+    assert row["Number of Previous Child Protection Plans"] == "1"
 
 
 @pytest.mark.parametrize(
