@@ -494,6 +494,8 @@ CHILD_CAPABILITIES: dict[str, Callable[[User, Child], bool]] = {
     "correct_register": may_correct_register,
     "record_step_down": may_record_step_down,
     "ask_for_historic_plans": may_ask_for_historic_plans,
+    "record_front_door": may_record_front_door,
+    "authorise_assessment": may_authorise_assessment,
 }
 
 

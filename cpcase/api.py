@@ -24,6 +24,7 @@ from cpcase import (
     access,
     api_tokens,
     chronology,
+    front_door,
     plan_status,
     read_audit,
     selectors,
@@ -42,6 +43,8 @@ from cpcase.serializers import (
     ChildOut,
     ChildQuery,
     DeadlineOut,
+    EmergencyProtectionIn,
+    EmergencyProtectionOut,
     EventOut,
     MeOut,
     NotificationOut,
@@ -260,6 +263,30 @@ class ChildPeopleAPI(GenericAPIView):
             address=data["address"],
         )
         return Response(RelationshipOut(relationship).data, status=status.HTTP_201_CREATED)
+
+
+class ChildEmergencyProtectionAPI(GenericAPIView):
+    """Emergency protection orders and police protection of the child."""
+
+    serializer_class = EmergencyProtectionOut
+    queryset = Child.objects.none()  # for the schema; the selector decides
+
+    @extend_schema(parameters=[CHILD_ID], responses=EmergencyProtectionOut(many=True))
+    def get(self, request, pk):
+        child = selectors.child_get_for_view(user=request.user, child_id=pk)
+        page = self.paginate_queryset(front_door.emergency_protections_of(child))
+        return self.get_paginated_response(EmergencyProtectionOut(page, many=True).data)
+
+    @extend_schema(
+        parameters=[CHILD_ID],
+        request=EmergencyProtectionIn,
+        responses={201: EmergencyProtectionOut},
+    )
+    def post(self, request, pk):
+        access.child_for(request.user, pk, access.Action.EDIT)
+        data = parse(EmergencyProtectionIn, request.data)
+        protection = front_door.emergency_protection_record(actor=request.user, child_id=pk, **data)
+        return Response(EmergencyProtectionOut(protection).data, status=status.HTTP_201_CREATED)
 
 
 class ChildTimescalesAPI(APIView):

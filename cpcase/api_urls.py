@@ -15,6 +15,11 @@ urlpatterns = [
     path("children/<str:pk>/", api.ChildAPI.as_view(), name="api-child"),
     path("children/<str:pk>/people/", api.ChildPeopleAPI.as_view(), name="api-child-people"),
     path(
+        "children/<str:pk>/emergency-protection/",
+        api.ChildEmergencyProtectionAPI.as_view(),
+        name="api-child-emergency-protection",
+    ),
+    path(
         "children/<str:pk>/timescales/",
         api.ChildTimescalesAPI.as_view(),
         name="api-child-timescales",

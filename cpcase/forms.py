@@ -7,9 +7,10 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
 from cpcase import access
 from cpcase.forms_govuk import GovukDateField
-from cpcase.models import Child, Relationship, Team, User
+from cpcase.models import Child, EmergencyProtection, Relationship, Team, User
 from cpcase.reference import ETHNICITY_CHOICES
 from cpcase.services import AddressInput, PersonInput
+from cpcase.validators import TEXT_MAX_LENGTH
 
 
 class SignInForm(AuthenticationForm):
@@ -242,6 +243,26 @@ class PersonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+
+class EmergencyProtectionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What was it?",
+        choices=EmergencyProtection.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose an emergency protection order or police protection."},
+    )
+    started_on = GovukDateField(
+        label="Date it started",
+        error_messages={"required": "Enter the date it started."},
+    )
+    ended_on = GovukDateField(label="Date it ended (if it has)", required=False)
+    notes = forms.CharField(
+        label="Notes (optional)",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class SecondFactorCodeForm(forms.Form):

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cpcase import access
+from cpcase import access, chronology
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import (
@@ -29,6 +29,7 @@ from cpcase.models import (
     AuditEvent,
     Child,
     ChildInNeedPlan,
+    EmergencyProtection,
     Referral,
     User,
 )
@@ -552,3 +553,80 @@ def episodes_of(child: Child) -> list[Referral]:
 def factor_labels(codes: Iterable[str]) -> list[str]:
     labels = dict(ASSESSMENT_FACTOR_CHOICES)
     return [f"{code}: {labels.get(code, code)}" for code in codes]
+
+
+# --- Emergency protection ----------------------------------------------------------------
+
+
+@transaction.atomic
+def emergency_protection_record(
+    *,
+    actor: User,
+    child_id: Any,
+    kind: str,
+    started_on: dt.date,
+    ended_on: dt.date | None = None,
+    notes: str = "",
+) -> EmergencyProtection:
+    """Record an emergency protection order or police protection of the child."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not record emergency protection for this child.")
+    errors: dict[str, list[str]] = {}
+    if kind not in EmergencyProtection.Kind.values:
+        errors["kind"] = ["Choose an emergency protection order or police protection."]
+    _not_future(errors, "started_on", started_on, "start date")
+    _not_future(errors, "ended_on", ended_on, "end date")
+    if ended_on is not None and ended_on < started_on:
+        errors.setdefault("ended_on", []).append("It cannot end before it started.")
+    if child.date_of_birth and started_on < child.date_of_birth:
+        errors.setdefault("started_on", []).append("It cannot start before the child was born.")
+    if errors:
+        raise DomainError(errors=errors)
+    protection = EmergencyProtection.objects.create(
+        child=child,
+        authority=child.responsible_authority,
+        kind=kind,
+        started_on=started_on,
+        ended_on=ended_on,
+        notes=notes.strip(),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=protection,
+        child=child,
+        summary=f"Recorded {protection.get_kind_display().lower()}",
+        changes={"kind": kind, "started_on": started_on, "ended_on": ended_on},
+    )
+    return protection
+
+
+def emergency_protections_of(child: Child) -> QuerySet[EmergencyProtection]:
+    return EmergencyProtection.objects.filter(child=child).order_by("-started_on")
+
+
+def children_protected_since(child_ids: Iterable[Any], since: dt.date) -> set[Any]:
+    """Of these children, those under emergency protection at any time since ``since``."""
+    return set(
+        EmergencyProtection.objects.filter(child_id__in=list(child_ids))
+        .exclude(ended_on__lt=since)
+        .values_list("child_id", flat=True)
+    )
+
+
+def emergency_protection_events(child: Child) -> Iterable[chronology.Event]:
+    for protection in child.emergency_protections.all():
+        yield chronology.Event(
+            on=protection.started_on,
+            at=None,
+            kind="emergency_protection",
+            title=protection.get_kind_display(),
+            detail=(
+                f"Ended {protection.ended_on:%d %B %Y}"
+                if protection.ended_on
+                else "No end recorded"
+            ),
+            object_id=str(protection.pk),
+        )

@@ -869,3 +869,37 @@ class ChildInNeedPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Child in need plan from {self.started_on:%d %B %Y}"
+
+
+class EmergencyProtection(models.Model):
+    """An emergency protection order (Children Act 1989, section 44) or police protection
+    (section 46): Ofsted's Annex A asks of each child on a plan whether they were subject
+    to either in the last six months."""
+
+    class Kind(models.TextChoices):
+        EMERGENCY_PROTECTION_ORDER = "epo", "Emergency protection order (section 44)"
+        POLICE_PROTECTION = "police_protection", "Police protection (section 46)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="emergency_protections")
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-started_on"]
+        indexes = [models.Index(fields=["child", "-started_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="emergency_protection_ends_after_start",
+                violation_error_message="It cannot end before it started.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.started_on:%d %B %Y}"

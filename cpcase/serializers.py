@@ -18,11 +18,20 @@ from rest_framework import serializers
 
 from cpcase import access
 from cpcase.api_support import StaffField
-from cpcase.models import AuditEvent, Authority, Child, Person, Relationship, Team, User
+from cpcase.models import (
+    AuditEvent,
+    Authority,
+    Child,
+    EmergencyProtection,
+    Person,
+    Relationship,
+    Team,
+    User,
+)
 from cpcase.reference import DISABILITY_CHOICES, UPN_UNKNOWN_CHOICES
 from cpcase.roles import Role
 from cpcase.services import AddressInput, PersonInput
-from cpcase.validators import nhs_number_digits
+from cpcase.validators import TEXT_MAX_LENGTH, nhs_number_digits
 
 # --- Authentication and people -----------------------------------------------
 
@@ -368,3 +377,23 @@ class NotificationOut(serializers.ModelSerializer):
 
     def get_read(self, obj) -> bool:
         return obj.read_at is not None
+
+
+class EmergencyProtectionIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EmergencyProtection.Kind.choices)
+    started_on = serializers.DateField()
+    ended_on = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH
+    )
+
+
+class EmergencyProtectionOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    child = serializers.UUIDField(source="child_id")
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    started_on = serializers.DateField()
+    ended_on = serializers.DateField(allow_null=True)
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()

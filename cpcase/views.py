@@ -19,9 +19,16 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cpcase import access, read_audit, request_context, selectors, services
+from cpcase import access, front_door, read_audit, request_context, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
+from cpcase.forms import (
+    ChildForm,
+    ChildSearchForm,
+    EmergencyProtectionForm,
+    PasswordResetForm,
+    PersonForm,
+    SignInForm,
+)
 
 logger = logging.getLogger(__name__)
 # Where each error a service names lands on a browser form (dotted names flattened).
@@ -182,6 +189,7 @@ def child_detail(request, child_id):
             "can_edit": access.may_edit_child(request.user, child),
             "can_record_visit": access.may_record_visit(request.user, child),
             "can_view_audit": access.may_view_access_history(request.user, child),
+            "emergency_protections": front_door.emergency_protections_of(child),
         },
     )
 
@@ -256,6 +264,31 @@ def person_add(request, child_id):
             messages.success(request, f"{saved.person.name} has been added.")
             return redirect("child-detail", child_id=child.pk)
     return render(request, "cpcase/person_form.html", {"form": form, "child": child})
+
+
+@login_required
+def emergency_protection_add(request, child_id):
+    child = _child_or_404(request, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(request.user, child):
+        raise PermissionDenied("You may not record emergency protection for this child.")
+    form = EmergencyProtectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        saved = call_service(
+            form,
+            lambda: front_door.emergency_protection_record(
+                actor=request.user,
+                child_id=child.pk,
+                kind=d["kind"],
+                started_on=d["started_on"],
+                ended_on=d["ended_on"],
+                notes=d["notes"],
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"{saved.get_kind_display()} has been recorded.")
+            return redirect("child-detail", child_id=child.pk)
+    return render(request, "cpcase/emergency_protection_form.html", {"form": form, "child": child})
 
 
 @login_required

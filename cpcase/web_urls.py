@@ -33,6 +33,11 @@ urlpatterns = [
     path("children/<str:child_id>/edit/", views.child_edit, name="child-edit"),
     path("children/<str:child_id>/people/new/", views.person_add, name="person-add"),
     path("children/<str:child_id>/access-history/", views.access_history, name="access-history"),
+    path(
+        "children/<str:child_id>/emergency-protection/new/",
+        views.emergency_protection_add,
+        name="emergency-protection-add",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path(
