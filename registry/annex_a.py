@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, Section47Enquiry
-from cpcase import access, read_audit
+from cpcase import access, front_door, read_audit
 from cpcase.audit import audit_record
 from cpcase.csv_safe import csv_document
 from cpcase.errors import DomainError, NotPermitted
@@ -528,6 +528,8 @@ def _list_7(authority_id: uuid.UUID, period: Period) -> AnnexList:
         starts[child_id].append(started)
     since = min((p.started_on for p in plans), default=period.today)
     seen = _seen_visits(child_ids, since)
+    # "In the last six months": an order or police protection in force at any time since.
+    protected = front_door.children_protected_since(child_ids, period.start)
     reviews: dict = defaultdict(list)
     for child_id, review_on in (
         ConferenceChild.objects.filter(
@@ -560,9 +562,7 @@ def _list_7(authority_id: uuid.UUID, period: Period) -> AnnexList:
                 (YES if last_visit[1] else NO) if last_visit else "",
                 held[-1] if held else None,
                 p.ended_on,
-                # cpcase keeps no record of legal orders or police protection: left blank
-                # rather than answered "No" (see the report).
-                "",
+                YES if p.child_id in protected else NO,
                 bisect.bisect_left(sorted(starts[p.child_id]), p.started_on),
                 *_allocated(p.child, p.lead_social_worker),
             ]

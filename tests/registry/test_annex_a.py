@@ -291,6 +291,31 @@ def test_list_7_one_row_per_plan_with_that_plans_visit_and_review(unit_manager, 
     assert second["Initial Category of Abuse"] == "c) Sexual abuse"
 
 
+def test_emergency_protection_in_the_last_six_months(unit_manager, world, social_worker):
+    key = "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)"
+    assert {r[key] for r in _rows(unit_manager, 7)} == {"b) No"}
+    # Police protection that ended before the six months does not count; an order in force
+    # during them does.
+    front_door.emergency_protection_record(
+        actor=social_worker,
+        child_id=world["ben"].pk,
+        kind="police_protection",
+        started_on=ago(300),
+        ended_on=ago(299),
+    )
+    assert {r[key] for r in _rows(unit_manager, 7)} == {"b) No"}
+    front_door.emergency_protection_record(
+        actor=social_worker,
+        child_id=world["ben"].pk,
+        kind="epo",
+        started_on=ago(190),
+        ended_on=ago(175),
+    )
+    by_child = {r["Child Unique ID"]: r[key] for r in _rows(unit_manager, 7)}
+    assert by_child["NB0002"] == "a) Yes"
+    assert by_child["NB0005"] == "b) No"
+
+
 def test_an_unborn_child_has_no_date_of_birth_and_unborn_as_the_age(unit_manager, world):
     (row,) = (r for r in _rows(unit_manager, 7) if r["Child Unique ID"] == "NB0005")
     assert row["Date of Birth"] == ""
