@@ -409,6 +409,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.follow_up_missed_enquiries",
         "schedule": crontab(minute="*/5"),
     },
+    "resume-stalled-returns": {
+        # A safety net: each return job is queued the moment it is asked for.
+        "task": "registry.resume_stalled_returns",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

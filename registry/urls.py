@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import api, views
+from registry import api, return_jobs_api, return_jobs_views, views
 
 urlpatterns = [
     path("register/", views.register_home, name="register-home"),
@@ -38,11 +38,25 @@ urlpatterns = [
         views.designated_managers,
         name="register-designated-managers",
     ),
+    path("register/returns/", return_jobs_views.returns_page, name="register-returns"),
+    path(
+        "register/returns/<str:job_id>/download/",
+        return_jobs_views.return_download,
+        name="register-return-download",
+    ),
 ]
 
 api_urlpatterns = [
     path("returns/cin-census/", api.CinCensusAPI.as_view(), name="api-cin-census"),
     path("returns/annex-a/", api.AnnexAAPI.as_view(), name="api-annex-a"),
+    # After the two above: a job's id is never "cin-census" or "annex-a".
+    path("returns/", return_jobs_api.ReturnJobsAPI.as_view(), name="api-return-jobs"),
+    path("returns/<str:pk>/", return_jobs_api.ReturnJobAPI.as_view(), name="api-return-job"),
+    path(
+        "returns/<str:pk>/download/",
+        return_jobs_api.ReturnJobDownloadAPI.as_view(),
+        name="api-return-job-download",
+    ),
     path("register/", api.RegisterAPI.as_view(), name="api-register"),
     path("register/statistics/", api.StatisticsAPI.as_view(), name="api-register-statistics"),
     path("register/enquiries/", api.EnquiriesAPI.as_view(), name="api-enquiries"),

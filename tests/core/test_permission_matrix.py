@@ -91,6 +91,11 @@ MATRIX: dict[str, str] = {
     "visits-api:api-cannot-visit POST":              "401 400 400 400 400 400 400 400 400 400 400",
     "registry-api:api-cin-census GET":               "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-annex-a GET":                  "401 403 403 403 403 200 403 403 403 403 403",
+    # the unit manager's return jobs, their authority's alone
+    "registry-api:api-return-jobs GET":              "401 403 403 403 403 200 403 403 403 403 403",
+    "registry-api:api-return-jobs POST":             "401 403 403 403 403 400 403 403 403 403 403",
+    "registry-api:api-return-job GET":               "401 403 403 403 403 200 403 403 403 403 403",
+    "registry-api:api-return-job-download GET":      "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-register GET":                 "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-register-statistics GET":      "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-enquiries GET":                "401 403 403 403 403 200 403 403 403 403 403",
@@ -112,6 +117,8 @@ MATRIX: dict[str, str] = {
     "register-release-plans":                        "302 404 404 404 404 404 404 404 404 404 404",
     "register-release-request":                      "302 200 200 403 403 403 403 403 403 403 403",
     "register-designated-managers":                  "302 403 403 403 403 200 403 403 403 403 403",
+    "register-returns":                              "302 403 403 403 403 200 403 403 403 403 403",
+    "register-return-download":                      "302 403 403 403 403 200 403 403 403 403 403",
     # chair and unit manager: GET /api/v1/visits/ serves them
     "team-visits":                                   "302 200 200 200 200 200 403 403 403 200 403",
     "visit-draft":                                   "302 200 404 404 404 404 404 404 404 404 404",
