@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "plans.models.PlanAction.Status",
         "RelationshipKindEnum": "cpcase.models.Relationship.Kind",
         "AttendanceEnum": "conferences.models.ConferenceAttendee.Attendance",
+        "ReturnJobKindEnum": "registry.models.ReturnJob.Kind",
+        "ReturnJobStatusEnum": "registry.models.ReturnJob.Status",
     },
 }
 

@@ -21,7 +21,10 @@ JOBS_A_PAGE = 20
 def returns_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     jobs = return_jobs.return_jobs_for(user=user)  # 403 for anybody who produces none
-    form = ReturnJobForm(request.POST or None, initial={"year": return_jobs.collection_year()})
+    form = ReturnJobForm(
+        request.POST if request.method == "POST" else None,
+        initial={"year": return_jobs.collection_year()},
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         job = call_service(
