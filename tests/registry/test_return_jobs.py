@@ -436,3 +436,51 @@ def test_the_page_lists_jobs_in_few_queries(client, start, unit_manager):
 def test_the_register_links_to_the_returns(client, unit_manager):
     client.force_login(unit_manager)
     assert 'href="/register/returns/"' in client.get("/register/children/").content.decode()
+
+
+# --- A real worker -------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_takes_the_job_from_queued_to_done(
+    app_on_test_redis, api_as, unit_manager, authority, on_plan
+):
+    from tests.support.worker import Worker, wait_for
+
+    departing = UserFactory(
+        username="sum.departing", authority=authority, roles=[Role.SAFEGUARDING_UNIT_MANAGER]
+    )
+    api = api_as(unit_manager)
+    job_id = api.post("/api/v1/returns/", {"kind": "cin_census"}, format="json").json()["id"]
+    refused_id = (
+        api_as(departing).post("/api/v1/returns/", {"kind": "annex_a"}, format="json").json()["id"]
+    )
+    departing.groups.clear()  # moved to another post while the job waited
+    api = api_as(unit_manager)
+    queued = api.get(f"/api/v1/returns/{job_id}/").json()
+    assert (queued["status"], queued["progress"], queued["download"]) == ("queued", 0, None)
+    order = ["queued", "running", "done"]
+    seen: list[str] = []
+
+    def finished() -> bool:
+        now = api.get(f"/api/v1/returns/{job_id}/").json()["status"]
+        if not seen or seen[-1] != now:
+            seen.append(now)
+        other = ReturnJob.objects.get(pk=refused_id).status
+        return now == "done" and other == "failed"
+
+    worker = Worker("celery")
+    try:
+        wait_for(finished, timeout=60, message=f"the return jobs; worker log:\n{worker.output()}")
+    finally:
+        worker.stop()
+    assert seen == sorted(seen, key=order.index)  # never backwards
+    done = api.get(f"/api/v1/returns/{job_id}/").json()
+    assert done["progress"] == 100 and done["finished_at"]
+    d = api.get(done["download"])
+    assert d.status_code == 200 and b"NB0042" in d.content
+    assert d.content == bytes(ReturnFile.objects.get(job_id=job_id).content)
+    refused = api.get(f"/api/v1/returns/{refused_id}/").json()
+    assert refused["download"] is None
+    assert "no longer produces the returns" in refused["error"]
