@@ -45,9 +45,11 @@ def collection_year(today: dt.date | None = None) -> int:
     return today.year + 1 if today.month >= 4 else today.year
 
 
-def _require_producer(user: User) -> None:
-    if not access.may_export_returns(user):
+def _producing_authority(user: User) -> uuid.UUID:
+    """The authority whose returns ``user`` produces (the unit manager's own)."""
+    if not access.may_export_returns(user) or user.authority_id is None:
         raise NotPermitted("Only the safeguarding unit manager produces the returns.")
+    return user.authority_id
 
 
 # --- Selectors ----------------------------------------------------------------------
@@ -55,9 +57,8 @@ def _require_producer(user: User) -> None:
 
 def return_jobs_for(*, user: User) -> QuerySet[ReturnJob]:
     """The return jobs of the user's authority, newest first (the unit manager's only)."""
-    _require_producer(user)
     return (
-        ReturnJob.objects.filter(authority_id=user.authority_id)
+        ReturnJob.objects.filter(authority_id=_producing_authority(user))
         .select_related("requested_by")
         .order_by("-created_at")
     )
@@ -79,7 +80,7 @@ def return_job_for(*, user: User, job_id: Any) -> ReturnJob:
 def return_job_start(*, actor: User, kind: str, year: int | None = None) -> ReturnJob:
     """Queue a return for the actor's authority; ``year`` defaults to the current
     collection year. The job runs once the asking is committed."""
-    _require_producer(actor)
+    authority_id = _producing_authority(actor)
     errors: dict[str, list[str]] = {}
     if kind not in PRODUCERS:
         errors["kind"] = ["Choose the return to produce: the census or Annex A."]
@@ -94,7 +95,7 @@ def return_job_start(*, actor: User, kind: str, year: int | None = None) -> Retu
         raise DomainError(errors=errors)
     with transaction.atomic():
         job = ReturnJob.objects.create(
-            authority_id=actor.authority_id, requested_by=actor, kind=kind, year=year
+            authority_id=authority_id, requested_by=actor, kind=kind, year=year
         )
         audit_record(
             actor=actor,

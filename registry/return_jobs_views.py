@@ -3,12 +3,15 @@ download it."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from cpcase.models import User
 from cpcase.views import call_service, case_page
 from registry import return_jobs
 from registry.forms import ReturnJobForm
@@ -19,7 +22,7 @@ JOBS_A_PAGE = 20
 
 @case_page
 def returns_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)  # signed in (case_page)
     jobs = return_jobs.return_jobs_for(user=user)  # 403 for anybody who produces none
     form = ReturnJobForm(
         request.POST if request.method == "POST" else None,
@@ -49,4 +52,5 @@ def returns_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @case_page
 def return_download(request: HttpRequest, job_id: str) -> HttpResponse:
-    return download_response(return_jobs.return_job_download(actor=request.user, job_id=job_id))
+    user = cast(User, request.user)  # signed in (case_page)
+    return download_response(return_jobs.return_job_download(actor=user, job_id=job_id))
