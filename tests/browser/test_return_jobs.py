@@ -72,6 +72,10 @@ def test_the_unit_manager_produces_the_census_and_downloads_it(
     finally:
         worker.stop()
     expect(row).to_contain_text("Done")
+    # A screen reader is told, once, from a status region outside the list.
+    expect(page.get_by_role("status")).to_have_text(
+        f"Children in need census, year ending 31 March {year}: ready to download."
+    )
     expect(row.locator("progress")).to_have_count(0)
     axe_clean(page, "statutory returns, done")
     assert _violations(page, csp) == []  # the refresh is a file, its fetch the site's own
