@@ -14,9 +14,10 @@ another event of the same request (a letter produced, say) is not named again.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,9 @@ class _Collector:
 _collector: contextvars.ContextVar[_Collector | None] = contextvars.ContextVar(
     "cpcase_read_audit", default=None
 )
+_named: contextvars.ContextVar[set[uuid.UUID] | None] = contextvars.ContextVar(
+    "cpcase_read_audit_named", default=None
+)
 
 
 def _child_pk(value: Any) -> uuid.UUID | None:
@@ -85,10 +89,13 @@ def record_read(
     if collector is not None:
         reads = collector.reads
     fresh: list[_Read] = []
+    named = _named.get()
     for child, obj in shown:
         child_id = _child_pk(child)
         if child_id is None:
             continue
+        if named is not None:
+            named.add(child_id)
         if obj is None and isinstance(child, models.Model):
             obj = child
         object_type = (obj._meta.model_name or "") if obj is not None else "child"
@@ -128,6 +135,18 @@ def record_objects(
     (``child_id``, or the child itself, unless ``child`` says how to find it)."""
     find = child or (lambda obj: obj if isinstance(obj, Child) else obj.child_id)
     record_read(user=user, shown=((find(obj), obj) for obj in objects), summary=summary)
+
+
+@contextlib.contextmanager
+def children_named() -> Iterator[set[uuid.UUID]]:
+    """The ids of the children whose reads are recorded inside the block (recorded as
+    ever): what a file made in the background holds, to name them again at each download."""
+    named: set[uuid.UUID] = set()
+    token = _named.set(named)
+    try:
+        yield named
+    finally:
+        _named.reset(token)
 
 
 def note_audited(child_id: Any) -> None:

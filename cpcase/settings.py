@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "plans.models.PlanAction.Status",
         "RelationshipKindEnum": "cpcase.models.Relationship.Kind",
         "AttendanceEnum": "conferences.models.ConferenceAttendee.Attendance",
+        "ReturnJobKindEnum": "registry.models.ReturnJob.Kind",
+        "ReturnJobStatusEnum": "registry.models.ReturnJob.Status",
     },
 }
 
@@ -407,6 +409,11 @@ CELERY_BEAT_SCHEDULE = {
     "follow-up-missed-enquiries": {
         # A safety net: each register enquiry's follow-up is queued the moment it is recorded.
         "task": "registry.follow_up_missed_enquiries",
+        "schedule": crontab(minute="*/5"),
+    },
+    "resume-stalled-returns": {
+        # A safety net: each return job is queued the moment it is asked for.
+        "task": "registry.resume_stalled_returns",
         "schedule": crontab(minute="*/5"),
     },
 }

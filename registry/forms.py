@@ -175,3 +175,33 @@ class RegisterCorrectionForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["latest_category"].choices = Category.choices
+
+
+class ReturnJobForm(forms.Form):
+    """The unit manager asks for a statutory return: which, and for which census year."""
+
+    kind = forms.ChoiceField(
+        label="Which return?",
+        widget=forms.RadioSelect,
+        choices=[
+            ("cin_census", "Children in need census (XML)"),
+            ("annex_a", "Annex A: Ofsted's list of children on a plan"),
+        ],
+        error_messages={
+            "required": "Choose the return to produce.",
+            "invalid_choice": "Choose the return to produce: the census or Annex A.",
+        },
+    )
+    year = forms.IntegerField(
+        label="Census year ending 31 March",
+        help_text="For example, 2026 for the year from 1 April 2025 to 31 March 2026",
+        min_value=0,
+        max_value=32767,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the year the census ends in, like 2026.",
+            "invalid": "Enter the year the census ends in as a number, like 2026.",
+            "min_value": "Enter the year the census ends in, like 2026.",
+            "max_value": "Enter the year the census ends in, like 2026.",
+        },
+    )

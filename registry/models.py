@@ -168,3 +168,69 @@ class HistoricPlanRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Release of historic plans: {self.get_status_display()}"
+
+
+class ReturnJob(models.Model):
+    """A statutory return produced in the background for the safeguarding unit manager of
+    an authority: queued, running (with its progress), then done (its file kept once, in
+    :class:`ReturnFile`) or failed (with a message a person can read)."""
+
+    class Kind(models.TextChoices):
+        CIN_CENSUS = "cin_census", "Children in need census"
+        ANNEX_A = "annex_a", "Annex A (Ofsted inspection lists)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The collection year: the census year ending 31 March ``year``.
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    # The Celery task that holds the job while it runs (its retries keep the same id).
+    claimed_by = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["authority", "-created_at"], name="return_job_list")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="return_job_progress"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year}: {self.get_status_display()}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ReturnFile(models.Model):
+    """The file a return job produced: made once, kept, and served as it is at each
+    download (never produced again). ``children`` are the children in it, named again in
+    the audit trail at each download."""
+
+    job = models.OneToOneField(
+        ReturnJob, on_delete=models.PROTECT, primary_key=True, related_name="file"
+    )
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=200)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    children = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registry import api, views
+from registry import api, return_jobs_api, return_jobs_views, views
 
 urlpatterns = [
     path("register/", views.register_home, name="register-home"),
@@ -40,6 +40,12 @@ urlpatterns = [
         views.designated_managers,
         name="register-designated-managers",
     ),
+    path("register/returns/", return_jobs_views.returns_page, name="register-returns"),
+    path(
+        "register/returns/<str:job_id>/download/",
+        return_jobs_views.return_download,
+        name="register-return-download",
+    ),
 ]
 
 api_urlpatterns = [
@@ -49,6 +55,14 @@ api_urlpatterns = [
         "returns/annex-a/workbook/",
         api.AnnexAWorkbookAPI.as_view(),
         name="api-annex-a-workbook",
+    ),
+    # After the two above: a job's id is never "cin-census" or "annex-a".
+    path("returns/", return_jobs_api.ReturnJobsAPI.as_view(), name="api-return-jobs"),
+    path("returns/<str:pk>/", return_jobs_api.ReturnJobAPI.as_view(), name="api-return-job"),
+    path(
+        "returns/<str:pk>/download/",
+        return_jobs_api.ReturnJobDownloadAPI.as_view(),
+        name="api-return-job-download",
     ),
     path("register/", api.RegisterAPI.as_view(), name="api-register"),
     path("register/statistics/", api.StatisticsAPI.as_view(), name="api-register-statistics"),

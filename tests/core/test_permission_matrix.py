@@ -94,6 +94,11 @@ MATRIX: dict[str, str] = {
     "registry-api:api-cin-census GET":               "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-annex-a GET":                  "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-annex-a-workbook GET":         "401 403 403 403 403 200 403 403 403 403 403",
+    # the unit manager's return jobs, their authority's alone
+    "registry-api:api-return-jobs GET":              "401 403 403 403 403 200 403 403 403 403 403",
+    "registry-api:api-return-jobs POST":             "401 403 403 403 403 400 403 403 403 403 403",
+    "registry-api:api-return-job GET":               "401 403 403 403 403 200 403 403 403 403 403",
+    "registry-api:api-return-job-download GET":      "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-register GET":                 "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-register-statistics GET":      "401 403 403 403 403 200 403 403 403 403 403",
     "registry-api:api-enquiries GET":                "401 403 403 403 403 200 403 403 403 403 403",
@@ -117,6 +122,8 @@ MATRIX: dict[str, str] = {
     "register-release-plans":                        "302 404 404 404 404 404 404 404 404 404 404",
     "register-release-request":                      "302 200 200 403 403 403 403 403 403 403 403",
     "register-designated-managers":                  "302 403 403 403 403 200 403 403 403 403 403",
+    "register-returns":                              "302 403 403 403 403 200 403 403 403 403 403",
+    "register-return-download":                      "302 403 403 403 403 200 403 403 403 403 403",
     # chair and unit manager: GET /api/v1/visits/ serves them
     "team-visits":                                   "302 200 200 200 200 200 403 403 403 200 403",
     "visit-draft":                                   "302 200 404 404 404 404 404 404 404 404 404",

@@ -97,6 +97,9 @@ SHOWS_CASE_CONTENT = {
     "register-annex-a",
     "register-annex-a-workbook",
     "registry-api:api-cin-census GET",
+    # a return job's stored file: each download names every child in it
+    "register-return-download",
+    "registry-api:api-return-job-download GET",
     # weak register matches, named for the unit manager alone
     "register-possible-matches",
     "register-possible-match",
@@ -118,6 +121,9 @@ NO_CASE_CONTENT = {
     "register-reviewed": "a POST; GET is refused",
     "register-designated-managers": "the authority's designated managers: staff",
     "registry-api:api-register-statistics GET": "counts, never a child",
+    "register-returns": "the unit manager's return jobs: kinds, years and progress",
+    "registry-api:api-return-jobs GET": "the unit manager's return jobs: kinds, years and progress",
+    "registry-api:api-return-job GET": "a return job: its kind, year and progress",
     "api-tokens GET": "the caller's own API tokens",
     "password-reset-confirm": "setting one's own new password",
     "password-reset-complete": "a page saying the password is set",

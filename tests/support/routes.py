@@ -74,6 +74,7 @@ PARAMETER_OBJECTS = {
     "releases": "release",
     "possible-matches": "possible_match",
     "tokens": "token",
+    "returns": "return_job",
     # A password reset link: one that is not (or no longer) valid, for anybody.
     "reset": "reset_uid",
     "<uidb64>": "reset_token",
@@ -141,6 +142,7 @@ class World:
     receiving_worker: Any
     possible_match: Any
     token: Any
+    return_job: Any
     pdf_audience: str = "family"
     reset_uid: str = "MA"
     reset_token: str = "no-longer-valid"
@@ -169,6 +171,7 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
     from plans.services import CoreGroupInput, IssueInput
     from registry import services as registry_services
     from registry.models import PossibleMatch
+    from registry.return_jobs import collection_year, return_job_start
     from registry.selectors import Search
     from tests.factories import TEST_PASSWORD, AddressFactory, ChildFactory, PlanFactory
     from tests.support.second_factor import code_for, enrol
@@ -344,6 +347,10 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
     registry_services.historic_plan_decide(
         actor=unit_manager, request_id=release.pk, grant=True, reason="Legitimate need", days=7
     )
+    with capture(execute=True):  # produced at once (the tests' Celery is eager)
+        return_job = return_job_start(
+            actor=unit_manager, kind="cin_census", year=collection_year(today)
+        )
     return World(
         personas=personas,
         child=child,
@@ -361,6 +368,7 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         receiving_worker=receiving_worker,
         possible_match=possible_match,
         token=token,
+        return_job=return_job,
     )
 
 
