@@ -34,7 +34,9 @@ def _text(value: Any) -> str | None:
 
 def validate(xml: bytes, ruleset: str = RULESET) -> list[dict[str, str | None]]:
     import importlib
+    import warnings
 
+    warnings.simplefilter("ignore", FutureWarning)  # the validator's pandas idioms
     from cin_validator.cin_validator import CinValidator, convert_data, process_data
 
     registry = importlib.import_module(f"cin_validator.rules.{ruleset}").registry
