@@ -11,7 +11,10 @@ bank holidays (``cin_validator/england_holidates.py``).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -42,8 +45,24 @@ def validate(xml: bytes, ruleset: str = RULESET) -> list[dict[str, str | None]]:
     registry = importlib.import_module(f"cin_validator.rules.{ruleset}").registry
     root = ET.fromstring(xml)  # noqa: S314
     data = process_data(convert_data(root))
-    result = CinValidator(data, registry)
+    # The validator prints a rule that raised, and carries on as if it had passed: catch
+    # the print (it would spoil our JSON) and report the rule as an issue.
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = CinValidator(data, registry)
     issues: list[dict[str, str | None]] = []
+    for line in printed.getvalue().splitlines():
+        crashed = re.match(r"Error with rule (\S+): (.*)", line)
+        if crashed:
+            issues.append(
+                {
+                    "rule": crashed.group(1),
+                    "message": f"The rule could not run on this return: {crashed.group(2)}",
+                    "child_id": None,
+                    "table": None,
+                    "field": None,
+                }
+            )
     for row in result.full_issue_df.to_dict("records"):
         issues.append(
             {
