@@ -184,6 +184,8 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
         conference__status__in=_HELD,
         conference__held_on__lte=end,
     ).values_list("child_id", "conference__kind", "conference__held_on"):
+        if held_on is None:
+            continue
         if kind in _INITIAL_KINDS:
             initial_conferences[child_id].append(held_on)
         elif kind == Conference.Kind.REVIEW:
@@ -214,8 +216,8 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
         ]
         children.append(CensusChild(child=child, la_child_id="", episodes=episodes))
     children.sort(key=lambda c: (c.child.la_child_id or "~", str(c.child.pk)))
-    for c in children:
-        c.la_child_id = _la_child_id(c.child, used_ids)
+    for entry in children:
+        entry.la_child_id = _la_child_id(entry.child, used_ids)
     without_episode = (
         Plan.objects.filter(child__responsible_authority=authority, started_on__lte=end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))

@@ -43,6 +43,8 @@ def cin_census_xml(
     written so far."""
     _require_unit_manager(user)
     start, end = census_period(year)
+    if user.authority is None:
+        raise NotPermitted("The census is produced for the authority you work for.")
     census = census_records(authority=user.authority, year=year, start=start, end=end)
     document = census_document(census, progress=progress)
     read_audit.record_children(

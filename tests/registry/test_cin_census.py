@@ -270,6 +270,31 @@ def awkward(la):
     la.conference([moved], W(2026, 6, 15), "transfer_in", "plan", "EMO")
     kids["transfer_in"] = moved
 
+    # And one who moves away: the plan ends on the move once the receiving authority's
+    # transfer-in conference is held; the episode closes as transferred (RC5).
+    away = la.child(first_name="Ava", upn_unknown="UN2", ethnicity="WIRI")
+    la.refer(away, W(2026, 4, 7), source="3B", next_step="strategy_discussion")
+    la.enquiry(away, W(2026, 4, 7))
+    assessment = la.assess(away, W(2026, 4, 7))
+    la.authorise(assessment, W(2026, 5, 19), "strategy_discussion", factors=("3B",))
+    la.conference([away], W(2026, 4, 21), "initial", "plan", "EMO")
+    moved_on = W(2026, 9, 8)
+    plan_services.plan_end(
+        actor=la.p.unit_manager,
+        plan=la.plan_of(away),
+        ended_on=moved_on,
+        reason="moved",
+        transfer_conference_on=W(2026, 9, 7),
+        transferred_to="Southmere City Council",
+    )
+    front_door.episode_close(
+        actor=la.p.worker,
+        referral_id=front_door.open_episode(away, on=moved_on).pk,
+        closed_on=moved_on,
+        reason="RC5",
+    )
+    kids["moved_away"] = away
+
     # A second plan: the first ends at a review with a step-down to a child in need
     # plan; new concerns bring a second enquiry and plan within the same episode.
     second = la.child(first_name="Sid", sex="M", ethnicity="APKN", upn_unknown="UN5")
@@ -613,6 +638,12 @@ def test_child_protection_plans(awkward, unit_manager):
     assert unborn.findtext("Section47/DateOfInitialCPC") == W(2026, 9, 22).isoformat()
     died = _child(root, awkward["died"]).find("CINdetails/ChildProtectionPlans")
     assert died.findtext("CPPendDate") == W(2026, 8, 10).isoformat()  # 8920
+    away = _child(root, awkward["moved_away"]).find("CINdetails")
+    assert away.findtext("ChildProtectionPlans/CPPendDate") == W(2026, 9, 8).isoformat()
+    assert (away.findtext("CINclosureDate"), away.findtext("ReasonForClosure")) == (
+        W(2026, 9, 8).isoformat(),
+        "RC5",
+    )
     ordinary = _child(root, awkward["ordinary"]).find("CINdetails/ChildProtectionPlans")
     assert (
         ordinary.findtext("InitialCategoryOfAbuse"),
