@@ -4,11 +4,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+# The DfE's CIN census rules run in a virtualenv of their own: the validator needs pandas<2.
+CIN_VENV ?= .venv-cin
+CIN_INSTALLED := $(CIN_VENV)/.installed
+CIN_REQUIREMENTS := tests/support/cin-validator-requirements.txt
 ASSETS := .build/static/application.css
 PYTEST_ARGS ?=
 SERVE_ARGS ?=
 
-.PHONY: run test test-fast bench lint format assets install system-deps clean
+.PHONY: run test test-fast bench lint format assets install cin-validator system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +21,14 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 install: $(INSTALLED)
+
+$(CIN_INSTALLED): $(CIN_REQUIREMENTS)
+	$(PYTHON) -m venv $(CIN_VENV)
+	$(CIN_VENV)/bin/pip install --quiet --disable-pip-version-check -r $(CIN_REQUIREMENTS)
+	touch $@
+
+# The public validator of the DfE's census rules (csc-validator-be-cin), for the tests.
+cin-validator: $(CIN_INSTALLED)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -34,13 +46,13 @@ run: install assets
 
 # The whole suite on PostgreSQL (DATABASE_URL, else embedded) and the Redis at REDIS_URL.
 # pytest's exit status 5 (no test ran) fails the run, as any other failure does.
-test: install assets system-deps
+test: install assets system-deps cin-validator
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no test: failing" >&2; fi; \
 	exit $$status
 
 # Without the browser and real-worker tests: no Chromium or Redis needed.
-test-fast: install assets
+test-fast: install assets cin-validator
 	$(PY) -m pytest -m "not browser and not worker" $(PYTEST_ARGS)
 
 lint: install
@@ -61,4 +73,4 @@ bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .build node_modules
+	rm -rf $(VENV) $(CIN_VENV) .build node_modules

@@ -42,8 +42,11 @@ def cin_census(*, user: User, year: int, progress: Progress) -> ProducedReturn:
     progress(10)
     # The children in the file are those the producer records as exported.
     with read_audit.children_named() as named:
-        content = cin_census_xml(user=user, year=year)
-    progress(90)
+        content = cin_census_xml(
+            user=user,
+            year=year,
+            progress=lambda done, total: progress(10 + 85 * done // max(total, 1)),
+        )
     return ProducedReturn(f"cin-census-{year}.xml", "application/xml", content, frozenset(named))
 
 

@@ -1,4 +1,5 @@
-"""The statutory returns: CIN census child protection items, and Annex A."""
+"""The statutory returns: the CIN census through the API, and Annex A (the census's
+contents against the DfE's rules: test_cin_census.py)."""
 
 import csv
 import datetime as dt
@@ -7,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from cpcase.models import Referral
 from tests.factories import ConferenceFactory, PlanFactory, StrategyDiscussionFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +19,16 @@ D = dt.date
 def history(child, chair):
     child.la_child_id = "NB0001"
     child.save()
+    # The episode the enquiry and the plan belong to (the census reports episodes).
+    Referral.objects.create(
+        child=child,
+        authority=child.responsible_authority,
+        received_on=D(2025, 5, 28),
+        source="2A",
+        primary_need="N1",
+        next_step="strategy_discussion",
+        recorded_by=chair,
+    )
     StrategyDiscussionFactory(child=child, held_on=D(2025, 6, 2))  # a Monday
     ConferenceFactory(held_on=D(2025, 6, 20), chair=chair, children=[child])
     PlanFactory(
