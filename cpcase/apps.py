@@ -9,9 +9,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import chronology, lockout, signals  # noqa: F401
+        from cpcase import chronology, front_door, lockout, signals  # noqa: F401
 
         chronology.register(chronology.core_events)
+        chronology.register(front_door.front_door_chronology)
 
 
 class OTPAdminConfig(admin_apps.AdminConfig):

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from cpcase import access, read_audit, request_context, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.front_door import episodes_for_page
 from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ def child_detail(request, child_id):
     from cpcase.timescales import deadlines_for
 
     deadlines = deadlines_for(child, timezone.localdate())
+    episodes = episodes_for_page(child)
     return render(
         request,
         "cpcase/child_detail.html",
@@ -179,6 +181,8 @@ def child_detail(request, child_id):
             "addresses": selectors.child_address_history(child=child),
             "deadlines": deadlines,
             "running": [d for d in deadlines if d.is_open],
+            "current_episode": next((e for e in episodes if e.is_open), None),
+            "past_episodes": [e for e in episodes if not e.is_open],
             "can_edit": access.may_edit_child(request.user, child),
             "can_record_visit": access.may_record_visit(request.user, child),
             "can_view_audit": access.may_view_access_history(request.user, child),
