@@ -481,6 +481,9 @@ class Section47OutcomeAPI(APIView):
         responses=Section47Out,
     )
     def post(self, request, pk):
+        enquiry = services.section47_for(user=request.user, enquiry_id=pk)
+        if not access.may_record_front_door(request.user, enquiry.child):
+            raise NotPermitted("You may not record this enquiry's outcome.")
         d = parse(Section47OutcomeIn, request.data)
         enquiry = services.section47_record_outcome(
             actor=request.user,

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from cpcase import access, front_door, read_audit
 from cpcase.api_support import parse
 from cpcase.errors import NotPermitted
-from cpcase.models import Assessment, ChildInNeedPlan, Referral
+from cpcase.models import Assessment, Child, ChildInNeedPlan, Referral
 from cpcase.reference import (
     ASSESSMENT_FACTOR_CHOICES,
     CLOSURE_REASON_CHOICES,
@@ -168,6 +168,9 @@ class EpisodeCloseIn(serializers.Serializer):
 class ReferralCloseAPI(APIView):
     @extend_schema(parameters=[ID], request=EpisodeCloseIn, responses=ReferralOut)
     def post(self, request, pk):
+        referral = front_door.episode_for(user=request.user, referral_id=pk)
+        if not access.may_record_front_door(request.user, referral.child):
+            raise NotPermitted("You may not close this child's episode.")
         d = parse(EpisodeCloseIn, request.data)
         referral = front_door.episode_close(
             actor=request.user, referral_id=pk, closed_on=d["closed_on"], reason=d["reason"]
@@ -307,6 +310,9 @@ class AuthoriseIn(serializers.Serializer):
 class AssessmentAuthoriseAPI(APIView):
     @extend_schema(parameters=[ID], request=AuthoriseIn, responses=AssessmentOut)
     def post(self, request, pk):
+        assessment = front_door.assessment_for(user=request.user, assessment_id=pk)
+        if not access.may_authorise_assessment(request.user, assessment.child):
+            raise NotPermitted("Only a team manager of the child's team authorises an assessment.")
         d = parse(AuthoriseIn, request.data)
         assessment = front_door.assessment_authorise(
             actor=request.user,
@@ -339,9 +345,19 @@ class CinPlanOut(serializers.ModelSerializer):
         fields = ["id", "child", "referral", "started_on", "ended_on", "created_at"]
 
 
+def _front_door_child(request: Any, pk: str) -> Child:
+    """Who may is answered before what is wrong: a child out of sight is a 404 and one
+    the caller may not change a 403, whatever the body."""
+    child = access.child_for(request.user, pk)
+    if not access.may_record_front_door(request.user, child):
+        raise NotPermitted("You may not change this child's child in need plan.")
+    return child
+
+
 class ChildCinPlanAPI(APIView):
     @extend_schema(parameters=[ID], request=CinPlanStartIn, responses={201: CinPlanOut})
     def post(self, request, pk):
+        _front_door_child(request, pk)
         d = parse(CinPlanStartIn, request.data)
         plan = front_door.cin_plan_start(
             actor=request.user, child_id=pk, started_on=d["started_on"]
@@ -352,6 +368,7 @@ class ChildCinPlanAPI(APIView):
 class ChildCinPlanEndAPI(APIView):
     @extend_schema(parameters=[ID], request=CinPlanEndIn, responses=CinPlanOut)
     def post(self, request, pk):
+        _front_door_child(request, pk)
         d = parse(CinPlanEndIn, request.data)
         plan = front_door.cin_plan_end(actor=request.user, child_id=pk, ended_on=d["ended_on"])
         return Response(CinPlanOut(plan).data)

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from cpcase import access, read_audit, request_context, selectors, services
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.front_door import episodes_for_page
 from cpcase.forms import ChildForm, ChildSearchForm, PasswordResetForm, PersonForm, SignInForm
+from cpcase.front_door import episodes_for_page
 
 logger = logging.getLogger(__name__)
 # Where each error a service names lands on a browser form (dotted names flattened).
