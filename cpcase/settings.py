@@ -355,6 +355,12 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "plans.models.PlanAction.Status",
         "RelationshipKindEnum": "cpcase.models.Relationship.Kind",
         "AttendanceEnum": "conferences.models.ConferenceAttendee.Attendance",
+        "ReferralSourceEnum": "cpcase.reference.REFERRAL_SOURCE_CHOICES",
+        "PrimaryNeedEnum": "cpcase.reference.PRIMARY_NEED_CHOICES",
+        "ClosureReasonEnum": "cpcase.reference.CLOSURE_REASON_CHOICES",
+        "AssessmentFactorEnum": "cpcase.reference.ASSESSMENT_FACTOR_CHOICES",
+        "ReferralNextStepEnum": "cpcase.models.Referral.NextStep",
+        "AssessmentOutcomeEnum": "cpcase.models.Assessment.Outcome",
     },
 }
 
