@@ -544,3 +544,52 @@ def test_list_queries_do_not_grow(
     with django_assert_max_num_queries(10), CaptureQueriesContext(connection) as many:
         assert client.get(url).json()["count"] >= 10
     assert len(many) == len(few)
+
+
+def test_the_episode_is_in_the_chronology(api_as, social_worker, team_manager, child):
+    referral = _refer(social_worker, child)
+    assessment = _assess(social_worker, child)
+    front_door.assessment_authorise(
+        actor=team_manager,
+        assessment_id=assessment.pk,
+        authorised_on=TODAY - dt.timedelta(days=22),
+        factors=["21"],
+        outcome="strategy_discussion",
+    )
+    discussion = _strategy(social_worker, child)
+    conference_services.section47_start(
+        actor=social_worker,
+        child_id=child.pk,
+        strategy_discussion_id=discussion.pk,
+        started_on=TODAY - dt.timedelta(days=20),
+        conference_required=False,
+        reason_not_required="Explained.",
+    )
+    front_door.cin_plan_start(
+        actor=social_worker, child_id=child.pk, started_on=TODAY - dt.timedelta(days=10)
+    )
+    front_door.cin_plan_end(
+        actor=social_worker, child_id=child.pk, ended_on=TODAY - dt.timedelta(days=2)
+    )
+    front_door.episode_close(
+        actor=social_worker,
+        referral_id=referral.pk,
+        closed_on=TODAY - dt.timedelta(days=1),
+        reason="RC7",
+    )
+    events = api_as(social_worker).get(f"/api/v1/children/{child.pk}/chronology/").json()
+    kinds = [e["kind"] for e in (events["results"] if isinstance(events, dict) else events)]
+    for kind in (
+        "referral",
+        "assessment_started",
+        "assessment_authorised",
+        "section47_started",
+        "section47_outcome",
+        "cin_plan_started",
+        "cin_plan_ended",
+        "episode_closed",
+    ):
+        assert kind in kinds
+    assert (
+        kinds.index("referral") < kinds.index("assessment_started") < kinds.index("episode_closed")
+    )
