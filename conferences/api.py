@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conferences import selectors, services
-from conferences.models import Conference, ConferenceAttendee, Letter, StrategyDiscussion
+from conferences.models import (
+    Conference,
+    ConferenceAttendee,
+    Letter,
+    Section47Enquiry,
+    StrategyDiscussion,
+)
 from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
+from cpcase.read_audit import RecordsReads, record_objects
 from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import PlanIssue
 from plans.services import CoreGroupInput, IssueInput
@@ -369,3 +377,118 @@ class LetterPdfAPI(APIView):
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="letter-{letter.pk}.pdf"'
         return response
+
+
+# --- Section 47 enquiries (the front door) -----------------------------------------------
+
+
+class Section47In(serializers.Serializer):
+    child = serializers.UUIDField()
+    strategy_discussion = serializers.UUIDField(
+        help_text="The strategy discussion that decided on the enquiry."
+    )
+    started_on = serializers.DateField()
+    conference_required = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Null while the enquiry runs."
+    )
+    reason_not_required = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class Section47OutcomeIn(serializers.Serializer):
+    conference_required = serializers.BooleanField()
+    reason_not_required = serializers.CharField(
+        max_length=TEXT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class Section47Out(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id")
+    strategy_discussion = serializers.UUIDField(source="strategy_discussion_id")
+    referral = serializers.UUIDField(source="referral_id")
+
+    class Meta:
+        model = Section47Enquiry
+        fields = [
+            "id",
+            "child",
+            "strategy_discussion",
+            "referral",
+            "started_on",
+            "conference_required",
+            "reason_not_required",
+            "outcome_recorded_on",
+            "created_at",
+        ]
+
+
+class Section47ChildFilter(serializers.Serializer):
+    child = serializers.UUIDField(required=False)
+
+
+class Section47EnquiriesAPI(RecordsReads, ListAPIView):
+    serializer_class = Section47Out
+    read_summary = "Listed section 47 enquiries"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("child", OpenApiTypes.UUID, description="A child's id.")]
+    )
+    def get(self, request, *args, **kwargs):
+        if not access.may_list_front_door(request.user):
+            raise NotPermitted("You do not have access to children's records.")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
+            return Section47Enquiry.objects.none()
+        given = {k: v for k, v in self.request.query_params.items() if k == "child" and v.strip()}
+        query = parse(Section47ChildFilter, given)
+        qs = selectors.section47_enquiries_visible_to(self.request.user).order_by(
+            "-started_on", "-created_at", "pk"
+        )
+        return qs.filter(child_id=query["child"]) if "child" in query else qs
+
+    @extend_schema(request=Section47In, responses={201: Section47Out})
+    def post(self, request):
+        d = parse(Section47In, request.data)
+        enquiry = services.section47_start(
+            actor=request.user,
+            child_id=d["child"],
+            strategy_discussion_id=d["strategy_discussion"],
+            started_on=d["started_on"],
+            conference_required=d["conference_required"],
+            reason_not_required=d["reason_not_required"],
+        )
+        return Response(Section47Out(enquiry).data, status=status.HTTP_201_CREATED)
+
+
+class Section47EnquiryAPI(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        responses=Section47Out,
+    )
+    def get(self, request, pk):
+        enquiry = services.section47_for(user=request.user, enquiry_id=pk)
+        record_objects(user=request.user, objects=[enquiry], summary="Read a section 47 enquiry")
+        return Response(Section47Out(enquiry).data)
+
+
+class Section47OutcomeAPI(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        request=Section47OutcomeIn,
+        responses=Section47Out,
+    )
+    def post(self, request, pk):
+        enquiry = services.section47_for(user=request.user, enquiry_id=pk)
+        if not access.may_record_front_door(request.user, enquiry.child):
+            raise NotPermitted("You may not record this enquiry's outcome.")
+        d = parse(Section47OutcomeIn, request.data)
+        enquiry = services.section47_record_outcome(
+            actor=request.user,
+            enquiry_id=pk,
+            conference_required=d["conference_required"],
+            reason_not_required=d["reason_not_required"],
+        )
+        return Response(Section47Out(enquiry).data)

@@ -721,3 +721,57 @@ class LookedAfterEventForm(forms.Form):
     notes = forms.CharField(
         max_length=TEXT_MAX_LENGTH, label="Notes (optional)", required=False, widget=_textarea(4)
     )
+
+
+# --- Section 47 enquiries ------------------------------------------------------------
+
+CONFERENCE_REQUIRED_CHOICES = [
+    ("yes", "Yes: an initial child protection conference is needed"),
+    ("no", "No: no conference is needed"),
+]
+
+
+class Section47OutcomeForm(forms.Form):
+    conference_required = forms.ChoiceField(
+        label="Is an initial child protection conference needed?",
+        choices=CONFERENCE_REQUIRED_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether an initial conference is needed."},
+    )
+    reason_not_required = forms.CharField(
+        label="Why is no conference needed?",
+        help_text="Only when no conference is needed (the census's ICPCnotRequired).",
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=_textarea(4),
+    )
+
+    def conference_required_value(self) -> bool | None:
+        return _yes_no(self.cleaned_data.get("conference_required"))
+
+
+class Section47Form(Section47OutcomeForm):
+    """The enquiry a strategy discussion decided on; its outcome now, or later."""
+
+    strategy_discussion = forms.ChoiceField(
+        label="Which strategy discussion decided on the enquiry?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the strategy discussion."},
+    )
+    started_on = GovukDateField(
+        label="When did the enquiry start?",
+        help_text="For example, 23 11 2026",
+        error_messages={"required": "Enter the date the enquiry started."},
+    )
+    field_order = ["strategy_discussion", "started_on", "conference_required"]
+
+    def __init__(self, *args, discussions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["strategy_discussion"].choices = [
+            (str(d.pk), f"Held on {d.held_on:%d %B %Y}") for d in discussions
+        ]
+        outcome = self.fields["conference_required"]
+        outcome.required = False
+        outcome.label = "Is an initial child protection conference needed?"
+        outcome.help_text = "Leave this until the enquiry has finished if it is not yet known."
+        outcome.choices = [*CONFERENCE_REQUIRED_CHOICES, ("", "Not yet known")]

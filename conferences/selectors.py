@@ -9,7 +9,13 @@ from typing import Any
 
 from django.db.models import Min, OuterRef, Subquery
 
-from conferences.models import Conference, ConferenceChild, StrategyDiscussion, TransferNotice
+from conferences.models import (
+    Conference,
+    ConferenceChild,
+    Section47Enquiry,
+    StrategyDiscussion,
+    TransferNotice,
+)
 from cpcase.timescales import Deadline, DeadlineContext
 from plans.selectors import plan_facts
 
@@ -247,6 +253,29 @@ def conference_chronology(child) -> Iterable[Any]:
             source="conferences",
             object_id=str(d.pk),
         )
+    for enquiry in Section47Enquiry.objects.filter(child=child):
+        yield Event(
+            on=enquiry.started_on,
+            at=None,
+            kind="section47_started",
+            title="Section 47 enquiry started",
+            source="conferences",
+            object_id=str(enquiry.pk),
+        )
+        if enquiry.conference_required is not None and enquiry.outcome_recorded_on:
+            yield Event(
+                on=enquiry.outcome_recorded_on,
+                at=None,
+                kind="section47_outcome",
+                title=(
+                    "Section 47 enquiry: an initial conference is needed"
+                    if enquiry.conference_required
+                    else "Section 47 enquiry: no conference needed"
+                ),
+                detail=enquiry.reason_not_required,
+                source="conferences",
+                object_id=str(enquiry.pk),
+            )
     for subject in ConferenceChild.objects.filter(
         child=child, conference__held_on__isnull=False
     ).select_related("conference"):
@@ -407,3 +436,10 @@ def active_plans_by_child(child_ids) -> dict[Any, Any]:
         p.child_id: p
         for p in Plan.objects.filter(child_id__in=list(child_ids), status=Plan.Status.ACTIVE)
     }
+
+
+def section47_enquiries_visible_to(user: Any) -> Any:
+    """Section 47 enquiries of the children whose case record the user may see."""
+    from cpcase import access
+
+    return Section47Enquiry.objects.filter(child__in=access.children_visible_to(user))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conferences import api, views
+from conferences import api, section47_views, views
 
 app_name = "conferences"
 
@@ -45,6 +45,16 @@ urlpatterns = [
         name="strategy-discussion-record",
     ),
     path(
+        "children/<str:child_id>/section47-enquiries/new/",
+        section47_views.section47_record,
+        name="section47-record",
+    ),
+    path(
+        "section47-enquiries/<str:enquiry_id>/outcome/",
+        section47_views.section47_outcome,
+        name="section47-outcome",
+    ),
+    path(
         "children/<str:child_id>/looked-after-events/new/",
         views.looked_after_event_record,
         name="looked-after-event-record",
@@ -56,6 +66,21 @@ api_urlpatterns = [
         "strategy-discussions/",
         api.StrategyDiscussionsAPI.as_view(),
         name="api-strategy-discussions",
+    ),
+    path(
+        "section47-enquiries/",
+        api.Section47EnquiriesAPI.as_view(),
+        name="api-section47-enquiries",
+    ),
+    path(
+        "section47-enquiries/<str:pk>/",
+        api.Section47EnquiryAPI.as_view(),
+        name="api-section47-enquiry",
+    ),
+    path(
+        "section47-enquiries/<str:pk>/outcome/",
+        api.Section47OutcomeAPI.as_view(),
+        name="api-section47-outcome",
     ),
     path("conferences/", api.ConferencesAPI.as_view(), name="api-conferences"),
     path("conferences/<str:pk>/", api.ConferenceAPI.as_view(), name="api-conference"),

@@ -323,6 +323,12 @@ def may_record_front_door(user: User, child: Child) -> bool:
     return can(user, Action.EDIT, child)
 
 
+def may_list_front_door(user: User) -> bool:
+    """The lists of referrals, assessments and section 47 enquiries: those with a path to
+    case records (the children list's people); enquirers and core group members have none."""
+    return has_case_access(user)
+
+
 def may_authorise_assessment(user: User, child: Child) -> bool:
     """A team manager of the child's team authorises the child and family assessment."""
     return may_authorise_plan(user, child)

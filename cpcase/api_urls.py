@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cpcase import api
+from cpcase import api, front_door_api
 
 urlpatterns = [
     path("auth/token/", api.TokenAPI.as_view(), name="api-token"),
@@ -33,6 +33,31 @@ urlpatterns = [
         "children/<str:pk>/access-history/",
         api.ChildAccessHistoryAPI.as_view(),
         name="api-child-access-history",
+    ),
+    path(
+        "children/<str:pk>/cin-plan/",
+        front_door_api.ChildCinPlanAPI.as_view(),
+        name="api-child-cin-plan",
+    ),
+    path(
+        "children/<str:pk>/cin-plan/end/",
+        front_door_api.ChildCinPlanEndAPI.as_view(),
+        name="api-child-cin-plan-end",
+    ),
+    # The front door: referrals (the child in need episode) and assessments.
+    path("referrals/", front_door_api.ReferralsAPI.as_view(), name="api-referrals"),
+    path("referrals/<str:pk>/", front_door_api.ReferralAPI.as_view(), name="api-referral"),
+    path(
+        "referrals/<str:pk>/close/",
+        front_door_api.ReferralCloseAPI.as_view(),
+        name="api-referral-close",
+    ),
+    path("assessments/", front_door_api.AssessmentsAPI.as_view(), name="api-assessments"),
+    path("assessments/<str:pk>/", front_door_api.AssessmentAPI.as_view(), name="api-assessment"),
+    path(
+        "assessments/<str:pk>/authorise/",
+        front_door_api.AssessmentAuthoriseAPI.as_view(),
+        name="api-assessment-authorise",
     ),
     path("notifications/", api.NotificationsAPI.as_view(), name="api-notifications"),
     path(

@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
 
         chronology.register(chronology.core_events)
         chronology.register(front_door.emergency_protection_events)
+        chronology.register(front_door.front_door_chronology)
 
 
 class OTPAdminConfig(admin_apps.AdminConfig):

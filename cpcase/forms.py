@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from cpcase import access
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import Child, EmergencyProtection, Relationship, Team, User
-from cpcase.reference import ETHNICITY_CHOICES
+from cpcase.reference import DISABILITY_CHOICES, ETHNICITY_CHOICES, UPN_UNKNOWN_CHOICES
 from cpcase.services import AddressInput, PersonInput
 from cpcase.validators import TEXT_MAX_LENGTH
 
@@ -124,6 +124,30 @@ class ChildForm(forms.Form):
         help_text="10 digits, for example 999 765 4323",
     )
     la_child_id = forms.CharField(label="LA child ID", required=False, max_length=20)
+    upn = forms.CharField(
+        label="Unique pupil number (UPN)",
+        required=False,
+        max_length=20,
+        help_text="13 characters, starting with a letter, for example A123456789012",
+    )
+    upn_unknown = forms.ChoiceField(
+        label="If the UPN is not known, why not?",
+        choices=[("", "The UPN is given, or not yet looked into"), *UPN_UNKNOWN_CHOICES],
+        required=False,
+    )
+    disabilities = forms.MultipleChoiceField(
+        label="Disabilities",
+        help_text=(
+            "Tick each that applies, or 'No disability'. Leave them all unticked while "
+            "this is not yet recorded."
+        ),
+        choices=DISABILITY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    date_of_death = GovukDateField(
+        label="Date of death", required=False, help_text="Only if the child has died."
+    )
     line1 = forms.CharField(label="Address line 1", required=False, max_length=200)
     line2 = forms.CharField(label="Address line 2 (optional)", required=False, max_length=200)
     town = forms.CharField(label="Town or city", required=False, max_length=100)
@@ -177,8 +201,13 @@ class ChildForm(forms.Form):
                 "nhs_number",
                 "la_child_id",
                 "looked_after",
+                "upn",
+                "upn_unknown",
+                "date_of_death",
             )
         }
+        # Nothing ticked: not recorded (None), which is not 'No disability'.
+        changes["disabilities"] = list(d.get("disabilities") or []) or None
         if d.get("line1"):
             changes["address"] = AddressInput(
                 line1=d["line1"], line2=d.get("line2", ""), town=d["town"], postcode=d["postcode"]
@@ -208,6 +237,10 @@ class ChildForm(forms.Form):
             "ethnicity": child.ethnicity,
             "nhs_number": child.nhs_number_display,
             "la_child_id": child.la_child_id,
+            "upn": child.upn,
+            "upn_unknown": child.upn_unknown,
+            "disabilities": list(child.disabilities or []),
+            "date_of_death": child.date_of_death,
             "line1": address.line1 if address else "",
             "line2": address.line2 if address else "",
             "town": address.town if address else "",

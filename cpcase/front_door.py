@@ -130,6 +130,29 @@ def is_re_referral(referral: Referral) -> bool:
     )
 
 
+def re_referral_ids(referrals: Iterable[Referral]) -> set[Any]:
+    """The ids of those referrals that are re-referrals (:func:`is_re_referral`), in one
+    query for a whole page."""
+    page = list(referrals)
+    if not page:
+        return set()
+    by_child: dict[Any, list[tuple[dt.date, dt.datetime, Any]]] = {}
+    for pk, child_id, received_on, created_at in Referral.objects.filter(
+        child_id__in={r.child_id for r in page}
+    ).values_list("pk", "child_id", "received_on", "created_at"):
+        by_child.setdefault(child_id, []).append((received_on, created_at, pk))
+    found = set()
+    for referral in page:
+        since = referral.received_on - relativedelta(months=RE_REFERRAL_MONTHS)
+        for received_on, created_at, pk in by_child.get(referral.child_id, []):
+            if pk == referral.pk or not since <= received_on <= referral.received_on:
+                continue
+            if received_on < referral.received_on or created_at < referral.created_at:
+                found.add(referral.pk)
+                break
+    return found
+
+
 def open_work(referral: Referral, on: dt.date) -> list[str]:
     """What keeps the episode open on ``on``: plans, enquiries, assessments."""
     work: list[str] = []
@@ -388,6 +411,40 @@ def assessment_authorise(
     return assessment
 
 
+@transaction.atomic
+def assessment_record_authorised(
+    *,
+    actor: User,
+    child_id: Any,
+    started_on: dt.date,
+    authorised_on: dt.date,
+    factors: Sequence[str],
+    outcome: str,
+    referral_id: Any = None,
+    summary: str = "",
+) -> Assessment:
+    """Record an assessment already finished and authorise it, in one go: the team
+    manager's alone (nothing is kept if the authorisation is refused)."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_authorise_assessment(actor, child):
+        raise NotPermitted("Only a team manager of the child's team authorises an assessment.")
+    assessment = assessment_record(
+        actor=actor,
+        child_id=child.pk,
+        started_on=started_on,
+        referral_id=referral_id,
+        factors=factors,
+        summary=summary,
+    )
+    return assessment_authorise(
+        actor=actor,
+        assessment_id=assessment.pk,
+        authorised_on=authorised_on,
+        factors=factors,
+        outcome=outcome,
+    )
+
+
 def _cin_plan_open(
     *, actor: User, child: Child, referral: Referral, started_on: dt.date
 ) -> ChildInNeedPlan:
@@ -550,6 +607,62 @@ def episodes_of(child: Child) -> list[Referral]:
     )
 
 
+@dataclass(frozen=True)
+class EpisodeView:
+    """One episode (or NFA referral) on the child's page, with its steps."""
+
+    referral: Referral
+    is_re_referral: bool
+    assessments: list[Assessment]
+    section47_enquiries: list[Any]
+    cin_plans: list[ChildInNeedPlan]
+    child_protection_plans: list[Any]
+
+    @property
+    def is_open(self) -> bool:
+        return self.referral.is_open
+
+    @property
+    def running_cin_plan(self) -> ChildInNeedPlan | None:
+        return next((p for p in self.cin_plans if p.ended_on is None), None)
+
+
+def episodes_for_page(child: Child) -> list[EpisodeView]:
+    """The child's episodes, newest first, each with its assessments, section 47
+    enquiries, child in need plans and the child protection plans that began in it; in a
+    fixed number of queries. (The enquiries and plans are the domain apps' records, read
+    through the child's and the referral's relations: the core imports neither app.)"""
+    referrals = list(
+        Referral.objects.filter(child=child)
+        .prefetch_related("assessments", "cin_plans", "section47_enquiries")
+        .order_by("-received_on", "-created_at")
+    )
+    if not referrals:
+        return []
+    re_referrals = re_referral_ids(referrals)
+    cp_plans = list(child.plans.order_by("started_on"))  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    views = []
+    for referral in referrals:
+        end = referral.closed_on or today
+        views.append(
+            EpisodeView(
+                referral=referral,
+                is_re_referral=referral.pk in re_referrals,
+                assessments=sorted(referral.assessments.all(), key=lambda a: a.started_on),
+                section47_enquiries=sorted(
+                    referral.section47_enquiries.all(),  # type: ignore[attr-defined]
+                    key=lambda e: e.started_on,
+                ),
+                cin_plans=sorted(referral.cin_plans.all(), key=lambda p: p.started_on),
+                child_protection_plans=[]
+                if referral.nfa
+                else [p for p in cp_plans if referral.received_on <= p.started_on <= end],
+            )
+        )
+    return views
+
+
 def factor_labels(codes: Iterable[str]) -> list[str]:
     labels = dict(ASSESSMENT_FACTOR_CHOICES)
     return [f"{code}: {labels.get(code, code)}" for code in codes]
@@ -629,4 +742,70 @@ def emergency_protection_events(child: Child) -> Iterable[chronology.Event]:
                 else "No end recorded"
             ),
             object_id=str(protection.pk),
+            authority_id=protection.authority_id,
         )
+
+
+def front_door_chronology(child: Child) -> Iterable[Any]:
+    """Referrals, assessments, child in need plans and closures, for the chronology."""
+    Event = chronology.Event
+
+    referrals = list(
+        Referral.objects.filter(child=child).prefetch_related("assessments", "cin_plans")
+    )
+    for referral in referrals:
+        outcome = "no further action" if referral.nfa else referral.get_next_step_display()
+        yield Event(
+            on=referral.received_on,
+            at=None,
+            kind="referral",
+            title=f"Referral received: {outcome.lower()}",
+            detail=referral.get_source_display(),
+            object_id=str(referral.pk),
+            authority_id=referral.authority_id,
+        )
+        for assessment in referral.assessments.all():
+            yield Event(
+                on=assessment.started_on,
+                at=None,
+                kind="assessment_started",
+                title="Child and family assessment started",
+                object_id=str(assessment.pk),
+                authority_id=referral.authority_id,
+            )
+            if assessment.authorised_on:
+                yield Event(
+                    on=assessment.authorised_on,
+                    at=None,
+                    kind="assessment_authorised",
+                    title=f"Assessment authorised: {assessment.get_outcome_display().lower()}",
+                    object_id=str(assessment.pk),
+                    authority_id=referral.authority_id,
+                )
+        for plan in referral.cin_plans.all():
+            yield Event(
+                on=plan.started_on,
+                at=None,
+                kind="cin_plan_started",
+                title="Child in need plan started",
+                object_id=str(plan.pk),
+                authority_id=referral.authority_id,
+            )
+            if plan.ended_on:
+                yield Event(
+                    on=plan.ended_on,
+                    at=None,
+                    kind="cin_plan_ended",
+                    title="Child in need plan ended",
+                    object_id=str(plan.pk),
+                    authority_id=referral.authority_id,
+                )
+        if referral.closed_on:
+            yield Event(
+                on=referral.closed_on,
+                at=None,
+                kind="episode_closed",
+                title=f"Episode closed: {referral.get_closure_reason_display()}",
+                object_id=str(referral.pk),
+                authority_id=referral.authority_id,
+            )

@@ -357,6 +357,12 @@ SPECTACULAR_SETTINGS = {
         "AttendanceEnum": "conferences.models.ConferenceAttendee.Attendance",
         "ReturnJobKindEnum": "registry.models.ReturnJob.Kind",
         "ReturnJobStatusEnum": "registry.models.ReturnJob.Status",
+        "ReferralSourceEnum": "cpcase.reference.REFERRAL_SOURCE_CHOICES",
+        "PrimaryNeedEnum": "cpcase.reference.PRIMARY_NEED_CHOICES",
+        "ClosureReasonEnum": "cpcase.reference.CLOSURE_REASON_CHOICES",
+        "AssessmentFactorEnum": "cpcase.reference.ASSESSMENT_FACTOR_CHOICES",
+        "ReferralNextStepEnum": "cpcase.models.Referral.NextStep",
+        "AssessmentOutcomeEnum": "cpcase.models.Assessment.Outcome",
     },
 }
 

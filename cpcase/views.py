@@ -29,6 +29,7 @@ from cpcase.forms import (
     PersonForm,
     SignInForm,
 )
+from cpcase.front_door import episodes_for_page
 
 logger = logging.getLogger(__name__)
 # Where each error a service names lands on a browser form (dotted names flattened).
@@ -177,6 +178,7 @@ def child_detail(request, child_id):
     from cpcase.timescales import deadlines_for
 
     deadlines = deadlines_for(child, timezone.localdate())
+    episodes = episodes_for_page(child)
     return render(
         request,
         "cpcase/child_detail.html",
@@ -186,6 +188,8 @@ def child_detail(request, child_id):
             "addresses": selectors.child_address_history(child=child),
             "deadlines": deadlines,
             "running": [d for d in deadlines if d.is_open],
+            "current_episode": next((e for e in episodes if e.is_open), None),
+            "past_episodes": [e for e in episodes if not e.is_open],
             "can_edit": access.may_edit_child(request.user, child),
             "can_record_visit": access.may_record_visit(request.user, child),
             "can_view_audit": access.may_view_access_history(request.user, child),

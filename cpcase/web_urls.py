@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cpcase import second_factor_views, views
+from cpcase import front_door_views, second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,32 @@ urlpatterns = [
     path("children/<str:child_id>/", views.child_detail, name="child-detail"),
     path("children/<str:child_id>/edit/", views.child_edit, name="child-edit"),
     path("children/<str:child_id>/people/new/", views.person_add, name="person-add"),
+    path(
+        "children/<str:child_id>/referrals/new/",
+        front_door_views.referral_record,
+        name="referral-record",
+    ),
+    path(
+        "children/<str:child_id>/assessments/new/",
+        front_door_views.assessment_record,
+        name="assessment-record",
+    ),
+    path(
+        "assessments/<str:assessment_id>/authorise/",
+        front_door_views.assessment_authorise,
+        name="assessment-authorise",
+    ),
+    path(
+        "children/<str:child_id>/cin-plan/start/",
+        front_door_views.cin_plan_start,
+        name="cin-plan-start",
+    ),
+    path(
+        "children/<str:child_id>/cin-plan/end/", front_door_views.cin_plan_end, name="cin-plan-end"
+    ),
+    path(
+        "referrals/<str:referral_id>/close/", front_door_views.episode_close, name="episode-close"
+    ),
     path("children/<str:child_id>/access-history/", views.access_history, name="access-history"),
     path(
         "children/<str:child_id>/emergency-protection/new/",

@@ -104,6 +104,21 @@ SHOWS_CASE_CONTENT = {
     "register-possible-matches",
     "register-possible-match",
     "registry-api:api-possible-matches GET",
+    # the front door: the child in need episode
+    "referral-record",
+    "assessment-record",
+    "assessment-authorise",
+    "cin-plan-start",
+    "cin-plan-end",
+    "episode-close",
+    "section47-record",
+    "section47-outcome",
+    "api-referrals GET",
+    "api-referral GET",
+    "api-assessments GET",
+    "api-assessment GET",
+    "conferences-api:api-section47-enquiries GET",
+    "conferences-api:api-section47-enquiry GET",
 }
 
 # Routes that show no child's case content, and why. The walk checks that they do not.
@@ -150,7 +165,16 @@ def _markers(world: World) -> dict[Any, set[str]]:
     from plans.models import CoreGroupMeeting, PlanAction
 
     amelia, oliver = world.child, world.historic_child
-    records = [world.plan, world.conference, world.complaint, world.visit, world.draft]
+    records = [
+        world.plan,
+        world.conference,
+        world.complaint,
+        world.visit,
+        world.draft,
+        world.referral,
+        world.assessment,
+        world.section47,
+    ]
     ids = {
         amelia.pk: [
             amelia.pk,

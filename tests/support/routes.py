@@ -75,6 +75,9 @@ PARAMETER_OBJECTS = {
     "possible-matches": "possible_match",
     "tokens": "token",
     "returns": "return_job",
+    "referrals": "referral",
+    "assessments": "assessment",
+    "section47-enquiries": "section47",
     # A password reset link: one that is not (or no longer) valid, for anybody.
     "reset": "reset_uid",
     "<uidb64>": "reset_token",
@@ -143,6 +146,9 @@ class World:
     possible_match: Any
     token: Any
     return_job: Any
+    referral: Any
+    assessment: Any
+    section47: Any
     pdf_audience: str = "family"
     reset_uid: str = "MA"
     reset_token: str = "no-longer-valid"
@@ -194,6 +200,33 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
     from cpcase.services import _grant_allocated_worker
 
     _grant_allocated_worker(child, None, sw)
+    # The front door: a referral opened the episode; an assessment (not yet authorised)
+    # and a section 47 enquiry (its outcome not yet known) are under way.
+    from cpcase import front_door
+
+    referral = front_door.referral_record(
+        actor=sw,
+        child_id=child.pk,
+        received_on=today - dt.timedelta(days=20),
+        source="2A",
+        primary_need="N1",
+        nfa=False,
+        next_step="assessment",
+        referrer=front_door.ReferrerInput(name="Ms Fictional Teacher", agency="Anytown Primary"),
+        details="Amelia said there was no food at home.",
+    )
+    assessment = front_door.assessment_record(
+        actor=sw, child_id=child.pk, started_on=today - dt.timedelta(days=18)
+    )
+    discussion = conference_services.strategy_discussion_record(
+        actor=sw, child_id=child.pk, held_on=today - dt.timedelta(days=10), outcome="s47_enquiry"
+    )
+    section47 = conference_services.section47_start(
+        actor=sw,
+        child_id=child.pk,
+        strategy_discussion_id=discussion.pk,
+        started_on=today - dt.timedelta(days=10),
+    )
     conference = conference_services.conference_schedule(
         actor=chair,
         kind="initial",
@@ -369,6 +402,9 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         possible_match=possible_match,
         token=token,
         return_job=return_job,
+        referral=referral,
+        assessment=assessment,
+        section47=section47,
     )
 
 
