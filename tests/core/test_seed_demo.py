@@ -508,3 +508,29 @@ def test_demo_code_exits_non_zero_in_production(tmp_path):
     )
     assert result.returncode != 0
     assert "never runs in production" in result.stderr
+
+
+@pytest.mark.parametrize("username", ["tm.north", "sw.south", "sum", "sw.riverside"])
+def test_the_demo_pages_open_for_its_accounts(seeded, username):
+    """A newcomer's first screens: the dashboard, the conferences, and each child's
+    record and plan, with the demo's own data."""
+    from django.test import Client
+
+    from plans.models import Plan
+
+    client = Client()
+    client.post("/accounts/login/", {"username": username, "password": demo.DEFAULT_DEMO_PASSWORD})
+    client.post("/accounts/second-factor/", {"code": _demo_code(username)})
+    assert client.get("/").status_code == 200
+    assert client.get("/conferences/").status_code == 200
+    user = User.objects.get(username=username)
+    visible = Plan.objects.filter(child__in=access.children_visible_to(user)).order_by("pk")
+    plans = visible.filter(authority=user.authority)[:4]
+    assert plans
+    for plan in plans:
+        assert client.get(f"/children/{plan.child_id}/").status_code == 200
+        assert client.get(f"/plans/{plan.pk}/").status_code == 200
+    # The plan of the child who moved in is the other authority's: not without a release.
+    for plan in visible.exclude(authority=user.authority):
+        assert client.get(f"/children/{plan.child_id}/").status_code == 200
+        assert client.get(f"/plans/{plan.pk}/").status_code == 404
