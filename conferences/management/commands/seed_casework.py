@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferences import services as conference_services
-from conferences.models import Conference
+from conferences.models import Conference, StrategyDiscussion
 from conferences.services import DecisionInput, OutcomeInput, ParentInput
 from cpcase import demo, front_door
 from cpcase.models import Assessment, Authority, Child, Referral, User
@@ -144,7 +144,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 class Command(BaseCommand):
     help = "Demo referrals, enquiries, conferences, plans, core groups and visits (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         today = timezone.localdate()
         made = existing = 0
         for code, families, stories in (
@@ -165,7 +165,7 @@ class Command(BaseCommand):
                 )
                 if not children:
                     continue
-                if Referral.objects.filter(child__in=children).exists():
+                if _has_casework(children):
                     existing += 1
                     continue
                 with transaction.atomic():
@@ -177,8 +177,18 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo casework: {made} families' stories recorded.")
 
 
+def _has_casework(children: list[Child]) -> bool:
+    """Whether the family's story is already told: by this command (a referral), or by
+    an earlier demo's (a strategy discussion or a plan with no referral before it)."""
+    return (
+        Referral.objects.filter(child__in=children).exists()
+        or StrategyDiscussion.objects.filter(child__in=children).exists()
+        or Plan.objects.filter(child__in=children).exists()
+    )
+
+
 class _Seeder:
-    def __init__(self, authority: Authority, today: dt.date):
+    def __init__(self, authority: Authority, today: dt.date) -> None:
         self.authority = authority
         self.today = today
         self.timescales: AuthorityTimescales = load_authority_timescales([authority.pk])[
@@ -327,30 +337,44 @@ class _Seeder:
 
     # --- stories without a plan -----------------------------------------------
 
-    def referral_nfa(self, children, story, start, referred_on) -> None:
+    def referral_nfa(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         for child in children:
             self.refer(child, start, story.source, next_step="nfa")
 
-    def referral_early_help(self, children, story, start, referred_on) -> None:
+    def referral_early_help(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         for child in children:
             self.refer(child, start, story.source, next_step="early_help")
 
-    def _assessed(self, children, story, start, outcome: str, factors: list[str]) -> None:
+    def _assessed(
+        self, children: list[Child], story: Story, start: dt.date, outcome: str, factors: list[str]
+    ) -> None:
         for child in children:
             referral = self.refer(child, start, story.source, next_step="assessment", need="N2")
             assessment = self.assess(child, referral, self.after(start, 1))
             self.authorise(child, assessment, self.after(start, 25), factors, outcome)
 
-    def assessment_nfa(self, children, story, start, referred_on) -> None:
+    def assessment_nfa(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         self._assessed(children, story, start, "nfa", ["21"])
 
-    def assessment_early_help(self, children, story, start, referred_on) -> None:
+    def assessment_early_help(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         self._assessed(children, story, start, "early_help", ["4B"])
 
-    def assessment_cin(self, children, story, start, referred_on) -> None:
+    def assessment_cin(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         self._assessed(children, story, start, "cin_plan", ["2B", "4B"])
 
-    def _no_conference(self, children, story, start, outcome: str) -> None:
+    def _no_conference(
+        self, children: list[Child], story: Story, start: dt.date, outcome: str
+    ) -> None:
         for child in children:
             referral = self.refer(child, start, story.source, next_step="strategy_discussion")
             assessment = self.assess(child, referral, self.after(start, 1))
@@ -365,13 +389,19 @@ class _Seeder:
             factors = ["3B"] if outcome == "cin_plan" else ["21"]
             self.authorise(child, assessment, self.after(start, 20), factors, outcome)
 
-    def s47_no_conference_cin(self, children, story, start, referred_on) -> None:
+    def s47_no_conference_cin(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         self._no_conference(children, story, start, "cin_plan")
 
-    def s47_no_conference_nfa(self, children, story, start, referred_on) -> None:
+    def s47_no_conference_nfa(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         self._no_conference(children, story, start, "nfa")
 
-    def s47_open(self, children, story, start, referred_on) -> None:
+    def s47_open(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         """An enquiry under way: the initial (or pre-birth) conference is still to come."""
         for child in children:
             referral = self.refer(child, start, story.source, next_step="strategy_discussion")
@@ -418,7 +448,9 @@ class _Seeder:
         )
         conference_services.conference_finalise(actor=self.chair, conference_id=conference.pk)
 
-    def _open(self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date):
+    def _open(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> dict[Any, Plan]:
         """Referral, assessment, strategy discussion, enquiry, initial conference: each
         child's plan starts at ``start``, within the timescale of the discussion."""
         discussed_on = self.after(referred_on, 2)
@@ -443,7 +475,7 @@ class _Seeder:
         )
         return {c.pk: Plan.objects.get(child=c, status=Plan.Status.ACTIVE) for c in children}
 
-    def _first_core_group(self, plans: dict, start: dt.date) -> dt.date:
+    def _first_core_group(self, plans: dict[Any, Plan], start: dt.date) -> dt.date:
         held_on = self.after(start, 8)
         for plan in plans.values():
             self.core_group(plan, held_on, "The detailed plan was agreed.")
@@ -499,7 +531,9 @@ class _Seeder:
                 actor=self.manager(plan.child), plan_id=plan.pk, version=plan.version
             )
 
-    def _authorised(self, children, story, start, referred_on) -> tuple[dict, dt.date]:
+    def _authorised(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> tuple[dict[Any, Plan], dt.date]:
         plans = self._open(children, story, start, referred_on)
         first = self._first_core_group(plans, start)
         for plan in plans.values():
@@ -510,7 +544,7 @@ class _Seeder:
     def _run(
         self,
         children: list[Child],
-        plans: dict,
+        plans: dict[Any, Plan],
         start: dt.date,
         first_core_group: dt.date,
         *,
@@ -611,40 +645,54 @@ class _Seeder:
             previous = anchor = on
         return held
 
-    def plan_outline(self, children, story, start, referred_on) -> None:
+    def plan_outline(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         plans = self._open(children, story, start, referred_on)
         self._run(children, plans, start, self.today)
 
-    def plan_draft(self, children, story, start, referred_on) -> None:
+    def plan_draft(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         plans = self._open(children, story, start, referred_on)
         first = self._first_core_group(plans, start)
         for plan in plans.values():
             self._detail(plan, first)
         self._run(children, plans, start, first)
 
-    def plan_awaiting(self, children, story, start, referred_on) -> None:
+    def plan_awaiting(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         plans = self._open(children, story, start, referred_on)
         first = self._first_core_group(plans, start)
         for plan in plans.values():
             self._submit(self._detail(plan, first), self.after(first, 3))
         self._run(children, plans, start, first)
 
-    def plan_authorised(self, children, story, start, referred_on) -> None:
+    def plan_authorised(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         plans, first = self._authorised(children, story, start, referred_on)
         self._run(children, plans, start, first)
         self._reviews(children, story, count=4)
 
-    def plan_overdue_visit(self, children, story, start, referred_on) -> None:
+    def plan_overdue_visit(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         plans, first = self._authorised(children, story, start, referred_on)
         self._run(children, plans, start, first, last_visit_before=VISIT_INTERVAL + 6)
         self._reviews(children, story, count=4)
 
-    def plan_overdue_core_group(self, children, story, start, referred_on) -> None:
+    def plan_overdue_core_group(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         plans, first = self._authorised(children, story, start, referred_on)
         self._run(children, plans, start, first, last_core_group_before=CORE_GROUP_INTERVAL + 5)
         self._reviews(children, story, count=4)
 
-    def plan_overdue_authorisation(self, children, story, start, referred_on) -> None:
+    def plan_overdue_authorisation(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         """The detailed plan was written but never sent for authorisation."""
         plans = self._open(children, story, start, referred_on)
         first = self._first_core_group(plans, start)
@@ -652,7 +700,14 @@ class _Seeder:
             self._detail(plan, first)
         self._run(children, plans, start, first)
 
-    def _ended(self, children, story, start, referred_on, step_down: str) -> dt.date:
+    def _ended(
+        self,
+        children: list[Child],
+        story: Story,
+        start: dt.date,
+        referred_on: dt.date,
+        step_down: str,
+    ) -> dt.date:
         """Discontinued at the first review: the child is no longer at risk."""
         plans, first = self._authorised(children, story, start, referred_on)
         ends_on = self.on_or_before(self.due("first_review_conference", start))
@@ -660,11 +715,15 @@ class _Seeder:
         held = self._reviews(children, story, count=1, last="discontinue", step_down=step_down)
         return held[-1]
 
-    def plan_step_down(self, children, story, start, referred_on) -> None:
+    def plan_step_down(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         """Ended at a review, support continuing under a child in need plan."""
         self._ended(children, story, start, referred_on, "child_in_need")
 
-    def plan_closed(self, children, story, start, referred_on) -> None:
+    def plan_closed(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         """Ended at a review with no further plan; the episode then closed."""
         ended_on = self._ended(children, story, start, referred_on, "none")
         for child in children:
@@ -677,7 +736,9 @@ class _Seeder:
                 reason="RC7",
             )
 
-    def plan_moved_away(self, children, story, start, referred_on) -> None:
+    def plan_moved_away(
+        self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
+    ) -> None:
         """The second authority's plan ended and its episode closed; the family then moved
         into the first authority, whose North team now works with the child (its social
         worker can ask for the historic plan to be released)."""
