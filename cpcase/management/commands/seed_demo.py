@@ -1,10 +1,16 @@
 """Fictional demonstration data: ``manage.py seed_demo``.
 
-Idempotent: what already exists is left as it is, so running it twice changes
-nothing. Refuses to run in production. Children and the people around them are
-recorded through the services, acting as each team's manager, so the audit
-trail and the allocated workers' permissions are exactly as if staff had
-typed them in.
+Two authorities side by side: Northbrook (990), the demo's own, and Southmere (991),
+for transfers, historic releases and isolation. Idempotent: what already exists is
+left as it is, so running it twice changes nothing. Refuses to run in production.
+Children and the people around them are recorded through the services, acting as
+each team's manager, so the audit trail and the allocated workers' permissions are
+exactly as if staff had typed them in; their casework comes from ``seed_casework``.
+
+Written directly, because no service makes them: the authorities, teams, agencies
+and accounts (with their published second-factor keys), a mother's residence when
+her unborn baby is recorded first, and a known parent's relationship to a brother
+or sister (:func:`_link`).
 """
 
 from __future__ import annotations
