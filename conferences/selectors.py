@@ -40,10 +40,15 @@ def _first_conference_after(kinds, date_field: str) -> Subquery:
 
 def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     """An initial conference within the timescale of each strategy discussion that started
-    a section 47 enquiry."""
-    discussions = StrategyDiscussion.objects.filter(
-        child__in=context.children, outcome=StrategyDiscussion.Outcome.S47_ENQUIRY
-    ).annotate(icpc_on=_first_conference_after(OPENING_KINDS, "held_on"))
+    a section 47 enquiry, unless the enquiry found that no conference is needed (the
+    census's ``ICPCnotRequired``): then no conference is due."""
+    discussions = (
+        StrategyDiscussion.objects.filter(
+            child__in=context.children, outcome=StrategyDiscussion.Outcome.S47_ENQUIRY
+        )
+        .exclude(section47_enquiry__conference_required=False)
+        .annotate(icpc_on=_first_conference_after(OPENING_KINDS, "held_on"))
+    )
     if not context.history:
         discussions = discussions.filter(icpc_on__isnull=True)
     rows = discussions.values_list(

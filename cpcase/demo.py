@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cpcase.roles import Role
-from cpcase.validators import nhs_number_is_valid
+from cpcase.validators import nhs_number_is_valid, upn_check_letter
 
 AUTHORITY_CODE = "990"
 AUTHORITY_NAME = "Northbrook Borough Council"
@@ -44,6 +44,29 @@ DEMO_DEVICE_NAME = "Demo authenticator (published key)"
 LA_CHILD_ID_PREFIX = "NBDEMO"
 
 SEED = 990
+
+# The second authority, beside the first: transfers, historic releases, isolation.
+SECOND_AUTHORITY_CODE = "991"
+SECOND_AUTHORITY_NAME = "Southmere City Council"
+SECOND_AUTHORITY_OFFICE_PHONE = "01632 961000"
+SECOND_AUTHORITY_OUT_OF_HOURS_PHONE = "01632 961999"
+SECOND_AUTHORITY_EMAIL = "safeguarding@southmere.example"
+SECOND_AUTHORITY_ADDRESS = "Guildhall, 2 Quay Street, Southmere, NB8 2AB"
+SECOND_TOWN = "Southmere"
+RIVERSIDE_TEAM = "Riverside team"
+HARBOUR_TEAM = "Harbour team"
+SECOND_TEAMS = (RIVERSIDE_TEAM, HARBOUR_TEAM)
+SECOND_LA_CHILD_ID_PREFIX = "SMDEMO"
+SECOND_SEED = 991
+
+# UPN characters 2 to 4 are the DfE code of the authority that issued it. 990 and 991
+# are not DfE LA codes (they are chosen so as not to be one), so the demo's pupils were
+# given their UPNs by schools in a real LA code's range: 330 (Birmingham). The rest of
+# the number is made up; the check letter is right (cpcase.validators.upn_check_letter).
+UPN_LA_CODE = "330"
+# Children of school age (5 and over) have a UPN; younger ones the census's UN1, an
+# unborn baby UN8.
+UPN_FROM_AGE = 5
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,20 @@ class DemoAccount:
     # Enquirers and other agencies' staff belong to no authority (as in the tests' personas).
     in_authority: bool = True
     is_staff: bool = False
+    authority: str = AUTHORITY_CODE
+
+    @property
+    def email(self) -> str:
+        domain = (
+            "southmere.example" if self.authority == SECOND_AUTHORITY_CODE else "northbrook.example"
+        )
+        return f"{self.username}@{domain}"
+
+
+def _southmere(username: str, first: str, last: str, role: str, title: str, phone: str, team=None):
+    return DemoAccount(
+        username, first, last, role, title, phone, team=team, authority=SECOND_AUTHORITY_CODE
+    )
 
 
 ACCOUNTS = (
@@ -178,9 +215,76 @@ ACCOUNTS = (
     ),
 )
 
+# The second authority's staff: the same roles for its own teams and children.
+SECOND_ACCOUNTS = (
+    _southmere(
+        "sw.riverside",
+        "Dale",
+        "Harrowgate",
+        Role.SOCIAL_WORKER,
+        "Social worker",
+        "01632 961411",
+        team=RIVERSIDE_TEAM,
+    ),
+    _southmere(
+        "sw.harbour",
+        "Frankie",
+        "Lindqvist-Hale",
+        Role.SOCIAL_WORKER,
+        "Social worker",
+        "01632 961412",
+        team=HARBOUR_TEAM,
+    ),
+    _southmere(
+        "tm.riverside",
+        "Emerson",
+        "Blackthorne",
+        Role.TEAM_MANAGER,
+        "Team manager",
+        "01632 961421",
+        team=RIVERSIDE_TEAM,
+    ),
+    _southmere(
+        "tm.harbour",
+        "Reese",
+        "Coldharbour",
+        Role.TEAM_MANAGER,
+        "Team manager",
+        "01632 961422",
+        team=HARBOUR_TEAM,
+    ),
+    _southmere(
+        "chair.southmere",
+        "Marlow",
+        "Vennick",
+        Role.CONFERENCE_CHAIR,
+        "Independent conference chair",
+        "01632 961441",
+    ),
+    _southmere(
+        "sum.southmere",
+        "Sidney",
+        "Throssell",
+        Role.SAFEGUARDING_UNIT_MANAGER,
+        "Safeguarding unit manager",
+        "01632 961451",
+    ),
+)
+ALL_ACCOUNTS = ACCOUNTS + SECOND_ACCOUNTS
+
 # Which team manager records a team's children, and which worker leads them.
-TEAM_MANAGER_FOR = {NORTH_TEAM: "tm.north", SOUTH_TEAM: "tm.south"}
-SOCIAL_WORKER_FOR = {NORTH_TEAM: "sw.north", SOUTH_TEAM: "sw.south"}
+TEAM_MANAGER_FOR = {
+    NORTH_TEAM: "tm.north",
+    SOUTH_TEAM: "tm.south",
+    RIVERSIDE_TEAM: "tm.riverside",
+    HARBOUR_TEAM: "tm.harbour",
+}
+SOCIAL_WORKER_FOR = {
+    NORTH_TEAM: "sw.north",
+    SOUTH_TEAM: "sw.south",
+    RIVERSIDE_TEAM: "sw.riverside",
+    HARBOUR_TEAM: "sw.harbour",
+}
 
 GIRLS = (
     "Amelia",
@@ -332,6 +436,15 @@ _HOUSEHOLDS = (
     (2, False, True, False),
     (1, False, False, False),
 )
+# The second authority's households: fewer, enough for plans, a transfer and a release.
+_SECOND_HOUSEHOLDS = (
+    (2, False, True, False),
+    (1, False, False, True),
+    (2, False, False, False),
+    (1, False, True, False),
+)
+SECOND_NORTH_STREETS = ("Chandlers Quay", "Ropewalk Lane", "Mariners Close")
+SECOND_SOUTH_STREETS = ("Beacon Hill Road", "Lighthouse View", "Tidemill Way")
 
 
 def demo_nhs_numbers(start: int = 500_000) -> Iterator[str]:
@@ -382,6 +495,9 @@ class DemoChild:
     expected_date_of_delivery: dt.date | None = None
     # The census's codes; None (not recorded) for an unborn baby.
     disabilities: list[str] | None = None
+    # A unique pupil number (school age), else the census's reason it is unknown.
+    upn: str = ""
+    upn_unknown: str = ""
 
 
 @dataclass
@@ -394,20 +510,85 @@ class DemoFamily:
     others: list[DemoPerson] = field(default_factory=list)  # father, partner, grandparent
 
 
+def demo_upn(serial: int, date_of_birth: dt.date) -> str:
+    """A made-up UPN with a right check letter: the LA code, a school's number, the
+    two-digit year it was issued (the child's fifth year) and a serial."""
+    body = f"{UPN_LA_CODE}{2000 + serial % 700:04d}{(date_of_birth.year + 4) % 100:02d}{serial % 1000:03d}"
+    return upn_check_letter("X" + body) + body
+
+
+def _upn_fields(date_of_birth: dt.date | None, today: dt.date, serial: int) -> dict[str, str]:
+    if date_of_birth is None:
+        return {"upn": "", "upn_unknown": "UN8"}
+    age = (
+        today.year
+        - date_of_birth.year
+        - ((today.month, today.day) < (date_of_birth.month, date_of_birth.day))
+    )
+    if age >= UPN_FROM_AGE:
+        return {"upn": demo_upn(serial, date_of_birth), "upn_unknown": ""}
+    return {"upn": "", "upn_unknown": "UN1"}
+
+
 def demo_families(today: dt.date, *, seed: int = SEED) -> list[DemoFamily]:
     """The fictional families, the same for the same ``seed`` (dates count back from today)."""
+    return _families(
+        today,
+        seed=seed,
+        households=_HOUSEHOLDS,
+        teams=TEAMS,
+        streets=(NORTH_STREETS, SOUTH_STREETS),
+        districts=((1, 3), (4, 6)),
+        prefix=LA_CHILD_ID_PREFIX,
+        nhs_start=500_000,
+        phone_start=960500,
+        upn_start=1,
+    )
+
+
+def second_authority_families(today: dt.date) -> list[DemoFamily]:
+    """The second authority's families (their own NHS numbers, IDs and streets)."""
+    return _families(
+        today,
+        seed=SECOND_SEED,
+        households=_SECOND_HOUSEHOLDS,
+        teams=SECOND_TEAMS,
+        streets=(SECOND_NORTH_STREETS, SECOND_SOUTH_STREETS),
+        districts=((7, 8), (8, 9)),
+        prefix=SECOND_LA_CHILD_ID_PREFIX,
+        nhs_start=600_000,
+        phone_start=961500,
+        upn_start=501,
+    )
+
+
+def _families(
+    today: dt.date,
+    *,
+    seed: int,
+    households: tuple[tuple[int, bool, bool, bool], ...],
+    teams: tuple[str, str],
+    streets: tuple[tuple[str, ...], tuple[str, ...]],
+    districts: tuple[tuple[int, int], tuple[int, int]],
+    prefix: str,
+    nhs_start: int,
+    phone_start: int,
+    upn_start: int,
+) -> list[DemoFamily]:
     rng = random.Random(seed)  # noqa: S311 - made-up data, not security
-    nhs = demo_nhs_numbers()
+    nhs = demo_nhs_numbers(nhs_start)
     child_number = itertools.count(1)
-    phone_number = itertools.count(960500)
+    upn_serial = itertools.count(upn_start)
+    phone_number = itertools.count(phone_start)
     surnames = list(SURNAMES)
     rng.shuffle(surnames)
     families = []
-    for index, (born, expecting, partner, grandparent) in enumerate(_HOUSEHOLDS):
+    for index, (born, expecting, partner, grandparent) in enumerate(households):
         north = index % 2 == 0
-        team = NORTH_TEAM if north else SOUTH_TEAM
-        street = rng.choice(NORTH_STREETS if north else SOUTH_STREETS)
-        postcode = demo_postcode(rng, rng.randint(1, 3) if north else rng.randint(4, 6))
+        team = teams[0] if north else teams[1]
+        street = rng.choice(streets[0] if north else streets[1])
+        low, high = districts[0] if north else districts[1]
+        postcode = demo_postcode(rng, rng.randint(low, high))
         surname = surnames[index % len(surnames)]
         mother_age = rng.randint(19, 41)
         mother = DemoPerson(
@@ -430,28 +611,31 @@ def demo_families(today: dt.date, *, seed: int = SEED) -> list[DemoFamily]:
             first_name = rng.choice(names)
             used_names.add(first_name)
             age_days = rng.randint(30, max(oldest, 1) * 365 + 300)
+            born_on = today - dt.timedelta(days=age_days)
             children.append(
                 DemoChild(
-                    la_child_id=f"{LA_CHILD_ID_PREFIX}{next(child_number):04d}",
+                    la_child_id=f"{prefix}{next(child_number):04d}",
                     first_name=first_name,
                     last_name=surname,
                     sex=sex,
                     ethnicity=ethnicity,
                     nhs_number=next(nhs),
-                    date_of_birth=today - dt.timedelta(days=age_days),
+                    date_of_birth=born_on,
                     disabilities=["LD"] if rng.random() < 0.08 else ["NONE"],
+                    **_upn_fields(born_on, today, next(upn_serial)),
                 )
             )
         if expecting:
             children.append(
                 DemoChild(
-                    la_child_id=f"{LA_CHILD_ID_PREFIX}{next(child_number):04d}",
+                    la_child_id=f"{prefix}{next(child_number):04d}",
                     first_name="",
                     last_name=surname,
                     sex="U",
                     ethnicity=ethnicity,
                     nhs_number="",  # an unborn baby has no NHS number yet
                     expected_date_of_delivery=today + dt.timedelta(weeks=rng.randint(6, 24)),
+                    **_upn_fields(None, today, 0),
                 )
             )
         others: list[DemoPerson] = []

@@ -53,6 +53,40 @@ def test_an_enquiry_opens_the_icpc_deadline(child):
     assert deadlines_for(child, D(2027, 1, 8))[0].status == "overdue"
 
 
+@pytest.mark.parametrize(
+    ("conference_required", "kinds"), [(None, ["icpc"]), (True, ["icpc"]), (False, [])]
+)
+def test_an_enquiry_that_needs_no_conference_has_no_icpc_deadline(
+    child, social_worker, conference_required, kinds
+):
+    """The census's ICPCnotRequired: the enquiry found no conference is needed, so none is
+    due (and none is overdue); while it runs, or when one is needed, the clock runs."""
+    from conferences import services as conference_services
+    from cpcase import front_door
+
+    front_door.referral_record(
+        actor=social_worker,
+        child_id=child.pk,
+        received_on=D(2026, 11, 2),
+        source="6",
+        primary_need="N1",
+        nfa=False,
+        next_step="strategy_discussion",
+    )
+    discussion = conference_services.strategy_discussion_record(
+        actor=social_worker, child_id=child.pk, held_on=D(2026, 11, 4), outcome="s47_enquiry"
+    )
+    conference_services.section47_start(
+        actor=social_worker,
+        child_id=child.pk,
+        strategy_discussion_id=discussion.pk,
+        started_on=D(2026, 11, 4),
+        conference_required=conference_required,
+        reason_not_required="Not substantiated" if conference_required is False else "",
+    )
+    assert [d.kind for d in deadlines_for(child, D(2027, 1, 4))] == kinds
+
+
 def test_no_further_action_opens_nothing(child):
     StrategyDiscussionFactory(child=child, outcome="no_further_action")
     assert deadlines_for(child, D(2027, 1, 4)) == []

@@ -1,10 +1,16 @@
 """Fictional demonstration data: ``manage.py seed_demo``.
 
-Idempotent: what already exists is left as it is, so running it twice changes
-nothing. Refuses to run in production. Children and the people around them are
-recorded through the services, acting as each team's manager, so the audit
-trail and the allocated workers' permissions are exactly as if staff had
-typed them in.
+Two authorities side by side: Northbrook (990), the demo's own, and Southmere (991),
+for transfers, historic releases and isolation. Idempotent: what already exists is
+left as it is, so running it twice changes nothing. Refuses to run in production.
+Children and the people around them are recorded through the services, acting as
+each team's manager, so the audit trail and the allocated workers' permissions are
+exactly as if staff had typed them in; their casework comes from ``seed_casework``.
+
+Written directly, because no service makes them: the authorities, teams, agencies
+and accounts (with their published second-factor keys), a mother's residence when
+her unborn baby is recorded first, and a known parent's relationship to a brother
+or sister (:func:`_link`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -57,7 +64,7 @@ def demo_password() -> str:
 
 class Command(BaseCommand):
     help = (
-        "Create the fictional Northbrook demonstration data (idempotent). "
+        "Create the fictional Northbrook and Southmere demonstration data (idempotent). "
         "The password of the demo accounts comes from CPCASE_DEMO_PASSWORD."
     )
 
@@ -76,10 +83,31 @@ class Command(BaseCommand):
             )
         password = demo_password()
         with transaction.atomic():
-            authority = self._authority()
+            authorities = {
+                demo.AUTHORITY_CODE: self._authority(
+                    demo.AUTHORITY_CODE,
+                    name=demo.AUTHORITY_NAME,
+                    office_phone=demo.AUTHORITY_OFFICE_PHONE,
+                    out_of_hours_phone=demo.AUTHORITY_OUT_OF_HOURS_PHONE,
+                    email=demo.AUTHORITY_EMAIL,
+                    address=demo.AUTHORITY_ADDRESS,
+                ),
+                demo.SECOND_AUTHORITY_CODE: self._authority(
+                    demo.SECOND_AUTHORITY_CODE,
+                    name=demo.SECOND_AUTHORITY_NAME,
+                    office_phone=demo.SECOND_AUTHORITY_OFFICE_PHONE,
+                    out_of_hours_phone=demo.SECOND_AUTHORITY_OUT_OF_HOURS_PHONE,
+                    email=demo.SECOND_AUTHORITY_EMAIL,
+                    address=demo.SECOND_AUTHORITY_ADDRESS,
+                ),
+            }
             teams = {
-                name: Team.objects.get_or_create(authority=authority, name=name)[0]
-                for name in demo.TEAMS
+                name: Team.objects.get_or_create(authority=authorities[code], name=name)[0]
+                for code, names in (
+                    (demo.AUTHORITY_CODE, demo.TEAMS),
+                    (demo.SECOND_AUTHORITY_CODE, demo.SECOND_TEAMS),
+                )
+                for name in names
             }
             agencies = {
                 a.name: Agency.objects.get_or_create(
@@ -88,52 +116,54 @@ class Command(BaseCommand):
                 for a in demo.AGENCIES
             }
             users, new_accounts = self._accounts(
-                authority, teams, agencies, password, reset=options["reset_passwords"]
+                authorities, teams, agencies, password, reset=options["reset_passwords"]
             )
         created = existing = 0
-        for family in demo.demo_families(timezone.localdate()):
-            ids = [c.la_child_id for c in family.children]
-            if Child.objects.filter(responsible_authority=authority, la_child_id__in=ids).exists():
-                existing += len(family.children)
-                continue
-            with transaction.atomic():
-                self._family(family, users, teams)
-            created += len(family.children)
-        # Casework (plans, conferences, visits) belongs to the domain apps: asked for by
-        # name, so the core does not import them.
+        today = timezone.localdate()
+        for code, families, town in (
+            (demo.AUTHORITY_CODE, demo.demo_families(today), demo.TOWN),
+            (demo.SECOND_AUTHORITY_CODE, demo.second_authority_families(today), demo.SECOND_TOWN),
+        ):
+            for family in families:
+                ids = [c.la_child_id for c in family.children]
+                if Child.objects.filter(
+                    responsible_authority=authorities[code], la_child_id__in=ids
+                ).exists():
+                    existing += len(family.children)
+                    continue
+                with transaction.atomic():
+                    self._family(family, users, teams, town)
+                created += len(family.children)
+        # Casework (referrals, enquiries, plans, conferences, visits) belongs to the domain
+        # apps: asked for by name, so the core does not import them.
         call_command("seed_casework", stdout=self.stdout)
         self._report(new_accounts, created, existing, password)
 
-    # --- the authority and its staff ------------------------------------------
+    # --- the authorities and their staff --------------------------------------
 
-    def _authority(self) -> Authority:
+    def _authority(self, code: str, **details: str) -> Authority:
         authority, _ = Authority.objects.get_or_create(
-            code=demo.AUTHORITY_CODE,
-            defaults={
-                "name": demo.AUTHORITY_NAME,
-                "nation": "england",
-                "office_phone": demo.AUTHORITY_OFFICE_PHONE,
-                "out_of_hours_phone": demo.AUTHORITY_OUT_OF_HOURS_PHONE,
-                "email": demo.AUTHORITY_EMAIL,
-                "address": demo.AUTHORITY_ADDRESS,
-            },
+            code=code, defaults={"nation": "england", **details}
         )
         return authority
 
-    def _accounts(self, authority, teams, agencies, password, *, reset):
+    def _accounts(self, authorities, teams, agencies, password, *, reset):
         users: dict[str, User] = {}
         new_accounts: list[str] = []
-        for account in demo.ACCOUNTS:
+        # One hash for every demo account: the password is published anyway, and hashing
+        # it once (not once an account, about a second each) keeps seeding quick.
+        self._hashed: tuple[str, str] | None = None
+        for account in demo.ALL_ACCOUNTS:
             user = User.objects.filter(username=account.username).first()
             if user is None:
                 user = User(
                     username=account.username,
                     first_name=account.first_name,
                     last_name=account.last_name,
-                    email=f"{account.username}@northbrook.example",
+                    email=account.email,
                     phone=account.phone,
                     job_title=account.job_title,
-                    authority=authority if account.in_authority else None,
+                    authority=authorities[account.authority] if account.in_authority else None,
                     team=teams[account.team] if account.team else None,
                     agency=agencies[account.agency] if account.agency else None,
                     is_staff=account.is_staff,
@@ -160,7 +190,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"CPCASE_DEMO_PASSWORD is not accepted for {user.username}: {' '.join(e.messages)}"
             ) from e
-        user.set_password(password)
+        if self._hashed is None or self._hashed[0] != password:
+            self._hashed = (password, make_password(password))
+        user.password = self._hashed[1]
 
     def _grant_admin_permissions(self, user: User) -> None:
         wanted = []
@@ -176,10 +208,10 @@ class Command(BaseCommand):
 
     # --- the families ---------------------------------------------------------
 
-    def _family(self, family: demo.DemoFamily, users: dict[str, User], teams) -> None:
+    def _family(self, family: demo.DemoFamily, users: dict[str, User], teams, town: str) -> None:
         manager = users[demo.TEAM_MANAGER_FOR[family.team]]
         worker = users[demo.SOCIAL_WORKER_FOR[family.team]]
-        address = AddressInput(line1=family.line1, town=demo.TOWN, postcode=family.postcode)
+        address = AddressInput(line1=family.line1, town=town, postcode=family.postcode)
         # Born children first: the mother is recorded against the first of them.
         ordered = sorted(family.children, key=lambda c: c.date_of_birth is None)
         mother: Person | None = None
@@ -193,6 +225,8 @@ class Command(BaseCommand):
                 "ethnicity": spec.ethnicity,
                 "nhs_number": spec.nhs_number,
                 "disabilities": spec.disabilities,
+                "upn": spec.upn,
+                "upn_unknown": spec.upn_unknown,
                 "date_of_birth": spec.date_of_birth,
                 "expected_date_of_delivery": spec.expected_date_of_delivery,
                 "team": teams[family.team],
@@ -237,21 +271,27 @@ class Command(BaseCommand):
     def _report(self, new_accounts, created, existing, password) -> None:
         out = self.stdout
         out.write(
-            f"Demo data for {demo.AUTHORITY_NAME} ({demo.AUTHORITY_CODE}): "
+            f"Demo data for {demo.AUTHORITY_NAME} ({demo.AUTHORITY_CODE}) and "
+            f"{demo.SECOND_AUTHORITY_NAME} ({demo.SECOND_AUTHORITY_CODE}): "
             f"{created} children created, {existing} already there."
         )
-        out.write("")
-        out.write(f"  {'username':<10} role")
-        for account in demo.ACCOUNTS:
-            team = f" ({account.team})" if account.team else ""
-            out.write(f"  {account.username:<10} {Role(account.role).label}{team}")
+        for name, accounts in (
+            (demo.AUTHORITY_NAME, demo.ACCOUNTS),
+            (demo.SECOND_AUTHORITY_NAME, demo.SECOND_ACCOUNTS),
+        ):
+            out.write("")
+            out.write(f"  {name}")
+            out.write(f"  {'username':<16} role")
+            for account in accounts:
+                team = f" ({account.team})" if account.team else ""
+                out.write(f"  {account.username:<16} {Role(account.role).label}{team}")
         out.write("")
         out.write(f"Demo password for every account: {password}")
         out.write(
             "Second factor: each account has a published demo key; "
             "`manage.py demo_code USERNAME` prints its current code."
         )
-        if len(new_accounts) < len(demo.ACCOUNTS):
+        if len(new_accounts) < len(demo.ALL_ACCOUNTS):
             out.write(
                 "(Accounts that already existed keep their password; "
                 "--reset-passwords sets it again.)"

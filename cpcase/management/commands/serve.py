@@ -222,8 +222,10 @@ class Command(BaseCommand):
             from cpcase.management.commands.seed_demo import demo_password
 
             accounts = ", ".join(a.username for a in demo.ACCOUNTS)
+            second = ", ".join(a.username for a in demo.SECOND_ACCOUNTS)
             lines += [
                 f"  Sign in as: {accounts}",
+                f"  ({demo.SECOND_AUTHORITY_NAME}: {second})",
                 f"  Password:   {demo_password()} (demo data only)",
             ]
         lines += ["Press Ctrl-C to stop.", ""]
