@@ -13,6 +13,7 @@ from django.db import OperationalError, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cpcase import front_door
 from cpcase.errors import DomainError
 from cpcase.models import AuditEvent
 from cpcase.roles import Role
@@ -29,9 +30,19 @@ YEAR = return_jobs.collection_year(TODAY)
 
 
 @pytest.fixture
-def on_plan(child):
+def on_plan(child, social_worker):
     child.la_child_id = "NB0042"
     child.save()
+    # The episode the plan belongs to (the census reports episodes).
+    front_door.referral_record(
+        actor=social_worker,
+        child_id=child.pk,
+        received_on=TODAY - dt.timedelta(days=40),
+        source="6",
+        primary_need="N1",
+        nfa=False,
+        next_step="strategy_discussion",
+    )
     PlanFactory(child=child, started_on=TODAY - dt.timedelta(days=30), latest_category="NEG")
     return child
 
