@@ -13,6 +13,7 @@ from django.utils import timezone
 from conferences import services as conference_services
 from conferences.services import DecisionInput, OutcomeInput, ParentInput
 from cpcase.models import Authority, Child, User
+from cpcase.timescales import calendar_of
 from plans import services as plan_services
 from plans.models import Plan
 from plans.services import ActionInput, CoreGroupInput, IssueInput
@@ -57,12 +58,13 @@ class Command(BaseCommand):
             .order_by("la_child_id")
         )
         today = timezone.localdate()
+        calendar = calendar_of(authority.pk)
         made = 0
         for i, child in enumerate(children[:14]):
+            # Conferences meet on working days: the next one on or after each date.
+            held_on = calendar.on_or_after(today - dt.timedelta(days=20 + 11 * i))
             with transaction.atomic():
-                self._plan(
-                    child, chair, cgm, today - dt.timedelta(days=20 + 11 * i), CATEGORIES[i % 6]
-                )
+                self._plan(child, chair, cgm, held_on, CATEGORIES[i % 6])
             made += 1
         for child in children[14:18]:
             conference_services.strategy_discussion_record(
