@@ -258,3 +258,20 @@ def test_a_plan_that_was_not_pre_birth_has_none(child, authority):
     _nation(authority, "scotland")
     PlanFactory(child=child, started_on=D(2027, 1, 6))
     assert _births(child, D(2027, 1, 7)) == []
+
+
+# --- Where timescales are explained -------------------------------------------------------
+
+
+def test_the_rule_is_explained_in_the_admin_and_on_every_default_rule_in_months(
+    client, unit_manager
+):
+    unit_manager.is_staff = True
+    unit_manager.save()
+    client.force_login(unit_manager)
+    page = client.get("/admin/cpcase/timescalerule/add/", HTTP_HOST="localhost")
+    assert page.status_code == 200
+    assert "brought forward to the working day before" in page.content.decode()
+    in_months = TimescaleRule.objects.filter(profile__authority__isnull=True, unit="months")
+    assert in_months.count() >= 10
+    assert all("Brought forward to the working day before" in r.note for r in in_months)
