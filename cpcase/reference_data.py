@@ -80,7 +80,12 @@ DEFAULT_TIMESCALES = {
         ),
     },
     "northern_ireland": {
-        kind: (value, unit, "Not in DOMAIN.md: England's value until set locally.")
+        kind: (
+            value,
+            unit,
+            "Not in DOMAIN.md: England's value until set locally."
+            + (f" {BROUGHT_FORWARD}" if unit == MO else ""),
+        )
         for kind, (value, unit, _) in ENGLAND.items()
     },
 }
