@@ -160,11 +160,13 @@ def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     plans = [p for p in plan_facts(context) if p.pre_birth]
     if not plans:
         return
-    born = dict(
-        context.children.filter(
+    born: dict[Any, dt.date] = {
+        pk: date_of_birth
+        for pk, date_of_birth in context.children.filter(
             pk__in={p.child_id for p in plans}, date_of_birth__isnull=False
         ).values_list("pk", "date_of_birth")
-    )
+        if date_of_birth is not None
+    }
     plans = [
         p
         for p in plans
@@ -179,12 +181,13 @@ def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     ).values_list("plan_id", "held_on"):
         meetings[plan_id].append(held_on)
     conferences: dict[Any, list[dt.date]] = defaultdict(list)
-    for child_id, held_on in ConferenceChild.objects.filter(
+    for child_id, conference_held_on in ConferenceChild.objects.filter(
         child_id__in=[p.child_id for p in plans],
         conference__status__in=HELD,
         conference__held_on__isnull=False,
     ).values_list("child_id", "conference__held_on"):
-        conferences[child_id].append(held_on)
+        if conference_held_on is not None:
+            conferences[child_id].append(conference_held_on)
     for plan in plans:
         birth = born[plan.child_id]
         if birth < plan.started_on or (plan.ended_on is not None and birth > plan.ended_on):
