@@ -23,7 +23,7 @@ from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads, record_objects
 from cpcase.validators import TEXT_MAX_LENGTH
-from plans.models import PlanIssue
+from plans.models import CORE_GROUP_INTERVAL_MAX, PlanIssue
 from plans.services import CoreGroupInput, IssueInput
 
 
@@ -188,6 +188,15 @@ class DecisionIn(serializers.Serializer):
         default="",
         help_text="With discontinue: child_in_need, girfec (Scotland) or none.",
     )
+    core_group_interval_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=CORE_GROUP_INTERVAL_MAX,
+        help_text="With plan: the working days between this child's later core groups, where "
+        "the conference sets an interval different from the timescale profile's.",
+    )
 
 
 class AttendeeIn(serializers.Serializer):
@@ -280,6 +289,7 @@ class OutcomeIn(serializers.Serializer):
                     category=x["category"],
                     latest_category=x["latest_category"],
                     step_down=x["step_down"],
+                    core_group_interval_days=x["core_group_interval_days"],
                 )
                 for x in d["decisions"]
             ],

@@ -7,6 +7,7 @@ class ConferencesConfig(AppConfig):
 
     def ready(self) -> None:
         from conferences.selectors import (
+            birth_meeting_deadlines,
             conference_chronology,
             convened_review_deadlines,
             icpc_deadlines,
@@ -21,4 +22,5 @@ class ConferencesConfig(AppConfig):
         timescales.register(review_deadlines)
         timescales.register(transfer_in_deadlines)
         timescales.register(convened_review_deadlines)
+        timescales.register(birth_meeting_deadlines)
         chronology.register(conference_chronology)

@@ -22,6 +22,11 @@ PLANS = 100_000
 
 
 @transaction.atomic
+def _weekday(day: dt.date) -> dt.date:
+    """Conferences meet on working days: a weekend date moves back to the Friday."""
+    return day - dt.timedelta(days=max(0, day.weekday() - 4))
+
+
 def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
     """Open plans with their history for ``wanted`` children (fewer if there are fewer)."""
     have = Plan.objects.filter(child__responsible_authority=ctx.authority, status="active").count()
@@ -39,7 +44,7 @@ def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
     for chunk in _batched(children, 5000):
         discussions, conferences, subjects, plans, meetings, visits = [], [], [], [], [], []
         for child_id, lead_id in chunk:
-            started = today - dt.timedelta(days=rng.randint(5, 400))
+            started = _weekday(today - dt.timedelta(days=rng.randint(5, 400)))
             held = started - dt.timedelta(days=rng.randint(10, 25))
             discussions.append(
                 StrategyDiscussion(
@@ -70,7 +75,7 @@ def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
             )
             plans.append(plan)
             # Reviews three months after the start, then every six months.
-            review = started + dt.timedelta(days=rng.randint(80, 90))
+            review = _weekday(started + dt.timedelta(days=rng.randint(80, 90)))
             while review < today:
                 held_review = Conference(
                     kind="review",
@@ -83,7 +88,7 @@ def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
                 subjects.append(
                     ConferenceChild(conference=held_review, child_id=child_id, decision="continue")
                 )
-                review += dt.timedelta(days=rng.randint(170, 182))
+                review = _weekday(review + dt.timedelta(days=rng.randint(170, 182)))
             # Recent history, as a well-run caseload has it: core groups about monthly and
             # statutory visits every week or two, the latest a few days ago.
             day = today - dt.timedelta(days=rng.randint(1, 30))

@@ -32,7 +32,7 @@ from conferences.services import (
 )
 from cpcase.forms_govuk import GovukDateField
 from cpcase.validators import TEXT_MAX_LENGTH
-from plans.models import Category, PlanIssue
+from plans.models import CORE_GROUP_INTERVAL_MAX, Category, PlanIssue
 from plans.services import CoreGroupInput, IssueInput
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -269,6 +269,12 @@ class DecisionForm(forms.Form):
         required=False,
         help_text="If the plan is discontinued: the support that follows it.",
     )
+    core_group_interval_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=CORE_GROUP_INTERVAL_MAX,
+        help_text="Only if the conference sets a different interval from the usual one.",
+    )
 
     def __init__(self, *args, subject=None, kind="initial", **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,6 +288,9 @@ class DecisionForm(forms.Form):
         self.fields["category"].label = f"Category of abuse for {name}"
         self.fields["latest_category"].label = f"Latest category of abuse for {name}"
         self.fields["step_down"].label = f"What support follows for {name}?"
+        self.fields[
+            "core_group_interval_days"
+        ].label = f"Core group meetings for {name} at most every (working days, optional)"
 
 
 class AttendeeForm(forms.Form):
@@ -445,6 +454,7 @@ class OutcomePage:
                     category=f.cleaned_data["category"],
                     latest_category=f.cleaned_data["latest_category"],
                     step_down=f.cleaned_data["step_down"],
+                    core_group_interval_days=f.cleaned_data.get("core_group_interval_days"),
                 )
                 for f in self.decisions.forms
             ],
@@ -590,6 +600,7 @@ def outcome_initial(conference: Conference, subjects, people, plans=None) -> dic
                 "category": s.category,
                 "latest_category": s.latest_category,
                 "step_down": s.step_down,
+                "core_group_interval_days": s.core_group_interval_days,
             }
             for s in subjects
         ],

@@ -154,6 +154,8 @@ class ConferenceChild(models.Model):
     core_group = models.JSONField(default=list, blank=True)
     visit_interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
     visit_interval_unit = models.CharField(max_length=20, blank=True)
+    # Set by an initial conference for this child where it differs from the profile.
+    core_group_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     decision_reasons = models.TextField(
         "the reasons for the decision", blank=True, max_length=TEXT_MAX_LENGTH
     )

@@ -16,7 +16,7 @@ from conferences.models import (
     StrategyDiscussion,
     TransferNotice,
 )
-from cpcase.timescales import Deadline, DeadlineContext
+from cpcase.timescales import Deadline, DeadlineContext, brought_forward_note
 from plans.selectors import plan_facts
 
 HELD = (Conference.Status.HELD, Conference.Status.FINALISED)
@@ -145,6 +145,7 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                     continue
                 due_on, rule = computed
                 source = f"{number}: {rule.describe()} after the conference on {held_on:%d %b %Y}"
+                source += brought_forward_note(held_on, rule, due_on)
             if met_on is None and not plan.applies_on(due_on):
                 continue
             yield Deadline(
@@ -157,23 +158,111 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                 key=f"review:{plan.id}:{held_on.isoformat()}",
                 today=context.today,
                 chair_id=chair_id,
+                closed_on=plan.ended_on,
             )
+
+
+def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """When a baby with a pre-birth plan is born, a core group or conference meets before
+    the baby leaves hospital, or as soon as possible after (Scotland's profile: only
+    authorities with a ``birth_meeting`` rule have this deadline)."""
+    from plans.models import CoreGroupMeeting
+
+    plans = [p for p in plan_facts(context) if p.pre_birth]
+    if not plans:
+        return
+    born: dict[Any, dt.date] = {
+        pk: date_of_birth
+        for pk, date_of_birth in context.children.filter(
+            pk__in={p.child_id for p in plans}, date_of_birth__isnull=False
+        ).values_list("pk", "date_of_birth")
+        if date_of_birth is not None
+    }
+    plans = [
+        p
+        for p in plans
+        if p.child_id in born
+        and context.for_authority(p.authority_id).rules.get("birth_meeting") is not None
+    ]
+    if not plans:
+        return
+    meetings: dict[Any, list[dt.date]] = defaultdict(list)
+    for plan_id, held_on in CoreGroupMeeting.objects.filter(
+        plan_id__in=[p.id for p in plans]
+    ).values_list("plan_id", "held_on"):
+        meetings[plan_id].append(held_on)
+    conferences: dict[Any, list[dt.date]] = defaultdict(list)
+    for child_id, conference_held_on in ConferenceChild.objects.filter(
+        child_id__in=[p.child_id for p in plans],
+        conference__status__in=HELD,
+        conference__held_on__isnull=False,
+    ).values_list("child_id", "conference__held_on"):
+        if conference_held_on is not None:
+            conferences[child_id].append(conference_held_on)
+    for plan in plans:
+        birth = born[plan.child_id]
+        if birth < plan.started_on or (plan.ended_on is not None and birth > plan.ended_on):
+            continue  # born before the plan (not a pre-birth plan's baby) or after it ended
+        after = [d for d in [*meetings[plan.id], *conferences[plan.child_id]] if d >= birth]
+        met_on = min(after) if after else None
+        if met_on is not None and not context.history:
+            continue
+        computed = context.for_authority(plan.authority_id).due("birth_meeting", birth)
+        if computed is None:
+            continue
+        due_on, rule = computed
+        if met_on is None and not plan.applies_on(due_on):
+            continue
+        yield Deadline(
+            child_id=plan.child_id,
+            authority_id=plan.authority_id,
+            kind="birth_meeting",
+            due_on=due_on,
+            met_on=met_on,
+            source=f"{rule.describe()} after the birth on {birth:%d %b %Y}",
+            key=f"birth_meeting:{plan.id}",
+            today=context.today,
+            closed_on=plan.ended_on,
+        )
 
 
 def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     """A review conference must be convened after a looked after child's change of
     circumstances (DOMAIN.md); met by the next review conference held."""
     from conferences.models import LookedAfterEvent
+    from plans.models import Plan
 
+    # The end of the plan the event happened in, if it has ended: a review not convened by
+    # then is missed (history), not overdue.
+    plan_ended_on = Subquery(
+        Plan.objects.filter(
+            child_id=OuterRef("child_id"),
+            started_on__lte=OuterRef("occurred_on"),
+            ended_on__gte=OuterRef("occurred_on"),
+        )
+        .order_by("-started_on")
+        .values("ended_on")[:1]
+    )
     events = LookedAfterEvent.objects.filter(child__in=context.children).annotate(
-        held_on=_first_conference_after((Conference.Kind.REVIEW,), "occurred_on")
+        held_on=_first_conference_after((Conference.Kind.REVIEW,), "occurred_on"),
+        plan_ended_on=plan_ended_on,
     )
     if not context.history:
-        events = events.filter(held_on__isnull=True)
+        events = events.filter(held_on__isnull=True, plan_ended_on__isnull=True)
     rows = events.values_list(
-        "id", "child_id", "child__responsible_authority_id", "occurred_on", "held_on", "kind"
+        "id",
+        "child_id",
+        "child__responsible_authority_id",
+        "occurred_on",
+        "held_on",
+        "kind",
+        "plan_ended_on",
     )
-    for pk, child_id, authority_id, occurred_on, held_on, kind in rows.iterator(chunk_size=5000):
+    for pk, child_id, authority_id, occurred_on, held_on, kind, ended_on in rows.iterator(
+        chunk_size=5000
+    ):
+        if held_on is not None and ended_on is not None and held_on > ended_on:
+            held_on = None  # a review after the plan ended did not meet it
         computed = context.for_authority(authority_id).due("convened_review", occurred_on)
         if computed is None:
             continue
@@ -188,6 +277,7 @@ def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
             source=f"{rule.describe()} after: {label}, {occurred_on:%d %b %Y}",
             key=f"convened_review:{pk}",
             today=context.today,
+            closed_on=ended_on,
         )
 
 

@@ -33,7 +33,7 @@ from cpcase.services import (
     notifications_raise,
 )
 from plans import services as plan_services
-from plans.models import Category, Plan
+from plans.models import CORE_GROUP_INTERVAL_MAX, Category, Plan
 from plans.services import CoreGroupInput, IssueInput
 
 Decision = ConferenceChild.Decision
@@ -268,11 +268,15 @@ def conference_schedule(
             errors.setdefault("children", []).append(
                 f"{child.name} is born: a pre-birth conference is for an unborn baby."
             )
+    authority_id = access.recording_authority(actor, children[0])
+    day_errors = _working_day_errors(timezone.localdate(scheduled_for), authority_id)
+    if day_errors:
+        errors["scheduled_for"] = day_errors
     if errors:
         raise DomainError(errors=errors)
     assert chair is not None  # checked above; for the type checker  # noqa: S101
     conference = Conference.objects.create(
-        authority_id=access.recording_authority(actor, children[0]),
+        authority_id=authority_id,
         kind=kind,
         scheduled_for=scheduled_for,
         chair=chair,
@@ -329,6 +333,15 @@ def conference_schedule(
     return conference
 
 
+def _working_day_errors(day: dt.date, authority_id: Any) -> list[str]:
+    """A conference meets on a working day of the authority's own calendar (the census
+    refuses an initial conference on a weekend, rule 8875)."""
+    from cpcase.models import Authority
+    from cpcase.timescales import working_day_errors
+
+    return working_day_errors(day, Authority.objects.get(pk=authority_id))
+
+
 def _invitation_errors(actor: User, invitations: Sequence[AttendeeInput]) -> dict:
     errors: dict[str, list[str]] = {}
     seen: set[Any] = set()
@@ -367,6 +380,9 @@ class DecisionInput:
     category: str = ""
     latest_category: str = ""
     step_down: str = ""
+    # Working days between later core groups for this child, where the conference that
+    # starts the plan sets one different from the timescale profile's.
+    core_group_interval_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -429,8 +445,14 @@ def conference_for(actor: User, conference_id: Any) -> Conference:
     return conference
 
 
-def _first_review_since_looked_after(child: Child, conference: Conference) -> bool:
+def _first_review_since_looked_after(
+    child: Child, conference: Conference, held_on: dt.date
+) -> bool:
+    """Whether this review, held on ``held_on``, is the first since the child became looked
+    after (``looked_after_since``, required when the child is recorded as looked after)."""
     if not child.looked_after or child.looked_after_since is None:
+        return False
+    if held_on < child.looked_after_since:
         return False
     return (
         not ConferenceChild.objects.filter(
@@ -438,10 +460,46 @@ def _first_review_since_looked_after(child: Child, conference: Conference) -> bo
             conference__kind=Conference.Kind.REVIEW,
             conference__status__in=HELD_STATUSES,
             conference__held_on__gte=child.looked_after_since,
+            conference__held_on__lt=held_on,
         )
         .exclude(conference=conference)
         .exists()
     )
+
+
+def _dual_plan_justification_missing(
+    conference: Conference, subjects: dict[str, ConferenceChild], data: OutcomeInput
+) -> str:
+    """A looked after child has a care plan; a child protection plan is only a supplement
+    to it (DOMAIN.md), so keeping both is justified: at the conference that makes a plan for
+    a child already looked after, and at the first review after the child became looked
+    after. The message for the first child that needs it, or empty."""
+    decisions = {str(d.child_id): d.decision for d in data.decisions}
+    for key, subject in subjects.items():
+        child = subject.child
+        if not child.looked_after:
+            continue
+        if decisions.get(key) == Decision.PLAN:
+            return (
+                f"{child.name} is looked after: a child protection plan is only a supplement "
+                "to the care plan. Record why this child needs both plans."
+            )
+        if (
+            conference.kind == Conference.Kind.REVIEW
+            and decisions.get(key) == Decision.CONTINUE
+            and _first_review_since_looked_after(child, conference, data.held_on)
+        ):
+            return (
+                f"{child.name} is looked after: this first review since then must justify "
+                "keeping both the care plan and the child protection plan."
+            )
+    return ""
+
+
+def _authority_of(conference: Conference, subjects: dict[str, ConferenceChild]) -> Any:
+    if conference.authority_id:
+        return conference.authority_id
+    return next(iter(subjects.values())).child.responsible_authority_id
 
 
 def _validate_outcome(
@@ -451,6 +509,10 @@ def _validate_outcome(
     today = timezone.localdate()
     if data.held_on > today:
         errors["held_on"] = ["A conference cannot be recorded as held in the future."]
+    else:
+        day_errors = _working_day_errors(data.held_on, _authority_of(conference, subjects))
+        if day_errors:
+            errors["held_on"] = day_errors
     allowed = DECISIONS_BY_KIND[Conference.Kind(conference.kind)]
     seen: set[str] = set()
     for i, d in enumerate(data.decisions):
@@ -477,6 +539,15 @@ def _validate_outcome(
             errors[f"{key}.latest_category"] = [
                 "Record the latest category of abuse: NEG, PHY, SAB, EMO or MUL."
             ]
+        if d.core_group_interval_days is not None:
+            if d.decision != Decision.PLAN:
+                errors[f"{key}.core_group_interval_days"] = [
+                    "The core group interval is set by the conference that starts the plan."
+                ]
+            elif not 1 <= d.core_group_interval_days <= CORE_GROUP_INTERVAL_MAX:
+                errors[f"{key}.core_group_interval_days"] = [
+                    f"Give the core group interval as 1 to {CORE_GROUP_INTERVAL_MAX} working days."
+                ]
         if d.step_down and d.decision != Decision.DISCONTINUE:
             errors[f"{key}.step_down"] = ["A step-down is recorded only when the plan ends."]
         elif d.step_down:
@@ -531,13 +602,10 @@ def _validate_outcome(
         errors["child_not_informed_reason"] = [
             "Record why the child will not be told (their age and understanding)."
         ]
-    if conference.kind == Conference.Kind.REVIEW and not data.dual_plan_justification.strip():
-        for subject in subjects.values():
-            if _first_review_since_looked_after(subject.child, conference):
-                errors["dual_plan_justification"] = [
-                    f"{subject.child.name} is looked after: this first review since then must "
-                    "justify keeping both the care plan and the child protection plan."
-                ]
+    if not data.dual_plan_justification.strip():
+        message = _dual_plan_justification_missing(conference, subjects, data)
+        if message:
+            errors["dual_plan_justification"] = [message]
     if data.visit_interval is not None:
         value, unit = data.visit_interval
         if value < 1 or unit not in TimeUnit.values:
@@ -603,6 +671,9 @@ def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeI
         subject.core_group = core_group if planning else []
         subject.visit_interval_value = data.visit_interval[0] if data.visit_interval else None
         subject.visit_interval_unit = data.visit_interval[1] if data.visit_interval else ""
+        subject.core_group_interval_days = (
+            d.core_group_interval_days if d.decision == Decision.PLAN else None
+        )
         subject.unmet_needs = data.unmet_needs.strip()
         subject.decision_reasons = data.reasons.strip()
         subject.dual_plan_justification = data.dual_plan_justification.strip()
@@ -715,6 +786,7 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
                 core_group=_core_group(subject),
                 pre_birth=conference.kind == Conference.Kind.PRE_BIRTH,
                 visit_interval=interval,
+                core_group_interval_days=subject.core_group_interval_days,
                 reason=f"Outline plan agreed at the {conference.get_kind_display().lower()} "
                 f"on {held_on:%d %B %Y}",
             )

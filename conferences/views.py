@@ -386,6 +386,9 @@ def conference_outcome(request, conference_id):
                 for subject, form in zip(subjects, page.decisions.forms, strict=True)
             ],
             "is_review": conference.kind == Conference.Kind.REVIEW,
+            # A looked after child's plan is a supplement to the care plan: justified.
+            "asks_dual_plan_justification": conference.kind == Conference.Kind.REVIEW
+            or any(s.child.looked_after for s in subjects),
             "error_items": items,
             "error_summary": bool(items),
         },

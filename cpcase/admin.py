@@ -214,6 +214,12 @@ class TimescaleRuleForm(forms.ModelForm):
     class Meta:
         model = TimescaleRule
         fields = ["kind", "value", "unit", "note"]
+        help_texts = {
+            "unit": "Working days leave out weekends, the bank holidays of the authority's "
+            "nation and its own closure days. Months are calendar months: a date in months "
+            "that falls on a day that is not a working day is brought forward to the "
+            "working day before.",
+        }
 
 
 @admin.register(TimescaleRule)

@@ -153,6 +153,11 @@ class ChildForm(forms.Form):
     town = forms.CharField(label="Town or city", required=False, max_length=100)
     postcode = forms.CharField(label="Postcode", required=False, max_length=10)
     looked_after = forms.BooleanField(label="The child is looked after (in care)", required=False)
+    looked_after_since = GovukDateField(
+        label="Looked after since",
+        help_text="The date the child became looked after, for example 8 12 2026.",
+        required=False,
+    )
     team = forms.ChoiceField(label="Team", required=False)
     lead_social_worker = forms.ChoiceField(label="Lead social worker", required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -204,6 +209,7 @@ class ChildForm(forms.Form):
                 "upn",
                 "upn_unknown",
                 "date_of_death",
+                "looked_after_since",
             )
         }
         # Nothing ticked: not recorded (None), which is not 'No disability'.
@@ -246,6 +252,7 @@ class ChildForm(forms.Form):
             "town": address.town if address else "",
             "postcode": address.postcode if address else "",
             "looked_after": child.looked_after,
+            "looked_after_since": child.looked_after_since,
             "team": str(child.team_id or ""),
             "lead_social_worker": str(child.lead_social_worker_id or ""),
             "version": child.version,

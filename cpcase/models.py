@@ -587,6 +587,10 @@ class TimescaleKind(models.TextChoices):
         "convened_review",
         "Review conference convened after a looked after child's change of circumstances",
     )
+    BIRTH_MEETING = (
+        "birth_meeting",
+        "Meeting after the birth of a baby with a pre-birth plan (before leaving hospital)",
+    )
 
 
 class TimeUnit(models.TextChoices):

@@ -15,14 +15,22 @@ WD, CD, WK, MO = "working_days", "calendar_days", "weeks", "months"
 # DOMAIN.md section 3. Values the table marks "local" take the base procedure's value
 # (noted on the rule); values it marks "-" have no rule for that nation. Northern
 # Ireland is not in the table: it starts from England's values.
+# Timescales in months are calendar months; a date that falls on a non-working day of
+# the authority (weekend, bank holiday, closure) is brought forward to the working day
+# before (cpcase.working_days.add_period). Every rule in months says so in its note.
+BROUGHT_FORWARD = "Brought forward to the working day before if it falls on a non-working day."
 ENGLAND = {
     "icpc": (15, WD, ""),
     "first_core_group": (10, WD, ""),
     "plan_authorisation": (5, WD, "Local timescale in DOMAIN.md."),
     "core_group": (20, WD, "Local timescale in DOMAIN.md."),
-    "first_review_conference": (3, MO, ""),
-    "review_conference": (6, MO, ""),
-    "pre_birth_review": (3, MO, "Local timescale: set to the first review's 3 months."),
+    "first_review_conference": (3, MO, BROUGHT_FORWARD),
+    "review_conference": (6, MO, BROUGHT_FORWARD),
+    "pre_birth_review": (
+        3,
+        MO,
+        "Local timescale: set to the first review's 3 months. " + BROUGHT_FORWARD,
+    ),
     "statutory_visit": (15, WD, "Local; others use 10 working days or 4 weeks."),
     "transfer_in": (15, WD, ""),
     "convened_review": (
@@ -38,9 +46,13 @@ DEFAULT_TIMESCALES = {
         "first_core_group": (10, WD, ""),
         "plan_authorisation": (5, WD, ""),
         "core_group": (6, WK, "Monthly, at most 6 weeks apart."),
-        "first_review_conference": (3, MO, ""),
-        "review_conference": (6, MO, ""),
-        "pre_birth_review": (3, MO, "Local timescale: set to the first review's 3 months."),
+        "first_review_conference": (3, MO, BROUGHT_FORWARD),
+        "review_conference": (6, MO, BROUGHT_FORWARD),
+        "pre_birth_review": (
+            3,
+            MO,
+            "Local timescale: set to the first review's 3 months. " + BROUGHT_FORWARD,
+        ),
         "statutory_visit": (
             15,
             WD,
@@ -51,18 +63,29 @@ DEFAULT_TIMESCALES = {
     "scotland": {
         "icpc": (28, CD, ""),
         "first_core_group": (15, WD, ""),
-        "first_review_conference": (6, MO, ""),
-        "review_conference": (6, MO, ""),
-        "pre_birth_review": (3, MO, ""),
+        "first_review_conference": (6, MO, BROUGHT_FORWARD),
+        "review_conference": (6, MO, BROUGHT_FORWARD),
+        "pre_birth_review": (3, MO, BROUGHT_FORWARD),
         "statutory_visit": (
             15,
             WD,
             "Local timescale: set to the base procedure's 15 working days.",
         ),
         "convened_review": (28, CD, "Not in DOMAIN.md: the ICPC's 28 days until set locally."),
+        "birth_meeting": (
+            5,
+            WD,
+            "Local timescale: a core group or conference before the baby leaves hospital, "
+            "or as soon as possible after; 5 working days from the birth until set locally.",
+        ),
     },
     "northern_ireland": {
-        kind: (value, unit, "Not in DOMAIN.md: England's value until set locally.")
+        kind: (
+            value,
+            unit,
+            "Not in DOMAIN.md: England's value until set locally."
+            + (f" {BROUGHT_FORWARD}" if unit == MO else ""),
+        )
         for kind, (value, unit, _) in ENGLAND.items()
     },
 }

@@ -245,6 +245,12 @@ class ChildIn(serializers.Serializer):
     lead_social_worker = StaffField(required=False, allow_null=True)
     team = TeamField(required=False, allow_null=True)
     looked_after = serializers.BooleanField(required=False)
+    looked_after_since = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Required when looked_after becomes true (not in the future); cleared "
+        "when it is false.",
+    )
     care_plan_reference = serializers.CharField(max_length=50, required=False, allow_blank=True)
     version = serializers.IntegerField(required=False, min_value=1)
 
@@ -328,7 +334,7 @@ class DeadlineOut(serializers.Serializer):
     kind = serializers.CharField()
     due_on = serializers.DateField()
     status = serializers.ChoiceField(
-        choices=["upcoming", "due_today", "overdue", "met", "met_late"]
+        choices=["upcoming", "due_today", "overdue", "met", "met_late", "missed"]
     )
     met_on = serializers.DateField(allow_null=True)
     source = serializers.CharField()

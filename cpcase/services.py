@@ -43,6 +43,7 @@ CHILD_FIELDS = (
     "upn_unknown",
     "disabilities",
     "looked_after",
+    "looked_after_since",
     "care_plan_reference",
     "date_of_death",
 )
@@ -110,6 +111,37 @@ def _prefixed(error: DomainError, prefix: str) -> DomainError:
             (k if k == "non_field_errors" else f"{prefix}.{k}"): v for k, v in error.errors.items()
         }
     )
+
+
+def _validate_looked_after(child: Child, *, was_looked_after: bool, changes: dict) -> None:
+    """Becoming looked after records since when (a date not in the future, not before the
+    birth); no longer looked after clears it. The first review conference after that date
+    justifies keeping both plans (conferences.services)."""
+    if not child.looked_after:
+        child.looked_after_since = None
+        return
+    if child.looked_after_since is None:
+        if was_looked_after and "looked_after_since" not in changes:
+            return  # recorded before the date was asked for; not changed now
+        raise DomainError(
+            errors={"looked_after_since": ["Enter the date the child became looked after."]}
+        )
+    if child.looked_after_since > timezone.localdate():
+        raise DomainError(
+            errors={
+                "looked_after_since": [
+                    "The date the child became looked after cannot be in the future."
+                ]
+            }
+        )
+    if child.date_of_birth and child.looked_after_since < child.date_of_birth:
+        raise DomainError(
+            errors={
+                "looked_after_since": [
+                    "The date the child became looked after cannot be before the date of birth."
+                ]
+            }
+        )
 
 
 def _address_build(data: AddressInput) -> Address:
@@ -240,6 +272,7 @@ def child_create(*, actor: User, changes: dict[str, Any]) -> Child:
     mother_input = changes.get("mother")
     changes = {k: v for k, v in changes.items() if k != "mother"}
     address_input = _apply(child, changes)
+    _validate_looked_after(child, was_looked_after=False, changes=changes)
     if child.responsible_authority_id != actor.authority_id:
         # Recording a child another authority is responsible for (placed here): the
         # child is resident with us and responsible to them.
@@ -318,7 +351,9 @@ def child_update(
     old_lead = child.lead_social_worker
     mother_input = changes.get("mother")
     changes = {k: v for k, v in changes.items() if k != "mother"}
+    was_looked_after = child.looked_after
     address_input = _apply(child, changes)
+    _validate_looked_after(child, was_looked_after=was_looked_after, changes=changes)
     if mother_input is not None:
         child.mother = _mother_for(child, mother_input)
     if any(f in changes for f in ALLOCATION_FIELDS):

@@ -28,11 +28,27 @@ class Status:
     OVERDUE = "overdue"
     MET = "met"
     MET_LATE = "met_late"
+    # Not met while the plan ran, and the plan has ended: history, not work to do.
+    MISSED = "missed"
 
 
-def status_of(due_on: dt.date, met_on: dt.date | None, today: dt.date) -> str:
+STATUSES = (
+    Status.UPCOMING,
+    Status.DUE_TODAY,
+    Status.OVERDUE,
+    Status.MET,
+    Status.MET_LATE,
+    Status.MISSED,
+)
+
+
+def status_of(
+    due_on: dt.date, met_on: dt.date | None, today: dt.date, closed_on: dt.date | None = None
+) -> str:
     if met_on is not None:
         return Status.MET if met_on <= due_on else Status.MET_LATE
+    if closed_on is not None:
+        return Status.MISSED
     if today < due_on:
         return Status.UPCOMING
     if today == due_on:
@@ -51,14 +67,16 @@ class Deadline:
     key: str  # a stable name for this deadline (for notifications, exactly once)
     today: dt.date
     chair_id: uuid.UUID | None = None  # who chairs the conference that is due, if known
+    # The day the plan it belonged to ended: an unmet deadline is then missed, not overdue.
+    closed_on: dt.date | None = None
 
     @property
     def status(self) -> str:
-        return status_of(self.due_on, self.met_on, self.today)
+        return status_of(self.due_on, self.met_on, self.today, self.closed_on)
 
     @property
     def is_open(self) -> bool:
-        return self.met_on is None
+        return self.met_on is None and self.closed_on is None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +102,19 @@ class Rule:
         if self.value == 1:
             unit = unit.rstrip("s")
         return f"{self.value} {unit} ({self.profile_name})"
+
+
+def brought_forward_note(start: dt.date, rule: Rule, due_on: dt.date) -> str:
+    """The source's note when a date in months fell on a non-working day and was brought
+    forward to the working day before (empty otherwise)."""
+    if rule.unit != "months":
+        return ""
+    from cpcase.working_days import add_months
+
+    landed = add_months(start, rule.value)
+    if landed == due_on:
+        return ""
+    return f"; brought forward from {landed:%A} {landed.day} {landed:%b %Y}, not a working day"
 
 
 @dataclass
@@ -182,6 +213,25 @@ def deadlines(context: DeadlineContext) -> list[Deadline]:
     return sorted(found, key=lambda d: (d.due_on, d.kind))
 
 
+def calendar_of(authority_id: Any) -> WorkingCalendar:
+    """The authority's working days: its nation's bank holidays, its own closure days added
+    and the days it keeps open struck out."""
+    return load_authority_timescales([authority_id])[authority_id].calendar
+
+
+def working_day_errors(day: dt.date, authority: Authority) -> list[str]:
+    """Why a meeting cannot be on ``day`` for the authority (empty if it can)."""
+    calendar = calendar_of(authority.pk)
+    why = calendar.why_not_working(day)
+    if why is None:
+        return []
+    reason = "" if why == "weekend" else f" ({why})"
+    return [
+        f"{day:%A} {day.day} {day:%B %Y} is not a working day for {authority.name}{reason}: "
+        "choose a working day."
+    ]
+
+
 def deadlines_for(child: Child, today: dt.date) -> list[Deadline]:
     """Every deadline of one child, met or not, in due-date order."""
     context = DeadlineContext(
@@ -204,6 +254,7 @@ KIND_LABELS = {
     "statutory_visit": "Statutory visit",
     "transfer_in_conference": "Transfer-in conference",
     "review_conference_required": "Review conference to convene",
+    "birth_meeting": "Meeting after the birth",
 }
 
 

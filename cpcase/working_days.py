@@ -74,6 +74,16 @@ class WorkingCalendar:
         """``day`` if it is a working day, else the next one."""
         return day if self.is_working_day(day) else self.next_working_day(day)
 
+    def on_or_before(self, day: dt.date) -> dt.date:
+        """``day`` if it is a working day, else the working day before it."""
+        return day if self.is_working_day(day) else self.add_working_days(day, -1)
+
+    def why_not_working(self, day: dt.date) -> str | None:
+        """Why ``day`` is not a working day (the weekend, a holiday's name), or None."""
+        if day.weekday() >= 5:
+            return "weekend"
+        return self.holiday_name(day)
+
 
 class _Index:
     """Working days of a calendar over a span of years, for O(1) arithmetic.
@@ -131,7 +141,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def add_period(start: dt.date, value: int, unit: str, calendar: WorkingCalendar) -> dt.date:
-    """``start`` plus a timescale in its own unit (working days, calendar days, weeks, months)."""
+    """``start`` plus a timescale in its own unit (working days, calendar days, weeks, months).
+
+    A date in months that falls on a non-working day of the calendar (a weekend, a bank
+    holiday of the nation, an authority's closure) is brought forward to the working day
+    before: a review due "in 3 months" is held by then, not after.
+    """
     if unit == "working_days":
         return calendar.add_working_days(start, value)
     if unit == "calendar_days":
@@ -139,5 +154,5 @@ def add_period(start: dt.date, value: int, unit: str, calendar: WorkingCalendar)
     if unit == "weeks":
         return start + dt.timedelta(weeks=value)
     if unit == "months":
-        return add_months(start, value)
+        return calendar.on_or_before(add_months(start, value))
     raise ValueError(f"unknown unit {unit!r}")

@@ -16,6 +16,9 @@ from django.utils import timezone
 from cpcase.models import Child, TimeUnit, User
 from cpcase.validators import TEXT_MAX_LENGTH
 
+# The longest interval between core groups a conference can set (about three months).
+CORE_GROUP_INTERVAL_MAX = 60
+
 
 class Category(models.TextChoices):
     """Categories of abuse: the Children in Need census codes."""
@@ -65,6 +68,9 @@ class Plan(models.Model):
     # The maximum interval between statutory visits, where the conference set one.
     visit_interval_value = models.PositiveSmallIntegerField(null=True, blank=True)
     visit_interval_unit = models.CharField(max_length=20, choices=TimeUnit.choices, blank=True)
+    # The interval between later core groups, in working days, where the initial
+    # conference set one for this child (else the timescale profile's).
+    core_group_interval_days = models.PositiveSmallIntegerField(null=True, blank=True)
     submitted_on = models.DateField(null=True, blank=True)
     authorised_on = models.DateField(null=True, blank=True)
     authorised_by = models.ForeignKey(
@@ -124,6 +130,11 @@ class Plan(models.Model):
             models.CheckConstraint(
                 condition=Q(visit_interval_value__isnull=True) | Q(visit_interval_value__gt=0),
                 name="plan_visit_interval_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(core_group_interval_days__isnull=True)
+                | Q(core_group_interval_days__gt=0),
+                name="plan_core_group_interval_positive",
             ),
         ]
         indexes = [models.Index(fields=["status", "child"])]

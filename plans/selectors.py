@@ -93,6 +93,7 @@ def _deadline(context, plan, kind, due_on, met_on, source, key) -> Deadline:
         source=source,
         key=key,
         today=context.today,
+        closed_on=plan["ended_on"],
     )
 
 
@@ -121,6 +122,7 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         "first_core_group_on",
         "last_core_group_on",
         "core_groups",
+        "core_group_interval_days",
     )
     for plan in rows.iterator(chunk_size=5000):
         timescales = context.for_authority(plan["child__responsible_authority_id"])
@@ -160,11 +162,18 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                     )
             held = meetings[plan["id"]] if context.history else [plan["last_core_group_on"]]
             offset = 0 if context.history else plan["core_groups"] - 1
+            interval = plan["core_group_interval_days"]
             for i, anchor in enumerate(held):
-                computed = timescales.due("core_group", anchor)
-                if not computed:
-                    break
-                due_on, rule = computed
+                if interval:
+                    # Set for this child by the initial conference, over the profile's.
+                    due_on = timescales.calendar.add_working_days(anchor, interval)
+                    described = f"{interval} working days (set by the initial conference)"
+                else:
+                    computed = timescales.due("core_group", anchor)
+                    if not computed:
+                        break
+                    due_on, rule = computed
+                    described = rule.describe()
                 met_on = held[i + 1] if i + 1 < len(held) else None
                 if applies(due_on, met_on):
                     yield _deadline(
@@ -173,7 +182,7 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                         "core_group",
                         due_on,
                         met_on,
-                        f"{rule.describe()} after the core group on {anchor:%d %b %Y}",
+                        f"{described} after the core group on {anchor:%d %b %Y}",
                         f"core_group:{plan['id']}:{offset + i + 1}",
                     )
 

@@ -14,7 +14,14 @@ from cpcase import access, front_door
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError
 from cpcase.models import AuditEvent, Child, TimeUnit, User
-from plans.models import Category, CoreGroupMember, Plan, PlanIssue, PlanVersion
+from plans.models import (
+    CORE_GROUP_INTERVAL_MAX,
+    Category,
+    CoreGroupMember,
+    Plan,
+    PlanIssue,
+    PlanVersion,
+)
 from plans.selectors import DETAIL_FIELDS, plan_snapshot
 
 
@@ -137,6 +144,7 @@ def plan_start(
     core_group: list[CoreGroupInput],
     pre_birth: bool = False,
     visit_interval: tuple[int, str] | None = None,
+    core_group_interval_days: int | None = None,
     reason: str = "",
 ) -> Plan:
     """A conference decided the child needs a plan: the outline plan becomes version 1."""
@@ -151,6 +159,16 @@ def plan_start(
             raise DomainError(
                 errors={"visit_interval": ["Give the visit interval as a number and a unit."]}
             )
+    if core_group_interval_days is not None and not (
+        1 <= core_group_interval_days <= CORE_GROUP_INTERVAL_MAX
+    ):
+        raise DomainError(
+            errors={
+                "core_group_interval_days": [
+                    f"Give the core group interval as 1 to {CORE_GROUP_INTERVAL_MAX} working days."
+                ]
+            }
+        )
     plan = Plan(
         child=child,
         authority_id=access.recording_authority(actor, child),
@@ -161,6 +179,7 @@ def plan_start(
         lead_social_worker=lead_social_worker,
         visit_interval_value=visit_interval[0] if visit_interval else None,
         visit_interval_unit=visit_interval[1] if visit_interval else "",
+        core_group_interval_days=core_group_interval_days,
     )
     try:
         with transaction.atomic():

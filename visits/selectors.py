@@ -81,6 +81,7 @@ def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
                 source=f"{described} after {counted_from} on {anchor:%d %b %Y}",
                 key=f"statutory_visit:{plan.id}:{anchor.isoformat()}",
                 today=context.today,
+                closed_on=plan.ended_on,
             )
 
 

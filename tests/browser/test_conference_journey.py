@@ -14,9 +14,10 @@ from playwright.sync_api import expect
 from cpcase.models import Relationship
 from tests.browser.conftest import sign_in
 from tests.factories import TEST_PASSWORD, AddressFactory, ChildFactory, PersonFactory
+from tests.support.working_days import at, last_working_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TODAY = timezone.localdate()
+TODAY = last_working_day()  # conferences meet on working days
 
 
 def _fill_date(page, group: str, day: dt.date) -> None:
@@ -57,7 +58,7 @@ def test_the_chair_takes_a_sibling_group_from_strategy_discussion_to_review(
             child=c, person=mother, kind="mother", parental_responsibility=True
         )
     discussed_on = TODAY - dt.timedelta(days=20)
-    icpc_on = TODAY - dt.timedelta(days=10)
+    icpc_on = last_working_day(TODAY - dt.timedelta(days=10))
     review_by = TODAY + dt.timedelta(days=60)
 
     # The social worker records the strategy discussion from Amelia's page.
@@ -261,14 +262,14 @@ def test_letters_sent_a_disagreement_reviewed_and_a_looked_after_event(
         actor=chair,
         kind="initial",
         child_ids=[child.pk],
-        scheduled_for=timezone.now() - dt.timedelta(days=3),
+        scheduled_for=at(last_working_day(TODAY - dt.timedelta(days=3))),
         chair=chair,
     )
     services.conference_record_outcome(
         actor=chair,
         conference_id=conference.pk,
         data=OutcomeInput(
-            held_on=TODAY - dt.timedelta(days=3),
+            held_on=last_working_day(TODAY - dt.timedelta(days=3)),
             decisions=[DecisionInput(child_id=child.pk, decision="plan", category="EMO")],
             attendees=[AttendeeInput(name=attended.name, user=attended, agency="Children's")],
             parents=[ParentInput(name="Jo Testchild", relationship="Mother", attended=True)],
@@ -303,7 +304,7 @@ def test_letters_sent_a_disagreement_reviewed_and_a_looked_after_event(
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be sent in the future")
     axe_clean(page, "letter sent, with an error")
-    _fill_date(page, "When was the letter sent?", TODAY)
+    _fill_date(page, "When was the letter sent?", timezone.localdate())
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The letter to Jo Testchild is recorded as sent.")).to_be_visible()
     assert Letter.objects.get(recipient="Jo Testchild").sent_by == "post"

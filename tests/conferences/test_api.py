@@ -3,13 +3,13 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from conferences.models import Letter
 from plans.models import Plan
+from tests.support.working_days import at, last_working_day
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = last_working_day()  # conferences meet on working days
 
 
 def _outcome(child, social_worker, core_group_member, **overrides):
@@ -81,7 +81,7 @@ def test_the_whole_conference_journey(
         {
             "kind": "initial",
             "children": [str(child.pk)],
-            "scheduled_for": timezone.now().isoformat(),
+            "scheduled_for": at(TODAY).isoformat(),
             "chair": str(chair.pk),
         },
         format="json",
@@ -148,7 +148,7 @@ def test_bad_outcomes_are_400s_that_name_the_field(
         {
             "kind": "initial",
             "children": [str(child.pk)],
-            "scheduled_for": timezone.now().isoformat(),
+            "scheduled_for": at(TODAY).isoformat(),
             "chair": str(chair.pk),
         },
         format="json",
@@ -186,7 +186,7 @@ def test_who_may_schedule(request, api_as, child, chair, persona, expected):
         {
             "kind": "initial",
             "children": [str(child.pk)],
-            "scheduled_for": timezone.now().isoformat(),
+            "scheduled_for": at(TODAY).isoformat(),
             "chair": str(chair.pk),
         },
         format="json",
@@ -199,7 +199,7 @@ def test_invitations_when_scheduling(api_as, chair, child, core_group_member, po
     body = {
         "kind": "initial",
         "children": [str(child.pk)],
-        "scheduled_for": timezone.now().isoformat(),
+        "scheduled_for": at(TODAY).isoformat(),
         "chair": str(chair.pk),
         "invitations": [
             {"user": str(core_group_member.pk)},
@@ -241,7 +241,7 @@ def test_people_who_may_not_see_the_child_get_404s(
         {
             "kind": "initial",
             "children": [str(child.pk)],
-            "scheduled_for": timezone.now().isoformat(),
+            "scheduled_for": at(TODAY).isoformat(),
             "chair": str(chair.pk),
         },
         format="json",

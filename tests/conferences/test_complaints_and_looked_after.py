@@ -4,7 +4,6 @@ import datetime as dt
 import subprocess
 
 import pytest
-from django.utils import timezone
 
 from conferences import services
 from conferences.models import Complaint
@@ -15,9 +14,10 @@ from cpcase.models import Notification
 from cpcase.timescales import deadlines_for
 from plans.services import CoreGroupInput, IssueInput
 from tests.factories import UserFactory
+from tests.support.working_days import at, last_working_day
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = last_working_day()  # conferences meet on working days
 ISSUE = IssueInput("Unsafe home conditions", "HRI", "A safe, clean home", "Significant")
 
 
@@ -25,7 +25,7 @@ def _conference(
     chair, child, social_worker, member, kind="initial", held_on=None, decision="plan", **extra
 ):
     conference = services.conference_schedule(
-        actor=chair, kind=kind, child_ids=[child.pk], scheduled_for=timezone.now(), chair=chair
+        actor=chair, kind=kind, child_ids=[child.pk], scheduled_for=at(TODAY), chair=chair
     )
     services.conference_record_outcome(
         actor=chair,
@@ -57,7 +57,11 @@ def test_an_event_requires_a_review_and_tells_the_chair(
     chair, child, social_worker, core_group_member
 ):
     _conference(
-        chair, child, social_worker, core_group_member, held_on=TODAY - dt.timedelta(days=30)
+        chair,
+        child,
+        social_worker,
+        core_group_member,
+        held_on=last_working_day(TODAY - dt.timedelta(days=30)),
     )
     services.looked_after_event_record(
         actor=social_worker, child_id=child.pk, kind="removed_by_parents", occurred_on=TODAY
@@ -71,7 +75,11 @@ def test_the_first_review_after_becoming_looked_after_justifies_both_plans(
     chair, child, social_worker, core_group_member
 ):
     _conference(
-        chair, child, social_worker, core_group_member, held_on=TODAY - dt.timedelta(days=90)
+        chair,
+        child,
+        social_worker,
+        core_group_member,
+        held_on=last_working_day(TODAY - dt.timedelta(days=90)),
     )
     child.looked_after, child.looked_after_since = True, TODAY - dt.timedelta(days=40)
     child.save()

@@ -12,9 +12,10 @@ from conferences.services import DecisionInput, OutcomeInput, ParentInput
 from cpcase.errors import DomainError, NotFound
 from cpcase.models import AuditEvent
 from plans.services import CoreGroupInput, IssueInput
+from tests.support.working_days import at, last_working_day
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = last_working_day()  # conferences meet on working days
 
 
 def _text(pdf: bytes) -> str:
@@ -25,7 +26,7 @@ def _text(pdf: bytes) -> str:
 
 def _finalised(chair, child, social_worker, core_group_member, capture, **overrides):
     conference = services.conference_schedule(
-        actor=chair, kind="initial", child_ids=[child.pk], scheduled_for=timezone.now(), chair=chair
+        actor=chair, kind="initial", child_ids=[child.pk], scheduled_for=at(TODAY), chair=chair
     )
     data = {
         "held_on": TODAY,
@@ -160,7 +161,7 @@ def test_recording_that_a_letter_was_sent(
         )
     assert set(caught.value.errors) == {"sent_on", "sent_by"}
     services.letter_mark_sent(
-        actor=social_worker, letter_id=letter.pk, sent_on=TODAY, sent_by="post"
+        actor=social_worker, letter_id=letter.pk, sent_on=timezone.localdate(), sent_by="post"
     )
     letter.refresh_from_db()
-    assert (letter.sent_on, letter.sent_by) == (TODAY, "post")
+    assert (letter.sent_on, letter.sent_by) == (timezone.localdate(), "post")

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from conferences import services
 from conferences.models import Conference
@@ -15,9 +14,10 @@ from cpcase.timescales import deadlines_for
 from plans.models import Plan
 from plans.services import CoreGroupInput, IssueInput
 from tests.factories import ChildFactory
+from tests.support.working_days import at, last_working_day
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = last_working_day()  # conferences meet on working days
 ISSUE = IssueInput(
     description="Home conditions are unsafe: no food in the house on three visits",
     risk_type="HRI",
@@ -31,7 +31,7 @@ def _schedule(chair, child, kind="initial", actor=None):
         actor=actor or chair,
         kind=kind,
         child_ids=[child.pk],
-        scheduled_for=timezone.now(),
+        scheduled_for=at(TODAY),
         chair=chair,
         venue="Northbrook Civic Centre, Room 2",
     )
@@ -106,7 +106,7 @@ def test_scheduling_checks_the_kind_against_each_child(chair, child, social_work
             actor=chair,
             kind="initial",
             child_ids=[child.pk],
-            scheduled_for=timezone.now(),
+            scheduled_for=at(TODAY),
             chair=social_worker,
         )
     assert "chair" in caught.value.errors
@@ -246,7 +246,10 @@ def test_review_continues_then_discontinues(chair, child, social_worker, core_gr
         actor=chair,
         conference_id=first.pk,
         data=_outcome(
-            child, social_worker, core_group_member, held_on=TODAY - dt.timedelta(days=90)
+            child,
+            social_worker,
+            core_group_member,
+            held_on=last_working_day(TODAY - dt.timedelta(days=90)),
         ),
     )
     services.conference_finalise(actor=chair, conference_id=first.pk)
@@ -258,7 +261,7 @@ def test_review_continues_then_discontinues(chair, child, social_worker, core_gr
             child,
             social_worker,
             core_group_member,
-            held_on=TODAY - dt.timedelta(days=1),
+            held_on=last_working_day(TODAY - dt.timedelta(days=1)),
             decisions=[
                 DecisionInput(child_id=child.pk, decision="continue", latest_category="EMO")
             ],
@@ -322,7 +325,7 @@ def test_siblings_at_one_conference(
         actor=chair,
         kind="initial",
         child_ids=[child.pk, sibling.pk],
-        scheduled_for=timezone.now(),
+        scheduled_for=at(TODAY),
         chair=chair,
     )
     with pytest.raises(DomainError, match="Record a decision for Oliver Testchild"):

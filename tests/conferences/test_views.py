@@ -23,9 +23,10 @@ from cpcase.roles import Role
 from plans.models import Plan
 from plans.services import CoreGroupInput, IssueInput
 from tests.factories import AddressFactory, ChildFactory, PersonFactory, UserFactory
+from tests.support.working_days import at, last_working_day, next_working_day
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+TODAY = last_working_day()  # conferences meet on working days
 HOST = {"HTTP_HOST": "localhost"}
 
 
@@ -77,7 +78,7 @@ def _schedule(chair, children, kind="initial"):
         actor=chair,
         kind=kind,
         child_ids=[c.pk for c in children],
-        scheduled_for=timezone.now(),
+        scheduled_for=at(TODAY),
         chair=chair,
         venue="Testford Civic Centre",
     )
@@ -228,7 +229,7 @@ def test_scheduling_a_sibling_group(web, child, sibling, mother, chair, social_w
     assert str(other.pk) not in choices
     html = page.content.decode()
     assert f'name="children" type="checkbox" value="{sibling.pk}"' in html  # not radios
-    when = TODAY + dt.timedelta(days=7)
+    when = next_working_day(TODAY + dt.timedelta(days=7))
     post = {
         "kind": "review",
         "children": [str(child.pk), str(sibling.pk)],
@@ -271,7 +272,7 @@ def test_scheduling_invites_professionals_who_are_told(
     post = {
         "kind": "initial",
         "children": [str(child.pk)],
-        **_date("scheduled_on", TODAY + dt.timedelta(days=5)),
+        **_date("scheduled_on", next_working_day(TODAY + dt.timedelta(days=5))),
         "scheduled_time": "14:00",
         "chair": str(chair.pk),
         "venue": "Testford Civic Centre, Room 2",
@@ -557,10 +558,10 @@ def test_letters_download_print_and_sent(
     assert "A letter cannot be sent in the future." in _summary(r)
     letter.refresh_from_db()
     assert letter.sent_on is None
-    r = client.post(url, {**_date("sent_on", TODAY), "sent_by": "post"}, **HOST)
+    r = client.post(url, {**_date("sent_on", timezone.localdate()), "sent_by": "post"}, **HOST)
     assert r.status_code == 302
     letter.refresh_from_db()
-    assert (letter.sent_on, letter.sent_by) == (TODAY, "post")
+    assert (letter.sent_on, letter.sent_by) == (timezone.localdate(), "post")
     for path in ("pdf", "print", "sent"):
         assert (
             web(other_team_worker).get(f"/letters/{letter.pk}/{path}/", **HOST).status_code == 404

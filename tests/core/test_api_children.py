@@ -467,7 +467,13 @@ def test_a_duplicate_nhs_number_is_400(api_as, social_worker, child):
 
 def test_patch_changes_and_audits(api_as, social_worker, child):
     response = api_as(social_worker).patch(
-        detail(child), {"first_name": "Amelie", "looked_after": True, "version": 1}
+        detail(child),
+        {
+            "first_name": "Amelie",
+            "looked_after": True,
+            "looked_after_since": "2026-09-01",
+            "version": 1,
+        },
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -479,6 +485,7 @@ def test_patch_changes_and_audits(api_as, social_worker, child):
     assert event.changes == {
         "first_name": {"from": "Amelia", "to": "Amelie"},
         "looked_after": {"from": False, "to": True},
+        "looked_after_since": {"from": None, "to": "2026-09-01"},
     }
 
 

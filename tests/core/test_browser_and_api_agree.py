@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.factories import ConferenceFactory, PlanFactory
+from tests.support.working_days import at, next_working_day
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,9 @@ def _conference_body(w: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": "review",
         "children": [str(w["child"].pk)],
-        "scheduled_for": (timezone.now() + dt.timedelta(days=5)).isoformat(),
+        "scheduled_for": at(
+            next_working_day(timezone.localdate() + dt.timedelta(days=5))
+        ).isoformat(),
         "chair": str(w["chair"].pk),
     }
 

@@ -158,7 +158,8 @@ def test_an_ended_plan_drops_deadlines_after_its_end(journey, child):
     journey.save()
     found = _by_kind(deadlines_for(child, D(2027, 3, 1)))
     assert "core_group" not in found  # due 16 Feb, after the plan ended
-    assert found["plan_authorisation"] == [(D(2027, 1, 26), None, "overdue")]
+    # Missed while the plan ran: kept in the history, no longer work to do.
+    assert found["plan_authorisation"] == [(D(2027, 1, 26), None, "missed")]
     assert found["statutory_visit"] == [(D(2027, 1, 27), D(2027, 1, 20), "met")]
 
 

@@ -46,6 +46,4 @@ def test_the_demo_census_passes_the_dfe_rules():
             unexplained = [
                 i for i in issues if not (i["child_id"] is None and i["rule"] in {"2887Q"})
             ]
-            assert unexplained == [], f"{manager.authority}:\n" + "\n".join(
-                map(str, unexplained)
-            )
+            assert unexplained == [], f"{manager.authority}:\n" + "\n".join(map(str, unexplained))

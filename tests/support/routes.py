@@ -181,10 +181,12 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
     from registry.selectors import Search
     from tests.factories import TEST_PASSWORD, AddressFactory, ChildFactory, PlanFactory
     from tests.support.second_factor import code_for, enrol
+    from tests.support.working_days import at, last_working_day
     from visits import services as visit_services
     from visits.services import VisitInput
 
     today = timezone.localdate()
+    held_on = last_working_day(today)  # conferences meet on working days
     sw, chair = personas["social_worker"], personas["conference_chair"]
     unit_manager = personas["safeguarding_unit_manager"]
     child = ChildFactory(
@@ -231,14 +233,14 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         actor=chair,
         kind="initial",
         child_ids=[child.pk],
-        scheduled_for=timezone.now() - dt.timedelta(hours=2),
+        scheduled_for=at(held_on),
         chair=chair,
     )
     conference_services.conference_record_outcome(
         actor=chair,
         conference_id=conference.pk,
         data=OutcomeInput(
-            held_on=today,
+            held_on=held_on,
             decisions=[DecisionInput(child_id=child.pk, decision="plan", category="NEG")],
             parents=[ParentInput(name="Jo Walkabout", relationship="Mother", attended=True)],
             outline_plan=[
