@@ -6,6 +6,7 @@ class ConferencesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from conferences.disagreements import disagreement_chronology
         from conferences.selectors import (
             conference_chronology,
             convened_review_deadlines,
@@ -13,6 +14,7 @@ class ConferencesConfig(AppConfig):
             review_deadlines,
             transfer_in_deadlines,
         )
+        from conferences.transfers import transfer_chronology
         from cpcase import chronology, timescales
 
         timescales.register(icpc_deadlines)
@@ -20,3 +22,5 @@ class ConferencesConfig(AppConfig):
         timescales.register(transfer_in_deadlines)
         timescales.register(convened_review_deadlines)
         chronology.register(conference_chronology)
+        chronology.register(disagreement_chronology)
+        chronology.register(transfer_chronology)

@@ -116,6 +116,11 @@ def conference_schedule(
             errors.setdefault("children", []).append(
                 f"{child.name} is born: a pre-birth conference is for an unborn baby."
             )
+    if kind == Conference.Kind.TRANSFER_IN:
+        from conferences.transfers import transfer_in_schedule_errors
+
+        for message in transfer_in_schedule_errors(children, actor.authority_id):
+            errors.setdefault("children", []).append(message)
     if errors:
         raise DomainError(errors=errors)
     assert chair is not None  # checked above; for the type checker  # noqa: S101
@@ -553,6 +558,10 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
             else None
         )
         if subject.decision == Decision.PLAN:
+            if conference.kind == Conference.Kind.TRANSFER_IN:
+                from conferences.transfers import transfer_in_complete
+
+                child = transfer_in_complete(actor=actor, conference=conference, subject=subject)
             plan = plan_services.plan_start(
                 actor=actor,
                 child=child,
