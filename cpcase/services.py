@@ -747,6 +747,10 @@ def child_responsibility_transfer(
     before = _snapshot(child)
     child.responsible_authority_id = to_authority_id
     child.resident_authority_id = to_authority_id
+    if child.team is not None and child.team.authority_id != to_authority_id:
+        # The original authority's team is no longer the child's: the conference's lead
+        # social worker brings their own team.
+        child.team = None
     child.version += 1
     child.updated_at = timezone.now()
     child.save()
