@@ -85,6 +85,8 @@ def disagreement_raise(
         raise DomainError(
             errors={"conference": ["Say which conference or which plan the disagreement is about."]}
         )
+    conference: Conference | None
+    plan: Plan | None
     if conference_id:
         child, conference, plan = _about_conference(actor, conference_id, child_id)
     else:

@@ -557,11 +557,11 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
             if subject.visit_interval_value
             else None
         )
-        if subject.decision == Decision.PLAN:
-            if conference.kind == Conference.Kind.TRANSFER_IN:
-                from conferences.transfers import transfer_in_complete
+        if conference.kind == Conference.Kind.TRANSFER_IN:
+            from conferences.transfers import transfer_in_decided
 
-                child = transfer_in_complete(actor=actor, conference=conference, subject=subject)
+            child = transfer_in_decided(actor=actor, conference=conference, subject=subject)
+        if subject.decision == Decision.PLAN:
             plan = plan_services.plan_start(
                 actor=actor,
                 child=child,

@@ -177,33 +177,38 @@ def transfer_in_schedule_errors(children: Iterable[Child], authority_id: Any) ->
     ]
 
 
-def transfer_in_complete(*, actor: User, conference: Conference, subject: ConferenceChild) -> Child:
-    """Inside the finalising of a transfer-in conference that made a plan, before the new
-    plan starts: the original authority's plan ends as a move, the receiving authority
-    becomes responsible, and the original authority's unit manager is told."""
+def transfer_in_decided(*, actor: User, conference: Conference, subject: ConferenceChild) -> Child:
+    """Inside the finalising of a transfer-in conference, before a new plan starts. If it
+    made a plan: the original authority's plan ends as a move and the receiving authority
+    becomes responsible. Either way the notice is completed and the original authority's
+    unit manager is told of the decision (after "no plan" it decides about its own plan)."""
     child = subject.child
     held_on = conference.held_on
     assert held_on is not None  # a held conference has its date  # noqa: S101
     receiving_id = conference.authority_id or actor.authority_id
+    if receiving_id is None:
+        raise DomainError("A transfer-in conference is held by the receiving authority.")
     notice = open_notice(child, receiving_id)
     if notice is None:
         raise DomainError(errors={"decisions": [f"No notice of {child.name}'s move in is open."]})
     receiving = Authority.objects.get(pk=receiving_id)
     origin_id = notice.from_authority_id or child.responsible_authority_id
-    active = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).first()
-    if active is not None:
-        plan_services.plan_end(
-            actor=actor,
-            plan=active,
-            ended_on=held_on,
-            reason=Plan.EndReason.MOVED,
-            transfer_conference_on=held_on,
-            transferred_to=receiving.name,
-            by_transfer_in_conference=True,
+    made_plan = subject.decision == ConferenceChild.Decision.PLAN
+    if made_plan:
+        active = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).first()
+        if active is not None:
+            plan_services.plan_end(
+                actor=actor,
+                plan=active,
+                ended_on=held_on,
+                reason=Plan.EndReason.MOVED,
+                transfer_conference_on=held_on,
+                transferred_to=receiving.name,
+                by_transfer_in_conference=True,
+            )
+        child = child_responsibility_transfer(
+            actor=actor, child=child, to_authority_id=receiving_id, on=held_on
         )
-    child = child_responsibility_transfer(
-        actor=actor, child=child, to_authority_id=receiving_id, on=held_on
-    )
     notice.status = TransferNotice.Status.COMPLETED
     notice.conference = conference
     notice.completed_on = held_on
@@ -213,23 +218,31 @@ def transfer_in_complete(*, actor: User, conference: Conference, subject: Confer
         action=AuditEvent.Action.UPDATE,
         obj=notice,
         child=child,
-        summary=f"Transfer-in completed: {receiving.name} is responsible",
-        changes={"conference": conference.pk, "completed_on": held_on},
+        summary=(
+            f"Transfer-in completed: {receiving.name} is responsible"
+            if made_plan
+            else "Transfer-in conference: no plan"
+        ),
+        changes={"conference": conference.pk, "decision": subject.decision},
+    )
+    when = f"{receiving.name}'s transfer-in conference on {held_on:%-d %B %Y}"
+    body = (
+        f"{child.name}: {when} made a plan. {receiving.name} is now responsible; your plan "
+        "has ended (moved to another authority)."
+        if made_plan
+        else f"{child.name}: {when} decided that no plan is needed there. Your plan is still "
+        "open: decide whether it ends (the child has moved)."
     )
     notifications_raise(
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="transfer_completed",
-                title="A child has transferred to another authority",
-                body=(
-                    f"{child.name}: {receiving.name}'s transfer-in conference on "
-                    f"{held_on:%-d %B %Y} made a plan. {receiving.name} is now responsible; "
-                    "your plan has ended (moved to another authority)."
-                ),
+                kind="transfer_completed" if made_plan else "transfer_no_plan",
+                title="A transfer-in conference about a child of yours was held",
+                body=body,
                 url="/notifications/",
                 child_id=child.pk,
-                dedupe_key=f"transfer_notice:{notice.pk}:completed:{pk}",
+                dedupe_key=f"transfer_notice:{notice.pk}:decided:{pk}",
             )
             for pk in _unit_managers(origin_id, besides=actor)
         ]
@@ -254,7 +267,7 @@ def transfer_chronology(child: Child) -> Iterable[Event]:
                 on=notice.completed_on,
                 at=None,
                 kind="transfer_completed",
-                title="Transfer-in conference: the receiving authority is responsible",
+                title="Transfer-in conference held on the notice of the move",
                 detail=f"From {notice.from_authority_name}",
                 source="conferences",
                 object_id=str(notice.pk),

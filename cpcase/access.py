@@ -350,11 +350,12 @@ def may_resolve_disagreement(user: User, child: Child) -> bool:
     """The guidance sends a disagreement to a senior operational manager: in our roles that
     is the service leader of the child's responsible authority (senior officers review the
     family's complaints, not professionals' disagreements)."""
-    return (
-        _holds(user, Role.SERVICE_LEADER)
-        and user.authority_id is not None
-        and user.authority_id == child.responsible_authority_id
-    )
+    return may_resolve_disagreements(user) and user.authority_id == child.responsible_authority_id
+
+
+def may_resolve_disagreements(user: User) -> bool:
+    """A service leader of an authority: resolves its disagreements (their list in the menu)."""
+    return _holds(user, Role.SERVICE_LEADER) and user.authority_id is not None
 
 
 def may_list_disagreements(user: User) -> bool:
@@ -521,6 +522,7 @@ USER_CAPABILITIES: dict[str, Callable[[User], bool]] = {
     "request_historic_plans": may_request_historic_plans,
     "assign_complaint_reviewer": may_assign_complaint_reviewer,
     "list_disagreements": may_list_disagreements,
+    "resolve_disagreements": may_resolve_disagreements,
     "record_transfer_notices": may_record_transfer_notices,
 }
 

@@ -711,11 +711,12 @@ def child_move_in_record(
     becomes the authority of residence (its register lists the child; its authority-wide
     staff see them), and the new address is recorded if known. The authority that was
     responsible stays responsible until the transfer-in conference."""
-    if not access.may_record_transfer_notice(actor, child):
+    receiving_id = actor.authority_id
+    if receiving_id is None or not access.may_record_transfer_notice(actor, child):
         raise NotPermitted("Only the receiving authority records the notice of a move in.")
     child = Child.objects.select_for_update().get(pk=child.pk)
     before = _snapshot(child)
-    child.resident_authority_id = actor.authority_id
+    child.resident_authority_id = receiving_id
     if address is not None:
         _move_child(child, address, on=on)
     child.version += 1

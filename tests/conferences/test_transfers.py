@@ -281,3 +281,36 @@ def test_the_child_page_links_to_the_notice(client, on_plan, receiving, social_w
     assign_perm("cpcase.view_child", tm, child)
     client.force_login(tm)
     assert "Record notice of a move in" in client.get(f"/children/{child.pk}/").content.decode()
+
+
+def test_a_transfer_in_conference_that_makes_no_plan(
+    api_as, on_plan, receiving, unit_manager, core_group_member
+):
+    child = on_plan
+    old_plan = Plan.objects.get(child=child, status="active")
+    assert _notice(api_as(receiving["unit_manager"]), child).status_code == 201
+    chair = receiving["chair"]
+    conference = _schedule(chair, child, kind="transfer_in")
+    conference_services.conference_record_outcome(
+        actor=chair,
+        conference_id=conference.pk,
+        data=_outcome(
+            child,
+            receiving["social_worker"],
+            core_group_member,
+            decisions=[DecisionInput(child_id=child.pk, decision="no_plan")],
+            outline_plan=[],
+            lead_social_worker=None,
+            core_group=[],
+        ),
+    )
+    conference_services.conference_finalise(actor=chair, conference_id=conference.pk)
+    child.refresh_from_db()
+    old_plan.refresh_from_db()
+    # Nothing moves on its own: the original authority is told and decides about its plan.
+    assert child.responsible_authority.code == "990" and old_plan.status == "active"
+    assert TransferNotice.objects.get(child=child).status == "completed"
+    (body,) = Notification.objects.filter(
+        recipient=unit_manager, kind="transfer_no_plan"
+    ).values_list("body", flat=True)
+    assert "no plan is needed" in body
