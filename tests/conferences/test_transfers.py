@@ -314,3 +314,30 @@ def test_a_transfer_in_conference_that_makes_no_plan(
         recipient=unit_manager, kind="transfer_no_plan"
     ).values_list("body", flat=True)
     assert "no plan is needed" in body
+
+
+def test_the_registers_answer_offers_the_notice(client, on_plan, receiving, unit_manager):
+    """The receiving unit manager finds the child on the register; the answer offers the
+    notice of a move in (not to the responsible authority's own unit manager)."""
+    child = on_plan
+    born = child.date_of_birth
+    search = {
+        "name": "Alex Unit",
+        "agency": "Southmere City Council",
+        "role": "Safeguarding unit manager",
+        "phone": "01632 963333",
+        "reason": "A family moving into our area",
+        "first_name": "Amelia",
+        "last_name": "Testchild",
+        "date_of_birth_0": born.day,
+        "date_of_birth_1": born.month,
+        "date_of_birth_2": born.year,
+    }
+    link = f"/children/{child.pk}/transfer-notices/new/"
+    client.force_login(receiving["unit_manager"])
+    r = client.post("/register/", search)
+    assert r.status_code == 200 and "Amelia Testchild" in r.content.decode()
+    assert link in r.content.decode()
+    client.force_login(unit_manager)
+    r = client.post("/register/", search)
+    assert "Amelia Testchild" in r.content.decode() and link not in r.content.decode()
