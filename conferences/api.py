@@ -10,18 +10,21 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conferences import selectors, services
+from conferences import disagreements, selectors, services, transfers
 from conferences.models import (
     Conference,
     ConferenceAttendee,
+    Disagreement,
     Letter,
     Section47Enquiry,
     StrategyDiscussion,
+    TransferNotice,
 )
 from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
 from cpcase.read_audit import RecordsReads, record_objects
+from cpcase.serializers import AddressSerializer
 from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import CORE_GROUP_INTERVAL_MAX, PlanIssue
 from plans.services import CoreGroupInput, IssueInput
@@ -502,3 +505,173 @@ class Section47OutcomeAPI(APIView):
             reason_not_required=d["reason_not_required"],
         )
         return Response(Section47Out(enquiry).data)
+
+
+# --- Professional disagreements (the statutory guidance) -----------------------------
+
+
+class DisagreementIn(serializers.Serializer):
+    conference = serializers.UUIDField(required=False, allow_null=True, default=None)
+    plan = serializers.UUIDField(required=False, allow_null=True, default=None)
+    child = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With a conference about several children: whose plan it is about.",
+    )
+    what_is_disagreed = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
+    wanted_instead = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
+    raised_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DisagreementOut(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id")
+    conference = serializers.UUIDField(source="conference_id", allow_null=True)
+    plan = serializers.UUIDField(source="plan_id", allow_null=True)
+    chair = serializers.UUIDField(source="chair_id", allow_null=True)
+    raised_by = serializers.UUIDField(source="raised_by_id")
+    resolved_by = serializers.UUIDField(source="resolved_by_id", allow_null=True)
+
+    class Meta:
+        model = Disagreement
+        fields = [
+            "id",
+            "child",
+            "conference",
+            "plan",
+            "chair",
+            "raised_by",
+            "raised_on",
+            "what_is_disagreed",
+            "wanted_instead",
+            "status",
+            "outcome",
+            "outcome_reasons",
+            "resolved_by",
+            "resolved_on",
+            "created_at",
+        ]
+
+
+class DisagreementsAPI(ListAPIView):
+    serializer_class = DisagreementOut
+
+    def get(self, request, *args, **kwargs):
+        if not access.may_list_disagreements(request.user):
+            raise NotPermitted("Your role has no access to disagreements.")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
+            return Disagreement.objects.none()
+        return disagreements.disagreements_visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        disagreements.record_disagreement_reads(
+            user=self.request.user,
+            disagreements=page if page is not None else queryset,
+            summary="Listed professional disagreements",
+        )
+        return page
+
+    @extend_schema(request=DisagreementIn, responses={201: DisagreementOut})
+    def post(self, request):
+        data = parse(DisagreementIn, request.data)
+        disagreement = disagreements.disagreement_raise(
+            actor=request.user,
+            conference_id=data["conference"],
+            plan_id=data["plan"],
+            child_id=data["child"],
+            what_is_disagreed=data["what_is_disagreed"],
+            wanted_instead=data["wanted_instead"],
+            raised_on=data["raised_on"],
+        )
+        return Response(DisagreementOut(disagreement).data, status=status.HTTP_201_CREATED)
+
+
+class DisagreementAPI(APIView):
+    @extend_schema(responses=DisagreementOut)
+    def get(self, request, pk):
+        disagreement = disagreements.disagreement_get_for_view(
+            user=request.user, disagreement_id=pk
+        )
+        return Response(DisagreementOut(disagreement).data)
+
+
+class DisagreementOutcomeIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Disagreement.Outcome.choices)
+    reasons = serializers.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
+    resolved_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class DisagreementOutcomeAPI(APIView):
+    @extend_schema(request=DisagreementOutcomeIn, responses=DisagreementOut)
+    def post(self, request, pk):
+        # Who may, before what they sent (the same answer as the page).
+        found = disagreements.disagreement_for(request.user, pk)
+        if not access.may_resolve_disagreement(request.user, found.child):
+            raise NotPermitted(
+                "Only the service leader of the child's responsible authority resolves a "
+                "disagreement."
+            )
+        data = parse(DisagreementOutcomeIn, request.data)
+        disagreement = disagreements.disagreement_resolve(
+            actor=request.user,
+            disagreement_id=pk,
+            outcome=data["outcome"],
+            reasons=data["reasons"],
+            resolved_on=data["resolved_on"],
+        )
+        return Response(DisagreementOut(disagreement).data)
+
+
+# --- Transfer-in: notice of a move ----------------------------------------------------
+
+
+class TransferNoticeIn(serializers.Serializer):
+    child = serializers.UUIDField(help_text="The child's id (the register's child_ref).")
+    notified_on = serializers.DateField()
+    from_authority = serializers.CharField(
+        max_length=3, help_text="The code of the authority the child moved from."
+    )
+    address = AddressSerializer(
+        required=False, allow_null=True, default=None, help_text="The new address, if known."
+    )
+
+
+class TransferNoticeOut(serializers.ModelSerializer):
+    child = serializers.UUIDField(source="child_id")
+    from_authority = serializers.CharField(source="from_authority.code", default=None)
+    authority = serializers.CharField(source="authority.code", default=None)
+
+    class Meta:
+        model = TransferNotice
+        fields = [
+            "id",
+            "child",
+            "notified_on",
+            "from_authority",
+            "authority",
+            "status",
+            "completed_on",
+            "created_at",
+        ]
+
+
+class TransferNoticesAPI(APIView):
+    @extend_schema(request=TransferNoticeIn, responses={201: TransferNoticeOut})
+    def post(self, request):
+        if not access.may_record_transfer_notices(request.user):
+            raise NotPermitted(
+                "Only a safeguarding unit manager or a team manager records a notice of a move."
+            )
+        data = parse(TransferNoticeIn, request.data)
+        notice = transfers.transfer_notice_record(
+            actor=request.user,
+            child_id=data["child"],
+            notified_on=data["notified_on"],
+            from_authority=data["from_authority"],
+            address=data["address"],
+        )
+        return Response(TransferNoticeOut(notice).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ class ConferencesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from conferences.disagreements import disagreement_chronology
         from conferences.selectors import (
             birth_meeting_deadlines,
             conference_chronology,
@@ -15,6 +16,7 @@ class ConferencesConfig(AppConfig):
             transfer_in_deadlines,
         )
         from conferences.services import section47_open_work
+        from conferences.transfers import transfer_chronology
         from cpcase import chronology, front_door, timescales
 
         front_door.register_open_work(section47_open_work)
@@ -24,3 +26,5 @@ class ConferencesConfig(AppConfig):
         timescales.register(convened_review_deadlines)
         timescales.register(birth_meeting_deadlines)
         chronology.register(conference_chronology)
+        chronology.register(disagreement_chronology)
+        chronology.register(transfer_chronology)

@@ -19,6 +19,7 @@ from conferences.models import (
     Conference,
     ConferenceAttendee,
     ConferenceChild,
+    Disagreement,
     Letter,
     LookedAfterEvent,
     StrategyDiscussion,
@@ -786,3 +787,94 @@ class Section47Form(Section47OutcomeForm):
         outcome.label = "Is an initial child protection conference needed?"
         outcome.help_text = "Leave this until the enquiry has finished if it is not yet known."
         outcome.choices = [*CONFERENCE_REQUIRED_CHOICES, ("", "Not yet known")]
+
+
+# --- Professional disagreements and transfer-in notices -------------------------------
+
+
+class DisagreementForm(forms.Form):
+    child = forms.ChoiceField(
+        label="Whose plan is it about?",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    what_is_disagreed = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label="What do you disagree with?",
+        help_text="The chair's decision or the part of the plan, and why.",
+        required=False,
+        widget=_textarea(5),
+    )
+    wanted_instead = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label="What do you want instead?",
+        required=False,
+        widget=_textarea(4),
+    )
+
+    def __init__(self, *args, subjects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(subjects) > 1:
+            self.fields["child"].choices = [(str(s.child_id), s.child.name) for s in subjects]
+        else:
+            del self.fields["child"]
+
+
+class DisagreementOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="What is the outcome?",
+        choices=Disagreement.Outcome.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    reasons = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
+        label="The reasons",
+        help_text="The person who raised it and the chair are told.",
+        required=False,
+        widget=_textarea(6),
+    )
+
+
+class TransferNoticeForm(forms.Form):
+    notified_on = GovukDateField(
+        label="Date of the notice",
+        help_text="For example, 8 12 2026",
+        error_messages={"required": "Enter the date of the notice."},
+    )
+    from_authority = forms.ChoiceField(
+        label="Which authority did the child move from?", required=False
+    )
+    line1 = forms.CharField(label="Address line 1", required=False, max_length=200)
+    line2 = forms.CharField(label="Address line 2 (optional)", required=False, max_length=200)
+    town = forms.CharField(label="Town or city", required=False, max_length=100)
+    postcode = forms.CharField(label="Postcode", required=False, max_length=10)
+
+    def __init__(self, *args, authorities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_authority"].choices = [("", "Choose an authority")] + [
+            (a.code, f"{a.name} ({a.code})") for a in authorities
+        ]
+
+    def clean(self):
+        data = super().clean()
+        address = [data.get(k) for k in ("line1", "town", "postcode")]
+        if any(address) and not all(address):
+            for key, label in (
+                ("line1", "the first line of the address"),
+                ("town", "the town or city"),
+                ("postcode", "the postcode"),
+            ):
+                if not data.get(key):
+                    self.add_error(key, f"Enter {label}, or leave the whole address blank.")
+        return data
+
+    def address(self):
+        from cpcase.services import AddressInput
+
+        d = self.cleaned_data
+        if not d.get("line1"):
+            return None
+        return AddressInput(
+            line1=d["line1"], line2=d.get("line2", ""), town=d["town"], postcode=d["postcode"]
+        )

@@ -189,17 +189,48 @@ class ConferenceChild(models.Model):
 
 
 class TransferNotice(models.Model):
-    """Notice that a child with a plan elsewhere has moved into the authority's area."""
+    """Notice that a child with a plan elsewhere has moved into the authority's area.
+
+    Recorded by the receiving authority (``authority``); it starts the transfer-in
+    conference deadline, and is completed when that conference is finalised."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the transfer-in conference"
+        COMPLETED = "completed", "Transfer-in conference finalised"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transfer_notices")
     notified_on = models.DateField()
     from_authority_name = models.CharField(max_length=200)
+    # The authority the child moved from (responsible until the transfer-in conference).
+    from_authority = models.ForeignKey(
+        "cpcase.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The receiving authority, which recorded the notice and holds the conference.
+    authority = models.ForeignKey(
+        "cpcase.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    address = models.ForeignKey(
+        "cpcase.Address", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    conference = models.ForeignKey(
+        "Conference", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    completed_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-notified_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "authority"],
+                condition=Q(status="open"),
+                name="transfer_notice_one_open_per_child",
+                violation_error_message="A notice of this child's move is already open.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Transfer notice on {self.notified_on}"
@@ -364,3 +395,63 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"Complaint from {self.complainant}"
+
+
+class Disagreement(models.Model):
+    """A professional disagreement with the conference chair about a child's plan, raised
+    by the lead social worker or the team manager and resolved by a senior operational
+    manager (in our roles: the service leader of the child's responsible authority)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        NOT_UPHELD = "not_upheld", "Not upheld"
+        RESOLVED_BY_AGREEMENT = "resolved_by_agreement", "Resolved by agreement"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    conference = models.ForeignKey(
+        Conference, on_delete=models.PROTECT, null=True, blank=True, related_name="disagreements"
+    )
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The authority that recorded it (a child's past belongs to the authority that held it).
+    authority = models.ForeignKey(
+        "cpcase.Authority", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    chair = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    raised_on = models.DateField()
+    what_is_disagreed = models.TextField(max_length=TEXT_MAX_LENGTH)
+    wanted_instead = models.TextField(max_length=TEXT_MAX_LENGTH)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, blank=True)
+    outcome_reasons = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-raised_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(conference__isnull=False) | Q(plan__isnull=False),
+                name="disagreement_about_conference_or_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", outcome="")
+                | (Q(status="resolved") & ~Q(outcome="") & ~Q(outcome_reasons="")),
+                name="disagreement_resolved_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disagreement raised on {self.raised_on}"

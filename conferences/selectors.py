@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from conferences.models import (
     Conference,
@@ -72,14 +73,15 @@ def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
 
 
 def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """A transfer-in conference within the receiving authority's timescale of each notice
+    of a move in (the receiving authority holds the conference: its timescales apply)."""
     notices = TransferNotice.objects.filter(child__in=context.children).annotate(
-        held_on=_first_conference_after((Conference.Kind.TRANSFER_IN,), "notified_on")
+        held_on=_first_conference_after((Conference.Kind.TRANSFER_IN,), "notified_on"),
+        receiving_id=Coalesce("authority_id", "child__responsible_authority_id"),
     )
     if not context.history:
         notices = notices.filter(held_on__isnull=True)
-    rows = notices.values_list(
-        "id", "child_id", "child__responsible_authority_id", "notified_on", "held_on"
-    )
+    rows = notices.values_list("id", "child_id", "receiving_id", "notified_on", "held_on")
     for pk, child_id, authority_id, notified_on, held_on in rows.iterator(chunk_size=5000):
         computed = context.for_authority(authority_id).due("transfer_in", notified_on)
         if computed is None:
@@ -88,7 +90,7 @@ def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         yield Deadline(
             child_id=child_id,
             authority_id=authority_id,
-            kind="transfer_in_conference",
+            kind="transfer_in",
             due_on=due_on,
             met_on=held_on,
             source=f"{rule.describe()} after notice of the move on {notified_on:%d %b %Y}",

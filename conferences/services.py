@@ -272,6 +272,11 @@ def conference_schedule(
     day_errors = _working_day_errors(timezone.localdate(scheduled_for), authority_id)
     if day_errors:
         errors["scheduled_for"] = day_errors
+    if kind == Conference.Kind.TRANSFER_IN:
+        from conferences.transfers import transfer_in_schedule_errors
+
+        for message in transfer_in_schedule_errors(children, actor.authority_id):
+            errors.setdefault("children", []).append(message)
     if errors:
         raise DomainError(errors=errors)
     assert chair is not None  # checked above; for the type checker  # noqa: S101
@@ -775,6 +780,10 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
             if subject.visit_interval_value
             else None
         )
+        if conference.kind == Conference.Kind.TRANSFER_IN:
+            from conferences.transfers import transfer_in_decided
+
+            child = transfer_in_decided(actor=actor, conference=conference, subject=subject)
         if subject.decision == Decision.PLAN:
             plan = plan_services.plan_start(
                 actor=actor,

@@ -28,6 +28,27 @@ urlpatterns = [
         views.complaint_record,
         name="complaint-record",
     ),
+    path(
+        "conferences/<str:conference_id>/disagreements/new/",
+        views.disagreement_raise_from_conference,
+        name="disagreement-raise-conference",
+    ),
+    path(
+        "plans/<str:plan_id>/disagreements/new/",
+        views.disagreement_raise_from_plan,
+        name="disagreement-raise-plan",
+    ),
+    path("disagreements/", views.disagreement_list, name="disagreement-list"),
+    path(
+        "disagreements/<str:disagreement_id>/",
+        views.disagreement_detail,
+        name="disagreement-detail",
+    ),
+    path(
+        "children/<str:child_id>/transfer-notices/new/",
+        views.transfer_notice_record,
+        name="transfer-notice-record",
+    ),
     path("letters/<str:letter_id>/pdf/", views.letter_pdf, name="letter-pdf"),
     path("letters/<str:letter_id>/print/", views.letter_print, name="letter-print"),
     path("letters/<str:letter_id>/sent/", views.letter_sent, name="letter-sent"),
@@ -100,4 +121,12 @@ api_urlpatterns = [
         name="api-conference-letters",
     ),
     path("letters/<str:pk>/pdf/", api.LetterPdfAPI.as_view(), name="api-letter-pdf"),
+    path("disagreements/", api.DisagreementsAPI.as_view(), name="api-disagreements"),
+    path("disagreements/<str:pk>/", api.DisagreementAPI.as_view(), name="api-disagreement"),
+    path(
+        "disagreements/<str:pk>/outcome/",
+        api.DisagreementOutcomeAPI.as_view(),
+        name="api-disagreement-outcome",
+    ),
+    path("transfer-notices/", api.TransferNoticesAPI.as_view(), name="api-transfer-notices"),
 ]

@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from conferences import selectors, services
+from conferences import disagreements, selectors, services, transfers
 from conferences.forms import (
     AssignReviewerForm,
     AttendeeFormSet,
     ComplaintDecisionForm,
     ComplaintForm,
+    DisagreementForm,
+    DisagreementOutcomeForm,
     InvitationFormSet,
     IssueFormSet,
     LetterSentForm,
@@ -28,6 +30,7 @@ from conferences.forms import (
     ParentFormSet,
     ScheduleForm,
     StrategyDiscussionForm,
+    TransferNoticeForm,
     outcome_initial,
 )
 from conferences.forms import DecisionForm as _DecisionForm
@@ -268,6 +271,11 @@ def conference_detail(request, conference_id):
             "can_finalise": is_chair and conference.status == Conference.Status.HELD,
             "finalised": conference.status == Conference.Status.FINALISED,
             "letters": Letter.objects.filter(conference=conference).only("pk").exists(),
+            "can_raise_disagreement": conference.status in services.HELD_STATUSES
+            and any(
+                access.may_raise_disagreement(request.user, s.child)
+                for s in conference.subjects.all()
+            ),
         },
     )
 
@@ -667,3 +675,170 @@ def complaint_letter(request, complaint_id):
         lambda: services.complaint_letter_pdf(actor=request.user, complaint_id=complaint_id),
         lambda complaint: f"complaint-{complaint.pk}.pdf",
     )
+
+
+# --- Professional disagreements ------------------------------------------------------
+
+
+def _raise_disagreement(request, *, subjects, back_url, heading, run):
+    form = DisagreementForm(request.POST or None, subjects=subjects)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        disagreement = call_service(form, lambda: run(d), {"conference": None, "plan": None})
+        if disagreement is not None:
+            messages.success(request, "The disagreement is recorded; the service leader is told.")
+            return redirect("disagreement-detail", disagreement_id=disagreement.pk)
+    return render(
+        request,
+        "conferences/disagreement_form.html",
+        {"form": form, "back_url": back_url, "heading": heading},
+    )
+
+
+@case_page
+def disagreement_raise_from_conference(request, conference_id):
+    conference = _conference(request, conference_id)
+    subjects = list(conference.subjects.select_related("child"))
+    if not any(access.may_raise_disagreement(request.user, s.child) for s in subjects):
+        raise PermissionDenied(
+            "Only the lead social worker or the child's team manager raises a disagreement."
+        )
+    return _raise_disagreement(
+        request,
+        subjects=subjects,
+        back_url=f"/conferences/{conference.pk}/",
+        heading=f"{conference.get_kind_display()}"
+        + (f", held on {conference.held_on:%-d %B %Y}" if conference.held_on else ""),
+        run=lambda d: disagreements.disagreement_raise(
+            actor=request.user,
+            conference_id=conference.pk,
+            child_id=d.get("child") or None,
+            what_is_disagreed=d["what_is_disagreed"],
+            wanted_instead=d["wanted_instead"],
+        ),
+    )
+
+
+@case_page
+def disagreement_raise_from_plan(request, plan_id):
+    from plans.services import plan_for
+
+    plan = plan_for(request.user, plan_id)
+    read_audit.record_objects(user=request.user, objects=[plan], summary="Opened the plan")
+    if not access.may_raise_disagreement(request.user, plan.child):
+        raise PermissionDenied(
+            "Only the lead social worker or the child's team manager raises a disagreement."
+        )
+    return _raise_disagreement(
+        request,
+        subjects=[],
+        back_url=f"/plans/{plan.pk}/",
+        heading=f"{plan.child.name}'s plan",
+        run=lambda d: disagreements.disagreement_raise(
+            actor=request.user,
+            plan_id=plan.pk,
+            what_is_disagreed=d["what_is_disagreed"],
+            wanted_instead=d["wanted_instead"],
+        ),
+    )
+
+
+@case_page
+@require_GET
+def disagreement_list(request):
+    if not access.may_list_disagreements(request.user):
+        raise PermissionDenied("Your role has no access to disagreements.")
+    found = list(disagreements.disagreements_visible_to(request.user)[:200])
+    disagreements.record_disagreement_reads(
+        user=request.user, disagreements=found, summary="Listed professional disagreements"
+    )
+    return render(
+        request,
+        "conferences/disagreement_list.html",
+        {
+            "open": [d for d in found if d.status == "open"],
+            "resolved": [d for d in found if d.status == "resolved"],
+        },
+    )
+
+
+@case_page
+def disagreement_detail(request, disagreement_id):
+    user = request.user
+    disagreement = disagreements.disagreement_get_for_view(
+        user=user, disagreement_id=disagreement_id
+    )
+    can_resolve = (
+        access.may_resolve_disagreement(user, disagreement.child) and disagreement.status == "open"
+    )
+    form = DisagreementOutcomeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not can_resolve:
+            raise PermissionDenied("Only the service leader resolves this disagreement.")
+        if form.is_valid():
+            d = form.cleaned_data
+            saved = call_service(
+                form,
+                lambda: disagreements.disagreement_resolve(
+                    actor=user,
+                    disagreement_id=disagreement.pk,
+                    outcome=d["outcome"],
+                    reasons=d["reasons"],
+                ),
+                {"resolved_on": None},
+            )
+            if saved is not None:
+                messages.success(request, "The outcome is recorded; the raiser and chair are told.")
+                return redirect("disagreement-detail", disagreement_id=disagreement.pk)
+    return render(
+        request,
+        "conferences/disagreement_detail.html",
+        {"disagreement": disagreement, "can_resolve": can_resolve, "form": form},
+    )
+
+
+# --- Transfer-in: notice of a move ----------------------------------------------------
+
+
+@case_page
+def transfer_notice_record(request, child_id):
+    from cpcase.models import Authority
+
+    child = transfers.child_for_notice(request.user, child_id)
+    if not access.may_record_transfer_notice(request.user, child):
+        raise PermissionDenied(
+            "Only the receiving authority's safeguarding unit manager or a team manager records "
+            "the notice of a move in."
+        )
+    read_audit.record_children(
+        user=request.user, children=[child], summary="Opened the notice of a move in"
+    )
+    authorities = Authority.objects.exclude(pk=request.user.authority_id).order_by("name")
+    form = TransferNoticeForm(
+        request.POST or None,
+        initial={
+            "notified_on": timezone.localdate(),
+            "from_authority": child.responsible_authority.code,
+        },
+        authorities=authorities,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        notice = call_service(
+            form,
+            lambda: transfers.transfer_notice_record(
+                actor=request.user,
+                child_id=child.pk,
+                notified_on=d["notified_on"],
+                from_authority=d["from_authority"],
+                address=form.address(),
+            ),
+            {"child": None},
+        )
+        if notice is not None:
+            messages.success(
+                request,
+                f"The notice of {child.name}'s move is recorded: a transfer-in conference is due.",
+            )
+            return redirect("child-detail", child_id=child.pk)
+    return render(request, "conferences/transfer_notice_form.html", {"form": form, "child": child})

@@ -353,6 +353,58 @@ def may_review_complaints(user: User) -> bool:
     return _holds(user, Role.SENIOR_OFFICER)
 
 
+# Professional disagreement with a conference chair about a plan (statutory guidance).
+def may_raise_disagreement(user: User, child: Child) -> bool:
+    """The child's lead social worker, or a team manager of the child's team, records a
+    disagreement with the conference chair about the child's plan."""
+    if not (_active(user) and can(user, Action.VIEW, child)):
+        return False
+    if child.lead_social_worker_id == user.pk and _holds(user, *TEAM_ROLES):
+        return True
+    return bool(_holds(user, Role.TEAM_MANAGER) and user.team_id and user.team_id == child.team_id)
+
+
+def may_resolve_disagreement(user: User, child: Child) -> bool:
+    """The guidance sends a disagreement to a senior operational manager: in our roles that
+    is the service leader of the child's responsible authority (senior officers review the
+    family's complaints, not professionals' disagreements)."""
+    return may_resolve_disagreements(user) and user.authority_id == child.responsible_authority_id
+
+
+def may_resolve_disagreements(user: User) -> bool:
+    """A service leader of an authority: resolves its disagreements (their list in the menu)."""
+    return _holds(user, Role.SERVICE_LEADER) and user.authority_id is not None
+
+
+def may_list_disagreements(user: User) -> bool:
+    """The list of professional disagreements: those with a path to case records see the
+    disagreements about children they may see (the service leader, those of the service)."""
+    return has_case_access(user)
+
+
+def resolves_disagreements() -> Q:
+    """Service leaders: the senior operational managers told of a professional disagreement."""
+    return held(Role.SERVICE_LEADER)
+
+
+# Transfer-in: a child with a plan elsewhere moves into the authority's area.
+def may_record_transfer_notice(user: User, child: Child) -> bool:
+    """The receiving authority's safeguarding unit manager or a team manager records the
+    notice of a move in: only for a child another authority is responsible for."""
+    return (
+        _holds(user, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER)
+        and user.authority_id is not None
+        and child.responsible_authority_id != user.authority_id
+    )
+
+
+def may_record_transfer_notices(user: User) -> bool:
+    return (
+        _holds(user, Role.SAFEGUARDING_UNIT_MANAGER, Role.TEAM_MANAGER)
+        and user.authority_id is not None
+    )
+
+
 def may_be_lead_social_worker(user: User) -> bool:
     return _holds(user, *TEAM_ROLES)
 
@@ -487,6 +539,9 @@ USER_CAPABILITIES: dict[str, Callable[[User], bool]] = {
     "export_returns": may_export_returns,
     "request_historic_plans": may_request_historic_plans,
     "assign_complaint_reviewer": may_assign_complaint_reviewer,
+    "list_disagreements": may_list_disagreements,
+    "resolve_disagreements": may_resolve_disagreements,
+    "record_transfer_notices": may_record_transfer_notices,
 }
 
 # And those about a user and a child (``{% may_for user "x" child %}``).
@@ -502,6 +557,9 @@ CHILD_CAPABILITIES: dict[str, Callable[[User, Child], bool]] = {
     "ask_for_historic_plans": may_ask_for_historic_plans,
     "record_front_door": may_record_front_door,
     "authorise_assessment": may_authorise_assessment,
+    "raise_disagreement": may_raise_disagreement,
+    "resolve_disagreement": may_resolve_disagreement,
+    "record_transfer_notice": may_record_transfer_notice,
 }
 
 

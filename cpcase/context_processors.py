@@ -25,6 +25,8 @@ def service(request):
         items.append({"text": "Visits", "href": reverse("team-visits")})
     if access.may_chair_conferences(user):
         items.append({"text": "Conferences", "href": reverse("conference-list")})
+    if access.may_resolve_disagreements(user):
+        items.append({"text": "Disagreements", "href": reverse("disagreement-list")})
     if access.may_search_register(user):
         items.append({"text": "Register", "href": reverse("register-home")})
     for item in items:

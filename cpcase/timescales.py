@@ -252,7 +252,7 @@ KIND_LABELS = {
     "core_group": "Core group meeting",
     "review_conference": "Review conference",
     "statutory_visit": "Statutory visit",
-    "transfer_in_conference": "Transfer-in conference",
+    "transfer_in": "Transfer-in conference",
     "review_conference_required": "Review conference to convene",
     "birth_meeting": "Meeting after the birth",
 }

@@ -127,6 +127,41 @@ def _version(plan: Plan, actor: User, reason: str) -> PlanVersion:
     )
 
 
+# --- The register's keeper is told of every change (DOMAIN.md section 2) ----------------
+
+
+def _tell_register_keepers(*, actor: User, plan: Plan, change: str, on: dt.date, key: str) -> None:
+    """One notification per change to the register (a plan started or ended, a category
+    changed) to the safeguarding unit manager(s) of the authority where the child is
+    resident: that authority keeps the register. Whoever made the change is not told of it.
+    The title goes by email too, so it names no child; the body names the child."""
+    from cpcase.services import NotificationRequest, notifications_raise
+
+    child = plan.child
+    keepers = (
+        User.objects.filter(
+            access.register_keepers(), is_active=True, authority_id=child.resident_authority_id
+        )
+        .exclude(pk=actor.pk)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=pk,
+                kind="register_change",
+                title=f"The register has changed: {change}",
+                body=f"{child.name}: {change} on {on:%-d %B %Y}.",
+                url=f"/plans/{plan.pk}/",
+                child_id=child.pk,
+                dedupe_key=f"plan:{plan.pk}:register:{key}:{pk}",
+            )
+            for pk in keepers
+        ]
+    )
+
+
 def _require_chair(actor: User, child: Child) -> None:
     if not access.may_chair_for(actor, child):
         raise DomainError("Only the conference chair can start, continue or end a plan.")
@@ -199,6 +234,13 @@ def plan_start(
         summary=f"Started a child protection plan ({plan.get_initial_category_display()})",
         changes={"started_on": started_on, "category": category, "issues": len(issues)},
     )
+    _tell_register_keepers(
+        actor=actor,
+        plan=plan,
+        change=f"a child protection plan started ({plan.get_initial_category_display()})",
+        on=started_on,
+        key="started",
+    )
     return plan
 
 
@@ -239,7 +281,21 @@ def plan_continue(
         summary="Continued the plan at a review conference",
         changes={"latest_category": {"from": before["latest_category"], "to": latest_category}},
     )
+    if before["latest_category"] != latest_category:
+        _tell_register_keepers(
+            actor=actor,
+            plan=plan,
+            change=_category_change(before["latest_category"], latest_category, "a review"),
+            on=reviewed_on,
+            key=f"category:{plan.version}",
+        )
     return plan
+
+
+def _category_change(before: str, after: str, by: str) -> str:
+    return (
+        f"the category changed from {Category(before).label} to {Category(after).label} (by {by})"
+    )
 
 
 def _eighteenth_birthday(born: dt.date) -> dt.date:
@@ -333,6 +389,25 @@ def plan_register_correct(
                 )
             ]
         )
+    corrected = []
+    if "latest_category" in changes:
+        corrected.append(
+            _category_change(
+                before["latest_category"], changes["latest_category"], "a register correction"
+            )
+        )
+    if "started_on" in changes:
+        corrected.append(
+            f"the plan's start date was corrected from {before['started_on']:%-d %B %Y} "
+            f"to {changes['started_on']:%-d %B %Y}"
+        )
+    _tell_register_keepers(
+        actor=actor,
+        plan=plan,
+        change="; ".join(corrected),
+        on=timezone.localdate(),
+        key=f"correction:{plan.version}",
+    )
     return plan
 
 
@@ -386,6 +461,7 @@ def plan_end(
     step_down: str = "",
     transfer_conference_on: dt.date | None = None,
     transferred_to: str = "",
+    by_transfer_in_conference: bool = False,
 ) -> Plan:
     """End a plan: a review conference's discontinuation (by its chair, through the
     conference), or, outside a conference, only when the child turned 18, died, or moved
@@ -397,7 +473,11 @@ def plan_end(
         .select_related("child__responsible_authority")
         .get(pk=plan.pk)
     )
-    if reason == Plan.EndReason.CONFERENCE:
+    if reason == Plan.EndReason.CONFERENCE or (
+        reason == Plan.EndReason.MOVED and by_transfer_in_conference
+    ):
+        # The receiving authority's transfer-in conference ends the plan of the authority
+        # the child moved from as it starts its own (conferences.transfers).
         _require_chair(actor, plan.child)
     elif reason in OUTSIDE_CONFERENCE_REASONS:
         _require_unit_manager(actor, plan)
@@ -497,6 +577,13 @@ def plan_end(
     )
     if step_down == "child_in_need":
         front_door.cin_plan_step_down(actor=actor, child=plan.child, started_on=ended_on)
+    _tell_register_keepers(
+        actor=actor,
+        plan=plan,
+        change=f"the plan ended ({plan.get_end_reason_display().lower()})",
+        on=ended_on,
+        key="ended",
+    )
     return plan
 
 

@@ -72,6 +72,14 @@ MATRIX: dict[str, str] = {
     "conferences-api:api-conference-finalise POST":  "401 403 403 403 400 403 404 404 404 403 404",
     "conferences-api:api-conference-letters GET":    "401 200 200 200 200 200 404 404 404 200 404",
     "conferences-api:api-letter-pdf GET":            "401 200 200 200 200 200 404 404 404 200 404",
+    # professional disagreements: raised by the lead social worker or the team manager,
+    # resolved by the service leader of the child's responsible authority
+    "conferences-api:api-disagreements GET":         "401 200 200 200 200 200 403 403 403 200 403",
+    "conferences-api:api-disagreements POST":        "401 400 400 400 400 400 400 400 400 400 400",
+    "conferences-api:api-disagreement GET":          "401 200 200 200 200 200 404 404 404 200 404",
+    "conferences-api:api-disagreement-outcome POST": "401 403 403 400 403 403 404 404 404 403 404",
+    # notice of a move in: the receiving authority's unit manager or a team manager
+    "conferences-api:api-transfer-notices POST":     "401 403 400 403 403 400 403 403 403 403 403",
     # no path to plans: refused, as GET /api/v1/children/ does
     "plans-api:api-plans GET":                       "401 200 200 200 200 200 200 403 403 200 403",
     "plans-api:api-plan GET":                        "401 200 200 200 200 200 200 404 404 200 404",
@@ -140,6 +148,12 @@ MATRIX: dict[str, str] = {
     "letter-sent":                                   "302 200 200 200 200 200 404 404 404 200 404",
     "complaint-detail":                              "302 200 200 200 200 200 404 404 404 200 404",
     "complaint-letter":                              "302 200 200 200 200 200 404 404 404 200 404",
+    "disagreement-raise-conference":                 "302 200 200 403 403 403 404 404 404 403 404",
+    "disagreement-raise-plan":                       "302 200 200 403 403 403 403 404 404 403 404",
+    "disagreement-list":                             "302 200 200 200 200 200 403 403 403 200 403",
+    "disagreement-detail":                           "302 200 200 200 200 200 404 404 404 200 404",
+    # Amelia is this authority's own child: only another authority records her move in
+    "transfer-notice-record":                        "302 403 403 403 403 403 404 404 404 403 404",
     "child-conferences":                             "302 200 200 200 200 200 404 404 404 200 404",
     "conference-schedule":                           "302 403 200 403 200 200 404 404 404 403 404",
     "strategy-discussion-record":                    "302 200 200 403 403 200 404 404 404 403 404",

@@ -66,6 +66,7 @@ PARAMETER_OBJECTS = {
     "conferences": "conference",
     "letters": "letter",
     "complaints": "complaint",
+    "disagreements": "disagreement",
     "visits": "visit",
     "drafts": "draft",
     "notifications": "notification",
@@ -149,6 +150,7 @@ class World:
     referral: Any
     assessment: Any
     section47: Any
+    disagreement: Any = None
     pdf_audience: str = "family"
     reset_uid: str = "MA"
     reset_token: str = "no-longer-valid"
@@ -327,6 +329,14 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         reasons="The decision followed the procedure.",
         decided_on=today,
     )
+    from conferences.disagreements import disagreement_raise
+
+    disagreement = disagreement_raise(
+        actor=sw,
+        plan_id=plan.pk,
+        what_is_disagreed="The review is set too far away",
+        wanted_instead="A review within six weeks",
+    )
     notification = Notification.objects.create(
         recipient=sw, child_id=child.pk, title="A visit is due", body="Amelia's visit is due"
     )
@@ -407,6 +417,7 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         referral=referral,
         assessment=assessment,
         section47=section47,
+        disagreement=disagreement,
     )
 
 
