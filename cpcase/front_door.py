@@ -237,7 +237,7 @@ def referral_record(
         raise DomainError(errors=errors)
     referral = Referral.objects.create(
         child=child,
-        authority=child.responsible_authority,
+        authority_id=access.recording_authority(actor, child),
         received_on=received_on,
         source=source,
         primary_need=primary_need,
@@ -698,7 +698,7 @@ def emergency_protection_record(
         raise DomainError(errors=errors)
     protection = EmergencyProtection.objects.create(
         child=child,
-        authority=child.responsible_authority,
+        authority_id=access.recording_authority(actor, child),
         kind=kind,
         started_on=started_on,
         ended_on=ended_on,

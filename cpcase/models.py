@@ -737,7 +737,8 @@ class Referral(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="referrals")
-    # The authority whose record this is (the child's responsible authority at referral).
+    # The authority whose record this is: the recorder's (a receiving authority records
+    # its own referral before it becomes responsible for the child).
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="+")
     received_on = models.DateField()
     source = models.CharField(max_length=3, choices=REFERRAL_SOURCE_CHOICES)

@@ -142,7 +142,9 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
     )
     nfa_in_year = Q(nfa=True, received_on__range=(start, end))
     referrals = list(
-        Referral.objects.filter(child__responsible_authority=authority)
+        # The episodes this authority recorded: a child who moved away during the year is
+        # still in this authority's census for the time it was responsible.
+        Referral.objects.filter(authority=authority)
         .filter(in_year | nfa_in_year)
         .select_related("child")
         .order_by("child_id", "received_on", "created_at")
@@ -278,7 +280,10 @@ def _episode(
     episode_plans = [
         p
         for p in plans
-        if _within(p.started_on, referral, closed, end)
+        # The plans this authority held (another authority's come before a transfer-in
+        # and count only as previous plans).
+        if p.authority_id in (None, referral.authority_id)
+        and _within(p.started_on, referral, closed, end)
         and (p.ended_on is None or p.ended_on >= start)
     ]
     for c in cin_plans:

@@ -16,6 +16,7 @@ from plans import services
 from plans.models import Plan
 from tests.conferences.test_services import _outcome, _schedule
 from tests.factories import AuthorityFactory, UserFactory
+from tests.support.working_days import last_working_day
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -69,7 +70,7 @@ def test_every_conference_path_that_changes_the_register_tells_the_unit_managers
     team_manager,
     service_leader,
 ):
-    started = TODAY - dt.timedelta(days=100)
+    started = last_working_day(TODAY - dt.timedelta(days=100))
     _icpc(chair, child, social_worker, core_group_member, started)
     expected = [
         f"Amelia Testchild: a child protection plan started (Neglect) on {started:%-d %B %Y}."
@@ -83,13 +84,13 @@ def test_every_conference_path_that_changes_the_register_tells_the_unit_managers
         social_worker,
         core_group_member,
         kind="review",
-        held_on=TODAY - dt.timedelta(days=60),
+        held_on=last_working_day(TODAY - dt.timedelta(days=60)),
         decision="continue",
         latest_category="NEG",
     )
     assert _told(unit_manager) == expected
 
-    reviewed = TODAY - dt.timedelta(days=30)
+    reviewed = last_working_day(TODAY - dt.timedelta(days=30))
     _conference(
         chair,
         child,
@@ -112,13 +113,13 @@ def test_every_conference_path_that_changes_the_register_tells_the_unit_managers
         social_worker,
         core_group_member,
         kind="review",
-        held_on=TODAY,
+        held_on=last_working_day(),
         decision="discontinue",
         step_down="child_in_need",
     )
     expected.append(
         "Amelia Testchild: the plan ended (discontinued by a review conference) on "
-        f"{TODAY:%-d %B %Y}."
+        f"{last_working_day():%-d %B %Y}."
     )
     assert _told(unit_manager) == _told(second_unit_manager) == expected
     # The title goes by email: it never names the child.
@@ -133,7 +134,13 @@ def test_every_conference_path_that_changes_the_register_tells_the_unit_managers
 def test_an_ending_outside_a_conference_tells_the_other_unit_managers(
     reason, chair, child, social_worker, core_group_member, unit_manager, second_unit_manager
 ):
-    plan = _icpc(chair, child, social_worker, core_group_member, TODAY - dt.timedelta(days=50))
+    plan = _icpc(
+        chair,
+        child,
+        social_worker,
+        core_group_member,
+        last_working_day(TODAY - dt.timedelta(days=50)),
+    )
     ended_on = TODAY - dt.timedelta(days=2)
     extra = {}
     if reason == "turned_18":
@@ -155,7 +162,13 @@ def test_an_ending_outside_a_conference_tells_the_other_unit_managers(
 def test_a_register_correction_tells_the_other_unit_managers_not_the_corrector(
     chair, child, social_worker, core_group_member, unit_manager, second_unit_manager
 ):
-    plan = _icpc(chair, child, social_worker, core_group_member, TODAY - dt.timedelta(days=50))
+    plan = _icpc(
+        chair,
+        child,
+        social_worker,
+        core_group_member,
+        last_working_day(TODAY - dt.timedelta(days=50)),
+    )
     services.plan_register_correct(
         actor=unit_manager, plan_id=plan.pk, reason="Recorded wrongly", latest_category="PHY"
     )
@@ -183,7 +196,13 @@ def test_the_authority_of_residence_keeps_the_register(
     )
     child.resident_authority = elsewhere
     child.save()
-    _icpc(chair, child, social_worker, core_group_member, TODAY - dt.timedelta(days=5))
+    _icpc(
+        chair,
+        child,
+        social_worker,
+        core_group_member,
+        last_working_day(TODAY - dt.timedelta(days=5)),
+    )
     assert len(_told(theirs)) == 1
     assert _told(unit_manager) == []
 
@@ -191,7 +210,13 @@ def test_the_authority_of_residence_keeps_the_register(
 def test_telling_twice_is_one_notification(
     chair, child, social_worker, core_group_member, unit_manager
 ):
-    plan = _icpc(chair, child, social_worker, core_group_member, TODAY - dt.timedelta(days=5))
+    plan = _icpc(
+        chair,
+        child,
+        social_worker,
+        core_group_member,
+        last_working_day(TODAY - dt.timedelta(days=5)),
+    )
     services._tell_register_keepers(
         actor=chair,
         plan=plan,

@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conferences import services as conference_services
+from conferences import transfers
 from conferences.services import AttendeeInput, DecisionInput, OutcomeInput, ParentInput
 from cpcase import front_door
 from cpcase.models import AuditEvent, Child, Role
@@ -30,7 +31,7 @@ from plans import services as plan_services
 from plans.models import Plan
 from plans.services import CoreGroupInput, IssueInput
 from registry.returns import cin_census_xml
-from tests.factories import ChildFactory, PersonFactory, UserFactory
+from tests.factories import ChildFactory, PersonFactory, PlanFactory, UserFactory
 from tests.support.cin_census import dfe_issues
 
 pytestmark = pytest.mark.django_db
@@ -191,8 +192,9 @@ def la(people, authority, team):
 
 
 @pytest.fixture
-def awkward(la):
+def awkward(la, other_authority):
     """Every kind of child the census has to get right, built through the services."""
+    elsewhere = other_authority
     kids: dict[str, Child] = {}
 
     # An ordinary child on a plan, reviewed twice, with three siblings at her
@@ -265,7 +267,24 @@ def awkward(la):
 
     # A transfer-in: the child moved here on a plan; the transfer-in conference starts
     # this authority's plan, with no enquiry here.
-    moved = la.child(first_name="Mo", sex="M", upn_unknown="UN4", ethnicity="BAFR")
+    # Another authority is responsible until the conference; this one records the notice
+    # of the move, then its referral.
+    moved = la.child(
+        first_name="Mo",
+        sex="M",
+        upn_unknown="UN4",
+        ethnicity="BAFR",
+        responsible_authority=elsewhere,
+        resident_authority=elsewhere,
+    )
+    # On the other authority's register (its plan, recorded there).
+    PlanFactory(child=moved, authority=elsewhere, started_on=W(2025, 11, 3), latest_category="EMO")
+    transfers.transfer_notice_record(
+        actor=la.p.unit_manager,
+        child_id=moved.pk,
+        notified_on=W(2026, 5, 29),
+        from_authority=elsewhere.code,
+    )
     la.refer(moved, W(2026, 6, 1), source="5C", next_step="strategy_discussion")
     la.conference([moved], W(2026, 6, 15), "transfer_in", "plan", "EMO")
     kids["transfer_in"] = moved
