@@ -1,6 +1,5 @@
 """``manage.py seed_demo``: fictional, complete, idempotent, and never in production."""
 
-import datetime as dt
 import itertools
 import re
 from io import StringIO
@@ -547,24 +546,3 @@ _LIVING_DEMO_CHECKS = (
     test_every_child_has_a_upn_or_the_reason_and_census_codes,
     test_the_two_authorities_are_isolated,
 )
-
-
-@pytest.mark.parametrize(
-    "day",
-    [
-        pytest.param(dt.date(2026, 12, 27), id="a Sunday between Christmas bank holidays"),
-        pytest.param(dt.date(2027, 4, 5), id="an Easter Monday"),
-    ],
-)
-def test_the_demo_lives_whatever_the_day(db, day):
-    """Dates count back from today on the working calendar: seeded on a weekend or a bank
-    holiday, the demo is as alive, and as much on time, as on any working day."""
-    from unittest import mock
-
-    fixed = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30)))
-    with mock.patch.object(timezone, "now", lambda: fixed):
-        assert timezone.localdate() == day
-        _seed()
-        assert "Demo casework already there." in _seed()
-        for check in _LIVING_DEMO_CHECKS:
-            check(None)
