@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from cpcase import front_door
 from cpcase.models import AuditEvent
 from registry.models import ReturnFile, ReturnJob
 from registry.return_jobs import collection_year
@@ -24,10 +25,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 
 
 def test_the_unit_manager_produces_the_census_and_downloads_it(
-    app_on_test_redis, page_for, axe_clean, child, unit_manager
+    app_on_test_redis, page_for, axe_clean, child, unit_manager, social_worker
 ):
     child.la_child_id = "NB0077"
     child.save()
+    # The episode the plan belongs to (the census reports episodes).
+    front_door.referral_record(
+        actor=social_worker,
+        child_id=child.pk,
+        received_on=timezone.localdate() - dt.timedelta(days=40),
+        source="6",
+        primary_need="N1",
+        nfa=False,
+        next_step="strategy_discussion",
+    )
     PlanFactory(
         child=child, started_on=timezone.localdate() - dt.timedelta(days=30), latest_category="NEG"
     )
