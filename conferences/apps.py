@@ -11,6 +11,7 @@ class ConferencesConfig(AppConfig):
             birth_meeting_deadlines,
             conference_chronology,
             convened_review_deadlines,
+            episode_conference_activity,
             icpc_deadlines,
             review_deadlines,
             transfer_in_deadlines,
@@ -20,6 +21,7 @@ class ConferencesConfig(AppConfig):
         from cpcase import chronology, front_door, timescales
 
         front_door.register_open_work(section47_open_work)
+        front_door.register_episode_activity(episode_conference_activity)
         timescales.register(icpc_deadlines)
         timescales.register(review_deadlines)
         timescales.register(transfer_in_deadlines)

@@ -540,3 +540,30 @@ def section47_enquiries_visible_to(user: Any) -> Any:
     from cpcase import access
 
     return Section47Enquiry.objects.filter(child__in=access.children_visible_to(user))
+
+
+def episode_conference_activity(referral: Any, on: dt.date) -> list[str]:
+    """For the episode's closure reason: the section 47 enquiries recorded in it and the
+    child protection conferences held for the child during it, up to ``on`` (an episode
+    with any is not "closed after assessment": the DfE's rule 2990)."""
+    activity = [
+        f"the section 47 enquiry started on {started_on:%d %B %Y}"
+        for started_on in Section47Enquiry.objects.filter(referral=referral, started_on__lte=on)
+        .order_by("started_on")
+        .values_list("started_on", flat=True)
+    ]
+    held = (
+        ConferenceChild.objects.filter(
+            child_id=referral.child_id,
+            conference__status__in=(Conference.Status.HELD, Conference.Status.FINALISED),
+            conference__held_on__range=(referral.received_on, on),
+        )
+        .select_related("conference")
+        .order_by("conference__held_on")
+    )
+    activity.extend(
+        f"the {subject.conference.get_kind_display().lower()} held on "
+        f"{subject.conference.held_on:%d %B %Y}"
+        for subject in held
+    )
+    return activity

@@ -20,6 +20,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dateutil.relativedelta import relativedelta
+
 from cpcase.roles import Role
 from cpcase.validators import nhs_number_is_valid, upn_check_letter
 
@@ -67,6 +69,15 @@ UPN_LA_CODE = "330"
 # Children of school age (5 and over) have a UPN; younger ones the census's UN1, an
 # unborn baby UN8.
 UPN_FROM_AGE = 5
+
+# An unborn baby is due 6 to 24 weeks from today: the front door hears of a pregnancy
+# from about its 16th week, and the earliest story of a family expecting one began about
+# 14 weeks ago.
+DUE_IN_WEEKS = (6, 24)
+# The census codes of a disabled child, in turn: a learning disability alone, or with
+# the communication needs that often come with it (the DfE's query 2888Q asks that a
+# child with several disabilities has them all recorded).
+DISABILITY_PROFILES = (("LD", "COMM"), ("LD",))
 
 
 @dataclass(frozen=True)
@@ -463,6 +474,42 @@ def demo_nhs_numbers(start: int = 500_000) -> Iterator[str]:
                 break
 
 
+def census_year_end(today: dt.date) -> dt.date:
+    """The last day (31 March) of the census year running ``today``: its reference date."""
+    return dt.date(today.year + 1 if today.month >= 4 else today.year, 3, 31)
+
+
+def census_due_date_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The due dates the census running ``today`` expects of an unborn child, first and
+    last: the DfE's query 8530Q wants them after its reference date less 30 days and
+    before it plus 9 months (an unborn child on 31 March is due from March on)."""
+    year_end = census_year_end(today)
+    return (
+        year_end - dt.timedelta(days=29),
+        year_end + relativedelta(months=9) - dt.timedelta(days=1),
+    )
+
+
+def due_dates_fit_census(today: dt.date) -> bool:
+    """Whether a pregnancy the front door knows of today can be due inside the census's
+    window: not from April to mid-September, when every baby known of is due before March
+    (and will be born before the census is made)."""
+    earliest, _ = census_due_date_window(today)
+    return earliest <= today + dt.timedelta(weeks=DUE_IN_WEEKS[1])
+
+
+def expected_delivery(today: dt.date, weeks: int) -> dt.date:
+    """An unborn baby's due date ``weeks`` (within ``DUE_IN_WEEKS``) from today; when that
+    falls before the census's window and a later date in ``DUE_IN_WEEKS`` is inside it,
+    that later date (spread a few days apart by ``weeks``)."""
+    due = today + dt.timedelta(weeks=weeks)
+    earliest, _ = census_due_date_window(today)
+    if due < earliest and due_dates_fit_census(today):
+        last = today + dt.timedelta(weeks=DUE_IN_WEEKS[1])
+        due = min(earliest + dt.timedelta(days=3 * (weeks - DUE_IN_WEEKS[0])), last)
+    return due
+
+
 def demo_postcode(rng: random.Random, district: int) -> str:
     """``NB<district> <digit><letter><letter>``: UK postcode syntax, in no real area."""
     return (
@@ -579,6 +626,7 @@ def _families(
     nhs = demo_nhs_numbers(nhs_start)
     child_number = itertools.count(1)
     upn_serial = itertools.count(upn_start)
+    disability_profiles = itertools.cycle(DISABILITY_PROFILES)
     phone_number = itertools.count(phone_start)
     surnames = list(SURNAMES)
     rng.shuffle(surnames)
@@ -621,7 +669,9 @@ def _families(
                     ethnicity=ethnicity,
                     nhs_number=next(nhs),
                     date_of_birth=born_on,
-                    disabilities=["LD"] if rng.random() < 0.08 else ["NONE"],
+                    disabilities=list(next(disability_profiles))
+                    if rng.random() < 0.08
+                    else ["NONE"],
                     **_upn_fields(born_on, today, next(upn_serial)),
                 )
             )
@@ -634,7 +684,7 @@ def _families(
                     sex="U",
                     ethnicity=ethnicity,
                     nhs_number="",  # an unborn baby has no NHS number yet
-                    expected_date_of_delivery=today + dt.timedelta(weeks=rng.randint(6, 24)),
+                    expected_date_of_delivery=expected_delivery(today, rng.randint(*DUE_IN_WEEKS)),
                     **_upn_fields(None, today, 0),
                 )
             )

@@ -6,7 +6,10 @@ Services write (each checks the gate, validates, writes, audits); selectors read
 
 The core cannot see the domain apps, so what else keeps an episode open (a child
 protection plan running, a section 47 enquiry waiting for its outcome) is asked of
-providers the apps register from ``AppConfig.ready`` (``register_open_work``).
+providers the apps register from ``AppConfig.ready`` (``register_open_work``), and so is
+what else happened in it beyond assessments (``register_episode_activity``): an episode
+with a section 47 enquiry, an initial conference or a plan in it cannot close as "closed
+after assessment" (RC8, RC9; the DfE's rule 2990).
 """
 
 from __future__ import annotations
@@ -59,6 +62,22 @@ _open_work_providers: list[OpenWork] = []
 def register_open_work(provider: OpenWork) -> None:
     if provider not in _open_work_providers:
         _open_work_providers.append(provider)
+
+
+# A provider names the activity beyond assessments recorded in an episode up to a day
+# (["the section 47 enquiry started on 3 May 2026"]): whatever it names, the episode was
+# more than an assessment, so it cannot close with RC8 or RC9.
+EpisodeActivity = Callable[[Referral, dt.date], list[str]]
+_episode_activity_providers: list[EpisodeActivity] = []
+# "Case closed after assessment": no further action (RC8) or referred to early help (RC9).
+CLOSED_AFTER_ASSESSMENT = frozenset({"RC8", "RC9"})
+# The reason for an episode that ends after more than an assessment.
+SERVICES_CEASED = "RC7"
+
+
+def register_episode_activity(provider: EpisodeActivity) -> None:
+    if provider not in _episode_activity_providers:
+        _episode_activity_providers.append(provider)
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,28 @@ def open_work(referral: Referral, on: dt.date) -> list[str]:
     for provider in _open_work_providers:
         work.extend(provider(referral, on))
     return work
+
+
+def episode_activity(referral: Referral, on: dt.date) -> list[str]:
+    """The activity beyond assessments recorded in the episode up to ``on``: child in need
+    plans here, section 47 enquiries, initial conferences and child protection plans from
+    the providers. The DfE's rule 2990: an episode closed RC8 or RC9 has none of them."""
+    activity = [
+        f"the child in need plan started on {plan.started_on:%d %B %Y}"
+        for plan in referral.cin_plans.filter(started_on__lte=on).order_by("started_on")
+    ]
+    for provider in _episode_activity_providers:
+        activity.extend(provider(referral, on))
+    return activity
+
+
+def closure_after_assessment_reason(referral: Referral, on: dt.date, outcome: str) -> str:
+    """The reason an episode closes with when an assessment ends it on ``on``: RC8 (no
+    further action) or RC9 (early help) when the assessments were all that happened in
+    it, else RC7 (services ceased for any other reason)."""
+    if episode_activity(referral, on):
+        return SERVICES_CEASED
+    return "RC8" if outcome == Assessment.Outcome.NO_FURTHER_ACTION else "RC9"
 
 
 # --- Services --------------------------------------------------------------------------
@@ -353,7 +394,8 @@ def assessment_authorise(
     """The team manager authorises the assessment (the census's completion date) with
     the factors identified and the outcome. A child in need plan outcome starts the
     plan; no further action or early help closes the episode when nothing else is open
-    in it (RC8 or RC9)."""
+    in it: RC8 or RC9 when the episode was assessments only, RC7 when it had more (a
+    section 47 enquiry, a conference, a plan), as the DfE's rule 2990 requires."""
     assessment = assessment_for(user=actor, assessment_id=assessment_id)
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     child = Child.objects.get(pk=assessment.child_id)
@@ -404,10 +446,12 @@ def assessment_authorise(
     )
     if outcome == Assessment.Outcome.CHILD_IN_NEED_PLAN:
         _cin_plan_open(actor=actor, child=child, referral=referral, started_on=authorised_on)
-    elif outcome in (Assessment.Outcome.NO_FURTHER_ACTION, Assessment.Outcome.EARLY_HELP):
-        reason = "RC8" if outcome == Assessment.Outcome.NO_FURTHER_ACTION else "RC9"
-        if not open_work(referral, authorised_on):
-            _episode_close(actor=actor, referral=referral, closed_on=authorised_on, reason=reason)
+    elif outcome in (
+        Assessment.Outcome.NO_FURTHER_ACTION,
+        Assessment.Outcome.EARLY_HELP,
+    ) and not open_work(referral, authorised_on):
+        reason = closure_after_assessment_reason(referral, authorised_on, outcome)
+        _episode_close(actor=actor, referral=referral, closed_on=authorised_on, reason=reason)
     return assessment
 
 
@@ -565,7 +609,8 @@ def _latest_activity(referral: Referral) -> dt.date | None:
 def episode_close(*, actor: User, referral_id: Any, closed_on: dt.date, reason: str) -> Referral:
     """Close the child's episode with the census reason (RC1 to RC9). Nothing may still
     be open in it: a child protection plan, an enquiry waiting for its outcome, an
-    assessment not authorised. A running child in need plan ends with it."""
+    assessment not authorised. A running child in need plan ends with it. RC8 and RC9
+    ("closed after assessment") only close an episode that was assessments alone."""
     referral = episode_for(user=actor, referral_id=referral_id)
     referral = Referral.objects.select_for_update().select_related("child").get(pk=referral.pk)
     child = referral.child
@@ -581,6 +626,15 @@ def episode_close(*, actor: User, referral_id: Any, closed_on: dt.date, reason: 
         errors["reason"] = ["Choose the reason for closure, RC1 to RC9."]
     elif reason == "RC2" and child.date_of_death is None:
         errors["reason"] = ["Record the child's date of death before closing the episode as died."]
+    elif reason in CLOSED_AFTER_ASSESSMENT and not errors:
+        activity = episode_activity(referral, closed_on)
+        if activity:
+            errors["reason"] = [
+                f"{reason} is for an episode closed after assessment alone, and this one had "
+                + "; ".join(activity)
+                + f": choose {SERVICES_CEASED} (services ceased for any other reason) "
+                "or another reason."
+            ]
     if not errors:
         latest = _latest_activity(referral)
         if latest and closed_on < latest:

@@ -11,6 +11,7 @@ class PlansConfig(AppConfig):
             children_with_active_plan,
             plan_chronology,
             plan_deadlines,
+            plan_episode_activity,
             plan_open_work,
         )
 
@@ -18,3 +19,4 @@ class PlansConfig(AppConfig):
         plan_status.register(children_with_active_plan)
         chronology.register(plan_chronology)
         front_door.register_open_work(plan_open_work)
+        front_door.register_episode_activity(plan_episode_activity)

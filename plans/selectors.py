@@ -461,6 +461,19 @@ def plan_document_context(plan: Plan) -> dict[str, Any]:
     }
 
 
+def plan_episode_activity(referral: Any, on: dt.date) -> list[str]:
+    """For the episode's closure reason: the child protection plans that began during
+    the episode, up to ``on`` (the census counts a plan in the episode it began in)."""
+    return [
+        f"the child protection plan started on {started_on:%d %B %Y}"
+        for started_on in Plan.objects.filter(
+            child_id=referral.child_id, started_on__range=(referral.received_on, on)
+        )
+        .order_by("started_on")
+        .values_list("started_on", flat=True)
+    ]
+
+
 def plan_open_work(referral: Any, on: dt.date) -> list[str]:
     """For the episode's closure: a child protection plan still running."""
     plan = (

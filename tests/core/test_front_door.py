@@ -146,6 +146,129 @@ def test_assessment_with_no_further_action_closes_the_episode(social_worker, tea
     assert referral.closure_reason == "RC8"
 
 
+def _section47_without_conference(actor, child, days_ago):
+    discussion = conference_services.strategy_discussion_record(
+        actor=actor,
+        child_id=child.pk,
+        held_on=TODAY - dt.timedelta(days=days_ago),
+        outcome=StrategyDiscussion.Outcome.S47_ENQUIRY,
+    )
+    enquiry = conference_services.section47_start(
+        actor=actor,
+        child_id=child.pk,
+        strategy_discussion_id=discussion.pk,
+        started_on=TODAY - dt.timedelta(days=days_ago),
+    )
+    conference_services.section47_record_outcome(
+        actor=actor,
+        enquiry_id=enquiry.pk,
+        conference_required=False,
+        reason_not_required="Concerns not substantiated.",
+    )
+
+
+# What rule 2990 forbids in an episode closed RC8 or RC9: a section 47 enquiry, a child
+# protection plan (and its initial conference), a child in need plan.
+EPISODE_ACTIVITY = {
+    "section47": lambda actor, child: _section47_without_conference(actor, child, 35),
+    "child_protection_plan": lambda actor, child: PlanFactory(
+        child=child,
+        started_on=TODAY - dt.timedelta(days=35),
+        ended_on=TODAY - dt.timedelta(days=20),
+        status="ended",
+    ),
+    "child_in_need_plan": lambda actor, child: front_door.cin_plan_start(
+        actor=actor, child_id=child.pk, started_on=TODAY - dt.timedelta(days=35)
+    ),
+}
+
+
+@pytest.mark.parametrize("outcome", ["nfa", "early_help"])
+@pytest.mark.parametrize("activity", sorted(EPISODE_ACTIVITY))
+def test_an_assessment_ends_an_episode_with_more_in_it_as_rc7(
+    social_worker, team_manager, child, activity, outcome
+):
+    referral = _refer(social_worker, child, days_ago=40, next_step="strategy_discussion")
+    assessment = front_door.assessment_record(
+        actor=social_worker, child_id=child.pk, started_on=TODAY - dt.timedelta(days=39)
+    )
+    EPISODE_ACTIVITY[activity](social_worker, child)
+    front_door.assessment_authorise(
+        actor=team_manager,
+        assessment_id=assessment.pk,
+        authorised_on=TODAY - dt.timedelta(days=5),
+        factors=["21"],
+        outcome=outcome,
+    )
+    referral.refresh_from_db()
+    assert referral.closed_on == TODAY - dt.timedelta(days=5)
+    assert referral.closure_reason == "RC7"
+
+
+@pytest.mark.parametrize(("outcome", "reason"), [("nfa", "RC8"), ("early_help", "RC9")])
+def test_an_assessment_alone_closes_as_rc8_or_rc9(
+    social_worker, team_manager, child, outcome, reason
+):
+    referral = _refer(social_worker, child, days_ago=40)
+    for started in (39, 30):  # two assessments are still assessments only
+        assessment = front_door.assessment_record(
+            actor=social_worker, child_id=child.pk, started_on=TODAY - dt.timedelta(days=started)
+        )
+        front_door.assessment_authorise(
+            actor=team_manager,
+            assessment_id=assessment.pk,
+            authorised_on=TODAY - dt.timedelta(days=started - 20),
+            factors=["21"],
+            outcome=outcome if started == 30 else "strategy_discussion",
+        )
+    referral.refresh_from_db()
+    assert referral.closure_reason == reason
+
+
+@pytest.mark.parametrize("reason", ["RC8", "RC9"])
+@pytest.mark.parametrize("activity", sorted(EPISODE_ACTIVITY))
+def test_closure_after_assessment_is_refused_when_more_happened(
+    social_worker, child, activity, reason
+):
+    referral = _refer(social_worker, child, days_ago=40, next_step="strategy_discussion")
+    EPISODE_ACTIVITY[activity](social_worker, child)
+    with pytest.raises(DomainError) as e:
+        front_door.episode_close(
+            actor=social_worker, referral_id=referral.pk, closed_on=TODAY, reason=reason
+        )
+    message = " ".join(e.value.errors["reason"])
+    assert reason in message
+    assert "RC7" in message
+    assert {
+        "section47": "section 47 enquiry",
+        "child_protection_plan": "child protection plan",
+        "child_in_need_plan": "child in need plan",
+    }[activity] in message
+    referral.refresh_from_db()
+    assert referral.closed_on is None
+    front_door.episode_close(
+        actor=social_worker, referral_id=referral.pk, closed_on=TODAY, reason="RC7"
+    )
+    referral.refresh_from_db()
+    assert referral.closure_reason == "RC7"
+
+
+def test_activity_of_an_earlier_episode_does_not_count(social_worker, child):
+    """A plan that began before the referral belongs to an earlier episode."""
+    PlanFactory(
+        child=child,
+        started_on=TODAY - dt.timedelta(days=400),
+        ended_on=TODAY - dt.timedelta(days=200),
+        status="ended",
+    )
+    referral = _refer(social_worker, child, days_ago=40)
+    front_door.episode_close(
+        actor=social_worker, referral_id=referral.pk, closed_on=TODAY, reason="RC8"
+    )
+    referral.refresh_from_db()
+    assert referral.closure_reason == "RC8"
+
+
 def test_closure_waits_for_open_work(social_worker, team_manager, child):
     referral = _refer(social_worker, child, days_ago=60)
     PlanFactory(child=child, started_on=TODAY - dt.timedelta(days=30))

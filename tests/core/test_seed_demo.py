@@ -534,15 +534,3 @@ def test_the_demo_pages_open_for_its_accounts(seeded, username):
     for plan in visible.exclude(authority=user.authority):
         assert client.get(f"/children/{plan.child_id}/").status_code == 200
         assert client.get(f"/plans/{plan.pk}/").status_code == 404
-
-
-_LIVING_DEMO_CHECKS = (
-    test_every_conference_core_group_and_visit_is_on_a_working_day,
-    test_only_a_handful_of_children_have_something_overdue,
-    test_most_deadlines_were_met_on_time,
-    test_plans_at_every_stage_and_every_ending,
-    test_every_child_on_a_plan_has_an_episode_before_the_strategy_discussion,
-    test_the_front_door_follows_the_census_rules,
-    test_every_child_has_a_upn_or_the_reason_and_census_codes,
-    test_the_two_authorities_are_isolated,
-)

@@ -383,11 +383,18 @@ class _Seeder:
                 self.after(start, 2),
                 conference_required=False,
                 decided_on=self.after(start, 9),
-                reason="Concerns not substantiated: the family accepts support "
-                + ("under a child in need plan." if outcome == "cin_plan" else "from early help."),
+                reason="Concerns not substantiated: "
+                + (
+                    "the family accepts support under a child in need plan."
+                    if outcome == "cin_plan"
+                    else "the family needs nothing more from children's social care."
+                ),
             )
-            factors = ["3B"] if outcome == "cin_plan" else ["21"]
-            self.authorise(child, assessment, self.after(start, 20), factors, outcome)
+            # The enquiry followed a police report of domestic abuse: the assessment
+            # names that factor even when the outcome is no further action (an episode
+            # with an enquiry closes RC7, and "21 No factors identified" alone would
+            # ask for RC8: the DfE's query 8873Q).
+            self.authorise(child, assessment, self.after(start, 20), ["3B"], outcome)
 
     def s47_no_conference_cin(
         self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
@@ -452,7 +459,10 @@ class _Seeder:
         self, children: list[Child], story: Story, start: dt.date, referred_on: dt.date
     ) -> dict[Any, Plan]:
         """Referral, assessment, strategy discussion, enquiry, initial conference: each
-        child's plan starts at ``start``, within the timescale of the discussion."""
+        child's plan starts at ``start``, within the timescale of the discussion. The
+        assessment, which the enquiry's findings feed, is authorised on the day of the
+        conference: whatever the census year the conference falls in, the enquiry is
+        never in it without its assessment (the DfE's query 2991Q)."""
         discussed_on = self.after(referred_on, 2)
         for child in children:
             referral = self.refer(child, referred_on, story.source, next_step="strategy_discussion")
@@ -460,9 +470,7 @@ class _Seeder:
             self.enquiry(
                 child, discussed_on, conference_required=True, decided_on=self.after(start, -3)
             )
-            self.authorise(
-                child, assessment, self.after(start, -1), ["3B", "1B"], "strategy_discussion"
-            )
+            self.authorise(child, assessment, start, ["3B", "1B"], "strategy_discussion")
         self._conference(
             Conference.Kind.INITIAL,
             children,
