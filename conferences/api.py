@@ -23,6 +23,7 @@ from conferences.models import (
 from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
+from cpcase.front_door_api import CHILD_FILTER, child_filtered
 from cpcase.read_audit import RecordsReads, record_objects
 from cpcase.serializers import AddressSerializer
 from cpcase.validators import TEXT_MAX_LENGTH
@@ -436,17 +437,11 @@ class Section47Out(serializers.ModelSerializer):
         ]
 
 
-class Section47ChildFilter(serializers.Serializer):
-    child = serializers.UUIDField(required=False)
-
-
 class Section47EnquiriesAPI(RecordsReads, ListAPIView):
     serializer_class = Section47Out
     read_summary = "Listed section 47 enquiries"
 
-    @extend_schema(
-        parameters=[OpenApiParameter("child", OpenApiTypes.UUID, description="A child's id.")]
-    )
+    @extend_schema(parameters=[CHILD_FILTER])
     def get(self, request, *args, **kwargs):
         if not access.may_list_front_door(request.user):
             raise NotPermitted("You do not have access to children's records.")
@@ -455,12 +450,10 @@ class Section47EnquiriesAPI(RecordsReads, ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
             return Section47Enquiry.objects.none()
-        given = {k: v for k, v in self.request.query_params.items() if k == "child" and v.strip()}
-        query = parse(Section47ChildFilter, given)
         qs = selectors.section47_enquiries_visible_to(self.request.user).order_by(
             "-started_on", "-created_at", "pk"
         )
-        return qs.filter(child_id=query["child"]) if "child" in query else qs
+        return child_filtered(qs, self.request.query_params)
 
     @extend_schema(request=Section47In, responses={201: Section47Out})
     def post(self, request):

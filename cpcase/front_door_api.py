@@ -34,7 +34,8 @@ class ChildFilter(serializers.Serializer):
     child = serializers.UUIDField(required=False)
 
 
-def _child_filtered(qs: QuerySet[Any], params: Any) -> QuerySet[Any]:
+def child_filtered(qs: QuerySet[Any], params: Any) -> QuerySet[Any]:
+    """A list narrowed to ``?child=`` when given (a bad id is a 400 naming ``child``)."""
     given = {k: v for k, v in params.items() if k == "child" and v.strip()}
     query = parse(ChildFilter, given)
     return qs.filter(child_id=query["child"]) if "child" in query else qs
@@ -122,7 +123,7 @@ class ReferralsAPI(read_audit.RecordsReads, ListAPIView):
         qs = front_door.referrals_visible_to(self.request.user).order_by(
             "-received_on", "-created_at", "pk"
         )
-        return _child_filtered(qs, self.request.query_params)
+        return child_filtered(qs, self.request.query_params)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -260,7 +261,7 @@ class AssessmentsAPI(read_audit.RecordsReads, ListAPIView):
         qs = front_door.assessments_visible_to(self.request.user).order_by(
             "-started_on", "-created_at", "pk"
         )
-        return _child_filtered(qs, self.request.query_params)
+        return child_filtered(qs, self.request.query_params)
 
     @extend_schema(request=AssessmentIn, responses={201: AssessmentOut})
     def post(self, request):
