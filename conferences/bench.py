@@ -318,11 +318,11 @@ def _complaint(ctx: BenchContext, review: Conference):
     if complaint is not None:
         return complaint
     with transaction.atomic():
-        subject = review.subjects.order_by("child__la_child_id").first()
+        eldest = review.subjects.order_by("child__la_child_id").values_list("child_id", flat=True)
         complaint = services.complaint_record(
             actor=ctx.users["bench.sum"],
             conference_id=review.pk,
-            child_id=subject.child_id,
+            child_id=eldest[0],
             complainant=PARENTS[0][0],
             complainant_is_child=False,
             received_on=timezone.localdate(),

@@ -917,10 +917,16 @@ def _plan_issues(subjects: Sequence[ConferenceChild]) -> dict[Any, list[dict[str
 
     issues: dict[Any, list[dict[str, Any]]] = {}
     plan_ids = [s.plan_id for s in subjects if s.plan_id and not s.outline_plan]
-    for row in PlanIssue.objects.filter(plan_id__in=plan_ids).values(
+    for issue in PlanIssue.objects.filter(plan_id__in=plan_ids).only(
         "plan_id", "description", "desired_outcome", "improvement_required"
     ):
-        issues.setdefault(row.pop("plan_id"), []).append(row)
+        issues.setdefault(issue.plan_id, []).append(
+            {
+                "description": issue.description,
+                "desired_outcome": issue.desired_outcome,
+                "improvement_required": issue.improvement_required,
+            }
+        )
     return issues
 
 
@@ -994,13 +1000,15 @@ def conference_letters_produce(*, conference_id: Any) -> list[Any]:
     for subject in subjects:
         wanted: list[tuple[str, str, str]] = []
         if subject.parents_informed is not False:
-            kind = (
+            to_parents = (
                 Letter.Kind.DISCONTINUATION
                 if subject.decision == Decision.DISCONTINUE
                 else Letter.Kind.OUTCOME_PARENT
             )
             for parent in parents:
-                wanted.append((kind, parent.name, str(parent.person_id or parent.name.lower())))
+                wanted.append(
+                    (to_parents, parent.name, str(parent.person_id or parent.name.lower()))
+                )
         if subject.child_informed and not subject.child.is_unborn:
             wanted.append((Letter.Kind.OUTCOME_CHILD, subject.child.name, "child"))
         wanted = [w for w in wanted if (subject.child_id, w[0], w[2][:100]) not in existing]
