@@ -891,14 +891,61 @@ CATEGORY_WORDS = {
 }
 
 
-def _letter_context(conference: Conference, subject: ConferenceChild) -> dict[str, Any]:
-    from cpcase.timescales import deadlines_for
+def _running_deadlines(conference: Conference, children: list[Child]) -> dict[Any, dict[str, Any]]:
+    """Each child's open deadlines by kind on the day of the conference, for all the
+    conference's children in one computation (the engine's ``deadlines_for`` for each)."""
+    from collections import defaultdict
 
+    from cpcase.timescales import DeadlineContext, deadlines, load_authority_timescales
+
+    context = DeadlineContext(
+        children=Child.objects.filter(pk__in=[c.pk for c in children]),
+        today=conference.held_on or timezone.localdate(),
+        history=True,
+        timescales=load_authority_timescales({c.responsible_authority_id for c in children}),
+    )
+    running: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for d in deadlines(context):  # in due-date order: the latest of a kind is kept
+        if d.is_open:
+            running[d.child_id][d.kind] = d.due_on
+    return running
+
+
+def _plan_issues(subjects: Sequence[ConferenceChild]) -> dict[Any, list[dict[str, Any]]]:
+    """The issues of the plans the subjects' letters show (those with no outline plan)."""
+    from plans.models import PlanIssue
+
+    issues: dict[Any, list[dict[str, Any]]] = {}
+    plan_ids = [s.plan_id for s in subjects if s.plan_id and not s.outline_plan]
+    for issue in PlanIssue.objects.filter(plan_id__in=plan_ids).only(
+        "plan_id", "description", "desired_outcome", "improvement_required"
+    ):
+        issues.setdefault(issue.plan_id, []).append(
+            {
+                "description": issue.description,
+                "desired_outcome": issue.desired_outcome,
+                "improvement_required": issue.improvement_required,
+            }
+        )
+    return issues
+
+
+def _letter_context(
+    conference: Conference,
+    subject: ConferenceChild,
+    *,
+    running: dict[str, Any] | None = None,
+    plan_issues: dict[Any, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """What a letter about ``subject`` says. ``running`` and ``plan_issues`` come from
+    :func:`_running_deadlines` and :func:`_plan_issues` when a conference's letters are
+    produced together; they are read for this child alone otherwise."""
     child = subject.child
     held_on = conference.held_on
-    running = {
-        d.kind: d.due_on for d in deadlines_for(child, held_on or timezone.localdate()) if d.is_open
-    }
+    if running is None:
+        running = _running_deadlines(conference, [child]).get(child.pk, {})
+    if plan_issues is None:
+        plan_issues = _plan_issues([subject])
     category = subject.latest_category or subject.category
     return {
         "authority": child.responsible_authority,
@@ -911,16 +958,7 @@ def _letter_context(conference: Conference, subject: ConferenceChild) -> dict[st
         "reasons": subject.decision_reasons,
         "step_down": subject.step_down,
         "category_words": CATEGORY_WORDS.get(category, ""),
-        "issues": subject.outline_plan
-        or (
-            list(
-                Plan.objects.get(pk=subject.plan_id).issues.values(
-                    "description", "desired_outcome", "improvement_required"
-                )
-            )
-            if subject.plan_id
-            else []
-        ),
+        "issues": subject.outline_plan or plan_issues.get(subject.plan_id, []),
         "lead_social_worker": subject.lead_social_worker or child.lead_social_worker,
         "first_core_group_on": running.get("first_core_group"),
         "next_review_on": subject.next_review_on or running.get("review_conference"),
@@ -930,41 +968,60 @@ def _letter_context(conference: Conference, subject: ConferenceChild) -> dict[st
 
 @transaction.atomic
 def conference_letters_produce(*, conference_id: Any) -> list[Any]:
-    """Produce the letters of a finalised conference; safe to run again (each letter once)."""
+    """Produce the letters of a finalised conference; safe to run again (each letter once).
+
+    The children's deadlines, their plans' issues and the letters already stored are read
+    once for the conference, and one renderer lays out all its letters."""
     from conferences.models import Letter
-    from cpcase.documents import render_pdf, sha256
+    from cpcase.documents import PdfRenderer, sha256
 
     conference = Conference.objects.select_related("chair").get(pk=conference_id)
     if conference.status != Conference.Status.FINALISED:
         raise DomainError("Letters are produced once the conference is finalised.")
     parents = list(conference.parents.all())
+    subjects = [
+        s
+        for s in conference.subjects.select_related(
+            "child__responsible_authority", "child__lead_social_worker", "lead_social_worker"
+        )
+        if s.decision
+    ]
+    if not subjects:
+        return []
+    running = _running_deadlines(conference, [s.child for s in subjects])
+    plan_issues = _plan_issues(subjects)
+    existing = set(
+        Letter.objects.filter(conference=conference).values_list(
+            "child_id", "kind", "recipient_key"
+        )
+    )
+    renderer = PdfRenderer()
     produced = []
-    for subject in conference.subjects.select_related(
-        "child__responsible_authority", "child__lead_social_worker", "lead_social_worker"
-    ):
-        if not subject.decision:
-            continue
-        context = _letter_context(conference, subject)
+    for subject in subjects:
         wanted: list[tuple[str, str, str]] = []
         if subject.parents_informed is not False:
-            kind = (
+            to_parents = (
                 Letter.Kind.DISCONTINUATION
                 if subject.decision == Decision.DISCONTINUE
                 else Letter.Kind.OUTCOME_PARENT
             )
             for parent in parents:
-                wanted.append((kind, parent.name, str(parent.person_id or parent.name.lower())))
+                wanted.append(
+                    (to_parents, parent.name, str(parent.person_id or parent.name.lower()))
+                )
         if subject.child_informed and not subject.child.is_unborn:
             wanted.append((Letter.Kind.OUTCOME_CHILD, subject.child.name, "child"))
-        existing = set(
-            Letter.objects.filter(conference=conference, child=subject.child).values_list(
-                "kind", "recipient_key"
-            )
+        wanted = [w for w in wanted if (subject.child_id, w[0], w[2][:100]) not in existing]
+        if not wanted:
+            continue
+        context = _letter_context(
+            conference,
+            subject,
+            running=running.get(subject.child_id, {}),
+            plan_issues=plan_issues,
         )
         for kind, recipient, key in wanted:
-            if (kind, key[:100]) in existing:
-                continue
-            pdf = render_pdf(f"letters/{kind}.html", {**context, "recipient": recipient})
+            pdf = renderer.render(f"letters/{kind}.html", {**context, "recipient": recipient})
             letter = Letter.objects.create(
                 conference=conference,
                 child=subject.child,

@@ -149,9 +149,17 @@ def bench_authority() -> Authority | None:
     return Authority.objects.filter(code=BENCH_AUTHORITY_CODE).first()
 
 
+BUILT_CHILD_PREFIX = "BX"  # the built children's LA child IDs; a section's own have others
+
+
 def bench_children_count() -> int:
+    """The children :func:`build` made: a section may add its own without a rebuild."""
     authority = bench_authority()
-    return Child.objects.filter(responsible_authority=authority).count() if authority else 0
+    if authority is None:
+        return 0
+    return Child.objects.filter(
+        responsible_authority=authority, la_child_id__startswith=BUILT_CHILD_PREFIX
+    ).count()
 
 
 def _batched(rows: Iterable, size: int = BATCH):
@@ -236,7 +244,7 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
             sex = rng.choice("MF")
             kids.append(
                 Child(
-                    la_child_id=f"BX{made:07d}",
+                    la_child_id=f"{BUILT_CHILD_PREFIX}{made:07d}",
                     first_name=""
                     if unborn
                     else rng.choice(demo.BOYS if sex == "M" else demo.GIRLS),
@@ -328,7 +336,11 @@ def _misspell(rng: random.Random, word: str) -> str:
 def _sample(ctx: BenchContext, n: int = 200) -> list[Child]:
     if "sample" not in ctx.extra:
         ids = list(
-            Child.objects.filter(responsible_authority=ctx.authority, date_of_birth__isnull=False)
+            Child.objects.filter(
+                responsible_authority=ctx.authority,
+                la_child_id__startswith=BUILT_CHILD_PREFIX,
+                date_of_birth__isnull=False,
+            )
             .order_by("la_child_id")
             .values_list("pk", flat=True)
         )

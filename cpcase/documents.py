@@ -1,20 +1,60 @@
-"""PDF documents with WeasyPrint: tagged for accessibility (PDF/UA), page-numbered by CSS."""
+"""PDF documents with WeasyPrint: tagged for accessibility (PDF/UA), page-numbered by CSS.
+
+Most of a letter's time is WeasyPrint laying it out; what is the same for every letter
+is done once: the stylesheet every letter shares (``letters/letter.css``) is parsed once
+a process, and a :class:`PdfRenderer` finds and loads the fonts once for all the letters
+it renders (a conference's letters). The PDFs are the same, byte for byte.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from django.template.loader import render_to_string
 
+if TYPE_CHECKING:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+SHARED_STYLESHEET = "letters/letter.css"
+
+
+@lru_cache(maxsize=1)
+def shared_stylesheet() -> weasyprint.CSS:
+    """``letters/letter.css``, parsed once: read only once parsed, so documents share it."""
     import weasyprint
 
-    html = render_to_string(template_name, context)
-    return weasyprint.HTML(string=html, base_url=None).write_pdf(
-        pdf_variant="pdf/ua-1", pdf_tags=True, custom_metadata=True
-    )
+    return weasyprint.CSS(string=render_to_string(SHARED_STYLESHEET), base_url=None)
+
+
+class PdfRenderer:
+    """Renders documents with one font configuration, so fonts are found and loaded
+    once for all of them. Not shared between threads (Pango's font map is not)."""
+
+    def __init__(self) -> None:
+        self._fonts: FontConfiguration | None = None
+
+    def render(self, template_name: str, context: dict[str, Any]) -> bytes:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        if self._fonts is None:
+            self._fonts = FontConfiguration()
+        html = render_to_string(template_name, {**context, "stylesheet_given": True})
+        return weasyprint.HTML(string=html, base_url=None).write_pdf(
+            stylesheets=[shared_stylesheet()],
+            font_config=self._fonts,
+            pdf_variant="pdf/ua-1",
+            pdf_tags=True,
+            custom_metadata=True,
+        )
+
+
+def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """One document on its own."""
+    return PdfRenderer().render(template_name, context)
 
 
 def sha256(data: bytes) -> str:
