@@ -282,6 +282,9 @@ class Child(models.Model):
             models.Index(fields=["team", "last_name"]),
             models.Index(fields=["lead_social_worker"]),
             models.Index(fields=["date_of_birth"]),
+            # The lists' order (name, then id): a first page is read from the index in
+            # order and stops at fifty rows, however many children the user may see.
+            models.Index(fields=["last_name", "first_name", "id"], name="child_name_order_idx"),
         ]
 
     def __str__(self) -> str:
