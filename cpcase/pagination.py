@@ -27,7 +27,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -96,7 +96,15 @@ def keyset_ordering(qs: QuerySet[Any]) -> tuple[_Key, ...] | None:
     return tuple(keys)
 
 
-def _value_of(row: Any, path: str) -> Any:
+def _cursor_name(i: int) -> str:
+    return f"_cursor_{i}"
+
+
+def _value_of(row: Any, path: str, i: int) -> Any:
+    if isinstance(row, dict):
+        return row.get(path, row.get(_cursor_name(i)))
+    if "__" in path:  # read with the row (see _keyset_page), not through its relations
+        return getattr(row, _cursor_name(i))
     value = row
     for part in path.split("__"):
         if value is None:
@@ -145,7 +153,7 @@ def _signature(keys: Sequence[_Key]) -> str:
 
 
 def encode_cursor(keys: Sequence[_Key], row: Any, *, backwards: bool) -> str:
-    values = [_plain(_value_of(row, k.path)) for k in keys]
+    values = [_plain(_value_of(row, k.path, i)) for i, k in enumerate(keys)]
     return signing.dumps(
         {"o": _signature(keys), "v": values, "b": backwards}, salt=_CURSOR_SALT, compress=True
     )
@@ -212,6 +220,9 @@ class Pagination(BasePagination):
             qs = qs.filter(_after(keys, values, backwards=backwards))
         if backwards:
             qs = qs.reverse()
+        related = {_cursor_name(i): F(k.path) for i, k in enumerate(keys) if "__" in k.path}
+        if related:
+            qs = qs.annotate(**related)
         rows = list(qs[: self.size + 1])
         more = len(rows) > self.size
         rows = rows[: self.size]
