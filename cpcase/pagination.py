@@ -80,8 +80,9 @@ def _nullable(model: type[Model], path: str) -> bool:
 
 def keyset_ordering(qs: QuerySet[Any]) -> tuple[_Key, ...] | None:
     """The queryset's order as keys, with the id last; None if it is not plain names."""
-    ordering = list(qs.query.order_by) or list(qs.model._meta.ordering or ())
-    if not all(isinstance(o, str) for o in ordering):
+    given = list(qs.query.order_by) or list(qs.model._meta.ordering or ())
+    ordering = [o for o in given if isinstance(o, str)]
+    if len(ordering) != len(given):  # an expression: no keyset (pages by offset)
         return None
     names = [o.lstrip("-") for o in ordering]
     if any(n == "?" or "." in n for n in names):

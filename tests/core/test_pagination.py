@@ -130,3 +130,32 @@ def test_the_browser_paginator_counts_no_further_than_needed(
     assert deep.paginator.count_is_exact and deep.paginator.count == 9
     small = pagination.BoundedPaginator(rows, 20).get_page(1)
     assert small.paginator.count_is_exact and small.paginator.count_text == "9"
+
+
+@pytest.mark.parametrize("order", ["date_of_birth", "-date_of_birth"])
+def test_a_nullable_order_is_walked_whole_either_way(order, authority, team):
+    """NULL sorts last ascending and first descending: the cursor follows PostgreSQL."""
+    import datetime as dt
+
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    for i in range(7):
+        unborn = i % 3 == 0
+        ChildFactory(
+            responsible_authority=authority,
+            team=team,
+            date_of_birth=None if unborn else dt.date(2015, 1, 1 + i % 2),
+            expected_date_of_delivery=dt.date(2027, 1, 1) if unborn else None,
+        )
+    rows = Child.objects.order_by(order)
+    expected = list(rows.order_by(order, "pk").values_list("pk", flat=True))
+    seen, url = [], "/anything/?page_size=2"
+    for _ in range(10):
+        request = Request(APIRequestFactory().get(url))
+        paginator = pagination.Pagination()
+        seen += [c.pk for c in paginator.paginate_queryset(rows, request)]
+        url = paginator.next_url
+        if url is None:
+            break
+    assert seen == expected
