@@ -1,20 +1,14 @@
-"""API plumbing shared by every app: pagination, and one handler for domain errors."""
+"""API plumbing shared by every app: one handler for domain errors (pages: cpcase.pagination)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cpcase.errors import DomainError, NotFound
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def exception_handler(exc, context):

@@ -203,6 +203,10 @@ class Person(models.Model):
         return str(self)
 
 
+# Where a selector puts a child's current residences (cpcase.selectors._with_address).
+CURRENT_RESIDENCES = "current_residences"
+
+
 class Child(models.Model):
     class Sex(models.TextChoices):
         MALE = "M", "Male"
@@ -282,6 +286,9 @@ class Child(models.Model):
             models.Index(fields=["team", "last_name"]),
             models.Index(fields=["lead_social_worker"]),
             models.Index(fields=["date_of_birth"]),
+            # The lists' order (name, then id): a first page is read from the index in
+            # order and stops at fifty rows, however many children the user may see.
+            models.Index(fields=["last_name", "first_name", "id"], name="child_name_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -317,6 +324,9 @@ class Child(models.Model):
     @property
     def current_residence(self) -> Residence | None:
         # Uses the prefetched list where a selector provided one.
+        prefetched = getattr(self, CURRENT_RESIDENCES, None)
+        if prefetched is not None:
+            return prefetched[0] if prefetched else None
         for residence in self.residences.all():
             if residence.moved_out_on is None:
                 return residence

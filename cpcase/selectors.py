@@ -12,7 +12,15 @@ from django.db.models.functions import Lower
 
 from cpcase import access, read_audit
 from cpcase.audit import audit_record
-from cpcase.models import AuditEvent, Child, Relationship, Residence, Team, User
+from cpcase.models import (
+    CURRENT_RESIDENCES,
+    AuditEvent,
+    Child,
+    Relationship,
+    Residence,
+    Team,
+    User,
+)
 from cpcase.roles import held
 from cpcase.timescales import Deadline, Rule, load_authority_timescales
 from cpcase.validators import nhs_number_digits, normalise_postcode
@@ -22,10 +30,13 @@ CHILD_LIST_RELATED = ("team", "lead_social_worker", "responsible_authority")
 
 
 def _with_address(qs: QuerySet[Child]) -> QuerySet[Child]:
+    # Into a list of its own (``Child.current_residence`` reads it): a prefetch into the
+    # related manager costs a queryset a row, most of a first page's time in Python.
     return qs.prefetch_related(
         Prefetch(
             "residences",
             queryset=Residence.objects.filter(moved_out_on__isnull=True).select_related("address"),
+            to_attr=CURRENT_RESIDENCES,
         )
     )
 

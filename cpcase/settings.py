@@ -289,7 +289,7 @@ REST_FRAMEWORK = {
         "cpcase.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "cpcase.api_support.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "cpcase.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -329,7 +329,14 @@ if CPCASE_API_MAX_BODY_BYTES < 1024 or CPCASE_API_MAX_JSON_DEPTH < 4:
     )
 SPECTACULAR_SETTINGS = {
     "TITLE": "cpcase API",
-    "DESCRIPTION": "Multi-agency child protection case management: the public API (v1).",
+    "DESCRIPTION": (
+        "Multi-agency child protection case management: the public API (v1).\n\n"
+        "**Lists** answer `{count, next, previous, results}`. `next` and `previous` are "
+        "links with an opaque `cursor`: follow `next` until it is null to read a whole "
+        "list exactly once, in its order, even while rows are added. `count` is exact up "
+        "to 1,000 rows and null beyond (a list is not counted further). `page_size` sets "
+        "the rows a page (50, at most 200); `page=N` still works but is deprecated."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and the docs are for signed-in users (a session or a token) only.

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -30,6 +29,7 @@ from cpcase.forms import (
     SignInForm,
 )
 from cpcase.front_door import episodes_for_page
+from cpcase.pagination import BoundedPaginator
 
 logger = logging.getLogger(__name__)
 # Where each error a service names lands on a browser form (dotted names flattened).
@@ -158,7 +158,7 @@ def child_search(request):
         qs = selectors.child_search(
             user=request.user, q=d["q"], date_of_birth=d["date_of_birth"], postcode=d["postcode"]
         )
-        results = Paginator(qs, 50).get_page(request.GET.get("page"))
+        results = BoundedPaginator(qs, 50).get_page(request.GET.get("page"))
         read_audit.record_children(
             user=request.user, children=results.object_list, summary="Found in a search"
         )
@@ -304,13 +304,13 @@ def access_history(request, child_id):
     except NotPermitted as e:
         raise PermissionDenied(e.message) from e
     child = access.child_for(request.user, child_id)
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    page = BoundedPaginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "cpcase/access_history.html", {"child": child, "events": page})
 
 
 @login_required
 def notifications(request):
-    page = Paginator(selectors.notifications_for(user=request.user), 50).get_page(
+    page = BoundedPaginator(selectors.notifications_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
     read_audit.record_objects(user=request.user, objects=page.object_list, summary="Notifications")

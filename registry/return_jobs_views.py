@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from cpcase.models import User
+from cpcase.pagination import BoundedPaginator
 from cpcase.views import call_service, case_page
 from registry import return_jobs
 from registry.forms import ReturnJobForm
@@ -41,7 +41,7 @@ def returns_page(request: HttpRequest) -> HttpResponse:
                 "It will be ready to download below.",
             )
             return redirect("register-returns")
-    page = Paginator(jobs, JOBS_A_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(jobs, JOBS_A_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "registry/returns.html",

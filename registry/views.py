@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cpcase import access, read_audit
 from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.pagination import BoundedPaginator
 from cpcase.views import _child_or_404, apply_domain_error, call_service, case_page
 from plans import services as plan_services
 from plans.models import Category
@@ -95,7 +95,7 @@ def _unit_manager(request):
 def enquiry_log(request):
     if not access.may_read_enquiry_log(request.user):
         raise PermissionDenied("Only the safeguarding unit manager reads the enquiry log.")
-    page = Paginator(selectors.enquiries_for(user=request.user), 50).get_page(
+    page = BoundedPaginator(selectors.enquiries_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
     selectors.record_enquiry_reads(
@@ -108,7 +108,7 @@ def enquiry_log(request):
 def possible_matches(request):
     """Weak matches of enquiries for the unit manager to review, awaiting a review first."""
     rows = selectors.possible_matches_for(user=request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(rows, 50).get_page(request.GET.get("page"))
     read_audit.record_objects(
         user=request.user,
         objects=page.object_list,
@@ -214,9 +214,9 @@ def register_list(request):
     if form.is_bound:
         form.is_valid()  # a bad date is named on the page; the other filters still apply
         filters = form.filters()
-    entries = Paginator(selectors.register_entries(user=request.user, **filters), 50).get_page(
-        request.GET.get("page")
-    )
+    entries = BoundedPaginator(
+        selectors.register_entries(user=request.user, **filters), 50
+    ).get_page(request.GET.get("page"))
     read_audit.record_children(
         user=request.user, children=entries.object_list, summary="Read the register"
     )
@@ -356,7 +356,7 @@ def releases(request):
     user = request.user
     if not access.may_see_historic_releases(user):
         raise PermissionDenied("Your role makes no requests for historic plans.")
-    page = Paginator(selectors.historic_plan_requests_for(user=user), 50).get_page(
+    page = BoundedPaginator(selectors.historic_plan_requests_for(user=user), 50).get_page(
         request.GET.get("page")
     )
     read_audit.record_objects(

@@ -161,7 +161,9 @@ class World:
         return started.year + 1 if started.month >= 4 else started.year
 
 
-def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any) -> World:
+def build_world(
+    *, personas: dict[str, Any], receiving_worker: Any, capture: Any, la_child_id: str = "WALK0001"
+) -> World:
     """Amelia with everything: a finalised initial conference with its plan and letters,
     an action, a core group meeting, a visit and a draft, a complaint reviewed by the
     senior officer, a notification, a police enquiry; and Oliver, whose ended plan the
@@ -194,7 +196,7 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
     child = ChildFactory(
         first_name="Amelia",
         last_name="Walkabout",
-        la_child_id="WALK0001",
+        la_child_id=la_child_id,
         date_of_birth=dt.date(2017, 5, 4),
         responsible_authority=sw.authority,
         team=sw.team,
@@ -338,7 +340,11 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
         wanted_instead="A review within six weeks",
     )
     notification = Notification.objects.create(
-        recipient=sw, child_id=child.pk, title="A visit is due", body="Amelia's visit is due"
+        recipient=sw,
+        child_id=child.pk,
+        title="A visit is due",
+        body="Amelia's visit is due",
+        dedupe_key=f"world:{la_child_id}",
     )
     with capture(execute=True):
         enquiry = registry_services.enquiry_make(
@@ -363,7 +369,8 @@ def build_world(*, personas: dict[str, Any], receiving_worker: Any, capture: Any
                 first_name="Amelia", last_name="Quitedifferent", date_of_birth=child.date_of_birth
             ),
         )
-    possible_match = PossibleMatch.objects.get(enquiry_id=weak.pk)
+    # (One a child called Amelia born that day: more when the world is built again.)
+    possible_match = PossibleMatch.objects.filter(enquiry_id=weak.pk).order_by("pk").first()
     token, _key = api_token_issue(
         username=sw.username, password=TEST_PASSWORD, otp=code_for(enrol(sw))
     )
@@ -437,13 +444,15 @@ ROLE_FIXTURES = {
 }
 
 
-def world_for(request: Any) -> World:
-    """The world, with the personas of tests/conftest.py (for a test module's fixture)."""
+def world_for(request: Any, la_child_id: str = "WALK0001") -> World:
+    """The world, with the personas of tests/conftest.py (for a test module's fixture);
+    built again with another ``la_child_id``, another child with everything beside it."""
     personas = {role: request.getfixturevalue(name) for role, name in ROLE_FIXTURES.items()}
     return build_world(
         personas=personas,
         receiving_worker=request.getfixturevalue("other_authority_worker"),
         capture=request.getfixturevalue("django_capture_on_commit_callbacks"),
+        la_child_id=la_child_id,
     )
 
 

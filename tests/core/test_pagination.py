@@ -1,0 +1,161 @@
+"""Pages that never count the whole list: keyset cursors and a bounded count (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpcase import pagination
+from cpcase.models import Child
+from tests.factories import ChildFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/children/"
+
+
+def _children(n, *, authority, team, social_worker, names=("Ash", "Birch", "Cole")):
+    # Few names for many children: ties in the order, which the id must break.
+    return [
+        ChildFactory(
+            first_name="Sam",
+            last_name=names[i % len(names)],
+            responsible_authority=authority,
+            team=team,
+            lead_social_worker=social_worker,
+        )
+        for i in range(n)
+    ]
+
+
+def _walk(client, url, *, key="next"):
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        body = response.json()
+        pages.append(body)
+        url = body[key]
+    return pages
+
+
+def test_following_next_reads_every_row_once_in_order(api_as, social_worker, authority, team):
+    made = _children(23, authority=authority, team=team, social_worker=social_worker)
+    client = api_as(social_worker)
+    pages = _walk(client, f"{LIST}?page_size=5")
+    ids = [c["id"] for page in pages for c in page["results"]]
+    expected = [
+        str(pk)
+        for pk in Child.objects.filter(pk__in=[c.pk for c in made])
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", flat=True)
+    ]
+    assert ids == expected
+    assert [len(p["results"]) for p in pages] == [5, 5, 5, 5, 3]
+    assert all(p["count"] == 23 for p in pages)
+    assert pages[0]["previous"] is None and pages[-1]["next"] is None
+    assert all("cursor=" in p["next"] for p in pages[:-1])
+
+
+def test_following_previous_walks_back_over_the_same_pages(api_as, social_worker, authority, team):
+    _children(12, authority=authority, team=team, social_worker=social_worker)
+    client = api_as(social_worker)
+    forward = _walk(client, f"{LIST}?page_size=5")
+    back = _walk(client, forward[-1]["previous"], key="previous")
+    assert [p["results"] for p in reversed(back)] == [p["results"] for p in forward[:-1]]
+    assert back[-1]["previous"] is None
+
+
+def test_rows_added_meanwhile_do_not_shift_a_page(api_as, social_worker, authority, team):
+    _children(10, authority=authority, team=team, social_worker=social_worker)
+    client = api_as(social_worker)
+    first = client.get(f"{LIST}?page_size=5").json()
+    seen = {c["id"] for c in first["results"]}
+    # A child who sorts before everything shown: an offset would show a row twice.
+    _children(1, authority=authority, team=team, social_worker=social_worker, names=("Aaron",))
+    second = client.get(first["next"]).json()
+    assert not seen & {c["id"] for c in second["results"]}
+
+
+def test_beyond_the_limit_the_count_is_null(api_as, social_worker, authority, team, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 4)
+    _children(6, authority=authority, team=team, social_worker=social_worker)
+    body = api_as(social_worker).get(f"{LIST}?page_size=2").json()
+    assert body["count"] is None
+    assert len(body["results"]) == 2 and body["next"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["cursor=nonsense", "cursor=", "page=0", "page=x", "page=99", "page=1&cursor=abc"],
+)
+def test_a_bad_cursor_or_page_is_404_not_500(api_as, social_worker, child, query):
+    response = api_as(social_worker).get(f"{LIST}?{query}")
+    assert response.status_code in (200, 404)
+    if "cursor=nonsense" in query or query.startswith("page=0"):
+        assert response.status_code == 404
+
+
+def test_a_cursor_of_another_order_is_refused(api_as, social_worker, authority, team):
+    _children(4, authority=authority, team=team, social_worker=social_worker)
+    client = api_as(social_worker)
+    next_url = client.get(f"{LIST}?page_size=2").json()["next"]
+    cursor = next_url.split("cursor=")[1].split("&")[0]
+    # The same cursor on a name search (ordered by similarity first): not this list's.
+    response = client.get(f"{LIST}?q=Sam&cursor={cursor}")
+    assert response.status_code == 404
+
+
+def test_page_numbers_still_work(api_as, social_worker, authority, team):
+    _children(7, authority=authority, team=team, social_worker=social_worker)
+    client = api_as(social_worker)
+    by_cursor = _walk(client, f"{LIST}?page_size=3")
+    second = client.get(f"{LIST}?page_size=3&page=2").json()
+    assert second["results"] == by_cursor[1]["results"]
+    assert second["count"] == 7 and "page=3" in second["next"]
+    assert "page=" not in (second["previous"] or "")
+
+
+def test_the_browser_paginator_counts_no_further_than_needed(
+    social_worker, authority, team, monkeypatch
+):
+    monkeypatch.setattr(pagination.BoundedPaginator, "count_limit", 4)
+    _children(9, authority=authority, team=team, social_worker=social_worker)
+    rows = Child.objects.order_by("last_name", "pk")
+    first = pagination.BoundedPaginator(rows, 2).get_page(1)
+    assert not first.paginator.count_is_exact
+    assert first.paginator.count_text == "more than 4"
+    assert first.has_next()
+    deep = pagination.BoundedPaginator(rows, 2).get_page(5)
+    assert deep.number == 5 and len(deep.object_list) == 1
+    assert deep.paginator.count_is_exact and deep.paginator.count == 9
+    small = pagination.BoundedPaginator(rows, 20).get_page(1)
+    assert small.paginator.count_is_exact and small.paginator.count_text == "9"
+
+
+@pytest.mark.parametrize("order", ["date_of_birth", "-date_of_birth"])
+def test_a_nullable_order_is_walked_whole_either_way(order, authority, team):
+    """NULL sorts last ascending and first descending: the cursor follows PostgreSQL."""
+    import datetime as dt
+
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    for i in range(7):
+        unborn = i % 3 == 0
+        ChildFactory(
+            responsible_authority=authority,
+            team=team,
+            date_of_birth=None if unborn else dt.date(2015, 1, 1 + i % 2),
+            expected_date_of_delivery=dt.date(2027, 1, 1) if unborn else None,
+        )
+    rows = Child.objects.order_by(order)
+    expected = list(rows.order_by(order, "pk").values_list("pk", flat=True))
+    seen, url = [], "/anything/?page_size=2"
+    for _ in range(10):
+        request = Request(APIRequestFactory().get(url))
+        paginator = pagination.Pagination()
+        seen += [c.pk for c in paginator.paginate_queryset(rows, request)]
+        url = paginator.next_url
+        if url is None:
+            break
+    assert seen == expected
