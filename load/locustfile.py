@@ -3,8 +3,9 @@ the API with a token, and social workers browsing their pages with a signed-in s
 
 ``manage.py load_setup`` writes the tokens, sessions and searches to the JSON file named
 by ``CPCASE_LOAD_USERS``; ``CPCASE_LOAD_PAUSE`` is the pause between a user's requests in
-seconds, ``1-3`` (the default) or ``0`` (none: the saturation profile). Five enquirers
-to two social workers: 70 users are 50 and 20.
+seconds, ``1-3`` (the default) or ``0`` (none: the saturation profile);
+``CPCASE_LOAD_PAGES`` the social workers' pages (default ``home,children,child,plan``).
+Five enquirers to two social workers: 70 users are 50 and 20.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def _pause() -> Any:
     return between(float(low), float(high))
 
 
+PAGES = set(os.environ.get("CPCASE_LOAD_PAGES", "home,children,child,plan").split(","))
 _tokens = itertools.cycle(USERS["tokens"])
 _workers = itertools.cycle(USERS["social_workers"])
 
@@ -90,22 +92,29 @@ class SocialWorker(FastHttpUser):
             if response.status_code != 200:
                 response.failure(f"{response.status_code} (a redirect is a lost session)")
 
-    @task
     def home(self) -> None:
         self._get("/", "page: home")
 
-    @task
     def child_list(self) -> None:
         surname = self.rng.choice(self.me["surnames"] or ["Ash"])
         self._get(f"/children/?q={surname}", "page: children (search)")
 
-    @task
     def child(self) -> None:
         self._get(f"/children/{self.rng.choice(self.me['children'])}/", "page: a child")
 
-    @task
     def plan(self) -> None:
         if not self.me["plans"]:
             return self.child()
         self._get(f"/plans/{self.rng.choice(self.me['plans'])}/", "page: a plan")
         return None
+
+    tasks = [
+        page
+        for name, page in (
+            ("home", home),
+            ("children", child_list),
+            ("child", child),
+            ("plan", plan),
+        )
+        if name in PAGES
+    ]

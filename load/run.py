@@ -79,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         _wait_until_up(args.port, server)
         host = f"http://127.0.0.1:{args.port}"
         # Every worker process imports and connects before anything is measured.
-        _locust(host, users_file, Profile("warm-up", 30, "0", ""), args.warmup, out / "warm-up")
+        warm_up = Profile("warm-up", 30, "0", "")
+        _locust(host, users_file, warm_up, args.warmup, out / "warm-up", args.pages)
         for profile in chosen:
             before = _load_average()
             prefix = out / profile.name
-            _locust(host, users_file, profile, args.duration, prefix)
+            _locust(host, users_file, profile, args.duration, prefix, args.pages)
             reports.append((profile, _read(prefix), before, _load_average()))
     finally:
         server.terminate()
@@ -104,6 +105,11 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=int, default=10, help="seconds before measuring")
     parser.add_argument("--steady-users", type=int, default=70)
     parser.add_argument("--saturation-users", type=int, default=150)
+    parser.add_argument(
+        "--pages",
+        default="home,children,child,plan",
+        help="the social workers' pages, of home,children,child,plan",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--broker", default=os.environ.get("CPCASE_LOAD_BROKER", DEFAULT_BROKER))
@@ -159,11 +165,14 @@ def _wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 
     raise SystemExit("gunicorn did not answer within two minutes")
 
 
-def _locust(host: str, users_file: Path, profile: Profile, seconds: int, prefix: Path) -> None:
+def _locust(
+    host: str, users_file: Path, profile: Profile, seconds: int, prefix: Path, pages: str
+) -> None:
     env = {
         **os.environ,
         "CPCASE_LOAD_USERS": str(users_file),
         "CPCASE_LOAD_PAUSE": profile.pause,
+        "CPCASE_LOAD_PAGES": pages,
     }
     subprocess.run(  # noqa: S603
         [
@@ -226,7 +235,8 @@ def _empty_broker(url: str) -> None:
 def _report(reports: list[tuple[Profile, list[Row], str, str]], args: argparse.Namespace) -> str:
     lines = [
         f"Load test: gunicorn with {args.workers} workers, database {args.database}, "
-        f"{args.duration} s per profile, {os.cpu_count()} CPUs (Locust on the same machine)",
+        f"{args.duration} s per profile, {os.cpu_count()} CPUs (Locust on the same machine); "
+        f"social workers' pages: {args.pages}",
     ]
     for profile, rows, before, after in reports:
         lines += [
