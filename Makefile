@@ -11,8 +11,10 @@ CIN_REQUIREMENTS := tests/support/cin-validator-requirements.txt
 ASSETS := .build/static/application.css
 PYTEST_ARGS ?=
 SERVE_ARGS ?=
+LOAD_ARGS ?=
+BENCH_INSTALLED := $(VENV)/.bench-installed
 
-.PHONY: run test test-fast bench lint format assets install cin-validator system-deps clean
+.PHONY: run test test-fast bench load lint format assets install cin-validator system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +73,18 @@ system-deps:
 # Timings on a synthetic authority in a database of its own (cpcase_bench).
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)
+
+$(BENCH_INSTALLED): pyproject.toml $(INSTALLED)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[bench]'
+	touch $@
+
+# Locust against gunicorn (3 workers, as in production) on a benchmark database: the
+# steady profile (50 enquirers and 20 social workers, 1-3 s apart) and saturation (150
+# users, no pause); requests/s, p50/p95/p99 and errors of each, kept in .build/load/.
+# make load LOAD_ARGS="--database cpcase_bench --duration 60 --profile both" (see
+# load/run.py --help: --workers, --steady-users, --saturation-users, --port, --out).
+load: $(BENCH_INSTALLED) assets
+	$(PY) load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) $(CIN_VENV) .build node_modules

@@ -12,8 +12,9 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cpcase.api_tokens import password_fingerprint
 from cpcase.bench import BenchContext, Measurement, _batched, _misspell, _sample, measure, section
-from cpcase.models import Child
+from cpcase.models import ApiToken, Child
 from plans.models import Plan
 
 WITH_A_PLAN = 300_000
@@ -89,8 +90,11 @@ def register_section(ctx: BenchContext) -> list[Measurement]:
     }
     today = timezone.localdate()
     police = ctx.users["bench.police"]
-    client = APIClient(HTTP_HOST="localhost")
-    client.force_authenticate(police)
+    # A real token, as the enquirer's client sends it: its lookup is part of the request.
+    token, key = ApiToken.objects.create(
+        user=police, password_fingerprint=password_fingerprint(police)
+    )
+    client = APIClient(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {key}")
     enquirer = {
         "name": "PC Bench",
         "agency": "Testshire Police",
@@ -129,7 +133,11 @@ def register_section(ctx: BenchContext) -> list[Measurement]:
             f"{label}: database query", sql, repeat=ctx.repeat, note=f"found {hits}/{len(items)}"
         )
         whole = measure(f"{label}: whole API request", api, repeat=ctx.repeat)
-        whole.note = f"{whole.median_ms / bare.median_ms:.1f}x the bare query (target under 3x)"
+        target = "2.5x" if label == "NHS number" else "3x"
+        whole.note = (
+            f"{whole.median_ms / bare.median_ms:.1f}x the bare query (target under {target})"
+        )
         results += [bare, whole]
+    token.delete()
     results[0].note += f"; {ctx.children:,} children, {with_plan:,} with a plan"
     return results

@@ -185,3 +185,30 @@ def test_expired_sessions_and_tokens_are_cleared_on_a_schedule(client, social_wo
     assert Session.objects.count() == 1
     assert list(ApiToken.objects.values_list("pk", flat=True)) == [live.pk]
     assert tasks.clear_expired_sign_ins.delay().get() == {"sessions": 0, "tokens": 0}
+
+
+def test_a_token_request_asks_for_the_token_user_and_roles_once(social_worker):
+    """One query finds the token, its user and the user's roles; nothing asks again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key, _ = issue(social_worker)
+    with_token(key).get("/api/v1/me/")  # the first use may renew the token's expiry
+    with CaptureQueriesContext(connection) as queries:
+        response = with_token(key).get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json()["roles"] == [Role.SOCIAL_WORKER]
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum("cpcase_apitoken" in s for s in sql) == 1, sql
+    assert sum("auth_group" in s for s in sql) == 1, sql
+    assert not any("cpcase_user" in s for s in sql if "cpcase_apitoken" not in s), sql
+
+
+def test_an_expired_token_of_the_user_never_works_whatever_else_is_used(social_worker):
+    """Another token's use does not keep an expired one: it is refused (and gone)."""
+    live, _ = issue(social_worker)
+    dead, dead_token = issue(social_worker)
+    ApiToken.objects.filter(pk=dead_token.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert with_token(live).get("/api/v1/me/").status_code == 200
+    assert with_token(dead).get("/api/v1/me/").status_code == 401
+    assert not ApiToken.objects.filter(pk=dead_token.pk).exists()
