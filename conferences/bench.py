@@ -444,3 +444,7 @@ def letters_section(ctx: BenchContext) -> list[Measurement]:
             )
         )
     return results
+
+
+# The daily check on real worker processes, and its model at scale.
+from conferences import bench_scan  # noqa: E402, F401

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -663,19 +664,39 @@ _ROLE_REASONS = {
 }
 
 
-def timescales_check(*, today: dt.date, batch_size: int | None = None) -> int:
+def timescales_check(
+    *, today: dt.date, batch_size: int | None = None, chunk_size: int | None = None
+) -> int:
     """Raise every reminder and escalation due on ``today``; returns how many were new.
 
+    Inline, chunk after chunk (``cpcase.daily_scan``); the Celery task
+    ``cpcase.check_timescales`` runs the same chunks as a group, on many workers.
     Safe to run twice, on two workers at once, or again after a worker died half-way:
     each (deadline, recipient, stage) is stored once (see ``notifications_raise``).
-    Batches commit one by one, so a restart redoes only what is missing.
+    """
+    from cpcase.daily_scan import scan_chunks
+
+    return sum(
+        timescales_check_chunk(today=today, children=chunk.children(), batch_size=batch_size)
+        for chunk in scan_chunks(chunk_size)
+    )
+
+
+def timescales_check_chunk(
+    *, today: dt.date, children: QuerySet[Child], batch_size: int | None = None
+) -> int:
+    """The daily check of some children (one chunk of the run): the reminders and
+    escalations due on ``today`` stored; returns how many were new.
+
+    A fixed number of queries however many children. Batches commit one by one, so a
+    chunk run again after its worker died redoes only what is missing.
     """
     from django.conf import settings
 
     from cpcase.timescales import KIND_LABELS, reminders_due
 
     batch_size = batch_size or settings.CPCASE_NOTIFY_BATCH_SIZE
-    reminders = list(reminders_due(today))
+    reminders = list(reminders_due(today, children))
     names = {
         pk: f"{first} {last}".strip()
         for pk, first, last in Child.objects.filter(

@@ -454,6 +454,11 @@ if CPCASE_REMINDER_WORKING_DAYS < 0 or CPCASE_CHAIR_NOTICE_WORKING_DAYS < 0:
 CPCASE_NOTIFY_BATCH_SIZE = env.int("CPCASE_NOTIFY_BATCH_SIZE", default=500)
 if CPCASE_NOTIFY_BATCH_SIZE < 1:
     raise ImproperlyConfigured("CPCASE_NOTIFY_BATCH_SIZE must be 1 or more.")
+# How many children with running work (open plans) each task of the daily check scans:
+# smaller chunks share the run among more workers, larger ones cost fewer queries in all.
+CPCASE_SCAN_CHUNK = env.int("CPCASE_SCAN_CHUNK", default=2000)
+if CPCASE_SCAN_CHUNK < 1:
+    raise ImproperlyConfigured("CPCASE_SCAN_CHUNK must be 1 or more.")
 CPCASE_BASE_URL = env.str("CPCASE_BASE_URL", default="http://localhost:8000")
 SERVICE_NAME = env.str("CPCASE_SERVICE_NAME", default="Child protection case management")
 # The client address (audit trail, lockout) is REMOTE_ADDR, or, behind this many reverse

@@ -1,7 +1,11 @@
 """Core background jobs."""
 
+import datetime as dt
+
 from celery import shared_task
-from django.db import connection
+from celery.backends.base import DisabledBackend
+from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
 
 
 @shared_task(name="cpcase.ping", time_limit=30, soft_time_limit=25)
@@ -30,26 +34,61 @@ def send_notification_emails(self) -> int:
     return notification_emails_send()
 
 
+# A database that restarts or fails over mid-run: try the chunk again later.
+_TRANSIENT = (OSError, OperationalError, InterfaceError)
+
+
 @shared_task(
     name="cpcase.check_timescales",
     bind=True,
     acks_late=True,
-    autoretry_for=(OSError,),
+    autoretry_for=_TRANSIENT,
     retry_backoff=True,
     max_retries=5,
-    time_limit=1800,
-    soft_time_limit=1700,
+    time_limit=600,
+    soft_time_limit=540,
 )
-def check_timescales(self, day: str | None = None) -> int:
-    """The daily scan (Celery beat). ``day`` is an ISO date; today by default."""
-    import datetime as dt
+def check_timescales(self, day: str | None = None) -> dict[str, object]:
+    """The daily check (Celery beat): one task per chunk of each authority's children, as a
+    group that every worker on this queue shares. ``day`` is an ISO date; today by default.
 
-    from django.utils import timezone
+    Safe to run twice: a chunk checked twice stores nothing twice.
+    """
+    from celery import group
 
-    from cpcase.services import timescales_check
+    from cpcase.daily_scan import scan_chunks
 
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
-    return timescales_check(today=today)
+    chunks = scan_chunks()
+    run = group(check_timescales_chunk.s(today.isoformat(), *chunk.as_args()) for chunk in chunks)
+    # The chunks go where the daily check came from: a deployment may give the scan a
+    # queue (and workers) of its own.
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    result = run.apply_async(queue=queue) if queue else run.apply_async()
+    if not isinstance(self.app.backend, DisabledBackend):
+        result.save()  # so that the run can be followed: GroupResult.restore(group)
+    return {"day": today.isoformat(), "chunks": len(chunks), "group": result.id}
+
+
+@shared_task(
+    name="cpcase.check_timescales_chunk",
+    bind=True,
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=900,
+    soft_time_limit=840,
+)
+def check_timescales_chunk(
+    self, day: str, authority_id: str, first: str | None = None, last: str | None = None
+) -> int:
+    """One chunk of the daily check: how many notifications were new."""
+    from cpcase.daily_scan import ScanChunk
+    from cpcase.services import timescales_check_chunk
+
+    chunk = ScanChunk.from_args(authority_id, first, last)
+    return timescales_check_chunk(today=dt.date.fromisoformat(day), children=chunk.children())
 
 
 @shared_task(name="cpcase.clear_expired_sign_ins", time_limit=300, soft_time_limit=240)

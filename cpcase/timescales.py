@@ -208,6 +208,23 @@ def providers() -> list[Provider]:
     return list(_providers)
 
 
+# What the daily scan spends its time on: each app names the children with work of its
+# own running (open plans, say), as a query of their ids. The scan cuts its chunks every
+# so many of them, so that each chunk holds about the same work (see cpcase.daily_scan);
+# a child named by no provider is still scanned, in whichever chunk its id falls.
+RunningWork = Callable[[], QuerySet[Any]]
+_running_work: list[RunningWork] = []
+
+
+def register_running_work(provider: RunningWork) -> None:
+    if provider not in _running_work:
+        _running_work.append(provider)
+
+
+def running_work() -> list[RunningWork]:
+    return list(_running_work)
+
+
 def deadlines(context: DeadlineContext) -> list[Deadline]:
     found = [d for provider in _providers for d in provider(context)]
     return sorted(found, key=lambda d: (d.due_on, d.kind))

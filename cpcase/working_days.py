@@ -135,11 +135,15 @@ def _index_for(calendar: WorkingCalendar, start: dt.date, days: int) -> _Index:
     return index
 
 
+# The daily scan asks for the same few hundred dates plus the same few periods many
+# thousands of times (plans that started on the same day): both are pure, so remember them.
+@lru_cache(maxsize=65536)
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months: 31 January + 1 month is the last day of February."""
     return day + relativedelta(months=months)
 
 
+@lru_cache(maxsize=65536)
 def add_period(start: dt.date, value: int, unit: str, calendar: WorkingCalendar) -> dt.date:
     """``start`` plus a timescale in its own unit (working days, calendar days, weeks, months).
 

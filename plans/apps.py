@@ -9,6 +9,7 @@ class PlansConfig(AppConfig):
         from cpcase import chronology, front_door, plan_status, timescales
         from plans.selectors import (
             children_with_active_plan,
+            children_with_open_plans,
             plan_chronology,
             plan_deadlines,
             plan_episode_activity,
@@ -16,6 +17,7 @@ class PlansConfig(AppConfig):
         )
 
         timescales.register(plan_deadlines)
+        timescales.register_running_work(children_with_open_plans)
         plan_status.register(children_with_active_plan)
         chronology.register(plan_chronology)
         front_door.register_open_work(plan_open_work)

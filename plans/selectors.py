@@ -74,6 +74,12 @@ def active_plan_for(child: Child) -> Plan | None:
     return child.plans.filter(status=Plan.Status.ACTIVE).first()
 
 
+def children_with_open_plans() -> QuerySet[Plan]:
+    """The ids (``child_id``) of children with an active plan: the bulk of the daily scan's
+    work (the core's running-work provider)."""
+    return Plan.objects.filter(status=Plan.Status.ACTIVE).values("child_id")
+
+
 def children_with_active_plan(child_ids: Iterable[Any]) -> set[Any]:
     """Of these children, the ones with an active plan (the core's plan_status provider)."""
     return set(

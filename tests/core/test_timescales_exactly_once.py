@@ -1,7 +1,8 @@
 """Exactly once, against a real Celery worker on the real Redis broker.
 
 Each (deadline, recipient, stage) is notified once: whether the daily check runs
-twice, on two workers at once, or on a worker killed half-way and restarted.
+twice, on two workers at once, or on two workers sharing a run (its chunks) when one of
+them is killed half-way through a chunk.
 """
 
 import datetime as dt
@@ -69,37 +70,66 @@ def workers():
         worker.stop()
 
 
-def test_a_worker_killed_half_way_loses_nothing_and_duplicates_nothing(caseload, queue, workers):
-    first = workers(
+# Chunks of four children with plans, five notifications per transaction: each chunk
+# commits in several batches, and the run is a group of a dozen tasks.
+SHARED = {"CPCASE_SCAN_CHUNK": "4", "CPCASE_NOTIFY_BATCH_SIZE": "5"}
+
+
+def _run_created(sender, dispatched) -> int:
+    """Wait for a daily check's whole group; how many notifications its chunks stored."""
+    from celery.result import GroupResult
+
+    run = dispatched.get(timeout=120)
+    assert run["chunks"] >= 10, run
+    group = GroupResult.restore(run["group"], app=sender)
+    return sum(group.get(timeout=180))
+
+
+def test_a_worker_killed_half_way_loses_nothing_and_duplicates_nothing(
+    caseload, queue, workers, tmp_path
+):
+    report = tmp_path / "stored-by-the-killed-task"
+    doomed = workers(
         queue,
         include="tests.support.worker_faults",
-        extra_env={"CPCASE_FAULT_KILL_AFTER_BATCHES": "2", "CPCASE_NOTIFY_BATCH_SIZE": "25"},
+        extra_env={
+            **SHARED,
+            "CPCASE_FAULT_KILL_AFTER_BATCHES": "2",
+            "CPCASE_FAULT_REPORT": str(report),
+        },
     )
-    result = producer(queue).send_task(
-        "cpcase.check_timescales", args=[TODAY.isoformat()], queue=queue
-    )
-    exit_code = first.wait_exit(timeout=120)
-    assert exit_code != 0, first.output()
-    half = _stored_keys()
-    assert 0 < len(half) < len(caseload), "the worker should have died part-way"
+    survivor = workers(queue, extra_env=SHARED)
+    doomed.wait_ready()
+    survivor.wait_ready()
+    sender = producer(queue)
+    dispatched = sender.send_task("cpcase.check_timescales", args=[TODAY.isoformat()], queue=queue)
 
-    # A new worker takes the unacknowledged task back once its visibility timeout lapses,
-    # and stores only what the first one had not.
-    workers(queue, extra_env={"CPCASE_NOTIFY_BATCH_SIZE": "25"})
-    assert result.get(timeout=120) == len(caseload) - len(half)
+    # The two share the run until one dies half-way through a chunk (SIGKILL, nothing
+    # acknowledged); the other takes that chunk back once its visibility timeout lapses,
+    # and stores only what the first had not.
+    exit_code = doomed.wait_exit(timeout=120)
+    assert exit_code != 0, doomed.output()
+    stored_by_the_dead = int(report.read_text())
+    assert stored_by_the_dead > 0, "the worker should have died part-way through a chunk"
+    assert _run_created(sender, dispatched) + stored_by_the_dead == len(caseload)
     assert _stored_keys() == caseload
     assert Notification.objects.count() == len(caseload)
+    assert "check_timescales_chunk" in survivor.output()
 
 
 def test_twice_on_two_workers_at_once_stores_each_once(caseload, queue, workers):
-    workers(queue)
-    workers(queue)
+    first, second = workers(queue, extra_env=SHARED), workers(queue, extra_env=SHARED)
+    first.wait_ready()
+    second.wait_ready()
     sender = producer(queue)
-    results = [
+    runs = [
         sender.send_task("cpcase.check_timescales", args=[TODAY.isoformat()], queue=queue)
         for _ in range(4)
     ]
-    created = [r.get(timeout=120) for r in results]
+    created = [_run_created(sender, run) for run in runs]
     assert sum(created) == len(caseload)
     assert _stored_keys() == caseload
     assert Notification.objects.count() == len(caseload)
+    # Both workers took part in the runs.
+    assert "check_timescales_chunk" in first.output()
+    assert "check_timescales_chunk" in second.output()

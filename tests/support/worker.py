@@ -75,6 +75,15 @@ class Worker:
             args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
 
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the worker consumes from its queue (its log says ``ready.``)."""
+        wait_for(
+            lambda: "ready." in self.output() or self.process.poll() is not None,
+            timeout=timeout,
+            message="the worker to be ready",
+        )
+        assert self.process.poll() is None, self.output()
+
     def wait_exit(self, timeout: float) -> int:
         return self.process.wait(timeout=timeout)
 

@@ -1,4 +1,8 @@
-"""Run the daily timescale check now: ``manage.py check_timescales [--date YYYY-MM-DD]``."""
+"""Run the daily timescale check now: ``manage.py check_timescales [--date YYYY-MM-DD]``.
+
+Inline, chunk after chunk, by default; ``--dispatch`` queues it for the Celery workers
+instead (the group that beat starts every morning).
+"""
 
 import datetime as dt
 
@@ -20,9 +24,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="run as of this day (YYYY-MM-DD); today by default")
+        parser.add_argument(
+            "--dispatch",
+            action="store_true",
+            help="queue the check for the Celery workers (one task per chunk) and return",
+        )
 
     def handle(self, *args, **options):
         today = _date(options["date"]) if options["date"] else timezone.localdate()
+        if options["dispatch"]:
+            from cpcase.tasks import check_timescales
+
+            queued = check_timescales.delay(today.isoformat())
+            self.stdout.write(
+                f"Timescale check as of {today.isoformat()} queued for the workers "
+                f"(task {queued.id})."
+            )
+            return
         created = timescales_check(today=today)
         self.stdout.write(
             f"Timescales checked as of {today.isoformat()}: {created} new notifications."
