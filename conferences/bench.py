@@ -132,7 +132,7 @@ def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
 @section("timescales", "The daily timescale scan and the team dashboard", order=40)
 def timescales_section(ctx: BenchContext) -> list[Measurement]:
     from cpcase.models import Notification
-    from cpcase.selectors import caseload_for
+    from cpcase.selectors import caseload_counts, caseload_for
     from cpcase.services import timescales_check
     from cpcase.timescales import reminders_due
 
@@ -165,21 +165,70 @@ def timescales_section(ctx: BenchContext) -> list[Measurement]:
     m.note = f"{found.get('created', 0):,} notifications stored once; the second run stores none"
     results.append(m)
 
+    ensure_running_deadlines(ctx)
     team_manager = ctx.users["bench.tm1"]
     team = team_manager.team
     team_plans = Plan.objects.filter(child__team=team, status="active").count()
 
-    def dashboard(i: int):
-        return caseload_for(user=team_manager, today=today, team=team)
+    def dashboard(i: int, user=team_manager, team=team):
+        rows = caseload_for(user=user, today=today, team=team)
+        caseload_counts(user=user, today=today, team=team)
+        return rows
 
     results.append(
         measure(
             f"team dashboard, {team_plans:,} open plans in the team",
             dashboard,
-            repeat=min(ctx.repeat, 10),
-            note="caseload_for: next deadline and RAG per child",
+            repeat=ctx.repeat,
+            note="first 200 children by next deadline, and the red/amber/green counts",
         )
     )
+    unit_manager = ctx.users["bench.sum"]
+    results.append(
+        measure(
+            f"children with deadlines running, the whole authority ({plans:,} open plans)",
+            lambda i: dashboard(i, user=unit_manager, team=None),
+            repeat=ctx.repeat,
+            note="the unit manager's: first 200 and the counts",
+        )
+    )
+    results += _home_pages(ctx, team_manager, unit_manager)
+    return results
+
+
+def ensure_running_deadlines(ctx: BenchContext) -> int:
+    """The stored running deadlines of the synthetic authority (built with bulk inserts,
+    so no service wrote them): written once, as the daily check would."""
+    from cpcase import running_deadlines
+    from cpcase.models import RunningDeadline
+
+    if RunningDeadline.objects.filter(responsible_authority=ctx.authority).exists():
+        return 0
+    ids = list(
+        Plan.objects.filter(child__responsible_authority=ctx.authority, status="active")
+        .order_by("child_id")
+        .values_list("child_id", flat=True)
+    )
+    return running_deadlines.refresh_in_chunks(ids, timezone.localdate())
+
+
+def _home_pages(ctx: BenchContext, *users) -> list[Measurement]:
+    """The dashboards through the whole request (the home page)."""
+    from django.test import Client
+
+    results = []
+    for user in users:
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+
+        def get(i: int, client=client):
+            response = client.get("/")
+            assert response.status_code == 200  # noqa: S101 - a benchmark of a working page
+            return []
+
+        m = measure(f"GET / (home page), {user.username}", get, repeat=ctx.repeat)
+        m.rows = None
+        results.append(m)
     return results
 
 

@@ -23,7 +23,7 @@ from conferences.models import (
     Section47Enquiry,
     StrategyDiscussion,
 )
-from cpcase import access, front_door
+from cpcase import access, front_door, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Nation, TimeUnit, User
@@ -48,6 +48,7 @@ HELD_STATUSES = (Conference.Status.HELD, Conference.Status.FINALISED)
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def strategy_discussion_record(
     *, actor: User, child_id: Any, held_on: dt.date, outcome: str, notes: str = ""
 ) -> StrategyDiscussion:
@@ -102,6 +103,7 @@ def _section47_outcome_errors(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def section47_start(
     *,
     actor: User,
@@ -171,6 +173,7 @@ def section47_start(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def section47_record_outcome(
     *,
     actor: User,
@@ -225,6 +228,7 @@ def section47_open_work(referral: Any, on: dt.date) -> list[str]:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_conference)
 def conference_schedule(
     *,
     actor: User,
@@ -619,6 +623,7 @@ def _validate_outcome(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_conference)
 def conference_record_outcome(*, actor: User, conference_id: Any, data: OutcomeInput) -> Conference:
     """The chair records what happened. It can be corrected until the conference is finalised."""
     conference = conference_for(actor, conference_id)
@@ -753,6 +758,7 @@ def _core_group(subject: ConferenceChild) -> list[CoreGroupInput]:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_conference)
 def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
     """The chair's act alone: start, continue or end each child's plan, and make the
     record read-only. Deadlines follow from the records; the people concerned are told."""
@@ -1138,6 +1144,7 @@ def letter_html(*, actor: User, letter_id: Any):
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def looked_after_event_record(
     *, actor: User, child_id: Any, kind: str, occurred_on: dt.date, notes: str = ""
 ):

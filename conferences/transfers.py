@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, TransferNotice
-from cpcase import access
+from cpcase import access, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.chronology import Event
 from cpcase.errors import DomainError, NotFound, NotPermitted
@@ -76,6 +76,7 @@ def _unit_managers(authority_id: Any, *, besides: User) -> list[Any]:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def transfer_notice_record(
     *,
     actor: User,

@@ -37,7 +37,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from cpcase.errors import NotFound, NotPermitted
-from cpcase.models import Child, ChildUserObjectPermission, User
+from cpcase.models import Child, ChildUserObjectPermission, RunningDeadline, User
 from cpcase.roles import AUTHORITY_WIDE_ROLES, ENQUIRER_ROLES, TEAM_ROLES, Role, held
 
 
@@ -73,21 +73,24 @@ _GRANT_CODENAME: dict[Action, tuple[str, ...]] = {
 CREATE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.SAFEGUARDING_UNIT_MANAGER})
 
 
-def _granted(user: User, codenames: tuple[str, ...]) -> Q:
+def _granted(user: User, codenames: tuple[str, ...], child: str = "pk") -> Q:
     granted_ids = ChildUserObjectPermission.objects.filter(
         user=user, permission__codename__in=codenames
     ).values("content_object_id")
-    return Q(pk__in=granted_ids)
+    return Q(**{f"{child}__in": granted_ids})
 
 
-def _scope(user: User, action: Action) -> Q | None:
-    """The children ``user`` may do ``action`` to, as a filter; None for none at all."""
+def _scope(user: User, action: Action, child: str = "pk") -> Q | None:
+    """The children ``user`` may do ``action`` to, as a filter; None for none at all.
+
+    The filter names the child's own fields; ``child`` names the field holding the child's
+    id, for a model that copies those fields (:class:`~cpcase.models.RunningDeadline`)."""
     if not user.is_authenticated or not user.is_active:
         return None
     roles = user.roles & _ACTION_ROLES[action]
     if not roles:
         return None
-    scope = Q(pk__in=[])
+    scope = Q(**{f"{child}__in": []})
     if roles & AUTHORITY_WIDE_ROLES and user.authority_id:
         scope |= Q(responsible_authority_id=user.authority_id) | Q(
             resident_authority_id=user.authority_id
@@ -98,7 +101,7 @@ def _scope(user: User, action: Action) -> Q | None:
         scope |= Q(lead_social_worker_id=user.pk)
     codenames = _GRANT_CODENAME.get(action)
     if codenames:
-        scope |= _granted(user, codenames)
+        scope |= _granted(user, codenames, child)
     return scope
 
 
@@ -107,6 +110,15 @@ def children_visible_to(user: User, action: Action = Action.VIEW) -> QuerySet[Ch
     if scope is None:
         return Child.objects.none()
     return Child.objects.filter(scope)
+
+
+def running_deadlines_visible_to(user: User) -> QuerySet[RunningDeadline]:
+    """The stored running deadlines of the children ``user`` may see: the same scope as
+    :func:`children_visible_to`, applied to the child's fields the rows copy."""
+    scope = _scope(user, Action.VIEW, child="child_id")
+    if scope is None:
+        return RunningDeadline.objects.none()
+    return RunningDeadline.objects.filter(scope)
 
 
 def has_case_access(user: User, action: Action = Action.VIEW) -> bool:

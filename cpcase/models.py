@@ -918,3 +918,72 @@ class EmergencyProtection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.started_on:%d %B %Y}"
+
+
+class RunningDeadline(models.Model):
+    """One deadline running for a child today, stored so that dashboards read it.
+
+    Derived data: the deadline engine (:mod:`cpcase.timescales`) is the single source of
+    the dates; :mod:`cpcase.running_deadlines` rewrites a child's rows whenever a service
+    changes a record they depend on, and the daily check rewrites them all. The child's
+    authorities, team and lead social worker are copied here, under the child's own field
+    names, so that the access module's scope filters these rows as it filters children.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="running_deadlines")
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    due_on = models.DateField()
+    source = models.TextField()
+    # Whose rules and working days set it (the responsible authority's, or the receiving
+    # authority's for a transfer-in conference).
+    rules_authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    chair = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The child's soonest running deadline (one per child): what a dashboard lists.
+    is_next = models.BooleanField(default=False)
+    responsible_authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    resident_authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, null=True, on_delete=models.SET_NULL, related_name="+")
+    lead_social_worker = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # When it was written: the daily check leaves alone a child whose rows a service
+    # rewrote while the check was computing.
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "key"], name="running_deadline_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=[field, "due_on", "child"],
+                condition=Q(is_next=True),
+                name=f"running_next_{short}",
+            )
+            for field, short in (
+                ("team", "team"),
+                ("responsible_authority", "resp"),
+                ("resident_authority", "res"),
+                ("lead_social_worker", "lead"),
+            )
+        ] + [
+            models.Index(
+                fields=["due_on", "child"], condition=Q(is_next=True), name="running_next"
+            ),
+            # The visits page: each child's next statutory visit, by team or authority.
+            models.Index(
+                fields=["team", "due_on", "child"],
+                condition=Q(kind="statutory_visit"),
+                name="running_visit_team",
+            ),
+            models.Index(
+                fields=["responsible_authority", "due_on", "child"],
+                condition=Q(kind="statutory_visit"),
+                name="running_visit_resp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} due {self.due_on:%d %B %Y}"

@@ -7,10 +7,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, F, FloatField, Func, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 
-from cpcase import access, read_audit
+from cpcase import access, read_audit, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.models import (
     CURRENT_RESIDENCES,
@@ -18,6 +30,7 @@ from cpcase.models import (
     Child,
     Relationship,
     Residence,
+    RunningDeadline,
     Team,
     User,
 )
@@ -272,53 +285,84 @@ class CaseloadRow:
         return [d for d in self.open_deadlines if d.status == "overdue"]
 
 
-_RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "none": 3}
+# How many children a dashboard lists (the counts cover them all).
+CASELOAD_LIMIT = 200
 
 
-def caseload_for(*, user: User, today: dt.date, team: Team | None = None) -> list[CaseloadRow]:
-    """Every child the user may see (of one team, if given) with their running deadlines,
-    red/amber/green, overdue first. A fixed number of queries however many children."""
+def _amber_filter(today: dt.date, authority_ids: list[Any] | None = None) -> Q:
+    """Running deadlines due within the reminder window of working days (amber): the
+    window ends on a different day for each authority's calendar."""
     from django.conf import settings
 
-    from cpcase.timescales import DeadlineContext, deadlines, load_authority_timescales
+    window = settings.CPCASE_REMINDER_WORKING_DAYS
+    ends: dict[dt.date, list[Any]] = {}
+    for authority_id, timescales in load_authority_timescales(authority_ids).items():
+        calendar = timescales.calendar
+        last = today
+        while calendar.working_days_between(today, last + dt.timedelta(days=1)) <= window:
+            last += dt.timedelta(days=1)
+        ends.setdefault(last, []).append(authority_id)
+    amber = Q(pk__in=[])
+    for last, authorities in ends.items():
+        amber |= Q(rules_authority_id__in=authorities, due_on__lte=last)
+    return Q(due_on__gte=today) & amber
 
-    children_qs = access.children_visible_to(user)
-    if team is not None:
-        children_qs = children_qs.filter(team=team)
-    children = list(children_qs.select_related("team", "lead_social_worker"))
-    context = DeadlineContext(
-        children=children_qs,
-        today=today,
-        history=False,
-        timescales=load_authority_timescales(),
+
+def _running_for(user: User, team: Team | None) -> QuerySet[RunningDeadline]:
+    rows = access.running_deadlines_visible_to(user)
+    return rows.filter(team=team) if team is not None else rows
+
+
+def caseload_for(
+    *, user: User, today: dt.date, team: Team | None = None, limit: int = CASELOAD_LIMIT
+) -> list[CaseloadRow]:
+    """The children the user may see (of one team, if given) that have deadlines running,
+    each with them, red/amber/green, overdue first: the first ``limit`` of them.
+
+    Read from the stored rows (:mod:`cpcase.running_deadlines`), through indexes on each
+    child's next deadline: a fixed number of queries, and the work of one page, however
+    many children the team or authority has.
+    """
+    amber = _amber_filter(today)
+    firsts = list(
+        _running_for(user, team)
+        .filter(is_next=True)
+        .annotate(
+            rag=Case(
+                When(due_on__lt=today, then=Value("red")),
+                When(amber, then=Value("amber")),
+                default=Value("green"),
+            )
+        )
+        .select_related("child__team", "child__lead_social_worker")
+        .order_by("due_on", "child__last_name", "child__first_name", "child_id")[:limit]
     )
     running: dict[Any, list[Deadline]] = {}
-    for deadline in deadlines(context):
-        if deadline.is_open:
-            running.setdefault(deadline.child_id, []).append(deadline)
-    rows = []
-    for child in children:
-        open_deadlines = running.get(child.pk, [])
-        if not open_deadlines:
-            rag = "none"
-        else:
-            first = open_deadlines[0]
-            calendar = context.for_authority(first.authority_id).calendar
-            if first.due_on < today:
-                rag = "red"
-            elif calendar.working_days_between(today, first.due_on) <= (
-                settings.CPCASE_REMINDER_WORKING_DAYS
-            ):
-                rag = "amber"
-            else:
-                rag = "green"
-        rows.append(CaseloadRow(child=child, open_deadlines=open_deadlines, rag=rag))
-    rows.sort(
-        key=lambda r: (
-            _RAG_ORDER[r.rag],
-            r.next_deadline.due_on if r.next_deadline else dt.date.max,
-            r.child.last_name,
-            r.child.first_name,
+    for row in RunningDeadline.objects.filter(child_id__in=[f.child_id for f in firsts]).order_by(
+        "due_on", "kind", "key"
+    ):
+        running.setdefault(row.child_id, []).append(running_deadlines.as_deadline(row, today))
+    return [
+        CaseloadRow(
+            child=first.child, open_deadlines=running.get(first.child_id, []), rag=first.rag
+        )
+        for first in firsts
+    ]
+
+
+def caseload_counts(*, user: User, today: dt.date, team: Team | None = None) -> dict[str, int]:
+    """How many of those children are red, amber and green: one query over the index."""
+    counted = (
+        _running_for(user, team)
+        .filter(is_next=True)
+        .aggregate(
+            red=Count("pk", filter=Q(due_on__lt=today)),
+            amber=Count("pk", filter=_amber_filter(today)),
+            all=Count("pk"),
         )
     )
-    return rows
+    return {
+        "red": counted["red"],
+        "amber": counted["amber"],
+        "green": counted["all"] - counted["red"] - counted["amber"],
+    }

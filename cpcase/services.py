@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cpcase import access
+from cpcase import access, running_deadlines
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotPermitted
 from cpcase.models import (
@@ -263,6 +263,7 @@ def _mother_for(child: Child, mother: Person | PersonInput | None) -> Person | N
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def child_create(*, actor: User, changes: dict[str, Any]) -> Child:
     if not access.can_create_child(actor) or actor.authority_id is None:
         raise NotPermitted("You do not have permission to add a child.")
@@ -314,6 +315,7 @@ def child_create(*, actor: User, changes: dict[str, Any]) -> Child:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def child_update(
     *, actor: User, child_id: Any, version: int | None, changes: dict[str, Any]
 ) -> Child:
@@ -623,6 +625,7 @@ def timescale_rule_set(
         summary=f"Set the {authority.name} timescale: {rule}",
         changes=diff(before, {"value": rule.value, "unit": rule.unit}),
     )
+    running_deadlines.refresh_authority_later(authority)
     return rule
 
 
@@ -646,6 +649,7 @@ def calendar_day_set(
         summary=f"Calendar of {authority.name}: {entry}",
         changes={"date": day, "kind": kind, "reason": reason},
     )
+    running_deadlines.refresh_authority_later(authority)
     return entry
 
 
@@ -696,7 +700,12 @@ def timescales_check_chunk(
     from cpcase.timescales import KIND_LABELS, reminders_due
 
     batch_size = batch_size or settings.CPCASE_NOTIFY_BATCH_SIZE
-    reminders = list(reminders_due(today, children))
+    started = timezone.now()
+    # The chunk's running deadlines are computed once: stored for the dashboards (which
+    # also moves them on with the calendar) and turned into reminders.
+    found = running_deadlines.compute(children, today)
+    running_deadlines.store_computed(children, found, computed_at=started)
+    reminders = list(reminders_due(today, children, found=found))
     names = {
         pk: f"{first} {last}".strip()
         for pk, first, last in Child.objects.filter(
@@ -729,6 +738,7 @@ def timescales_check_chunk(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def child_allocate_by_conference(*, actor: User, child: Child, lead_social_worker: User) -> Child:
     """A conference names the child's lead social worker (DOMAIN.md section 1, step 2).
 
@@ -764,6 +774,7 @@ def child_allocate_by_conference(*, actor: User, child: Child, lead_social_worke
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def child_move_in_record(
     *, actor: User, child: Child, address: AddressInput | None, on: dt.date
 ) -> Child:
@@ -797,6 +808,7 @@ def child_move_in_record(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def child_responsibility_transfer(
     *, actor: User, child: Child, to_authority_id: Any, on: dt.date
 ) -> Child:

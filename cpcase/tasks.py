@@ -97,3 +97,22 @@ def clear_expired_sign_ins() -> dict[str, int]:
     from cpcase.api_tokens import expired_sign_ins_clear
 
     return expired_sign_ins_clear()
+
+
+@shared_task(
+    name="cpcase.refresh_running_deadlines",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def refresh_running_deadlines(authority_id: str | None = None) -> int:
+    """Rewrite the stored running deadlines of one authority's children (all if none):
+    after its timescales or working days changed. Safe to run twice."""
+    from cpcase import running_deadlines
+
+    if authority_id is None:
+        return running_deadlines.refresh_all()
+    return running_deadlines.refresh_authority(authority_id)

@@ -323,8 +323,13 @@ def _stages(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> li
     return found
 
 
-def reminders_due(today: dt.date, children: QuerySet[Child] | None = None) -> Iterable[Reminder]:
-    """Every reminder and escalation that applies on ``today``, for every child's open deadlines.
+def reminders_due(
+    today: dt.date,
+    children: QuerySet[Child] | None = None,
+    found: Iterable[Deadline] | None = None,
+) -> Iterable[Reminder]:
+    """Every reminder and escalation that applies on ``today``, for every child's open deadlines
+    (``found``, if the caller computed them already).
 
     A fixed number of queries: each provider's, one for the children concerned, one for
     team managers, one for service leaders.
@@ -339,7 +344,7 @@ def reminders_due(today: dt.date, children: QuerySet[Child] | None = None) -> It
         timescales=load_authority_timescales(),
     )
     pending: list[tuple[Deadline, list[tuple[str, str]]]] = []
-    for deadline in deadlines(context):
+    for deadline in deadlines(context) if found is None else found:
         stages = _stages(deadline, context.for_authority(deadline.authority_id).calendar, today)
         if stages:
             pending.append((deadline, stages))

@@ -131,11 +131,8 @@ def home(request):
         read_audit.record_children(user=user, children=context["mine"], summary="My children")
     if access.sees_caseload(user):
         team = user.team if access.works_a_team_caseload(user) else None
-        rows = selectors.caseload_for(user=user, today=today, team=team)
-        context["caseload"] = [r for r in rows if r.rag != "none"][:200]
-        context["caseload_counts"] = {
-            rag: sum(r.rag == rag for r in rows) for rag in ("red", "amber", "green")
-        }
+        context["caseload"] = selectors.caseload_for(user=user, today=today, team=team)
+        context["caseload_counts"] = selectors.caseload_counts(user=user, today=today, team=team)
         read_audit.record_children(
             user=user, children=[r.child for r in context["caseload"]], summary="Caseload"
         )

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from cpcase import access, front_door
+from cpcase import access, front_door, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError
 from cpcase.models import AuditEvent, Child, TimeUnit, User
@@ -168,6 +168,7 @@ def _require_chair(actor: User, child: Child) -> None:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_start(
     *,
     actor: User,
@@ -245,6 +246,7 @@ def plan_start(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_continue(
     *,
     actor: User,
@@ -315,6 +317,7 @@ STEP_DOWN_LABELS = {
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_register_correct(
     *,
     actor: User,
@@ -452,6 +455,7 @@ def _check_step_down(plan: Plan, reason: str, step_down: str) -> dict[str, list[
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_end(
     *,
     actor: User,
@@ -588,6 +592,7 @@ def plan_end(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_step_down_record(*, actor: User, plan_id: Any, step_down: str) -> Plan:
     """After a conference discontinued the plan: the support that follows it, recorded by
     the child's team or the chair."""
@@ -706,6 +711,7 @@ def _touch(plan: Plan, actor: User, summary: str, changes: dict[str, Any]) -> Pl
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_update_detail(
     *, actor: User, plan_id: Any, version: int | None, changes: dict[str, str]
 ) -> Plan:
@@ -882,6 +888,7 @@ def plan_action_progress(*, actor: User, action_id: Any, status: str, note: str 
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_submit(*, actor: User, plan_id: Any, version: int | None) -> Plan:
     """Send the detailed plan to the team manager for authorisation."""
     plan = _locked(actor, plan_id, version, access.Action.EDIT)
@@ -947,6 +954,7 @@ def _require_team_manager(actor: User, plan: Plan) -> None:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_authorise(*, actor: User, plan_id: Any, version: int | None) -> Plan:
     plan = _locked(actor, plan_id, version, access.Action.VIEW)
     _require_team_manager(actor, plan)
@@ -961,6 +969,7 @@ def plan_authorise(*, actor: User, plan_id: Any, version: int | None) -> Plan:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def plan_return(*, actor: User, plan_id: Any, version: int | None, comments: str) -> Plan:
     plan = _locked(actor, plan_id, version, access.Action.VIEW)
     _require_team_manager(actor, plan)
@@ -983,6 +992,7 @@ class ActionProgressInput:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_plan)
 def core_group_meeting_record(
     *,
     actor: User,

@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from cpcase.models import Address, Agency, Authority, Child, Person, Residence, Team, User
+from cpcase.running_deadlines import refresh as refresh_running_deadlines
 from cpcase.validators import nhs_number_is_valid
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -121,15 +122,28 @@ class ChildFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             Residence.objects.create(child=self, address=extracted, moved_in_on=dt.date(2024, 1, 1))
 
+    # The services refresh the child's stored running deadlines; so do the factories.
+    @factory.post_generation
+    def running_deadlines(self, create, extracted, **kwargs):
+        if create:
+            refresh_running_deadlines([self.pk])
+
 
 class StrategyDiscussionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "conferences.StrategyDiscussion"
+        skip_postgeneration_save = True
 
     child = factory.SubFactory(ChildFactory)
     held_on = dt.date(2026, 12, 14)
     outcome = "s47_enquiry"
     recorded_by = factory.SubFactory(UserFactory)
+
+    # The services refresh the child's stored running deadlines; so do the factories.
+    @factory.post_generation
+    def running_deadlines(self, create, extracted, **kwargs):
+        if create:
+            refresh_running_deadlines([self.child_id])
 
 
 class ConferenceFactory(factory.django.DjangoModelFactory):
@@ -155,29 +169,50 @@ class ConferenceFactory(factory.django.DjangoModelFactory):
                     conference=self, child=child, next_review_on=kwargs.get("next_review_on")
                 )
 
+    # The services refresh the child's stored running deadlines; so do the factories.
+    @factory.post_generation
+    def running_deadlines(self, create, extracted, **kwargs):
+        if create:
+            refresh_running_deadlines([s.child_id for s in self.subjects.all()])
+
 
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "plans.Plan"
+        skip_postgeneration_save = True
 
     child = factory.SubFactory(ChildFactory)
     started_on = dt.date(2027, 1, 6)
     initial_category = "NEG"
     latest_category = "NEG"
 
+    # The services refresh the child's stored running deadlines; so do the factories.
+    @factory.post_generation
+    def running_deadlines(self, create, extracted, **kwargs):
+        if create:
+            refresh_running_deadlines([self.child_id])
+
 
 class CoreGroupMeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "plans.CoreGroupMeeting"
+        skip_postgeneration_save = True
 
     plan = factory.SubFactory(PlanFactory)
     held_on = dt.date(2027, 1, 19)
     recorded_by = factory.SubFactory(UserFactory)
 
+    # The services refresh the child's stored running deadlines; so do the factories.
+    @factory.post_generation
+    def running_deadlines(self, create, extracted, **kwargs):
+        if create:
+            refresh_running_deadlines([self.plan.child_id])
+
 
 class VisitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "visits.Visit"
+        skip_postgeneration_save = True
 
     child = factory.SubFactory(ChildFactory)
     status = "completed"
@@ -185,3 +220,9 @@ class VisitFactory(factory.django.DjangoModelFactory):
     child_seen = True
     visited_at = dt.datetime(2027, 1, 20, 14, 30, tzinfo=dt.UTC)
     recorded_by = factory.SubFactory(UserFactory)
+
+    # The services refresh the child's stored running deadlines; so do the factories.
+    @factory.post_generation
+    def running_deadlines(self, create, extracted, **kwargs):
+        if create:
+            refresh_running_deadlines([self.child_id])

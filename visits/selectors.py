@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Max
 from django.db.models.functions import TruncDate
 
+from cpcase.models import Child
 from cpcase.timescales import Deadline, DeadlineContext
 from cpcase.working_days import add_period
 from plans.selectors import plan_facts
@@ -159,45 +160,52 @@ class VisitRow:
         return (self.due_on - self.today).days
 
 
-def team_visits(*, user, today: dt.date, team=None) -> list[VisitRow]:
-    """Every child on a plan the user may see (of one team, if given): days since the last
-    statutory visit, when the next is due, seen alone last time; overdue first."""
-    from django.db.models import Exists, OuterRef
+# How many children the visits page lists (soonest first; the count covers them all).
+TEAM_VISITS_LIMIT = 200
 
+
+def team_visits(
+    *, user, today: dt.date, team=None, limit: int = TEAM_VISITS_LIMIT
+) -> tuple[list[VisitRow], int]:
+    """The children on a plan the user may see (of one team, if given), overdue first: days
+    since the last statutory visit, when the next is due, seen alone last time. The first
+    ``limit`` of them, and how many there are in all.
+
+    Read from the stored running deadlines (:mod:`cpcase.running_deadlines`): a fixed
+    number of queries, and the work of one page, however many children are on plans.
+    """
     from cpcase import access
-    from cpcase.timescales import DeadlineContext, load_authority_timescales
-    from plans.models import Plan
+    from cpcase.timescales import status_of
 
-    children = access.children_visible_to(user).filter(
-        Exists(Plan.objects.filter(child=OuterRef("pk"), status=Plan.Status.ACTIVE))
-    )
+    running = access.running_deadlines_visible_to(user).filter(kind="statutory_visit")
     if team is not None:
-        children = children.filter(team=team)
-    context = DeadlineContext(
-        children=children, today=today, history=False, timescales=load_authority_timescales()
+        running = running.filter(team=team)
+    page = list(
+        running.select_related("child__lead_social_worker").order_by(
+            "due_on", "child__last_name", "child_id"
+        )[:limit]
     )
-    due = {d.child_id: d for d in statutory_visit_deadlines(context) if d.is_open}
+    total = len(page) if len(page) < limit else running.count()
     last = {
         v.child_id: v
-        for v in statutory_visits(children).order_by("child_id", "-visited_at").distinct("child_id")
+        for v in statutory_visits(Child.objects.filter(pk__in=[r.child_id for r in page]))
+        .order_by("child_id", "-visited_at")
+        .distinct("child_id")
     }
     rows = []
-    for child in children.select_related("lead_social_worker"):
-        deadline = due.get(child.pk)
-        if deadline is None:
-            continue
-        visit = last.get(child.pk)
+    for row in page:
+        visit = last.get(row.child_id)
         rows.append(
             VisitRow(
-                child=child,
+                child=row.child,
                 last_visit_on=visit.visited_at.date() if visit else None,
                 seen_alone=visit.seen_alone if visit else None,
-                due_on=deadline.due_on,
-                status=deadline.status,
+                due_on=row.due_on,
+                status=status_of(row.due_on, None, today),
                 today=today,
             )
         )
-    return sorted(rows, key=lambda r: (r.due_on, r.child.last_name))
+    return rows, total
 
 
 def drafts_of(*, user):

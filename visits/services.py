@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cpcase import access
+from cpcase import access, running_deadlines
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, User
@@ -94,6 +94,7 @@ def _draft_for(actor: User, visit_id: Any, version: int | None) -> Visit:
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def visit_save(
     *,
     actor: User,
@@ -141,6 +142,7 @@ def visit_save(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def visit_amend(
     *, actor: User, visit_id: Any, version: int, changes: dict[str, Any], reason: str
 ) -> Visit:
@@ -189,6 +191,7 @@ def visit_amend(
 
 
 @transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
 def cannot_visit_record(
     *,
     actor: User,

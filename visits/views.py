@@ -98,7 +98,7 @@ def team_visits(request):
     if not access.may_list_visits(user):
         raise PermissionDenied("Your role has no visits to see.")
     team = user.team if access.works_a_team_caseload(user) else None
-    rows = selectors.team_visits(user=user, today=timezone.localdate(), team=team)
+    rows, total = selectors.team_visits(user=user, today=timezone.localdate(), team=team)
     drafts = list(selectors.drafts_of(user=user))
     read_audit.record_children(
         user=user, children=[r.child for r in rows], summary="The team's visits"
@@ -107,5 +107,5 @@ def team_visits(request):
     return render(
         request,
         "visits/team.html",
-        {"rows": rows, "team": team, "drafts": drafts},
+        {"rows": rows, "total": total, "team": team, "drafts": drafts},
     )

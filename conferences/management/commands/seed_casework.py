@@ -35,7 +35,7 @@ from django.utils import timezone
 from conferences import services as conference_services
 from conferences.models import Conference, StrategyDiscussion
 from conferences.services import DecisionInput, OutcomeInput, ParentInput
-from cpcase import demo, front_door
+from cpcase import demo, front_door, running_deadlines
 from cpcase.models import Assessment, Authority, Child, Referral, User
 from cpcase.services import AddressInput, child_update
 from cpcase.timescales import AuthorityTimescales, load_authority_timescales
@@ -168,7 +168,8 @@ class Command(BaseCommand):
                 if _has_casework(children):
                     existing += 1
                     continue
-                with transaction.atomic():
+                # The family's running deadlines are refreshed once, when its story is told.
+                with transaction.atomic(), running_deadlines.deferred():
                     seeder.family(children, story)
                 made += 1
         if made == 0 and existing:

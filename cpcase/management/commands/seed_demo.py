@@ -29,7 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cpcase import demo
+from cpcase import demo, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.models import (
     Agency,
@@ -131,7 +131,8 @@ class Command(BaseCommand):
                 ).exists():
                     existing += len(family.children)
                     continue
-                with transaction.atomic():
+                # One refresh of the family's running deadlines, not one per record.
+                with transaction.atomic(), running_deadlines.deferred():
                     self._family(family, users, teams, town)
                 created += len(family.children)
         # Casework (referrals, enquiries, plans, conferences, visits) belongs to the domain

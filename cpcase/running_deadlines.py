@@ -1,0 +1,271 @@
+"""Each child's running deadlines, stored, so that dashboards read rows instead of
+computing every child's deadlines on each request.
+
+The deadline engine (:mod:`cpcase.timescales`) stays the single source of the dates:
+:func:`refresh` runs it for some children and rewrites their rows. A deadline changes
+only when a record it depends on changes (a conference, a core group, a visit, a plan's
+stage, a strategy discussion or enquiry, a transfer, a looked-after event, the child's
+profile or allocation, the authority's timescales or working days), so the services that
+change those records call :func:`refresh` for the children concerned, in their own
+transaction; the daily check rewrites every child's rows too (:func:`store` with what it
+computed anyway), which also catches the calendar moving on.
+
+Rows hold only what is running (not met, not missed). Each child's soonest is marked
+``is_next``: partial indexes serve "next deadline per child of this team (or authority,
+or worker), soonest first", which is the dashboards' order (red, then amber, then green).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cpcase.models import Authority, Child, RunningDeadline
+from cpcase.timescales import Deadline, DeadlineContext, deadlines, load_authority_timescales
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Children refreshed per transaction when a whole authority (or everything) is rewritten.
+CHUNK = 2000
+
+
+def _ids(children: Iterable[Any]) -> list[uuid.UUID]:
+    found = {c.pk if isinstance(c, Child) else c for c in children}
+    return sorted(c for c in found if c is not None)
+
+
+def compute(children: QuerySet[Child], today: dt.date) -> list[Deadline]:
+    """The open deadlines of ``children`` as the engine gives them today."""
+    context = DeadlineContext(
+        children=children,
+        today=today,
+        history=False,
+        timescales=load_authority_timescales(),
+    )
+    return [d for d in deadlines(context) if d.is_open]
+
+
+@transaction.atomic
+def refresh(children: Iterable[Any], *, today: dt.date | None = None) -> list[Deadline]:
+    """Recompute and store the running deadlines of ``children`` (children or their ids).
+
+    The children's rows are locked first, so that two transactions refreshing the same
+    child one after the other each compute from what the other committed. Returns what
+    was computed (open deadlines, every child), for a caller that needs it too.
+    """
+    ids = _ids(children)
+    if not ids:
+        return []
+    locked = list(
+        Child.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    found = compute(Child.objects.filter(pk__in=locked), today or timezone.localdate())
+    store(locked, found)
+    return found
+
+
+def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) -> int:
+    """Replace the rows of ``children`` (a queryset, or children or ids) with the open
+    deadlines in ``found``.
+
+    The caller holds the children's locks (``refresh``) or computed ``found`` in this same
+    transaction (the daily check). A fixed number of queries per 10,000 children.
+    """
+    by_child: dict[Any, dict[str, Deadline]] = {}
+    for d in sorted(found, key=lambda d: (d.due_on, d.kind, d.key)):
+        if d.is_open:
+            by_child.setdefault(d.child_id, {}).setdefault(d.key, d)
+    if isinstance(children, QuerySet):
+        RunningDeadline.objects.filter(child__in=children.values("pk")).delete()
+    else:
+        ids = _ids(children)
+        chosen = set(ids)
+        by_child = {pk: running for pk, running in by_child.items() if pk in chosen}
+        RunningDeadline.objects.filter(child_id__in=ids).delete()
+    facts: dict[Any, list[Any]] = {}
+    wanted = sorted(by_child)
+    for start in range(0, len(wanted), 10_000):
+        facts.update(
+            (pk, rest)
+            for pk, *rest in Child.objects.filter(
+                pk__in=wanted[start : start + 10_000]
+            ).values_list(
+                "pk",
+                "responsible_authority_id",
+                "resident_authority_id",
+                "team_id",
+                "lead_social_worker_id",
+            )
+        )
+    rows = []
+    for child_id, running in by_child.items():
+        if child_id not in facts:
+            continue
+        responsible, resident, team, lead = facts[child_id]
+        for position, d in enumerate(running.values()):
+            rows.append(
+                RunningDeadline(
+                    child_id=child_id,
+                    kind=d.kind,
+                    key=d.key,
+                    due_on=d.due_on,
+                    source=d.source,
+                    rules_authority_id=d.authority_id,
+                    chair_id=d.chair_id,
+                    is_next=position == 0,
+                    responsible_authority_id=responsible,
+                    resident_authority_id=resident,
+                    team_id=team,
+                    lead_social_worker_id=lead,
+                )
+            )
+    RunningDeadline.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+@transaction.atomic
+def store_computed(
+    children: QuerySet[Child], found: Iterable[Deadline], *, computed_at: dt.datetime
+) -> int:
+    """The daily check's :func:`store`: what it computed from ``computed_at`` on, except for
+    the children whose rows a service rewrote since (theirs are newer than the check's)."""
+    newer = set(
+        RunningDeadline.objects.filter(
+            child__in=children.values("pk"), computed_at__gt=computed_at
+        ).values_list("child_id", flat=True)
+    )
+    if newer:
+        children = children.exclude(pk__in=newer)
+        found = [d for d in found if d.child_id not in newer]
+    return store(children, found)
+
+
+def refresh_authority(authority: Authority | Any, *, today: dt.date | None = None) -> int:
+    """Rewrite the rows of every child the authority's timescales or calendar reach (its
+    own children and those with a deadline under its rules), chunk by chunk."""
+    authority_id = getattr(authority, "pk", authority)
+    ids = set(
+        Child.objects.filter(responsible_authority_id=authority_id).values_list("pk", flat=True)
+    ) | set(
+        RunningDeadline.objects.filter(rules_authority_id=authority_id).values_list(
+            "child_id", flat=True
+        )
+    )
+    return refresh_in_chunks(sorted(ids), today)
+
+
+def refresh_all(*, today: dt.date | None = None) -> int:
+    """Rewrite every child's rows (after a bulk load, or to repair)."""
+    return refresh_in_chunks(list(Child.objects.order_by("pk").values_list("pk", flat=True)), today)
+
+
+def refresh_in_chunks(ids: list[Any], today: dt.date | None) -> int:
+    stored = 0
+    for start in range(0, len(ids), CHUNK):
+        stored += len(refresh(ids[start : start + CHUNK], today=today))
+    return stored
+
+
+def as_deadline(row: RunningDeadline, today: dt.date) -> Deadline:
+    """A stored row as the engine's :class:`Deadline` (open: not met, not closed)."""
+    return Deadline(
+        child_id=row.child_id,
+        authority_id=row.rules_authority_id,
+        kind=row.kind,
+        due_on=row.due_on,
+        met_on=None,
+        source=row.source,
+        key=row.key,
+        today=today,
+        chair_id=row.chair_id,
+    )
+
+
+class _Pending(threading.local):
+    depth = 0
+    children: set[Any]
+
+    def __init__(self) -> None:
+        self.children = set()
+
+
+_pending = _Pending()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the children that services name inside the block and refresh them once, at
+    its end (a service inside another service, or a command recording many records)."""
+    outermost = _pending.depth == 0
+    if outermost:
+        _pending.children = set()
+    _pending.depth += 1
+    try:
+        yield
+    finally:
+        _pending.depth -= 1
+    if outermost:
+        children, _pending.children = _pending.children, set()
+        refresh(children)
+
+
+def after(
+    children_of: Callable[[Any], Iterable[Any]],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a service that changes records deadlines depend on: once it has written,
+    the rows of the children ``children_of(result)`` names are refreshed, in the service's
+    transaction (put it under ``@transaction.atomic``).
+
+    A service called by another (finalising a conference starts plans) adds its children
+    to the outer one's, which refreshes them all once, when it has finished; so does a
+    service called inside :func:`deferred`.
+    """
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            with deferred():
+                result = service(*args, **kwargs)
+                _pending.children.update(children_of(result))
+            return result
+
+        return run
+
+    return decorate
+
+
+def of_child(record: Any) -> list[Any]:
+    """The child of a record with a ``child_id`` (a plan, a visit...), or the child itself."""
+    return [record.pk] if isinstance(record, Child) else [record.child_id]
+
+
+def of_plan(record: Any) -> list[Any]:
+    """The child of a record that belongs to a plan (a core group meeting)."""
+    return [record.plan.child_id]
+
+
+def of_conference(conference: Any) -> list[Any]:
+    """Every child a conference is about."""
+    return [s.child_id for s in conference.subjects.all()]
+
+
+def refresh_authority_later(authority: Authority | Any) -> None:
+    """After this transaction commits, a background job rewrites the rows of every child
+    the authority's timescales or calendar reach (a change of rules or of working days)."""
+    from cpcase.tasks import refresh_running_deadlines
+
+    authority_id = str(getattr(authority, "pk", authority))
+    transaction.on_commit(lambda: refresh_running_deadlines.delay(authority_id))
