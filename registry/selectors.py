@@ -308,33 +308,44 @@ def possible_matches_for(*, user) -> QuerySet:
 def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
     """Children on the register by category, age and team; plans started and ended per
     month over the last year; repeat plans within two years."""
-    from collections import Counter
-
+    from dateutil.relativedelta import relativedelta
     from django.db.models import Count
     from django.db.models.functions import TruncMonth
 
     current = Plan.objects.filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
     by_category = dict(current.values_list("latest_category").annotate(n=Count("pk")))
-    by_team = Counter(
-        name or "Not allocated" for name in current.values_list("child__team__name", flat=True)
+    by_team = {
+        name or "Not allocated": n
+        for name, n in current.values_list("child__team__name").annotate(n=Count("pk"))
+    }
+    # Age in whole years, counted in the database: under N on ``today`` means born after
+    # the day N years before it.
+    bands = (("under 1", 1), ("1-4", 5), ("5-9", 10), ("10-15", 16))
+    counted = current.aggregate(
+        unborn=Count("pk", filter=Q(child__date_of_birth__isnull=True)),
+        **{
+            f"band{i}": Count(
+                "pk",
+                filter=Q(child__date_of_birth__gt=today - relativedelta(years=upper))
+                & (
+                    Q(child__date_of_birth__lte=today - relativedelta(years=bands[i - 1][1]))
+                    if i
+                    else Q()
+                ),
+            )
+            for i, (_, upper) in enumerate(bands)
+        },
+        older=Count("pk", filter=Q(child__date_of_birth__lte=today - relativedelta(years=16))),
     )
-    ages: Counter[str] = Counter()
-    for dob in current.values_list("child__date_of_birth", flat=True):
-        if dob is None:
-            ages["unborn"] += 1
-            continue
-        age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
-        ages[
-            "under 1"
-            if age < 1
-            else "1-4"
-            if age < 5
-            else "5-9"
-            if age < 10
-            else "10-15"
-            if age < 16
-            else "16+"
-        ] += 1
+    ages = {
+        label: counted[key]
+        for label, key in (
+            ("unborn", "unborn"),
+            *((label, f"band{i}") for i, (label, _) in enumerate(bands)),
+            ("16+", "older"),
+        )
+        if counted[key]
+    }
     year_ago = today - dt.timedelta(days=365)
     plans = Plan.objects.filter(child__resident_authority=authority)
     started = dict(
@@ -366,8 +377,8 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
     return {
         "total": current.count(),
         "by_category": by_category,
-        "by_age": dict(ages),
-        "by_team": dict(by_team),
+        "by_age": ages,
+        "by_team": by_team,
         "started_by_month": {k.strftime("%Y-%m"): v for k, v in started.items()},
         "ended_by_month": {k.strftime("%Y-%m"): v for k, v in ended.items()},
         "repeat_plans_within_two_years": repeat,

@@ -241,6 +241,42 @@ def test_statistics(authority, team, unit_manager, on_plan):
     assert stats["by_team"] == {"North locality team": 1}
 
 
+def _age_band(dob, today):
+    """The age bands as a person counts them: whole years, the birthday counted on the day."""
+    if dob is None:
+        return "unborn"
+    age = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    for label, upper in (("under 1", 1), ("1-4", 5), ("5-9", 10), ("10-15", 16)):
+        if age < upper:
+            return label
+    return "16+"
+
+
+@pytest.mark.parametrize("today", [TODAY, dt.date(2028, 2, 29), dt.date(2027, 3, 1)])
+def test_statistics_count_ages_in_the_database_at_each_birthday(authority, today):
+    from collections import Counter
+
+    from dateutil.relativedelta import relativedelta
+
+    dobs = [None]
+    for years in (1, 5, 10, 16):
+        born = today - relativedelta(years=years)
+        dobs += [born, born + dt.timedelta(days=1), born - dt.timedelta(days=1)]
+    dobs += [dt.date(2024, 2, 29), dt.date(2012, 2, 29)]
+    for n, dob in enumerate(dobs):
+        child = ChildFactory(
+            first_name=f"Age{n}",
+            responsible_authority=authority,
+            date_of_birth=dob,
+            expected_date_of_delivery=today + dt.timedelta(days=30) if dob is None else None,
+            sex="U",
+        )
+        PlanFactory(child=child, started_on=today - dt.timedelta(days=10))
+    stats = register_statistics(authority=authority, today=today)
+    assert stats["by_age"] == dict(Counter(_age_band(dob, today) for dob in dobs))
+    assert stats["total"] == len(dobs)
+
+
 # --- The enquiry is recorded before the answer; telling people follows in the background --
 
 
