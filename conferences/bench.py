@@ -214,12 +214,11 @@ def ensure_running_deadlines(ctx: BenchContext) -> int:
 
 def _home_pages(ctx: BenchContext, *users) -> list[Measurement]:
     """The dashboards through the whole request (the home page)."""
-    from django.test import Client
+    from cpcase.bench import page_client
 
     results = []
     for user in users:
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(user)
+        client = page_client(user)
 
         def get(i: int, client=client):
             response = client.get("/")

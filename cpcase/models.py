@@ -930,22 +930,36 @@ class RunningDeadline(models.Model):
     names, so that the access module's scope filters these rows as it filters children.
     """
 
-    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="running_deadlines")
+    # No index of their own on the foreign keys: the unique (child, key) and the partial
+    # indexes below serve every read, and each index costs every write.
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="running_deadlines", db_index=False
+    )
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=200)
     due_on = models.DateField()
     source = models.TextField()
     # Whose rules and working days set it (the responsible authority's, or the receiving
     # authority's for a transfer-in conference).
-    rules_authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
-    chair = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    rules_authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    chair = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # The child's soonest running deadline (one per child): what a dashboard lists.
     is_next = models.BooleanField(default=False)
-    responsible_authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
-    resident_authority = models.ForeignKey(Authority, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(Team, null=True, on_delete=models.SET_NULL, related_name="+")
+    responsible_authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    resident_authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(
+        Team, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     lead_social_worker = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     # When it was written: the daily check leaves alone a child whose rows a service
     # rewrote while the check was computing.

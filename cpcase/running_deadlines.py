@@ -77,9 +77,25 @@ def refresh(children: Iterable[Any], *, today: dt.date | None = None) -> list[De
     return found
 
 
+# What a row holds besides its child and key, in the order rows are compared.
+_VALUES = (
+    "kind",
+    "due_on",
+    "source",
+    "rules_authority_id",
+    "chair_id",
+    "is_next",
+    "responsible_authority_id",
+    "resident_authority_id",
+    "team_id",
+    "lead_social_worker_id",
+)
+
+
 def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) -> int:
-    """Replace the rows of ``children`` (a queryset, or children or ids) with the open
-    deadlines in ``found``.
+    """Make the rows of ``children`` (a queryset, or children or ids) the open deadlines in
+    ``found``: rows that did not change are left as they are, the others deleted and
+    written again (most of a day's rows do not change). Returns how many were written.
 
     The caller holds the children's locks (``refresh``) or computed ``found`` in this same
     transaction (the daily check). A fixed number of queries per 10,000 children.
@@ -89,12 +105,15 @@ def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) 
         if d.is_open:
             by_child.setdefault(d.child_id, {}).setdefault(d.key, d)
     if isinstance(children, QuerySet):
-        RunningDeadline.objects.filter(child__in=children.values("pk")).delete()
+        current = RunningDeadline.objects.filter(child__in=children.values("pk"))
     else:
-        ids = _ids(children)
-        chosen = set(ids)
+        chosen = set(_ids(children))
         by_child = {pk: running for pk, running in by_child.items() if pk in chosen}
-        RunningDeadline.objects.filter(child_id__in=ids).delete()
+        current = RunningDeadline.objects.filter(child_id__in=sorted(chosen))
+    existing = {
+        (child_id, key): (pk, tuple(values))
+        for pk, child_id, key, *values in current.values_list("pk", "child_id", "key", *_VALUES)
+    }
     facts: dict[Any, list[Any]] = {}
     wanted = sorted(by_child)
     for start in range(0, len(wanted), 10_000):
@@ -110,28 +129,36 @@ def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) 
                 "lead_social_worker_id",
             )
         )
-    rows = []
+    rows, unchanged = [], set()
     for child_id, running in by_child.items():
         if child_id not in facts:
             continue
         responsible, resident, team, lead = facts[child_id]
         for position, d in enumerate(running.values()):
+            values = (
+                d.kind,
+                d.due_on,
+                d.source,
+                d.authority_id,
+                d.chair_id,
+                position == 0,
+                responsible,
+                resident,
+                team,
+                lead,
+            )
+            old = existing.get((child_id, d.key))
+            if old is not None and old[1] == values:
+                unchanged.add(old[0])
+                continue
             rows.append(
                 RunningDeadline(
-                    child_id=child_id,
-                    kind=d.kind,
-                    key=d.key,
-                    due_on=d.due_on,
-                    source=d.source,
-                    rules_authority_id=d.authority_id,
-                    chair_id=d.chair_id,
-                    is_next=position == 0,
-                    responsible_authority_id=responsible,
-                    resident_authority_id=resident,
-                    team_id=team,
-                    lead_social_worker_id=lead,
+                    child_id=child_id, key=d.key, **dict(zip(_VALUES, values, strict=True))
                 )
             )
+    stale = [pk for pk, _ in existing.values() if pk not in unchanged]
+    for start in range(0, len(stale), 10_000):
+        RunningDeadline.objects.filter(pk__in=stale[start : start + 10_000]).delete()
     RunningDeadline.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
