@@ -287,23 +287,31 @@ class CaseloadRow:
 
 # How many children a dashboard lists (the counts cover them all).
 CASELOAD_LIMIT = 200
+# How far a dashboard counts the children whose next deadline is beyond the amber window.
+CASELOAD_COUNT_LIMIT = 1000
 
 
-def _amber_filter(today: dt.date, authority_ids: list[Any] | None = None) -> Q:
-    """Running deadlines due within the reminder window of working days (amber): the
-    window ends on a different day for each authority's calendar."""
+def _amber_windows(today: dt.date) -> dict[dt.date, list[Any]]:
+    """The last day of the reminder window of working days (amber), and the authorities
+    whose calendars end it there."""
     from django.conf import settings
 
     window = settings.CPCASE_REMINDER_WORKING_DAYS
     ends: dict[dt.date, list[Any]] = {}
-    for authority_id, timescales in load_authority_timescales(authority_ids).items():
+    for authority_id, timescales in load_authority_timescales().items():
         calendar = timescales.calendar
         last = today
         while calendar.working_days_between(today, last + dt.timedelta(days=1)) <= window:
             last += dt.timedelta(days=1)
         ends.setdefault(last, []).append(authority_id)
+    return ends
+
+
+def _amber_filter(today: dt.date, ends: dict[dt.date, list[Any]] | None = None) -> Q:
+    """Running deadlines due within the reminder window of working days (amber): the
+    window ends on a different day for each authority's calendar."""
     amber = Q(pk__in=[])
-    for last, authorities in ends.items():
+    for last, authorities in (ends if ends is not None else _amber_windows(today)).items():
         amber |= Q(rules_authority_id__in=authorities, due_on__lte=last)
     return Q(due_on__gte=today) & amber
 
@@ -350,19 +358,27 @@ def caseload_for(
     ]
 
 
-def caseload_counts(*, user: User, today: dt.date, team: Team | None = None) -> dict[str, int]:
-    """How many of those children are red, amber and green: one query over the index."""
-    counted = (
-        _running_for(user, team)
-        .filter(is_next=True)
-        .aggregate(
-            red=Count("pk", filter=Q(due_on__lt=today)),
-            amber=Count("pk", filter=_amber_filter(today)),
-            all=Count("pk"),
-        )
+def caseload_counts(*, user: User, today: dt.date, team: Team | None = None) -> dict[str, Any]:
+    """How many of those children are red, amber and green. Red and amber (and green up to
+    the end of the amber window) are counted exactly, reading the index only as far as the
+    window; the green beyond it only up to ``CASELOAD_COUNT_LIMIT`` (``green_capped`` then
+    says there are more), so the count does not read every running deadline of a large
+    authority. Two queries."""
+    ends = _amber_windows(today)
+    window_end = max(ends, default=today)
+    running = _running_for(user, team).filter(is_next=True)
+    near = running.filter(due_on__lte=window_end).aggregate(
+        red=Count("pk", filter=Q(due_on__lt=today)),
+        amber=Count("pk", filter=_amber_filter(today, ends)),
+        all=Count("pk"),
     )
+    later = running.filter(due_on__gt=window_end)
+    beyond = later.model.objects.filter(
+        pk__in=later.order_by("due_on").values("pk")[: CASELOAD_COUNT_LIMIT + 1]
+    ).count()
     return {
-        "red": counted["red"],
-        "amber": counted["amber"],
-        "green": counted["all"] - counted["red"] - counted["amber"],
+        "red": near["red"],
+        "amber": near["amber"],
+        "green": near["all"] - near["red"] - near["amber"] + min(beyond, CASELOAD_COUNT_LIMIT),
+        "green_capped": beyond > CASELOAD_COUNT_LIMIT,
     }

@@ -55,7 +55,7 @@ def test_overdue_first_then_due_soon_then_the_rest(team_manager, caseload):
     # A child with nothing running is not listed, nor counted.
     assert quiet not in [r.child for r in rows]
     counts = caseload_counts(user=team_manager, today=TODAY, team=team_manager.team)
-    assert counts == {"red": 1, "amber": 1, "green": 1}
+    assert counts == {"red": 1, "amber": 1, "green": 1, "green_capped": False}
     assert rows[0].next_deadline.kind == "icpc"
     assert rows[1].next_deadline.due_on == D(2027, 1, 26)
 
@@ -85,3 +85,18 @@ def test_the_dashboard_costs_the_same_queries_for_few_or_many(team_manager, team
     assert len(rows) == 18
     assert len(many) == len(few)
     assert len(many) <= 10
+
+
+def test_the_green_beyond_the_window_is_counted_only_so_far(
+    team_manager, team, caseload, monkeypatch
+):
+    from cpcase import selectors
+
+    for i in range(2):
+        child = _child(team, f"Later{i}")
+        StrategyDiscussionFactory(child=child, held_on=D(2027, 1, 20))
+    exact = caseload_counts(user=team_manager, today=TODAY, team=team)
+    assert exact == {"red": 1, "amber": 1, "green": 3, "green_capped": False}
+    monkeypatch.setattr(selectors, "CASELOAD_COUNT_LIMIT", 2)
+    capped = caseload_counts(user=team_manager, today=TODAY, team=team)
+    assert capped == {"red": 1, "amber": 1, "green": 2, "green_capped": True}
