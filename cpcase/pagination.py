@@ -51,6 +51,10 @@ def bounded_count(rows: Any, limit: int | None = None) -> int | None:
 # --- Keyset: the rows after (or before) a row, in the list's own order ------------------
 
 
+# No list is this deep: a larger page number is refused (its offset would not fit SQL's).
+MAX_PAGE_NUMBER = 10_000_000
+
+
 @dataclass(frozen=True)
 class _Key:
     path: str  # "last_name", "child__last_name", an annotation's name, "pk"
@@ -246,7 +250,7 @@ class Pagination(BasePagination):
             number = int(page) if page is not None else 1
         except ValueError as e:
             raise NotFound("Invalid page.") from e
-        if number < 1:
+        if number < 1 or number > MAX_PAGE_NUMBER:
             raise NotFound("Invalid page.")
         start = (number - 1) * self.size
         found = list(rows[start : start + self.size + 1])
@@ -350,7 +354,7 @@ class BoundedPaginator(Paginator):
 
     def get_page(self, number: Any) -> Page:
         try:
-            wanted = max(int(number), 1)
+            wanted = min(max(int(number), 1), MAX_PAGE_NUMBER)
         except (TypeError, ValueError):
             wanted = 1
         self._limit = max(self.count_limit, wanted * self.per_page)

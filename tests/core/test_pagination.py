@@ -86,13 +86,29 @@ def test_beyond_the_limit_the_count_is_null(api_as, social_worker, authority, te
 
 @pytest.mark.parametrize(
     "query",
-    ["cursor=nonsense", "cursor=", "page=0", "page=x", "page=99", "page=1&cursor=abc"],
+    [
+        "cursor=nonsense",
+        "cursor=",
+        "page=0",
+        "page=x",
+        "page=99",
+        "page=1&cursor=abc",
+        "page=28842433326442759375472820224",
+        "page=9223372036854775807",
+    ],
 )
 def test_a_bad_cursor_or_page_is_404_not_500(api_as, social_worker, child, query):
     response = api_as(social_worker).get(f"{LIST}?{query}")
     assert response.status_code in (200, 404)
-    if "cursor=nonsense" in query or query.startswith("page=0"):
+    if "cursor=nonsense" in query or query.startswith("page=0") or len(query) > 15:
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["28842433326442759375472820224", "9223372036854775807", "-3"])
+def test_a_page_number_too_deep_for_sql_is_never_a_500_on_a_page(client, social_worker, page):
+    client.force_login(social_worker)
+    for path in (f"/children/?q=Sam&page={page}", f"/notifications/?page={page}"):
+        assert client.get(path, HTTP_HOST="localhost").status_code == 200
 
 
 def test_a_cursor_of_another_order_is_refused(api_as, social_worker, authority, team):
