@@ -23,7 +23,7 @@ from plans.models import Plan
 pytestmark = pytest.mark.django_db
 D = dt.date
 # Sizes from one child with running work per chunk to every child in one chunk.
-SIZES = (1, 2, 3, 7, 10_000)
+SIZES = (1, 3, 7, 10_000)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_each_chunk_holds_at_most_size_children_with_open_plans(demo, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("days_on", [0, 1, 6, 20, 45, 120])
+@pytest.mark.parametrize("days_on", [0, 6, 45, 120])
 def test_the_chunks_find_what_one_scan_of_every_child_finds(demo, size, days_on):
     today = timezone.localdate() + dt.timedelta(days=days_on)
     whole = _keys(reminders_due(today))
