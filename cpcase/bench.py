@@ -416,8 +416,8 @@ def child_list_section(ctx: BenchContext) -> list[Measurement]:
     return results
 
 
-def page_client(user: User) -> Client:
-    """A browser for ``user`` signed in and past the second factor, as a real sign-in
+def signed_in_session(user: User) -> str:
+    """A session key for ``user`` signed in and past the second factor, as a real sign-in
     leaves it (an authenticator device with a key nobody holds, if the user has none)."""
     from importlib import import_module
 
@@ -428,18 +428,27 @@ def page_client(user: User) -> Client:
     from django_otp import login as otp_login
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    from cpcase.second_factor import APP_DEVICE_NAME
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Benchmark", confirmed=True)
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=True)
     request = HttpRequest()
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     request.META["REMOTE_ADDR"] = "127.0.0.1"
-    request.user = AnonymousUser()
+    request.user = AnonymousUser()  # login() puts the user here, where otp_login looks
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     otp_login(request, device)
     request.session.save()
+    return str(request.session.session_key)
+
+
+def page_client(user: User) -> Client:
+    """A browser for ``user``, signed in and past the second factor."""
+    from django.conf import settings
+
     client = Client(HTTP_HOST="localhost")
-    client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user)
     return client
 
 

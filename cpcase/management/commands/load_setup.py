@@ -12,24 +12,17 @@ Never in production, and only in a database whose name says ``bench``.
 from __future__ import annotations
 
 import json
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import login
-from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.http import HttpRequest
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cpcase import bench
 from cpcase.api_tokens import api_tokens_revoke_all, password_fingerprint
 from cpcase.audit import audit_record
 from cpcase.models import ApiToken, AuditEvent, Child, User
-from cpcase.second_factor import APP_DEVICE_NAME
 
 POLICE = "bench.police"
 SOCIAL_WORKER_PREFIX = "bench.sw"
@@ -110,7 +103,6 @@ def _social_workers(count: int) -> list[dict[str, Any]]:
             "username"
         )[:count]
     )
-    engine = import_module(settings.SESSION_ENGINE)
     signed_in = []
     for user in workers:
         children = list(
@@ -123,31 +115,16 @@ def _social_workers(count: int) -> list[dict[str, Any]]:
             .order_by("pk")
             .values_list("pk", flat=True)[:CHILDREN_PER_WORKER]
         )
-        request = HttpRequest()
-        request.session = engine.SessionStore()
-        request.META["REMOTE_ADDR"] = "127.0.0.1"
-        request.user = AnonymousUser()  # login() puts the user here, where otp_login looks
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        otp_login(request, _device(user))
-        request.session.save()
         signed_in.append(
             {
                 "username": user.username,
-                "session": request.session.session_key,
+                "session": bench.signed_in_session(user),
                 "children": [str(pk) for pk, _ in children],
                 "surnames": sorted({last for _, last in children}),
                 "plans": [str(pk) for pk in plans],
             }
         )
     return signed_in
-
-
-def _device(user: User) -> TOTPDevice:
-    """The user's authenticator-app device (a new one, with a key nobody holds, if none)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=True)
-    return device
 
 
 def _searches(count: int) -> list[dict[str, str]]:
