@@ -938,7 +938,7 @@ class RunningDeadline(models.Model):
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=200)
     due_on = models.DateField()
-    source = models.TextField()
+    source = models.TextField(max_length=TEXT_MAX_LENGTH)
     # Whose rules and working days set it (the responsible authority's, or the receiving
     # authority's for a transfer-in conference).
     rules_authority = models.ForeignKey(
