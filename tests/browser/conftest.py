@@ -62,13 +62,23 @@ def page_for(browser, live_server):
 
 @pytest.fixture
 def axe_clean():
-    """Assert that axe-core finds no accessibility violation on the page as it is now."""
+    """Assert that axe-core finds no accessibility violation on the page as it is now,
+    WCAG 2.2 AA's rules included."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 
     def check(page, label: str = "") -> None:
-        results = axe.run(page)
+        # axe's defaults leave out WCAG 2.2's rules (target-size, for one): turn on every
+        # rule axe tags 2.2 A or AA, whatever this version of axe has.
+        page.evaluate(axe.axe_script)
+        wcag22 = page.evaluate("axe.getRules(['wcag22a', 'wcag22aa']).map(r => r.ruleId)")
+        assert wcag22, "this axe-core has no WCAG 2.2 rule"
+        options = {
+            "resultTypes": ["violations"],
+            "rules": {rule: {"enabled": True} for rule in wcag22},
+        }
+        results = axe.run(page, options=options)
         assert results.violations_count == 0, f"{label or page.url}\n{results.generate_report()}"
 
     return check
