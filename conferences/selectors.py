@@ -13,6 +13,8 @@ from django.db.models.functions import Coalesce
 from conferences.models import (
     Conference,
     ConferenceChild,
+    Letter,
+    LookedAfterEvent,
     Section47Enquiry,
     StrategyDiscussion,
     TransferNotice,
@@ -339,10 +341,15 @@ def conference_letters(*, user, conference_id):
 
 def conference_chronology(child) -> Iterable[Any]:
     """Strategy discussions and conferences held, for the chronology."""
+    from django.urls import reverse
+
     from cpcase.chronology import Event
 
-    for d in StrategyDiscussion.objects.filter(child=child):
+    conferences_of_child = reverse("child-conferences", args=[child.pk])
+    for d in StrategyDiscussion.objects.filter(child=child).select_related("recorded_by"):
         yield Event(
+            url=conferences_of_child,
+            recorded_by=d.recorded_by.get_full_name() or d.recorded_by.get_username(),
             on=d.held_on,
             at=None,
             kind="strategy_discussion",
@@ -355,6 +362,7 @@ def conference_chronology(child) -> Iterable[Any]:
             on=enquiry.started_on,
             at=None,
             kind="section47_started",
+            url=conferences_of_child,
             title="Section 47 enquiry started",
             source="conferences",
             object_id=str(enquiry.pk),
@@ -364,6 +372,7 @@ def conference_chronology(child) -> Iterable[Any]:
                 on=enquiry.outcome_recorded_on,
                 at=None,
                 kind="section47_outcome",
+                url=conferences_of_child,
                 title=(
                     "Section 47 enquiry: an initial conference is needed"
                     if enquiry.conference_required
@@ -385,6 +394,34 @@ def conference_chronology(child) -> Iterable[Any]:
             source="conferences",
             object_id=str(subject.conference_id),
             authority_id=subject.conference.authority_id or child.responsible_authority_id,
+            url=reverse("conference-detail", args=[subject.conference_id]),
+        )
+    for letter in Letter.objects.filter(child=child, sent_on__isnull=False).select_related(
+        "conference"
+    ):
+        yield Event(
+            on=letter.sent_on,
+            at=None,
+            kind="letter_sent",
+            title=f"{letter.get_kind_display()} sent ({letter.get_sent_by_display().lower()})",
+            detail=f"To {letter.recipient}",
+            source="conferences",
+            object_id=str(letter.pk),
+            authority_id=letter.conference.authority_id or child.responsible_authority_id,
+            url=reverse("conference-letters", args=[letter.conference_id]),
+        )
+    for looked_after in LookedAfterEvent.objects.filter(child=child).select_related("recorded_by"):
+        yield Event(
+            on=looked_after.occurred_on,
+            at=None,
+            kind="looked_after",
+            title=looked_after.get_kind_display(),
+            detail=looked_after.notes,
+            source="conferences",
+            object_id=str(looked_after.pk),
+            recorded_by=(
+                looked_after.recorded_by.get_full_name() or looked_after.recorded_by.get_username()
+            ),
         )
 
 

@@ -27,6 +27,14 @@ class Event:
     # The authority that recorded it (None: the child's own record, shown to whoever sees
     # the child). Another authority's events are shown only through a historic release.
     authority_id: Any = None
+    # Where the record is read in the browser ("" for the child's own page).
+    url: str = ""
+    # Who recorded it: the name on the record where it keeps one, else the audit's.
+    recorded_by: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -37,7 +45,100 @@ class Event:
             "detail": self.detail,
             "source": self.source,
             "object_id": self.object_id,
+            "recorded_by": self.recorded_by,
         }
+
+
+KIND_LABELS = {
+    "child_recorded": "Child's record",
+    "born": "Birth",
+    "moved_in": "Address changes",
+    "moved_out": "Address changes",
+    "person_added": "Parents, carers and household",
+    "referral": "Referrals",
+    "assessment_started": "Assessments",
+    "assessment_authorised": "Assessments",
+    "cin_plan_started": "Child in need plans",
+    "cin_plan_ended": "Child in need plans",
+    "episode_closed": "Referrals",
+    "emergency_protection": "Emergency protection",
+    "strategy_discussion": "Strategy discussions",
+    "section47_started": "Section 47 enquiries",
+    "section47_outcome": "Section 47 enquiries",
+    "plan_started": "Child protection plans",
+    "plan_ended": "Child protection plans",
+    "core_group": "Core groups",
+    "disagreement_raised": "Professional disagreements",
+    "disagreement_resolved": "Professional disagreements",
+    "transfer_notice": "Transfers",
+    "transfer_completed": "Transfers",
+    "transfer_no_plan": "Transfers",
+    "plan_version": "Plan versions and authorisations",
+    "letter_sent": "Letters",
+    "looked_after": "Looked after",
+    "register_enquiry": "Enquiries to the register",
+}
+
+
+def kind_label(kind: str) -> str:
+    """The group an event is filtered by: conferences of every kind are one, visits another."""
+    if kind in KIND_LABELS:
+        return KIND_LABELS[kind]
+    if kind.startswith("conference_"):
+        return "Conferences"
+    if kind.startswith("visit_"):
+        return "Visits"
+    return kind.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the chronology page is narrowed to (kept in the URL)."""
+
+    kinds: frozenset[str] = frozenset()  # kind labels; empty: every kind
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def keep(self, event: Event) -> bool:
+        if self.kinds and event.kind_label not in self.kinds:
+            return False
+        if self.since and event.on < self.since:
+            return False
+        return not (self.until and event.on > self.until)
+
+
+def recorded_by(child: Child, events: list[Event]) -> list[Event]:
+    """Name who recorded each event that does not say: the person whose action created
+    the record, from the audit trail (one query however many events)."""
+    from dataclasses import replace
+
+    from cpcase.models import AuditEvent
+
+    wanted = {e.object_id for e in events if e.object_id and not e.recorded_by}
+    if not wanted:
+        return events
+    names: dict[str, str] = {}
+    creations = (
+        AuditEvent.objects.filter(
+            child_id=child.pk, action=AuditEvent.Action.CREATE, object_id__in=wanted
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    for event in creations:
+        if event.object_id not in names:
+            actor = event.actor
+            names[event.object_id] = (
+                (actor.get_full_name() or actor.get_username())
+                if actor is not None
+                else event.actor_username
+            )
+    return [
+        replace(e, recorded_by=names[e.object_id])
+        if not e.recorded_by and e.object_id in names
+        else e
+        for e in events
+    ]
 
 
 Provider = Callable[[Child], Iterable[Event]]
@@ -58,6 +159,7 @@ def events_for(child: Child, user: Any = None) -> list[Event]:
         owners = {e.authority_id for e in events if e.authority_id is not None}
         readable = {a for a in owners if access.may_read_record(user, child, a)}
         events = [e for e in events if e.authority_id is None or e.authority_id in readable]
+    events = recorded_by(child, events)
     return sorted(events, key=lambda e: (e.on, e.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
 
 

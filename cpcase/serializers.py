@@ -348,6 +348,7 @@ class EventOut(serializers.Serializer):
     detail = serializers.CharField()
     source = serializers.CharField()
     object_id = serializers.CharField()
+    recorded_by = serializers.CharField()
 
 
 class AuditEventOut(serializers.ModelSerializer):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cpcase import front_door_views, second_factor_views, views
+from cpcase import chronology_views, front_door_views, second_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,16 @@ urlpatterns = [
     path("children/new/", views.child_create, name="child-create"),
     path("children/<str:child_id>/", views.child_detail, name="child-detail"),
     path("children/<str:child_id>/edit/", views.child_edit, name="child-edit"),
+    path(
+        "children/<str:child_id>/chronology/",
+        chronology_views.child_chronology,
+        name="child-chronology",
+    ),
+    path(
+        "children/<str:child_id>/chronology.pdf",
+        chronology_views.child_chronology_pdf,
+        name="child-chronology-pdf",
+    ),
     path("children/<str:child_id>/people/new/", views.person_add, name="person-add"),
     path(
         "children/<str:child_id>/referrals/new/",

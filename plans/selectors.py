@@ -326,12 +326,36 @@ def core_group_meetings(*, user, plan_id):
     return plan.core_group_meetings.order_by("held_on")
 
 
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
 def plan_chronology(child) -> Iterable[Any]:
     """Plans started, reviewed and ended, and core group meetings, for the chronology."""
+    from django.urls import reverse
+    from django.utils import timezone
+
     from cpcase.chronology import Event
 
-    for plan in Plan.objects.filter(child=child).prefetch_related("core_group_meetings"):
+    plans = Plan.objects.filter(child=child).prefetch_related(
+        "core_group_meetings", "versions__created_by"
+    )
+    for plan in plans:
+        url = reverse("plan-detail", args=[plan.pk])
+        for version in plan.versions.all():
+            yield Event(
+                on=timezone.localdate(version.created_at),
+                at=version.created_at,
+                kind="plan_version",
+                title=f"Plan version {version.number}: {version.reason}",
+                source="plans",
+                authority_id=plan.authority_id or child.responsible_authority_id,
+                object_id=str(version.pk),
+                url=reverse("plan-versions", args=[plan.pk]),
+                recorded_by=_name(version.created_by),
+            )
         yield Event(
+            url=url,
             on=plan.started_on,
             at=None,
             kind="plan_started",
@@ -346,6 +370,7 @@ def plan_chronology(child) -> Iterable[Any]:
                 at=None,
                 kind="core_group",
                 title="Core group meeting",
+                url=url,
                 source="plans",
                 authority_id=plan.authority_id or child.responsible_authority_id,
                 object_id=str(meeting.pk),
@@ -355,6 +380,7 @@ def plan_chronology(child) -> Iterable[Any]:
                 on=plan.ended_on,
                 at=None,
                 kind="plan_ended",
+                url=url,
                 title=f"Child protection plan ended: {plan.get_end_reason_display().lower()}",
                 source="plans",
                 authority_id=plan.authority_id or child.responsible_authority_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -531,3 +532,24 @@ def historic_releases_granted(user) -> list[tuple[Any, Any]]:
             access_until__gt=timezone.now(),
         ).values_list("child_id", "originating_authority_id")
     )
+
+
+def enquiry_chronology(child: Child) -> Iterable[Any]:
+    """Enquiries to the register that found the child, for the chronology."""
+    from django.utils import timezone
+
+    from cpcase.chronology import Event
+    from registry.models import Enquiry
+
+    for enquiry in Enquiry.objects.filter(matched_children=child).order_by("created_at"):
+        agency = f" ({enquiry.enquirer_agency})" if enquiry.enquirer_agency else ""
+        yield Event(
+            on=timezone.localdate(enquiry.created_at),
+            at=enquiry.created_at,
+            kind="register_enquiry",
+            title=f"Enquiry to the register by {enquiry.enquirer_name or 'an enquirer'}{agency}",
+            detail=enquiry.reason,
+            source="registry",
+            object_id=str(enquiry.pk),
+            recorded_by=enquiry.enquirer_name,
+        )

@@ -123,7 +123,8 @@ def visit_chronology(child) -> Iterable[Any]:
 
     from cpcase.chronology import Event
 
-    for visit in Visit.objects.filter(child=child, status=Visit.Status.COMPLETED):
+    completed = Visit.objects.filter(child=child, status=Visit.Status.COMPLETED)
+    for visit in completed.select_related("recorded_by"):
         seen = (
             "child seen alone"
             if visit.seen_alone
@@ -139,6 +140,7 @@ def visit_chronology(child) -> Iterable[Any]:
             source="visits",
             object_id=str(visit.pk),
             authority_id=visit.authority_id or child.responsible_authority_id,
+            recorded_by=visit.recorded_by.get_full_name() or visit.recorded_by.get_username(),
         )
 
 

@@ -227,3 +227,29 @@ def test_the_second_factor_is_set_up_then_asked_for(page_for, axe_clean, social_
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     assert page.get_by_role("heading", name=re.compile("Hello")).is_visible()
+
+
+@pytest.mark.parametrize(("width", "height"), [(375, 667), (1280, 900)], ids=["phone", "desktop"])
+def test_reading_and_filtering_a_childs_chronology(
+    page_for, axe_clean, child, social_worker, width, height
+):
+    from tests.factories import StrategyDiscussionFactory, VisitFactory
+
+    StrategyDiscussionFactory(child=child, recorded_by=social_worker)
+    VisitFactory(child=child, recorded_by=social_worker)
+    page = page_for(width, height)
+    sign_in(page, "sw.allocated", TEST_PASSWORD)
+    page.goto(f"/children/{child.pk}/")
+    page.get_by_role("link", name=re.compile("^Chronology")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(child.name)
+    axe_clean(page, "chronology")
+    page.get_by_label("Visits").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert "kinds=Visits" in page.url
+    expect(page.get_by_label("Visits")).to_be_checked()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    axe_clean(page, "chronology, filtered")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download as a PDF")).click()
+    assert download.value.suggested_filename.endswith(".pdf")

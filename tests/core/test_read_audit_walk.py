@@ -24,6 +24,8 @@ SHOWS_CASE_CONTENT = {
     "home",  # the caseload: names and deadlines
     "child-search",
     "child-detail",
+    "child-chronology",
+    "child-chronology-pdf",
     "child-edit",
     "person-add",
     "emergency-protection-add",

@@ -1,0 +1,126 @@
+"""The child's chronology in the browser: a page with filters kept in the URL, and a PDF
+for a conference or a court. Both read through the access module (a user who may not
+see the child gets a 404); the page is a read, the PDF an export, each audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from cpcase import chronology, selectors
+from cpcase.audit import audit_record
+from cpcase.documents import render_pdf
+from cpcase.errors import NotFound
+from cpcase.forms_govuk import GovukDateField
+from cpcase.models import AuditEvent, Child
+
+
+class ChronologyFilterForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label="Kinds of event",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for every kind.",
+    )
+    since = GovukDateField(label="From", required=False, help_text="For example, 1 4 2026")
+    until = GovukDateField(label="To", required=False, help_text="For example, 31 3 2027")
+
+    def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["kinds"].choices = [(k, k) for k in kinds]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if isinstance(since, dt.date) and isinstance(until, dt.date) and since > until:
+            self.add_error("until", "The 'to' date must be the same as or after the 'from' date.")
+        return cleaned
+
+    def filters(self) -> chronology.Filters:
+        if not self.is_valid():
+            return chronology.Filters()
+        return chronology.Filters(
+            kinds=frozenset(self.cleaned_data.get("kinds") or ()),
+            since=self.cleaned_data.get("since"),
+            until=self.cleaned_data.get("until"),
+        )
+
+
+def _chronology(
+    request: HttpRequest, child_id: str
+) -> tuple[Child, list[chronology.Event], ChronologyFilterForm, list[chronology.Event]]:
+    try:
+        child = selectors.child_get_for_view(user=request.user, child_id=child_id)
+    except NotFound as e:
+        raise Http404(e.message) from e
+    events = chronology.events_for(child, request.user)
+    kinds = sorted({e.kind_label for e in events})
+    form = ChronologyFilterForm(request.GET or None, kinds=kinds)
+    shown = [e for e in events if form.filters().keep(e)]
+    child_page = reverse("child-detail", args=[child.pk])
+    return child, events, form, [e if e.url else _with_url(e, child_page) for e in shown]
+
+
+def _with_url(event: chronology.Event, url: str) -> chronology.Event:
+    from dataclasses import replace
+
+    return replace(event, url=url)
+
+
+@login_required
+def child_chronology(request: HttpRequest, child_id: str) -> HttpResponse:
+    child, events, form, shown = _chronology(request, child_id)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "cpcase/chronology.html",
+        {
+            "child": child,
+            "form": form,
+            "events": shown,
+            "total": len(events),
+            "filtered": bool(request.GET) and len(shown) != len(events),
+            "pdf_url": reverse("child-chronology-pdf", args=[child.pk])
+            + (f"?{query}" if query else ""),
+        },
+    )
+
+
+@login_required
+def child_chronology_pdf(request: HttpRequest, child_id: str) -> HttpResponse:
+    child, _events, form, shown = _chronology(request, child_id)
+    user = request.user
+    filters = form.filters()
+    pdf = render_pdf(
+        "cpcase/chronology_pdf.html",
+        {
+            "child": child,
+            "events": shown,
+            "filters": filters,
+            "produced_by": user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
+            "produced_at": timezone.localtime(),
+        },
+    )
+    audit_record(
+        actor=user,  # type: ignore[arg-type]
+        action=AuditEvent.Action.EXPORT,
+        obj=child,
+        summary=f"Exported the chronology as a PDF ({len(shown)} events)",
+        changes={
+            "events": len(shown),
+            "kinds": sorted(filters.kinds),
+            "since": filters.since,
+            "until": filters.until,
+            "bytes": len(pdf),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chronology-{child.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
