@@ -31,6 +31,14 @@ class Event:
     url: str = ""
     # Who recorded it: the name on the record where it keeps one, else the audit's.
     recorded_by: str = ""
+    # Marked as significant by a worker: why, and who marked it ("" when not marked).
+    significant: str = ""
+    significant_by: str = ""
+
+    @property
+    def key(self) -> str:
+        """Names the event among the child's: kind, record and date."""
+        return f"{self.kind}:{self.object_id}:{self.on.isoformat()}"
 
     @property
     def kind_label(self) -> str:
@@ -98,8 +106,11 @@ class Filters:
     kinds: frozenset[str] = frozenset()  # kind labels; empty: every kind
     since: dt.date | None = None
     until: dt.date | None = None
+    significant_only: bool = False
 
     def keep(self, event: Event) -> bool:
+        if self.significant_only and not event.significant:
+            return False
         if self.kinds and event.kind_label not in self.kinds:
             return False
         if self.since and event.on < self.since:
@@ -159,7 +170,7 @@ def events_for(child: Child, user: Any = None) -> list[Event]:
         owners = {e.authority_id for e in events if e.authority_id is not None}
         readable = {a for a in owners if access.may_read_record(user, child, a)}
         events = [e for e in events if e.authority_id is None or e.authority_id in readable]
-    events = recorded_by(child, events)
+    events = _marked(child, recorded_by(child, events))
     return sorted(events, key=lambda e: (e.on, e.at or dt.datetime.min.replace(tzinfo=dt.UTC)))
 
 
@@ -202,4 +213,102 @@ def core_events(child: Child) -> Iterable[Event]:
             title=f"{rel.get_kind_display()} recorded",
             detail=rel.person.name,
             object_id=str(rel.pk),
+        )
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def _marked(child: Child, events: list[Event]) -> list[Event]:
+    """The significance workers gave the events (one query)."""
+    from dataclasses import replace
+
+    from cpcase.models import SignificantEvent
+
+    marks = {
+        mark.event_key: mark
+        for mark in SignificantEvent.objects.filter(child=child).select_related("marked_by")
+    }
+    if not marks:
+        return events
+    return [
+        replace(e, significant=marks[e.key].reason, significant_by=_name(marks[e.key].marked_by))
+        if e.key in marks
+        else e
+        for e in events
+    ]
+
+
+# --- Services: marking an event as significant ----------------------------------------
+
+
+def _event_of(actor: Any, child_id: object, event_key: str) -> tuple[Child, Event]:
+    from cpcase import access
+    from cpcase.errors import NotFound, NotPermitted
+
+    child = access.child_for(actor, child_id)
+    if not access.may_edit_child(actor, child):
+        raise NotPermitted("Only the child's workers mark events as significant.")
+    event = next((e for e in events_for(child, actor) if e.key == event_key), None)
+    if event is None:
+        raise NotFound("There is no such event in the child's chronology.")
+    return child, event
+
+
+def mark_significant(*, actor: Any, child_id: object, event_key: str, reason: str) -> Event:
+    """Mark one of the child's events as significant, saying why (audited)."""
+    from django.db import transaction
+
+    from cpcase.audit import audit_record
+    from cpcase.errors import Conflict, DomainError
+    from cpcase.models import AuditEvent, SignificantEvent
+    from cpcase.validators import TEXT_MAX_LENGTH
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(errors={"reason": ["Say why the event is significant."]})
+    if len(reason) > TEXT_MAX_LENGTH:
+        raise DomainError(
+            errors={"reason": [f"The reason must be {TEXT_MAX_LENGTH:,} characters or fewer."]}
+        )
+    with transaction.atomic():
+        child, event = _event_of(actor, child_id, event_key)
+        if event.significant:
+            raise Conflict("The event is already marked as significant.")
+        mark = SignificantEvent.objects.create(
+            child=child, event_key=event.key, reason=reason, marked_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            obj=mark,
+            child=child,
+            summary=f"Marked as significant: {event.title}"[:500],
+            changes={"event": event.key, "reason": reason},
+        )
+    from dataclasses import replace
+
+    return replace(event, significant=reason, significant_by=_name(actor))
+
+
+def unmark_significant(*, actor: Any, child_id: object, event_key: str) -> None:
+    """No longer significant (audited; the reason given stays in the audit trail)."""
+    from django.db import transaction
+
+    from cpcase.audit import audit_record
+    from cpcase.errors import NotFound
+    from cpcase.models import AuditEvent, SignificantEvent
+
+    with transaction.atomic():
+        child, event = _event_of(actor, child_id, event_key)
+        deleted, _ = SignificantEvent.objects.filter(child=child, event_key=event.key).delete()
+        if not deleted:
+            raise NotFound("The event is not marked as significant.")
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=child,
+            summary=f"No longer marked as significant: {event.title}"[:500],
+            changes={"event": event.key, "reason": {"from": event.significant, "to": None}},
         )

@@ -7,18 +7,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cpcase import chronology, selectors
+from cpcase import access, chronology, selectors
 from cpcase.audit import audit_record
 from cpcase.documents import render_pdf
-from cpcase.errors import NotFound
+from cpcase.errors import NotFound, NotPermitted
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import AuditEvent, Child
+from cpcase.validators import TEXT_MAX_LENGTH
+from cpcase.views import call_service
 
 
 class ChronologyFilterForm(forms.Form):
@@ -28,6 +32,7 @@ class ChronologyFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked for every kind.",
     )
+    significant = forms.BooleanField(label="Significant events only", required=False)
     since = GovukDateField(label="From", required=False, help_text="For example, 1 4 2026")
     until = GovukDateField(label="To", required=False, help_text="For example, 31 3 2027")
 
@@ -49,7 +54,17 @@ class ChronologyFilterForm(forms.Form):
             kinds=frozenset(self.cleaned_data.get("kinds") or ()),
             since=self.cleaned_data.get("since"),
             until=self.cleaned_data.get("until"),
+            significant_only=bool(self.cleaned_data.get("significant")),
         )
+
+
+class SignificantForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this event significant?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=TEXT_MAX_LENGTH,
+        error_messages={"required": "Say why the event is significant."},
+    )
 
 
 def _chronology(
@@ -86,6 +101,7 @@ def child_chronology(request: HttpRequest, child_id: str) -> HttpResponse:
             "events": shown,
             "total": len(events),
             "filtered": bool(request.GET) and len(shown) != len(events),
+            "can_mark": access.may_edit_child(request.user, child),  # type: ignore[arg-type]
             "pdf_url": reverse("child-chronology-pdf", args=[child.pk])
             + (f"?{query}" if query else ""),
         },
@@ -124,3 +140,50 @@ def child_chronology_pdf(request: HttpRequest, child_id: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="chronology-{child.pk}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def child_chronology_mark(request: HttpRequest, child_id: str) -> HttpResponse:
+    """Mark an event as significant, with a reason; or take the mark away."""
+    try:
+        child = selectors.child_get_for_view(user=request.user, child_id=child_id)
+        if not access.may_edit_child(request.user, child):  # type: ignore[arg-type]
+            raise NotPermitted("Only the child's workers mark events as significant.")
+        key = request.POST.get("event") or request.GET.get("event") or ""
+        event = next((e for e in chronology.events_for(child, request.user) if e.key == key), None)
+        if event is None:
+            raise NotFound("There is no such event in the child's chronology.")
+    except NotFound as e:
+        raise Http404(e.message) from e
+    except NotPermitted as e:
+        raise PermissionDenied(e.message) from e
+    back = reverse("child-chronology", args=[child.pk])
+    form = SignificantForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("remove") and event.significant:
+            call_service(
+                form,
+                lambda: chronology.unmark_significant(
+                    actor=request.user, child_id=child.pk, event_key=key
+                ),
+            )
+            messages.success(request, "The event is no longer marked as significant.")
+            return redirect(back)
+        if form.is_valid():
+            marked = call_service(
+                form,
+                lambda: chronology.mark_significant(
+                    actor=request.user,
+                    child_id=child.pk,
+                    event_key=key,
+                    reason=form.cleaned_data["reason"],
+                ),
+            )
+            if marked is not None:
+                messages.success(request, "The event is marked as significant.")
+                return redirect(back)
+    return render(
+        request,
+        "cpcase/chronology_mark.html",
+        {"child": child, "event": event, "form": form, "back": back},
+    )

@@ -1001,3 +1001,25 @@ class RunningDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} due {self.due_on:%d %B %Y}"
+
+
+class SignificantEvent(models.Model):
+    """An event of a child's chronology that a worker marked as significant, and why.
+
+    The event is named by its key (:attr:`cpcase.chronology.Event.key`): kind, record and
+    date, as the chronology's providers give them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="significant_events")
+    event_key = models.CharField(max_length=200)
+    reason = models.TextField(max_length=TEXT_MAX_LENGTH)
+    marked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["child", "event_key"], name="significant_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Significant: {self.event_key}"

@@ -37,6 +37,11 @@ urlpatterns = [
         name="child-chronology",
     ),
     path(
+        "children/<str:child_id>/chronology/significant/",
+        chronology_views.child_chronology_mark,
+        name="child-chronology-mark",
+    ),
+    path(
         "children/<str:child_id>/chronology.pdf",
         chronology_views.child_chronology_pdf,
         name="child-chronology-pdf",

@@ -197,3 +197,54 @@ def test_nobody_reads_a_chronology_of_a_child_they_may_not_see(
     assert not AuditEvent.objects.filter(
         action=AuditEvent.Action.EXPORT, child_id=child.pk
     ).exists()
+
+
+def _key(client, child, title: str) -> str:
+    import html as html_lib
+    import re
+
+    page = client.get(f"/children/{child.pk}/chronology/", **HOST).content.decode()
+    row = next(row for row in _rows(page) if title in row)
+    return html_lib.unescape(re.search(r"\?event=([^\"]+)\"", row).group(1)).replace("%3A", ":")
+
+
+def test_a_worker_marks_an_event_significant_with_a_reason_and_can_show_those_alone(
+    child, chair, social_worker
+):
+    _story(child, chair, social_worker)
+    client = _as(social_worker)
+    key = _key(client, child, "Strategy discussion")
+    url = f"/children/{child.pk}/chronology/significant/"
+    assert client.get(url, {"event": key}, **HOST).status_code == 200
+    r = client.post(url, {"event": key, "reason": "  "}, **HOST)
+    assert r.status_code == 200 and "Say why the event is significant" in r.content.decode()
+    r = client.post(url, {"event": key, "reason": "First sign of the bruising"}, **HOST)
+    assert r.status_code == 302
+    page = client.get(f"/children/{child.pk}/chronology/", {"significant": "on"}, **HOST)
+    rows = _rows(page.content.decode())
+    assert len(rows) == 1 and "First sign of the bruising" in rows[0]
+    mark = AuditEvent.objects.filter(action=AuditEvent.Action.CREATE, child_id=child.pk).last()
+    assert "significant" in mark.summary and mark.actor == social_worker
+    pdf = client.get(f"/children/{child.pk}/chronology.pdf?significant=on", **HOST).content
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "First sign of the bruising" in text and "significant events only" in text
+    r = client.post(url, {"event": key, "remove": "1"}, **HOST)
+    assert r.status_code == 302
+    page = client.get(f"/children/{child.pk}/chronology/", {"significant": "on"}, **HOST)
+    assert "No events match these filters" in page.content.decode()
+
+
+def test_an_unknown_event_is_a_404_and_a_reader_who_may_not_edit_gets_a_403(
+    child, chair, social_worker, police_enquirer
+):
+    _story(child, chair, social_worker)
+    client = _as(social_worker)
+    url = f"/children/{child.pk}/chronology/significant/"
+    assert client.get(url, {"event": "visit_statutory:nope:2026-01-01"}, **HOST).status_code == 404
+    r = client.post(url, {"event": "nope", "reason": "x"}, **HOST)
+    assert r.status_code == 404
+    from cpcase.models import SignificantEvent
+
+    assert not SignificantEvent.objects.exists()

@@ -26,6 +26,7 @@ SHOWS_CASE_CONTENT = {
     "child-detail",
     "child-chronology",
     "child-chronology-pdf",
+    "child-chronology-mark",
     "child-edit",
     "person-add",
     "emergency-protection-add",

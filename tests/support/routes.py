@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 # The Django admin is its own site with its own permission system (tests/core/test_admin.py).
 SKIPPED_PREFIXES = ("admin/",)
@@ -91,6 +92,10 @@ QUERIES: dict[str, Any] = {
     "registry-api:api-cin-census": lambda world: f"?year={world.census_year}",
     "plan-versions-compare": "?older=1&newer=2",
     "child-search": "?q=Walkabout",
+    # The event of the child's record being created, which every child has.
+    "child-chronology-mark": lambda world: (
+        f"?event=child_recorded:{world.child.pk}:{timezone.localdate(world.child.created_at)}"
+    ),
 }
 
 
