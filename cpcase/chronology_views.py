@@ -1,6 +1,7 @@
 """The child's chronology in the browser: a page with filters kept in the URL, and a PDF
 for a conference or a court. Both read through the access module (a user who may not
-see the child gets a 404); the page is a read, the PDF an export, each audited."""
+see the child gets a 404; a core group member, who reads the plan alone, gets the plan's
+part); the page is a read, the PDF an export, each audited."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from cpcase import access, chronology, selectors
+from cpcase import access, chronology, read_audit, selectors
 from cpcase.audit import audit_record
 from cpcase.documents import render_pdf
 from cpcase.errors import NotFound, NotPermitted
@@ -70,11 +71,23 @@ class SignificantForm(forms.Form):
 def _chronology(
     request: HttpRequest, child_id: str
 ) -> tuple[Child, list[chronology.Event], ChronologyFilterForm, list[chronology.Event]]:
+    user = request.user
+    plan_only = False
     try:
-        child = selectors.child_get_for_view(user=request.user, child_id=child_id)
-    except NotFound as e:
-        raise Http404(e.message) from e
-    events = chronology.events_for(child, request.user)
+        child = selectors.child_get_for_view(user=user, child_id=child_id)
+    except NotFound:
+        # A core group member reads the plan, not the child's record: the plan's part.
+        try:
+            child = access.child_for(user, child_id, access.Action.VIEW_PLAN)  # type: ignore[arg-type]
+        except NotFound as e:
+            raise Http404(e.message) from e
+        plan_only = True
+        read_audit.record_children(
+            user=user, children=[child], summary="Read the plan's part of the chronology"
+        )
+    events = chronology.events_for(child, user)
+    if plan_only:
+        events = [e for e in events if e.source == "plans"]
     kinds = sorted({e.kind_label for e in events})
     form = ChronologyFilterForm(request.GET or None, kinds=kinds)
     shown = [e for e in events if form.filters().keep(e)]

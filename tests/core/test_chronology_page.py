@@ -248,3 +248,21 @@ def test_an_unknown_event_is_a_404_and_a_reader_who_may_not_edit_gets_a_403(
     from cpcase.models import SignificantEvent
 
     assert not SignificantEvent.objects.exists()
+
+
+def test_a_core_group_member_reads_the_plans_part_only(
+    core_group_child, chair, social_worker, core_group_member
+):
+    child = core_group_child
+    _story(child, chair, social_worker)
+    client = _as(core_group_member)
+    r = client.get(f"/children/{child.pk}/chronology/", **HOST)
+    assert r.status_code == 200
+    rows = _rows(r.content.decode())
+    assert rows and all("Child protection plan" in row or "Core group" in row for row in rows)
+    assert not any("Strategy discussion" in row or "Statutory" in row for row in rows)
+    assert "Mark as significant" not in r.content.decode()
+    read = AuditEvent.objects.filter(actor=core_group_member, child_id=child.pk).last()
+    assert read is not None and "plan's part" in read.summary
+    assert client.get(f"/children/{child.pk}/chronology.pdf", **HOST).status_code == 200
+    assert client.get(f"/children/{child.pk}/", **HOST).status_code == 404
