@@ -9,8 +9,9 @@ import pytest
 from django.conf import settings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
-# Letters are rendered to PDF by WeasyPrint, never shown as a page: their <style> stays.
-PDF_ONLY = ("letters/",)
+# Letters and the chronology's PDF are rendered by WeasyPrint, never shown as a page:
+# their <style> stays.
+PDF_ONLY = ("letters/", "cpcase/chronology_pdf.html")
 
 
 def _page_templates() -> list[Path]:
