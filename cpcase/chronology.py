@@ -245,15 +245,22 @@ def _marked(child: Child, events: list[Event]) -> list[Event]:
 
 def _event_of(actor: Any, child_id: object, event_key: str) -> tuple[Child, Event]:
     from cpcase import access
-    from cpcase.errors import NotFound, NotPermitted
+    from cpcase.errors import NotPermitted
 
     child = access.child_for(actor, child_id)
     if not access.may_edit_child(actor, child):
         raise NotPermitted("Only the child's workers mark events as significant.")
-    event = next((e for e in events_for(child, actor) if e.key == event_key), None)
+    return child, event_of(child, actor, event_key)
+
+
+def event_of(child: Child, user: Any, event_key: str) -> Event:
+    """One of the child's events that ``user`` may read, by its key; else NotFound."""
+    from cpcase.errors import NotFound
+
+    event = next((e for e in events_for(child, user) if e.key == event_key), None)
     if event is None:
         raise NotFound("There is no such event in the child's chronology.")
-    return child, event
+    return event
 
 
 def mark_significant(*, actor: Any, child_id: object, event_key: str, reason: str) -> Event:

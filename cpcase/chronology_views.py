@@ -163,9 +163,7 @@ def child_chronology_mark(request: HttpRequest, child_id: str) -> HttpResponse:
         if not access.may_edit_child(request.user, child):  # type: ignore[arg-type]
             raise NotPermitted("Only the child's workers mark events as significant.")
         key = request.POST.get("event") or request.GET.get("event") or ""
-        event = next((e for e in chronology.events_for(child, request.user) if e.key == key), None)
-        if event is None:
-            raise NotFound("There is no such event in the child's chronology.")
+        event = chronology.event_of(child, request.user, key)
     except NotFound as e:
         raise Http404(e.message) from e
     except NotPermitted as e:
