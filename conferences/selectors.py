@@ -46,8 +46,10 @@ def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     a section 47 enquiry, unless the enquiry found that no conference is needed (the
     census's ``ICPCnotRequired``): then no conference is due."""
     discussions = (
-        StrategyDiscussion.objects.filter(
-            child__in=context.children, outcome=StrategyDiscussion.Outcome.S47_ENQUIRY
+        context.in_range(
+            StrategyDiscussion.objects.filter(
+                child__in=context.children, outcome=StrategyDiscussion.Outcome.S47_ENQUIRY
+            )
         )
         .exclude(section47_enquiry__conference_required=False)
         .annotate(icpc_on=_first_conference_after(OPENING_KINDS, "held_on"))
@@ -77,7 +79,7 @@ def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
 def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     """A transfer-in conference within the receiving authority's timescale of each notice
     of a move in (the receiving authority holds the conference: its timescales apply)."""
-    notices = TransferNotice.objects.filter(child__in=context.children).annotate(
+    notices = context.in_range(TransferNotice.objects.filter(child__in=context.children)).annotate(
         held_on=_first_conference_after((Conference.Kind.TRANSFER_IN,), "notified_on"),
         receiving_id=Coalesce("authority_id", "child__responsible_authority_id"),
     )
@@ -106,8 +108,8 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
 
     A review date set at a conference overrides the profile for that review.
     """
-    held = ConferenceChild.objects.filter(
-        child__in=context.children, conference__status__in=HELD
+    held = context.in_range(
+        ConferenceChild.objects.filter(child__in=context.children, conference__status__in=HELD)
     ).exclude(conference__kind=Conference.Kind.TRANSFER_IN)
     if not context.history:
         # Only the latest conference of each child anchors the review now running.
@@ -247,7 +249,7 @@ def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         .order_by("-started_on")
         .values("ended_on")[:1]
     )
-    events = LookedAfterEvent.objects.filter(child__in=context.children).annotate(
+    events = context.in_range(LookedAfterEvent.objects.filter(child__in=context.children)).annotate(
         held_on=_first_conference_after((Conference.Kind.REVIEW,), "occurred_on"),
         plan_ended_on=plan_ended_on,
     )

@@ -28,7 +28,7 @@ from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from cpcase.models import Authority, Child
-from cpcase.timescales import running_work
+from cpcase.timescales import ChildRange, running_work
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,10 @@ class ScanChunk:
         if self.last is not None:
             children = children.filter(pk__lt=self.last)
         return children
+
+    def id_range(self) -> ChildRange:
+        """Where :meth:`children`'s ids lie, for the providers to read their tables by."""
+        return ChildRange(self.first, self.last)
 
     def as_args(self) -> list[str | None]:
         """JSON-safe, for a task's arguments."""

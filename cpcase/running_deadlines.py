@@ -30,7 +30,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cpcase.models import Authority, Child, RunningDeadline
-from cpcase.timescales import Deadline, DeadlineContext, deadlines, load_authority_timescales
+from cpcase.timescales import (
+    ChildRange,
+    Deadline,
+    DeadlineContext,
+    deadlines,
+    load_authority_timescales,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -44,13 +50,17 @@ def _ids(children: Iterable[Any]) -> list[uuid.UUID]:
     return sorted(c for c in found if c is not None)
 
 
-def compute(children: QuerySet[Child], today: dt.date) -> list[Deadline]:
-    """The open deadlines of ``children`` as the engine gives them today."""
+def compute(
+    children: QuerySet[Child], today: dt.date, *, id_range: ChildRange | None = None
+) -> list[Deadline]:
+    """The open deadlines of ``children`` (whose ids lie in ``id_range``, if given) as the
+    engine gives them today."""
     context = DeadlineContext(
         children=children,
         today=today,
         history=False,
         timescales=load_authority_timescales(),
+        id_range=id_range or ChildRange(),
     )
     return [d for d in deadlines(context) if d.is_open]
 
@@ -92,7 +102,12 @@ _VALUES = (
 )
 
 
-def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) -> int:
+def store(
+    children: QuerySet[Child] | Iterable[Any],
+    found: Iterable[Deadline],
+    *,
+    id_range: ChildRange | None = None,
+) -> int:
     """Make the rows of ``children`` (a queryset, or children or ids) the open deadlines in
     ``found``: rows that did not change are left as they are, the others deleted and
     written again (most of a day's rows do not change). Returns how many were written.
@@ -105,7 +120,9 @@ def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) 
         if d.is_open:
             by_child.setdefault(d.child_id, {}).setdefault(d.key, d)
     if isinstance(children, QuerySet):
-        current = RunningDeadline.objects.filter(child__in=children.values("pk"))
+        current = (id_range or ChildRange()).apply(
+            RunningDeadline.objects.filter(child__in=children.values("pk"))
+        )
     else:
         chosen = set(_ids(children))
         by_child = {pk: running for pk, running in by_child.items() if pk in chosen}
@@ -165,19 +182,27 @@ def store(children: QuerySet[Child] | Iterable[Any], found: Iterable[Deadline]) 
 
 @transaction.atomic
 def store_computed(
-    children: QuerySet[Child], found: Iterable[Deadline], *, computed_at: dt.datetime
+    children: QuerySet[Child],
+    found: Iterable[Deadline],
+    *,
+    computed_at: dt.datetime,
+    id_range: ChildRange | None = None,
 ) -> int:
     """The daily check's :func:`store`: what it computed from ``computed_at`` on, except for
     the children whose rows a service rewrote since (theirs are newer than the check's)."""
     newer = set(
-        RunningDeadline.objects.filter(
-            child__in=children.values("pk"), computed_at__gt=computed_at
-        ).values_list("child_id", flat=True)
+        (id_range or ChildRange())
+        .apply(
+            RunningDeadline.objects.filter(
+                child__in=children.values("pk"), computed_at__gt=computed_at
+            )
+        )
+        .values_list("child_id", flat=True)
     )
     if newer:
         children = children.exclude(pk__in=newer)
         found = [d for d in found if d.child_id not in newer]
-    return store(children, found)
+    return store(children, found, id_range=id_range)
 
 
 def refresh_authority(authority: Authority | Any, *, today: dt.date | None = None) -> int:

@@ -28,6 +28,7 @@ from cpcase.models import (
     User,
 )
 from cpcase.reference import ETHNICITY_CODES
+from cpcase.timescales import ChildRange
 from cpcase.validators import normalise_nhs_number, normalise_postcode
 
 # Plain fields a caller may set on a child.
@@ -681,19 +682,29 @@ def timescales_check(
     from cpcase.daily_scan import scan_chunks
 
     return sum(
-        timescales_check_chunk(today=today, children=chunk.children(), batch_size=batch_size)
+        timescales_check_chunk(
+            today=today,
+            children=chunk.children(),
+            batch_size=batch_size,
+            id_range=chunk.id_range(),
+        )
         for chunk in scan_chunks(chunk_size)
     )
 
 
 def timescales_check_chunk(
-    *, today: dt.date, children: QuerySet[Child], batch_size: int | None = None
+    *,
+    today: dt.date,
+    children: QuerySet[Child],
+    batch_size: int | None = None,
+    id_range: ChildRange | None = None,
 ) -> int:
     """The daily check of some children (one chunk of the run): the reminders and
     escalations due on ``today`` stored; returns how many were new.
 
     A fixed number of queries however many children. Batches commit one by one, so a
-    chunk run again after its worker died redoes only what is missing.
+    chunk run again after its worker died redoes only what is missing. ``id_range``, the
+    range of ids ``children`` lies in, lets each table be read by that range alone.
     """
     from django.conf import settings
 
@@ -703,8 +714,9 @@ def timescales_check_chunk(
     started = timezone.now()
     # The chunk's running deadlines are computed once: stored for the dashboards (which
     # also moves them on with the calendar) and turned into reminders.
-    found = running_deadlines.compute(children, today)
-    running_deadlines.store_computed(children, found, computed_at=started)
+    id_range = id_range or ChildRange()
+    found = running_deadlines.compute(children, today, id_range=id_range)
+    running_deadlines.store_computed(children, found, computed_at=started, id_range=id_range)
     reminders = list(reminders_due(today, children, found=found))
     names = {
         pk: f"{first} {last}".strip()

@@ -88,7 +88,9 @@ def check_timescales_chunk(
     from cpcase.services import timescales_check_chunk
 
     chunk = ScanChunk.from_args(authority_id, first, last)
-    return timescales_check_chunk(today=dt.date.fromisoformat(day), children=chunk.children())
+    return timescales_check_chunk(
+        today=dt.date.fromisoformat(day), children=chunk.children(), id_range=chunk.id_range()
+    )
 
 
 @shared_task(name="cpcase.clear_expired_sign_ins", time_limit=300, soft_time_limit=240)

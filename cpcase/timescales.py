@@ -14,9 +14,9 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from cpcase.models import Authority, Child, TimescaleRule
 from cpcase.working_days import WorkingCalendar, add_period
@@ -169,6 +169,28 @@ def load_authority_timescales(
     return result
 
 
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class ChildRange:
+    """The half-open range ``[first, last)`` of children's ids that ``children`` lies in
+    (``None``: an open end). A chunk of the daily check says so, and each provider then
+    reads its own table by the range of its child index, not the whole table."""
+
+    first: Any = None
+    last: Any = None
+
+    def apply(self, queryset: QuerySet[M], child_field: str = "child") -> QuerySet[M]:
+        """``queryset`` (already limited to the children) also limited to the range on its
+        own child column: the same rows, found through that column's index."""
+        if self.first is not None:
+            queryset = queryset.filter(**{f"{child_field}_id__gte": self.first})
+        if self.last is not None:
+            queryset = queryset.filter(**{f"{child_field}_id__lt": self.last})
+        return queryset
+
+
 @dataclass
 class DeadlineContext:
     """What a provider needs: the children in question, the day, and the rules."""
@@ -181,6 +203,12 @@ class DeadlineContext:
     timescales: dict[Any, AuthorityTimescales] = field(default_factory=dict)
     # Facts several providers share (a plan's dates, say), read once per context.
     shared: dict[str, Any] = field(default_factory=dict)
+    # Where ``children``'s ids lie, when the caller knows (a chunk of the daily check).
+    id_range: ChildRange = field(default_factory=ChildRange)
+
+    def in_range(self, queryset: QuerySet[M], child_field: str = "child") -> QuerySet[M]:
+        """``queryset``, limited to ``children``, read by their id range (if known)."""
+        return self.id_range.apply(queryset, child_field)
 
     def once(self, name: str, load: Callable[[], Any]) -> Any:
         if name not in self.shared:

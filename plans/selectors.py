@@ -45,7 +45,7 @@ class PlanFacts:
 
 
 def plans_for_deadlines(context: DeadlineContext) -> QuerySet[Plan]:
-    qs = Plan.objects.filter(child__in=context.children)
+    qs = context.in_range(Plan.objects.filter(child__in=context.children))
     if not context.history:
         qs = qs.filter(status=Plan.Status.ACTIVE)
     return qs

@@ -31,7 +31,9 @@ def statutory_visits(children):
 def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     """The lead social worker sees the child within the interval, counted from the last
     statutory visit in which the child was seen, or from the plan start."""
-    visits = statutory_visits(context.children).annotate(on=TruncDate("visited_at"))
+    visits = context.in_range(statutory_visits(context.children)).annotate(
+        on=TruncDate("visited_at")
+    )
     seen: dict[Any, list[dt.date]] = defaultdict(list)
     if context.history:
         for child_id, on in (

@@ -87,3 +87,71 @@ def test_the_task_runs_every_chunk_and_stores_each_once(authority, team, social_
     assert run["chunks"] == 3 + Authority.objects.count() - 1
     assert set(Notification.objects.values_list("dedupe_key", flat=True)) == expected
     assert Notification.objects.count() == len(expected)
+
+
+# Each provider's own table, read by a chunk through its child column.
+PROVIDER_TABLES = (
+    "plans_plan",
+    "conferences_strategydiscussion",
+    "conferences_transfernotice",
+    "conferences_conferencechild",
+    "conferences_lookedafterevent",
+    "visits_visit",
+    "cpcase_runningdeadline",
+)
+
+
+def _outer_from(sql: str) -> str | None:
+    """The table of a query's outermost FROM (None if it is not a plain SELECT)."""
+    depth, i, upper = 0, 0, sql.upper()
+    while i < len(sql):
+        if sql[i] == "(":
+            depth += 1
+        elif sql[i] == ")":
+            depth -= 1
+        elif depth == 0 and upper.startswith(" FROM ", i):
+            rest = sql[i + 6 :].lstrip()
+            return rest.split()[0].strip('"') if rest else None
+        i += 1
+    return None
+
+
+def test_a_chunk_reads_each_providers_table_by_its_id_range_and_finds_the_same(
+    authority, team, social_worker
+):
+    """Every query of a chunk whose outermost table is a provider's reads it by the chunk's
+    id range (so PostgreSQL walks that table's child index for the range, not the whole
+    table), and the chunk finds exactly what the same children find without the range."""
+    children = []
+    for _ in range(8):
+        child = ChildFactory(
+            responsible_authority=authority, team=team, lead_social_worker=social_worker
+        )
+        StrategyDiscussionFactory(child=child, held_on=D(2026, 12, 14))
+        plan = PlanFactory(child=child, started_on=D(2027, 1, 6))
+        CoreGroupMeetingFactory(plan=plan, held_on=D(2027, 1, 19))
+        VisitFactory(child=child, visited_at=dt.datetime(2027, 1, 20, 11, tzinfo=dt.UTC))
+        children.append(child.pk)
+    ids = sorted(children)
+    chunk = ScanChunk(authority.pk, ids[2], ids[6])  # two children left out at each end
+    today = D(2027, 2, 17)
+    expected = {r.dedupe_key for r in reminders_due(today, chunk.children())}
+    assert {k.split(":")[1] for k in expected}  # something is due
+    with CaptureQueriesContext(connection) as queries:
+        created = timescales_check_chunk(
+            today=today, children=chunk.children(), id_range=chunk.id_range()
+        )
+    assert created == len(expected)
+    assert set(Notification.objects.values_list("dedupe_key", flat=True)) == expected
+    assert Notification.objects.values("child_id").distinct().count() == 4
+    seen: set[str] = set()
+    for query in queries:
+        # A provider read with .iterator() is a server-side cursor's SELECT.
+        sql = query["sql"].split(" CURSOR FOR ", 1)[-1]
+        table = _outer_from(sql)
+        if table not in PROVIDER_TABLES or not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        seen.add(table)
+        assert f'"{table}"."child_id" >= \'{ids[2].hex}\'' in sql.replace("-", ""), sql[:300]
+        assert f'"{table}"."child_id" < \'{ids[6].hex}\'' in sql.replace("-", ""), sql[:300]
+    assert seen == set(PROVIDER_TABLES)
