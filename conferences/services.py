@@ -979,7 +979,7 @@ def conference_letters_produce(*, conference_id: Any) -> list[Any]:
     The children's deadlines, their plans' issues and the letters already stored are read
     once for the conference, and one renderer lays out all its letters."""
     from conferences.models import Letter
-    from cpcase.documents import PdfRenderer, sha256
+    from cpcase.documents import renderer, sha256
 
     conference = Conference.objects.select_related("chair").get(pk=conference_id)
     if conference.status != Conference.Status.FINALISED:
@@ -1001,7 +1001,7 @@ def conference_letters_produce(*, conference_id: Any) -> list[Any]:
             "child_id", "kind", "recipient_key"
         )
     )
-    renderer = PdfRenderer()
+    pdfs = renderer()
     produced = []
     for subject in subjects:
         wanted: list[tuple[str, str, str]] = []
@@ -1027,7 +1027,7 @@ def conference_letters_produce(*, conference_id: Any) -> list[Any]:
             plan_issues=plan_issues,
         )
         for kind, recipient, key in wanted:
-            pdf = renderer.render(f"letters/{kind}.html", {**context, "recipient": recipient})
+            pdf = pdfs.render(f"letters/{kind}.html", {**context, "recipient": recipient})
             letter = Letter.objects.create(
                 conference=conference,
                 child=subject.child,

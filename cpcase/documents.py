@@ -2,13 +2,15 @@
 
 Most of a letter's time is WeasyPrint laying it out; what is the same for every letter
 is done once: the stylesheet every letter shares (``letters/letter.css``) is parsed once
-a process, and a :class:`PdfRenderer` finds and loads the fonts once for all the letters
-it renders (a conference's letters). The PDFs are the same, byte for byte.
+a process, and a :class:`PdfRenderer` finds and loads the fonts once for all the documents
+it renders. Each thread keeps one (:func:`renderer`), so only a process's first document
+pays for finding the fonts. The PDFs are the same, byte for byte.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -52,9 +54,21 @@ class PdfRenderer:
         )
 
 
+_local = threading.local()
+
+
+def renderer() -> PdfRenderer:
+    """This thread's renderer: the fonts are found and loaded once per thread, not once
+    per document (documents only use the system's fonts: no ``@font-face`` grows it)."""
+    found: PdfRenderer | None = getattr(_local, "renderer", None)
+    if found is None:
+        found = _local.renderer = PdfRenderer()
+    return found
+
+
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
-    """One document on its own."""
-    return PdfRenderer().render(template_name, context)
+    """One document, with this thread's renderer."""
+    return renderer().render(template_name, context)
 
 
 def sha256(data: bytes) -> str:

@@ -5,6 +5,7 @@ and every document is still the PDF its template gives on its own, byte for byte
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from conferences import services
 from conferences.models import Complaint, Conference, Letter
 from conferences.services import DecisionInput, OutcomeInput, ParentInput
-from cpcase.documents import PdfRenderer
+from cpcase.documents import PdfRenderer, render_pdf
 from cpcase.services import _grant_allocated_worker
 from cpcase.timescales import deadlines_for
 from plans.models import Plan
@@ -163,6 +164,23 @@ def test_every_document_is_the_pdf_its_template_gives_on_its_own(
     for template_name, context in [*contexts.items(), *contexts.items()]:
         shared = renderer.render(template_name, context)
         assert shared == _alone(template_name, context), template_name
+    # Each thread's own renderer (render_pdf), two threads at once, gives the same bytes.
+    expected = {name: _alone(name, context) for name, context in contexts.items()}
+
+    def each(_: int) -> dict[str, bytes]:
+        return {name: render_pdf(name, context) for name, context in contexts.items()}
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(each, range(2))) == [expected, expected]
+
+
+def test_no_document_brings_fonts_of_its_own():
+    """A thread's renderer is kept for its life (cpcase.documents.renderer): it only stays
+    the same size because documents use the system's fonts, never an ``@font-face``."""
+    root = Path(settings.BASE_DIR) / "templates"
+    sources = [*root.rglob("*.html"), *root.rglob("*.css")]
+    assert any(p.name == "letter.css" for p in sources)
+    assert [p for p in sources if "@font-face" in p.read_text().lower()] == []
 
 
 def test_a_conferences_letters_are_each_the_letter_rendered_on_its_own(
