@@ -128,3 +128,40 @@ def test_an_export_names_each_child_as_exported(client, unit_manager, child):
     assert response.status_code == 200
     events = AuditEvent.objects.filter(request_id=response["X-Request-ID"], child_id=child.pk)
     assert [e.action for e in events] == ["export"]
+
+
+def test_each_event_of_a_read_holds_every_column_and_extends_the_chain(api_as, social_worker, team):
+    """A read's events are written in one statement of their own (not the ORM's insert):
+    every column is the request's or the read's, in the order shown, and the trigger
+    chains them so that ``verify`` still finds the trail intact."""
+    from cpcase import audit_chain
+
+    children = _team_children(team, social_worker, 3)
+    response = api_as(social_worker).get(
+        "/api/v1/children/", HTTP_USER_AGENT="Test browser/1.0", REMOTE_ADDR="192.0.2.7"
+    )
+    assert response.status_code == 200
+    events = list(AuditEvent.objects.filter(request_id=response["X-Request-ID"]).order_by("id"))
+    assert {e.child_id for e in events} >= {c.pk for c in children}
+    for e in events:
+        assert e.actor_id == social_worker.pk
+        assert e.actor_username == social_worker.username
+        assert e.action == AuditEvent.Action.VIEW
+        assert (e.object_type, e.object_id) == ("child", str(e.child_id))
+        assert e.summary
+        assert e.changes == {}
+        assert e.user_agent == "Test browser/1.0"
+        assert e.path == "/api/v1/children/"
+        assert e.ip_address == "192.0.2.7"
+        assert e.at is not None and e.chain_seq is not None and len(e.chain_hash) == 64
+    assert [e.chain_seq for e in events] == sorted(e.chain_seq for e in events)
+    assert audit_chain.verify().intact
+
+
+def test_an_event_lists_the_further_records_it_showed(api_as, social_worker, child):
+    first, second = VisitFactory(child=child), VisitFactory(child=child)
+    response = api_as(social_worker).get("/api/v1/visits/")
+    (event,) = AuditEvent.objects.filter(request_id=response["X-Request-ID"], child_id=child.pk)
+    assert event.object_type == "visit"
+    shown = {event.object_id, *(s["id"] for s in event.changes["shown"])}
+    assert shown == {str(first.pk), str(second.pk)}
