@@ -253,3 +253,39 @@ def test_the_chain_covers_an_event_made_outside_a_request(db):
     event = AuditEvent.objects.create(action="login", actor_username="x", child_id=uuid.uuid4())
     event.refresh_from_db()
     assert event.chain_seq == 1 and len(event.chain_hash) == 64
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"actor": None, "summary": "", "changes": {}},
+        {"summary": "Zo\u00eb\u2019s record \u2013 seen \u2713", "changes": {"note": "é|:-", "n": [1, None]}},
+        {"summary": "x" * 500, "changes": {"shown": [{"type": "plan", "id": "1"}]}},
+        {"object_id": "", "child_id": None, "user_agent": "", "path": "", "request_id": ""},
+    ],
+)
+def test_the_databases_canonical_text_is_the_one_python_hashes(db, social_worker, fields):
+    """The trigger's canonical text (migration 0021: one concat_ws) is, value for value, the
+    text ``verify`` hashes again in Python: NULLs, empty text, accents, long text, JSON."""
+    from cpcase.audit_chain import CANONICAL_COLUMNS, canonical
+
+    event = AuditEvent.objects.create(
+        **{
+            "actor": social_worker,
+            "actor_username": social_worker.username,
+            "action": AuditEvent.Action.VIEW,
+            "object_type": "child",
+            "object_id": "abc",
+            "child_id": uuid.uuid4(),
+            **fields,
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT cpcase_audit_canonical(e), {', '.join(CANONICAL_COLUMNS)}"  # noqa: S608
+            " FROM cpcase_auditevent e WHERE id = %s",
+            [event.pk],
+        )
+        in_database, *values = cursor.fetchone()
+    assert in_database == canonical(values)
+    assert verify().intact
