@@ -21,8 +21,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
 
-from cpcase import access, read_audit, running_deadlines
+from cpcase import access, my_week, read_audit, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.models import (
     CURRENT_RESIDENCES,
@@ -382,3 +384,96 @@ def caseload_counts(*, user: User, today: dt.date, team: Team | None = None) -> 
         "green": near["all"] - near["red"] - near["amber"] + min(beyond, CASELOAD_COUNT_LIMIT),
         "green_capped": beyond > CASELOAD_COUNT_LIMIT,
     }
+
+
+def my_week_for(*, user: User, today: dt.date) -> my_week.MyWeek:
+    """My week (issue 14): for a social worker, the children they are lead social worker
+    for; for a team manager, the team's, worker by worker, with the plans waiting for
+    their authorisation first. Everything running that falls due by the fifth working
+    day of the user's authority's calendar, and everything overdue; the apps' own work
+    (plans, draft visits) through their providers; the user's unread notifications.
+
+    A fixed number of queries, however many children and lines the week holds.
+    """
+    calendar = load_authority_timescales([user.authority_id])[user.authority_id].calendar
+    last_day = my_week.last_day_of(calendar, today)
+    team_week = access.sees_team_week(user)
+    team = user.team if team_week else None
+    children = access.children_visible_to(user)
+    running = _running_for(user, team)
+    if team is not None:
+        children = children.filter(team=team)
+    else:
+        children = children.filter(lead_social_worker=user)
+        running = running.filter(lead_social_worker=user)
+    found = list(
+        running.filter(due_on__lte=last_day)
+        .select_related("child__lead_social_worker")
+        .order_by("due_on", "child__last_name", "child__first_name", "kind", "pk")[
+            : my_week.DEADLINE_LIMIT + 1
+        ]
+    )
+    truncated = len(found) > my_week.DEADLINE_LIMIT
+    found = found[: my_week.DEADLINE_LIMIT]
+    context = my_week.WeekContext(
+        user=user,
+        today=today,
+        last_day=last_day,
+        calendar=calendar,
+        children=children,
+        deadlines=found,
+        team_week=team_week,
+    )
+    work = my_week.gather(context)
+    links = {pk: href for answer in work for pk, href in answer.links.items()}
+    items = [
+        my_week.WeekItem(
+            what=my_week.what_of(row.kind),
+            href=links.get(row.pk) or reverse("child-detail", args=[row.child_id]),
+            child=row.child,
+            due_on=row.due_on,
+            worker=row.child.lead_social_worker,
+        )
+        for row in found
+    ]
+    items += [item for answer in work for item in answer.items]
+    unread = list(notifications_for(user=user, unread_only=True)[: my_week.NOTIFICATION_LIMIT + 1])
+    own = [
+        my_week.WeekItem(
+            what=n.title,
+            href=n.url or reverse("notifications"),
+            note=n.body,
+            rank=my_week.RANK_NOTIFICATION,
+            since=timezone.localdate(n.created_at),
+            record=n,
+        )
+        for n in unread[: my_week.NOTIFICATION_LIMIT]
+    ]
+    lines = sorted(
+        (my_week.line_for(item, today, calendar) for item in items + own), key=my_week.urgency
+    )
+    week = my_week.MyWeek(
+        today=today,
+        last_day=last_day,
+        team_week=team_week,
+        lines=lines,
+        truncated=truncated,
+        more_notifications=len(unread) > my_week.NOTIFICATION_LIMIT,
+    )
+    if team_week:
+        # The team's work by worker; the manager's own drafts and notifications apart.
+        week.for_authorisation = [line for line in lines if line.item.for_authorisation]
+        team_lines = [
+            line
+            for line in lines
+            if not line.item.for_authorisation
+            and line.item.rank != my_week.RANK_NOTIFICATION
+            and line.item.rank != my_week.RANK_DRAFT
+        ]
+        week.by_worker = my_week.by_worker(team_lines)
+        week.lines = [
+            line
+            for line in lines
+            if line.item.rank in (my_week.RANK_NOTIFICATION, my_week.RANK_DRAFT)
+        ]
+    return week
