@@ -16,7 +16,14 @@ from cpcase import my_week
 from cpcase.models import AuditEvent, CalendarDay, Child, Notification, RunningDeadline, User
 from cpcase.roles import Role
 from cpcase.selectors import my_week_for
-from tests.factories import ChildFactory, PlanFactory, UserFactory, VisitFactory
+from tests.factories import (
+    AuthorityFactory,
+    ChildFactory,
+    PlanFactory,
+    TeamFactory,
+    UserFactory,
+    VisitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +157,26 @@ def test_weekends_and_bank_holidays_are_not_working_days(social_worker):
     assert [line.item.due_on for line in _deadline_lines(week)] == [dt.date(2027, 1, 5)]
     (line,) = _deadline_lines(week)
     assert line.tag == "Due in 5 working days"  # 29, 30, 31 December, 4 and 5 January
+
+
+def test_the_week_follows_the_authoritys_own_nation():
+    """Scotland keeps 4 January 2027 as a bank holiday (2 January falls on a Saturday);
+    England does not. From Wednesday 30 December the week ends a day later in Scotland."""
+    ends = {}
+    for nation in ("england", "scotland"):
+        authority = AuthorityFactory(nation=nation)
+        worker = UserFactory(
+            authority=authority,
+            team=TeamFactory(authority=authority),
+            roles=[Role.SOCIAL_WORKER],
+        )
+        _due(_child(worker), "statutory_visit", dt.date(2027, 1, 8))
+        week = my_week_for(user=_fresh(worker), today=dt.date(2026, 12, 30))
+        ends[nation] = (week.last_day, len(_deadline_lines(week)))
+    assert ends == {
+        "england": (dt.date(2027, 1, 7), 0),
+        "scotland": (dt.date(2027, 1, 8), 1),
+    }
 
 
 def test_overdue_is_counted_in_working_days(social_worker):
