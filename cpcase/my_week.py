@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
-from cpcase.models import Child, RunningDeadline, User
+from cpcase.models import Child, Notification, RunningDeadline, User
 from cpcase.timescales import KIND_LABELS
 from cpcase.working_days import WorkingCalendar
 
@@ -246,3 +248,61 @@ def by_worker(lines: Iterable[WeekLine]) -> list[WorkerWeek]:
             (g.worker.last_name, g.worker.first_name) if g.worker else ("", ""),
         ),
     )
+
+
+def deadline_items(rows: Iterable[RunningDeadline], work: Iterable[WeekWork]) -> list[WeekItem]:
+    """A line for each running deadline, to the page its app names (else the child's)."""
+    links = {pk: href for answer in work for pk, href in answer.links.items()}
+    return [
+        WeekItem(
+            what=what_of(row.kind),
+            href=links.get(row.pk) or reverse("child-detail", args=[row.child_id]),
+            child=row.child,
+            due_on=row.due_on,
+            worker=row.child.lead_social_worker,
+        )
+        for row in rows
+    ]
+
+
+def notification_items(unread: Iterable[Notification]) -> list[WeekItem]:
+    """A line for each unread notification, to the page it names (else the inbox)."""
+    return [
+        WeekItem(
+            what=n.title,
+            href=n.url or reverse("notifications"),
+            note=n.body,
+            rank=RANK_NOTIFICATION,
+            since=timezone.localdate(n.created_at),
+            record=n,
+        )
+        for n in unread
+    ]
+
+
+def arrange(
+    context: WeekContext,
+    *,
+    items: Iterable[WeekItem],
+    truncated: bool = False,
+    more_notifications: bool = False,
+) -> MyWeek:
+    """The lines, most urgent first; a team manager's split into the plans waiting for
+    them, the team's work by worker, and their own drafts and notifications."""
+    lines = sorted((line_for(item, context.today, context.calendar) for item in items), key=urgency)
+    week = MyWeek(
+        today=context.today,
+        last_day=context.last_day,
+        team_week=context.team_week,
+        lines=lines,
+        truncated=truncated,
+        more_notifications=more_notifications,
+    )
+    if context.team_week:
+        own = (RANK_DRAFT, RANK_NOTIFICATION)
+        week.for_authorisation = [line for line in lines if line.item.for_authorisation]
+        week.by_worker = by_worker(
+            line for line in lines if not line.item.for_authorisation and line.item.rank not in own
+        )
+        week.lines = [line for line in lines if line.item.rank in own]
+    return week

@@ -21,8 +21,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Lower
-from django.urls import reverse
-from django.utils import timezone
 
 from cpcase import access, my_week, read_audit, running_deadlines
 from cpcase.audit import audit_record
@@ -425,55 +423,14 @@ def my_week_for(*, user: User, today: dt.date) -> my_week.MyWeek:
         team_week=team_week,
     )
     work = my_week.gather(context)
-    links = {pk: href for answer in work for pk, href in answer.links.items()}
-    items = [
-        my_week.WeekItem(
-            what=my_week.what_of(row.kind),
-            href=links.get(row.pk) or reverse("child-detail", args=[row.child_id]),
-            child=row.child,
-            due_on=row.due_on,
-            worker=row.child.lead_social_worker,
-        )
-        for row in found
-    ]
-    items += [item for answer in work for item in answer.items]
     unread = list(notifications_for(user=user, unread_only=True)[: my_week.NOTIFICATION_LIMIT + 1])
-    own = [
-        my_week.WeekItem(
-            what=n.title,
-            href=n.url or reverse("notifications"),
-            note=n.body,
-            rank=my_week.RANK_NOTIFICATION,
-            since=timezone.localdate(n.created_at),
-            record=n,
-        )
-        for n in unread[: my_week.NOTIFICATION_LIMIT]
-    ]
-    lines = sorted(
-        (my_week.line_for(item, today, calendar) for item in items + own), key=my_week.urgency
-    )
-    week = my_week.MyWeek(
-        today=today,
-        last_day=last_day,
-        team_week=team_week,
-        lines=lines,
+    return my_week.arrange(
+        context,
+        items=[
+            *my_week.deadline_items(found, work),
+            *(item for answer in work for item in answer.items),
+            *my_week.notification_items(unread[: my_week.NOTIFICATION_LIMIT]),
+        ],
         truncated=truncated,
         more_notifications=len(unread) > my_week.NOTIFICATION_LIMIT,
     )
-    if team_week:
-        # The team's work by worker; the manager's own drafts and notifications apart.
-        week.for_authorisation = [line for line in lines if line.item.for_authorisation]
-        team_lines = [
-            line
-            for line in lines
-            if not line.item.for_authorisation
-            and line.item.rank != my_week.RANK_NOTIFICATION
-            and line.item.rank != my_week.RANK_DRAFT
-        ]
-        week.by_worker = my_week.by_worker(team_lines)
-        week.lines = [
-            line
-            for line in lines
-            if line.item.rank in (my_week.RANK_NOTIFICATION, my_week.RANK_DRAFT)
-        ]
-    return week
