@@ -270,6 +270,18 @@ def sees_caseload(user: User) -> bool:
     return _holds(user, *TEAM_ROLES, *AUTHORITY_WIDE_ROLES) and has_case_access(user)
 
 
+def may_see_my_week(user: User) -> bool:
+    """ "My week": social workers (their own children) and team managers (their team's),
+    within an authority."""
+    return _holds(user, *TEAM_ROLES) and user.authority_id is not None
+
+
+def sees_team_week(user: User) -> bool:
+    """A team manager's week covers the whole team, worker by worker, and the plans
+    waiting for their authorisation."""
+    return _holds(user, Role.TEAM_MANAGER) and user.team_id is not None
+
+
 def is_case_worker(user: User) -> bool:
     """Holds a social worker's own caseload (children they are lead social worker for)."""
     return _holds(user, Role.SOCIAL_WORKER)
@@ -543,6 +555,7 @@ USER_CAPABILITIES: dict[str, Callable[[User], bool]] = {
     "list_children": may_list_children,
     "create_child": may_create_child,
     "list_visits": may_list_visits,
+    "see_my_week": may_see_my_week,
     "schedule_conference": may_schedule_conference,
     "chair_conferences": may_chair_conferences,
     "search_register": may_search_register,

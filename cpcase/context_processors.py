@@ -19,6 +19,8 @@ def service(request):
 
     path = request.path
     items = [{"text": "Home", "href": reverse("home")}]
+    if access.may_see_my_week(user):
+        items.append({"text": "My week", "href": reverse("my-week")})
     if access.may_list_children(user):
         items.append({"text": "Children", "href": reverse("child-search")})
     if access.may_list_visits(user):

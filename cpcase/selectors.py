@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 
-from cpcase import access, read_audit, running_deadlines
+from cpcase import access, my_week, read_audit, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.models import (
     CURRENT_RESIDENCES,
@@ -382,3 +382,55 @@ def caseload_counts(*, user: User, today: dt.date, team: Team | None = None) -> 
         "green": near["all"] - near["red"] - near["amber"] + min(beyond, CASELOAD_COUNT_LIMIT),
         "green_capped": beyond > CASELOAD_COUNT_LIMIT,
     }
+
+
+def my_week_for(*, user: User, today: dt.date) -> my_week.MyWeek:
+    """My week (issue 14): for a social worker, the children they are lead social worker
+    for; for a team manager, the team's, worker by worker, with the plans waiting for
+    their authorisation first. Everything running that falls due by the fifth working
+    day of the user's authority's calendar, and everything overdue; the apps' own work
+    (plans, draft visits) through their providers; the user's unread notifications.
+
+    A fixed number of queries, however many children and lines the week holds.
+    """
+    calendar = load_authority_timescales([user.authority_id])[user.authority_id].calendar
+    last_day = my_week.last_day_of(calendar, today)
+    team_week = access.sees_team_week(user)
+    team = user.team if team_week else None
+    children = access.children_visible_to(user)
+    running = _running_for(user, team)
+    if team is not None:
+        children = children.filter(team=team)
+    else:
+        children = children.filter(lead_social_worker=user)
+        running = running.filter(lead_social_worker=user)
+    found = list(
+        running.filter(due_on__lte=last_day)
+        .select_related("child__lead_social_worker")
+        .order_by("due_on", "child__last_name", "child__first_name", "kind", "pk")[
+            : my_week.DEADLINE_LIMIT + 1
+        ]
+    )
+    truncated = len(found) > my_week.DEADLINE_LIMIT
+    found = found[: my_week.DEADLINE_LIMIT]
+    context = my_week.WeekContext(
+        user=user,
+        today=today,
+        last_day=last_day,
+        calendar=calendar,
+        children=children,
+        deadlines=found,
+        team_week=team_week,
+    )
+    work = my_week.gather(context)
+    unread = list(notifications_for(user=user, unread_only=True)[: my_week.NOTIFICATION_LIMIT + 1])
+    return my_week.arrange(
+        context,
+        items=[
+            *my_week.deadline_items(found, work),
+            *(item for answer in work for item in answer.items),
+            *my_week.notification_items(unread[: my_week.NOTIFICATION_LIMIT]),
+        ],
+        truncated=truncated,
+        more_notifications=len(unread) > my_week.NOTIFICATION_LIMIT,
+    )

@@ -139,9 +139,28 @@ def home(request):
         context["caseload_title"] = (
             f"{team.name}: caseload" if team else "Children with deadlines running"
         )
+    context["sees_my_week"] = access.may_see_my_week(user)
     context["search_form"] = ChildSearchForm()
     context["can_create"] = access.can_create_child(user)
     return render(request, "cpcase/home.html", context)
+
+
+@login_required
+def my_week(request):
+    """My week (issue 14): a social worker's children, or a team manager's team by worker,
+    with everything due in the next five working days and everything overdue."""
+    user = request.user
+    if not access.may_see_my_week(user):
+        raise PermissionDenied("My week is for social workers and team managers.")
+    week = selectors.my_week_for(user=user, today=timezone.localdate())
+    read_audit.record_children(user=user, children=week.children, summary="My week")
+    read_audit.record_objects(
+        user=user,
+        objects=[r for r in week.records if getattr(r, "child_id", None)],
+        summary="My week",
+    )
+    team = user.team if week.team_week else None
+    return render(request, "cpcase/my_week.html", {"week": week, "team": team})
 
 
 @login_required

@@ -27,6 +27,7 @@ urlpatterns = [
         second_factor_views.second_factor_enrol,
         name="second-factor-enrol",
     ),
+    path("my-week/", views.my_week, name="my-week"),
     path("children/", views.child_search, name="child-search"),
     path("children/new/", views.child_create, name="child-create"),
     path("children/<str:child_id>/", views.child_detail, name="child-detail"),

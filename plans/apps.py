@@ -6,7 +6,7 @@ class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import chronology, front_door, plan_status, timescales
+        from cpcase import chronology, front_door, my_week, plan_status, timescales
         from plans.selectors import (
             children_with_active_plan,
             children_with_open_plans,
@@ -14,6 +14,7 @@ class PlansConfig(AppConfig):
             plan_deadlines,
             plan_episode_activity,
             plan_open_work,
+            plan_week_work,
         )
 
         timescales.register(plan_deadlines)
@@ -22,3 +23,4 @@ class PlansConfig(AppConfig):
         chronology.register(plan_chronology)
         front_door.register_open_work(plan_open_work)
         front_door.register_episode_activity(plan_episode_activity)
+        my_week.register(plan_week_work)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, QuerySet
 
 from cpcase.models import Child
+from cpcase.my_week import RANK_PLAN, WeekContext, WeekItem, WeekWork
 from cpcase.timescales import Deadline, DeadlineContext
 from plans.models import CoreGroupMeeting, Plan
 
@@ -516,3 +517,86 @@ def plan_open_work(referral: Any, on: dt.date) -> list[str]:
     if plan is None:
         return []
     return [f"the child protection plan since {plan.started_on:%d %B %Y}"]
+
+
+# --- My week (issue 14) -------------------------------------------------------------------
+
+# Where each of the plan's running deadlines is met.
+_WEEK_PAGES = {
+    "first_core_group": "plan-meeting-record",
+    "core_group": "plan-meeting-record",
+    "plan_authorisation": "plan-detail",  # the plan is finished, then sent (plan-submit)
+    "review_conference": "plan-detail",  # the plan's progress, ready for the review
+    "review_conference_required": "plan-detail",
+}
+
+
+def plan_week_work(context: WeekContext) -> WeekWork:
+    """My week's plans, in one query: the page of each plan deadline; the plans returned
+    for changes (to send again); and a team manager's plans waiting for their
+    authorisation."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from cpcase import access
+
+    user = context.user
+    deadline_children = {row.child_id for row in context.deadlines if row.kind in _WEEK_PAGES}
+    wanted = Q(child_id__in=deadline_children) | Q(
+        child__in=context.children.values("pk"),
+        stage=Plan.Stage.DETAILED_DRAFT,
+        returned_comments__gt="",
+    )
+    if context.team_week:
+        wanted |= Q(child__team_id=user.team_id, stage=Plan.Stage.AWAITING_AUTHORISATION)
+    plans = list(
+        plans_visible_to(user)
+        .prefetch_related(None)
+        .filter(wanted, status=Plan.Status.ACTIVE)
+        .select_related("child__lead_social_worker")
+    )
+    work = WeekWork()
+    active = {plan.child_id: plan for plan in plans}
+    for row in context.deadlines:
+        plan = active.get(row.child_id)
+        if plan is None or row.kind not in _WEEK_PAGES:
+            continue
+        page = _WEEK_PAGES[row.kind]
+        if row.kind == "plan_authorisation" and plan.stage == Plan.Stage.DETAILED_DRAFT:
+            page = "plan-submit"
+        work.links[row.pk] = reverse(page, args=[plan.pk])
+    for plan in plans:
+        child = plan.child
+        if plan.stage == Plan.Stage.AWAITING_AUTHORISATION:
+            if not access.may_authorise_plan(user, child):
+                continue
+            sent = f"Sent on {plan.submitted_on:%-d %b %Y}" if plan.submitted_on else "Sent"
+            work.items.append(
+                WeekItem(
+                    what="Detailed plan to authorise",
+                    href=reverse("plan-authorise", args=[plan.pk]),
+                    child=child,
+                    worker=child.lead_social_worker,
+                    note=f"{sent} by {child.lead_social_worker.name}"
+                    if child.lead_social_worker
+                    else sent,
+                    rank=RANK_PLAN,
+                    since=plan.submitted_on,
+                    for_authorisation=True,
+                    record=plan,
+                )
+            )
+        elif plan.stage == Plan.Stage.DETAILED_DRAFT and plan.returned_comments:
+            work.items.append(
+                WeekItem(
+                    what="Detailed plan returned for changes: send it again",
+                    href=reverse("plan-detail", args=[plan.pk]),
+                    child=child,
+                    worker=child.lead_social_worker,
+                    note=f"The team manager said: {plan.returned_comments[:200]}",
+                    rank=RANK_PLAN,
+                    since=plan.submitted_on,
+                    record=plan,
+                )
+            )
+    return work

@@ -6,8 +6,9 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cpcase import chronology, timescales
-        from visits.selectors import statutory_visit_deadlines, visit_chronology
+        from cpcase import chronology, my_week, timescales
+        from visits.selectors import statutory_visit_deadlines, visit_chronology, visit_week_work
 
         timescales.register(statutory_visit_deadlines)
         chronology.register(visit_chronology)
+        my_week.register(visit_week_work)

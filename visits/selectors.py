@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db.models import Max
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from cpcase.models import Child
+from cpcase.my_week import RANK_DRAFT, WeekContext, WeekItem, WeekWork
 from cpcase.timescales import Deadline, DeadlineContext
 from cpcase.working_days import add_period
 from plans.selectors import plan_facts
@@ -214,3 +216,49 @@ def team_visits(
 
 def drafts_of(*, user):
     return Visit.objects.filter(recorded_by=user, status=Visit.Status.DRAFT).select_related("child")
+
+
+def visit_week_work(context: WeekContext) -> WeekWork:
+    """My week's visits, in one query: the user's own unfinished drafts (a draft is the
+    worker's alone), and the page of each statutory visit due (the user's draft for that
+    child, if they started one, else a new visit)."""
+    from django.urls import reverse
+
+    from cpcase import access
+
+    user = context.user
+    drafts = list(
+        Visit.objects.filter(
+            recorded_by=user,
+            status=Visit.Status.DRAFT,
+            child__in=access.children_visible_to(user, access.Action.RECORD_VISIT).values("pk"),
+        )
+        .filter(access.records_visible_q(user))
+        .select_related("child__lead_social_worker")
+        .order_by("created_at")
+    )
+    work = WeekWork()
+    statutory_drafts = {d.child_id: d for d in drafts if d.kind == Visit.Kind.STATUTORY}
+    for row in context.deadlines:
+        if row.kind == "statutory_visit":
+            draft = statutory_drafts.get(row.child_id)
+            work.links[row.pk] = (
+                reverse("visit-draft", args=[draft.pk])
+                if draft
+                else reverse("visit-record", args=[row.child_id])
+            )
+    for draft in drafts:
+        started = timezone.localdate(draft.created_at)
+        work.items.append(
+            WeekItem(
+                what=f"Draft {draft.get_kind_display().lower()} not finished",
+                href=reverse("visit-draft", args=[draft.pk]),
+                child=draft.child,
+                worker=draft.child.lead_social_worker,
+                note=f"Started on {started:%-d %b %Y}",
+                rank=RANK_DRAFT,
+                since=started,
+                record=draft,
+            )
+        )
+    return work

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 # Routes that show a child's case content (to somebody): each read must be recorded.
 SHOWS_CASE_CONTENT = {
     "home",  # the caseload: names and deadlines
+    "my-week",  # the worker's (or team's) children, deadlines, plans and drafts
     "child-search",
     "child-detail",
     "child-chronology",
