@@ -457,21 +457,26 @@ def statutory_visits_on_time(ctx: _Context) -> Measure:
         .annotate(day=TruncDate("visited_at"))
         .values("day")[:1]
     )
+    # One filter call, so that every condition on the plan is on the same plan: the one
+    # the visit was made during.
     visits = (
-        Visit.objects.filter(_statutory())
-        .filter(
+        Visit.objects.filter(
+            _statutory(),
             access.authority_records_q(ctx.user, authority="child__plans__authority"),
+            Q(child__plans__ended_on__isnull=True)
+            | Q(child__plans__ended_on__gte=TruncDate("visited_at")),
             child__plans__started_on__lte=TruncDate("visited_at"),
             # A due date is computed for a start within the calendar's span alone.
             visited_at__gte=_end_of(ctx.start - CALENDAR_MARGIN),
             visited_at__lt=_end_of(ctx.end),
         )
-        .filter(
-            Q(child__plans__ended_on__isnull=True)
-            | Q(child__plans__ended_on__gte=TruncDate("visited_at"))
+        .annotate(
+            day=TruncDate("visited_at"),
+            plan_ended_on=F("child__plans__ended_on"),
+            plan_visit_interval_value=F("child__plans__visit_interval_value"),
+            plan_visit_interval_unit=F("child__plans__visit_interval_unit"),
         )
-        .annotate(day=TruncDate("visited_at"), plan_ended_on=F("child__plans__ended_on"))
-        .annotate(**_interval(ctx, rule, plan="child__plans__"))
+        .annotate(**_interval(ctx, rule, plan="plan_"))
         .annotate(
             due=due_on(F("day"), F("interval_value"), unit_field="interval_unit", days=ctx.days)
         )
