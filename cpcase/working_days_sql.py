@@ -61,14 +61,22 @@ class DueOn(Func):
         self.unit = unit
         self.days = days
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list]:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         start_sql, start_params = compiler.compile(self.source_expressions[0])
         value_sql, value_params = compiler.compile(self.source_expressions[1])
         start, value = f"({start_sql})::date", f"({value_sql})::integer"
         if self.unit == TimeUnit.CALENDAR_DAYS:
-            return f"({start} + {value})", [*start_params, *value_params]
+            return f"({start} + {value})", (*start_params, *value_params)
         if self.unit == TimeUnit.WEEKS:
-            return f"({start} + 7 * {value})", [*start_params, *value_params]
+            return f"({start} + 7 * {value})", (*start_params, *value_params)
         outside = f"{start} < %s OR {start} > %s"
         bounds = [*start_params, self.days[0], *start_params, self.days[-1]]
         if self.unit == TimeUnit.WORKING_DAYS:
@@ -79,7 +87,7 @@ class DueOn(Func):
             position = f"width_bucket({landed}, %s::date[])"
             params = [*start_params, *value_params, self.days]
         sql = f"(CASE WHEN {outside} THEN NULL ELSE (%s::date[])[{position}] END)"
-        return sql, [*bounds, self.days, *params]
+        return sql, (*bounds, self.days, *params)
 
 
 def due_on(

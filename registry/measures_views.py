@@ -6,6 +6,7 @@ accessible equivalent)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cpcase import access, audit
-from cpcase.models import AuditEvent
+from cpcase.models import AuditEvent, User
 from registry.forms import MeasuresPeriodForm
 from registry.measures import Counts, Measure, default_period, measures_for
 
@@ -114,7 +115,7 @@ def counts_chart(counts: Counts) -> Chart:
 def measures_page(request: HttpRequest) -> HttpResponse:
     """The service's measures over a period, by team: the service leader's and the unit
     manager's. Counts, never a child: the read is audited as one event with its period."""
-    user = request.user
+    user = cast(User, request.user)  # signed in: login_required
     if not access.may_read_measures(user):
         raise PermissionDenied("Only the service leader and the safeguarding unit manager.")
     today = timezone.localdate()

@@ -247,6 +247,22 @@ def test_statutory_visits_on_time_and_seen_alone(service_leader, kid, other_team
     assert alone.total == Ratio(1, 2)
 
 
+def test_a_visit_counts_from_the_plan_it_was_made_during(service_leader, kid):
+    # W (North): an earlier plan, 6 January to 31 March, visits every 4 weeks; the plan now
+    # from Mon 2 June, the profile's 15 working days. From its start, due Mon 23 June: made
+    # then, on time. From that visit, due Mon 14 July: none since, late. (The earlier plan
+    # and its interval play no part: its one deadline fell due on 3 February.)
+    w = kid()
+    PlanFactory(
+        child=w, started_on=D(2025, 1, 6), status="ended", ended_on=D(2025, 3, 31),
+        end_reason="conference", visit_interval_value=4, visit_interval_unit="weeks",
+    )  # fmt: skip
+    PlanFactory(child=w, started_on=D(2025, 6, 2))
+    VisitFactory(child=w, visited_at=at(D(2025, 6, 23), 9))
+    visits = _measure(service_leader, "statutory_visits")
+    assert _rows(visits) == {"North locality team": (1, 2)}
+
+
 def test_plans_lasting_two_years_and_second_plans(unit_manager, kid, other_team, other_authority):
     # Ended in the period: P1 (North) exactly two years (15 May 2023 to 15 May 2025): counted
     # as two years or more; P2 (North) a day short; P3 (South) three and a half years.
