@@ -5,8 +5,8 @@ The authority's working days over a span of years go to PostgreSQL as one sorted
 ``date[]`` parameter. ``width_bucket(day, days)`` is then the number of working days on or
 before ``day`` (a binary search), so the N-th working day after ``start`` is
 ``days[width_bucket(start, days) + N]``, and a date in months brought forward to the
-working day before is ``days[width_bucket(start + N months, days)]``. A start outside the
-span gives NULL (no due date), never a wrong one.
+working day before is ``days[width_bucket(start + N months, days)]``. A due date outside
+the span is NULL (none), so the span must reach past every due date asked about.
 """
 
 from __future__ import annotations
@@ -77,17 +77,17 @@ class DueOn(Func):
             return f"({start} + {value})", (*start_params, *value_params)
         if self.unit == TimeUnit.WEEKS:
             return f"({start} + 7 * {value})", (*start_params, *value_params)
-        outside = f"{start} < %s OR {start} > %s"
-        bounds = [*start_params, self.days[0], *start_params, self.days[-1]]
+        # ``start`` appears once: it may be a subquery. Before the span, width_bucket is 0
+        # and NULLIF makes the due date NULL; past its end, the subscript is out of range
+        # and NULL too.
         if self.unit == TimeUnit.WORKING_DAYS:
-            position = f"width_bucket({start}, %s::date[]) + {value}"
+            position = f"NULLIF(width_bucket({start}, %s::date[]), 0) + {value}"
             params = [*start_params, self.days, *value_params]
         else:
             landed = f"({start} + make_interval(months => {value}))::date"
-            position = f"width_bucket({landed}, %s::date[])"
+            position = f"NULLIF(width_bucket({landed}, %s::date[]), 0)"
             params = [*start_params, *value_params, self.days]
-        sql = f"(CASE WHEN {outside} THEN NULL ELSE (%s::date[])[{position}] END)"
-        return sql, (*bounds, self.days, *params)
+        return f"((%s::date[])[{position}])", (self.days, *params)
 
 
 def due_on(

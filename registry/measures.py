@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     DateField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     OuterRef,
@@ -28,7 +31,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, ExtractHour, NullIf, TruncDate
+from django.db.models.functions import Cast, Coalesce, ExtractHour, NullIf, TruncDate
 
 from conferences.models import Conference
 from cpcase import access
@@ -136,6 +139,59 @@ class MeasureContext:
             .values_list("team_id", "num", "den")
         )
         return {team_id: Ratio(num, den) for team_id, num, den in rows}
+
+    def deadlines_by_team(
+        self,
+        queryset: QuerySet[Any],
+        *,
+        due: Any,
+        met: Any,
+        ended: Any = None,
+        due_in_period: bool = True,
+        anchor: Q | None = None,
+    ) -> dict[Any, Ratio]:
+        """One query: for each team of the records' children, the deadlines counted and
+        those met by their due date.
+
+        Each row's due date, the day it was met and the day its plan ends (the latest date,
+        for a plan still open; none, for no plan) are computed once, in a subquery the
+        planner may not flatten (``OFFSET 0``), and compared outside it. Counted: a
+        deadline due in the period (``due_in_period``; else every row with a due date)
+        that was met during its plan, or fell due before the plan ended. Met: by the due
+        date, during the plan. ``anchor``: which rows are deadlines (the others are there
+        for a window to see)."""
+        flags = {}
+        if anchor is not None:
+            flags["measure_anchor"] = ExpressionWrapper(anchor, output_field=BooleanField())
+        rows = queryset.order_by().values(
+            measure_team=F("child__team_id"),
+            measure_due=due,
+            measure_met=met,
+            measure_ended=ended if ended is not None else Cast(Value(None), DateField()),
+            **flags,
+        )
+        sql, params = rows.query.sql_with_params()
+        met_in_plan = "(d.measure_ended IS NULL OR d.measure_met <= d.measure_ended)"
+        if due_in_period:
+            counted = (
+                "d.measure_due BETWEEN %s AND %s AND ((d.measure_met IS NOT NULL AND "
+                "d.measure_met <= d.measure_ended) OR d.measure_ended >= d.measure_due)"
+            )
+            met_in_plan = "d.measure_met <= d.measure_ended"
+            extra = [self.start, self.end]
+        else:
+            counted, extra = "d.measure_due IS NOT NULL", []
+        if anchor is not None:
+            counted += " AND d.measure_anchor"
+        # Django's own SQL of the queryset, and fixed text: every value is a parameter.
+        query = (
+            "SELECT d.measure_team, "  # noqa: S608
+            f"count(*) FILTER (WHERE d.measure_met <= d.measure_due AND {met_in_plan}), "
+            f"count(*) FROM ({sql} OFFSET 0) AS d WHERE {counted} GROUP BY 1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [*params, *extra])
+            return {team_id: Ratio(num, den) for team_id, num, den in cursor.fetchall()}
 
     def measure(self, found: dict[Any, Ratio], **described: Any) -> Measure:
         return _assemble(self.teams, found, **described)

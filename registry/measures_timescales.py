@@ -4,13 +4,13 @@ deadline engine sets it (the authority's profile and working days, computed per 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import (
     Case,
     CharField,
     DateField,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -18,8 +18,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, Lead, TruncDate
 
 from conferences.models import Conference, ConferenceChild, StrategyDiscussion
 from cpcase import access
@@ -66,18 +67,18 @@ def initial_conferences_on_time(ctx: MeasureContext) -> Measure:
         .order_by("-held_on")
         .values("held_on")[:1]
     )
-    subjects = (
-        ConferenceChild.objects.filter(
-            access.authority_records_q(ctx.user, authority="conference__authority"),
-            ctx.in_period("conference__held_on"),
-            conference__kind__in=OPENING_KINDS,
-            conference__status__in=HELD,
-        )
-        .annotate(discussion_on=discussion_on)
-        .filter(discussion_on__isnull=False)
-        .annotate(due=ctx.due(F("discussion_on"), rule))
+    subjects = ConferenceChild.objects.filter(
+        access.authority_records_q(ctx.user, authority="conference__authority"),
+        ctx.in_period("conference__held_on"),
+        conference__kind__in=OPENING_KINDS,
+        conference__status__in=HELD,
     )
-    found = ctx.by_team(subjects, "child__team_id", Q(conference__held_on__lte=F("due")))
+    found = ctx.deadlines_by_team(
+        subjects,
+        due=ctx.due(discussion_on, rule),
+        met=F("conference__held_on"),
+        due_in_period=False,
+    )
     return ctx.measure(found, **described)
 
 
@@ -97,18 +98,21 @@ def first_core_groups_on_time(ctx: MeasureContext) -> Measure:
     rule = ctx.rule("first_core_group")
     if rule is None:
         return unmeasured(ctx, "first_core_group", **described)
-    plans = (
-        authority_plans(ctx)
-        .filter(
-            started_on__lte=ctx.end, started_on__gte=ctx.start - longest_span(rule.value, rule.unit)
-        )
-        .annotate(due=ctx.due(F("started_on"), rule))
-        .filter(ctx.in_period("due"))
-        .annotate(first_on=_first_core_group_on())
-        .filter(Q(first_on__isnull=False) | Q(ended_on__isnull=True) | Q(ended_on__gte=F("due")))
+    plans = authority_plans(ctx).filter(
+        started_on__lte=ctx.end, started_on__gte=ctx.start - longest_span(rule.value, rule.unit)
     )
-    found = ctx.by_team(plans, "child__team_id", Q(first_on__lte=F("due")))
+    found = ctx.deadlines_by_team(
+        plans,
+        due=ctx.due(F("started_on"), rule),
+        met=_first_core_group_on(),
+        ended=_plan_ends(),
+    )
     return ctx.measure(found, **described)
+
+
+def _plan_ends() -> Any:
+    """The day the plan ends: the latest date while it is open."""
+    return Coalesce("ended_on", Value(dt.date.max), output_field=DateField())
 
 
 def _first_core_group_on() -> Subquery:
@@ -143,14 +147,13 @@ def plans_authorised_on_time(ctx: MeasureContext) -> Measure:
             | Q(ended_on__gte=ctx.start - longest_span(rule.value, rule.unit))
         )
         .annotate(first_on=_first_core_group_on())
-        .filter(first_on__isnull=False)
-        .annotate(due=ctx.due(F("first_on"), rule))
-        .filter(ctx.in_period("due"))
-        .filter(
-            Q(authorised_on__isnull=False) | Q(ended_on__isnull=True) | Q(ended_on__gte=F("due"))
-        )
     )
-    found = ctx.by_team(plans, "child__team_id", Q(authorised_on__lte=F("due")))
+    found = ctx.deadlines_by_team(
+        plans,
+        due=ctx.due(F("first_on"), rule),
+        met=F("authorised_on"),
+        ended=_plan_ends(),
+    )
     return ctx.measure(found, **described)
 
 
@@ -188,39 +191,40 @@ def reviews_on_time(ctx: MeasureContext) -> Measure:
             output_field=DateField(),
         ),
     )
-    next_held = Subquery(
-        ConferenceChild.objects.filter(
-            child_id=OuterRef("child_id"),
-            conference__kind=Conference.Kind.REVIEW,
-            conference__status__in=HELD,
-            conference__held_on__gt=OuterRef("conference__held_on"),
-        )
-        .order_by("conference__held_on")
-        .values("conference__held_on")[:1]
+    # Met by the next conference held for the child (a review, or the one that ended the
+    # plan): the next row of the child's conferences, in time.
+    next_held = Window(
+        Lead("conference__held_on"),
+        partition_by=[F("child_id")],
+        order_by=[F("conference__held_on").asc(), F("conference_id").asc()],
     )
-    plan_running = Exists(
+    # The plan the conference started or continued: when it ends (none: no plan).
+    plan_ends = Subquery(
         Plan.objects.filter(
             child_id=OuterRef("child_id"), started_on__lte=OuterRef("conference__held_on")
-        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("due")))
-    )
-    anchors = (
-        ConferenceChild.objects.filter(
-            access.authority_records_q(ctx.user, authority="conference__authority"),
-            conference__status__in=HELD,
-            conference__kind__in=list(rules),
-            conference__held_on__lte=ctx.end,
-            decision__in=[ConferenceChild.Decision.PLAN, ConferenceChild.Decision.CONTINUE],
         )
-        .filter(
-            Q(next_review_on__range=(ctx.start, ctx.end))
-            | Q(conference__held_on__gte=ctx.start - longest)
-        )
-        .annotate(due=due)
-        .filter(ctx.in_period("due"))
-        .annotate(met_on=next_held)
-        .filter(Q(met_on__isnull=False) | plan_running)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("conference__held_on")))
+        .order_by("-started_on")
+        .annotate(ends=_plan_ends())
+        .values("ends")[:1]
     )
-    found = ctx.by_team(anchors, "child__team_id", Q(met_on__lte=F("due")))
+    # Every conference a window needs to see; those that started or continued a plan are
+    # the deadlines' anchors.
+    conferences = ConferenceChild.objects.filter(
+        access.authority_records_q(ctx.user, authority="conference__authority"),
+        Q(next_review_on__range=(ctx.start, ctx.end))
+        | Q(conference__held_on__gte=ctx.start - longest),
+        conference__status__in=HELD,
+        conference__kind__in=list(rules),
+        conference__held_on__lte=ctx.end,
+    )
+    found = ctx.deadlines_by_team(
+        conferences,
+        due=due,
+        met=next_held,
+        ended=plan_ends,
+        anchor=Q(decision__in=[ConferenceChild.Decision.PLAN, ConferenceChild.Decision.CONTINUE]),
+    )
     return ctx.measure(found, **described)
 
 
@@ -251,31 +255,19 @@ def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
         .values("day")[:1]
     )
     interval = _interval(ctx, rule)
-    plans = (
-        authority_plans(ctx)
-        .filter(started_on__lte=ctx.end)
-        .annotate(**interval)
-        .annotate(
-            due=due_on(
-                F("started_on"), F("interval_value"), unit_field="interval_unit", days=ctx.days
-            )
-        )
-        .filter(ctx.in_period("due"))
-        .annotate(met_on=first_visit)
-        .annotate(met_in_plan=_met_in_plan("met_on", "ended_on"))
-        .filter(Q(met_in_plan__isnull=False) | Q(ended_on__isnull=True) | Q(ended_on__gte=F("due")))
+    plans = authority_plans(ctx).filter(started_on__lte=ctx.end).annotate(**interval)
+    found = ctx.deadlines_by_team(
+        plans,
+        due=due_on(F("started_on"), F("interval_value"), unit_field="interval_unit", days=ctx.days),
+        met=first_visit,
+        ended=_plan_ends(),
     )
-    found = ctx.by_team(plans, "child__team_id", Q(met_in_plan__lte=F("due")))
-    # From each statutory visit during a plan: met by the next one, in the plan.
-    next_visit = Subquery(
-        Visit.objects.filter(
-            statutory_visit_q(),
-            child_id=OuterRef("child_id"),
-            visited_at__gt=OuterRef("visited_at"),
-        )
-        .order_by("visited_at")
-        .annotate(day=TruncDate("visited_at"))
-        .values("day")[:1]
+    # From each statutory visit during a plan: met by the next one (the next row of the
+    # child's visits, in time: every visit of a plan is among them).
+    next_visit = Window(
+        Lead(TruncDate("visited_at")),
+        partition_by=[F("child_id")],
+        order_by=[F("visited_at").asc(), F("id").asc()],
     )
     # One filter call, so that every condition on the plan is on the same plan: the one
     # the visit was made during.
@@ -291,27 +283,23 @@ def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
             visited_at__lt=end_of_day(ctx.end),
         )
         .annotate(
-            day=TruncDate("visited_at"),
-            plan_ended_on=F("child__plans__ended_on"),
+            plan_ends=Coalesce(
+                F("child__plans__ended_on"), Value(dt.date.max), output_field=DateField()
+            ),
             plan_visit_interval_value=F("child__plans__visit_interval_value"),
             plan_visit_interval_unit=F("child__plans__visit_interval_unit"),
         )
         .annotate(**_interval(ctx, rule, plan="plan_"))
-        .annotate(
-            due=due_on(F("day"), F("interval_value"), unit_field="interval_unit", days=ctx.days)
-        )
-        .filter(ctx.in_period("due"))
-        .annotate(met_on=next_visit)
-        .annotate(met_in_plan=_met_in_plan("met_on", "plan_ended_on"))
-        .filter(
-            Q(met_in_plan__isnull=False)
-            | Q(plan_ended_on__isnull=True)
-            | Q(plan_ended_on__gte=F("due"))
-        )
     )
-    for team_id, ratio in ctx.by_team(
-        visits, "child__team_id", Q(met_in_plan__lte=F("due"))
-    ).items():
+    more = ctx.deadlines_by_team(
+        visits,
+        due=due_on(
+            TruncDate("visited_at"), F("interval_value"), unit_field="interval_unit", days=ctx.days
+        ),
+        met=next_visit,
+        ended=F("plan_ends"),
+    )
+    for team_id, ratio in more.items():
         had = found.get(team_id, Ratio(0, 0))
         found[team_id] = Ratio(had.numerator + ratio.numerator, had.denominator + ratio.denominator)
     return ctx.measure(found, **described)
@@ -334,12 +322,3 @@ def _interval(ctx: MeasureContext, rule: Rule, plan: str = "") -> dict[str, Any]
             output_field=CharField(),
         ),
     }
-
-
-def _met_in_plan(met: str, ended: str) -> Any:
-    """The day a deadline was met, if within the plan (else None)."""
-    return Case(
-        When(Q(**{f"{ended}__isnull": True}) | Q(**{f"{met}__lte": F(ended)}), then=F(met)),
-        default=None,
-        output_field=DateField(),
-    )
