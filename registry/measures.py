@@ -193,6 +193,22 @@ class MeasureContext:
             cursor.execute(query, [*params, *extra])
             return {team_id: Ratio(num, den) for team_id, num, den in cursor.fetchall()}
 
+    def share_by_team(self, queryset: QuerySet[Any], value: Any) -> dict[Any, Ratio]:
+        """One query: for each team of the records' children, the rows where ``value`` is
+        true, of those where it is known; ``value`` computed once per row (as above)."""
+        rows = queryset.order_by().values(
+            measure_team=F("child__team_id"),
+            measure_value=ExpressionWrapper(value, output_field=BooleanField()),
+        )
+        sql, params = rows.query.sql_with_params()
+        query = (
+            "SELECT d.measure_team, count(*) FILTER (WHERE d.measure_value), count(*) "  # noqa: S608
+            f"FROM ({sql} OFFSET 0) AS d WHERE d.measure_value IS NOT NULL GROUP BY 1"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return {team_id: Ratio(num, den) for team_id, num, den in cursor.fetchall()}
+
     def measure(self, found: dict[Any, Ratio], **described: Any) -> Measure:
         return _assemble(self.teams, found, **described)
 
@@ -293,10 +309,8 @@ def seen_alone_at_last_visit(ctx: MeasureContext) -> Measure:
         authority_plans(ctx)
         .filter(started_on__lte=ctx.end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=ctx.end))
-        .annotate(alone=Subquery(latest.values("seen_alone")[:1]))
-        .filter(alone__isnull=False)
     )
-    found = ctx.by_team(plans, "child__team_id", Q(alone=True))
+    found = ctx.share_by_team(plans, Subquery(latest.values("seen_alone")[:1]))
     return ctx.measure(
         found,
         key="seen_alone",
