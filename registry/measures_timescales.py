@@ -26,7 +26,7 @@ from conferences.models import Conference, ConferenceChild, StrategyDiscussion
 from cpcase import access
 from cpcase.timescales import Rule
 from cpcase.working_days_sql import due_on, longest_span
-from plans.models import CoreGroupMeeting, Plan
+from plans.models import CoreGroupMeeting
 from registry.measures import (
     CALENDAR_MARGIN,
     HELD,
@@ -198,31 +198,29 @@ def reviews_on_time(ctx: MeasureContext) -> Measure:
         partition_by=[F("child_id")],
         order_by=[F("conference__held_on").asc(), F("conference_id").asc()],
     )
-    # The plan the conference started or continued: when it ends (none: no plan).
-    plan_ends = Subquery(
-        Plan.objects.filter(
-            child_id=OuterRef("child_id"), started_on__lte=OuterRef("conference__held_on")
-        )
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("conference__held_on")))
-        .order_by("-started_on")
-        .annotate(ends=_plan_ends())
-        .values("ends")[:1]
-    )
-    # Every conference a window needs to see; those that started or continued a plan are
-    # the deadlines' anchors.
+    # Every conference held during a plan, that a window needs to see (each with the plan
+    # it was held during, in the same filter call: one join); those that started or
+    # continued the plan are the deadlines' anchors.
     conferences = ConferenceChild.objects.filter(
         access.authority_records_q(ctx.user, authority="conference__authority"),
         Q(next_review_on__range=(ctx.start, ctx.end))
         | Q(conference__held_on__gte=ctx.start - longest),
+        Q(child__plans__ended_on__isnull=True)
+        | Q(child__plans__ended_on__gte=F("conference__held_on")),
+        child__plans__started_on__lte=F("conference__held_on"),
         conference__status__in=HELD,
         conference__kind__in=list(rules),
         conference__held_on__lte=ctx.end,
+    ).annotate(
+        plan_ends=Coalesce(
+            F("child__plans__ended_on"), Value(dt.date.max), output_field=DateField()
+        )
     )
     found = ctx.deadlines_by_team(
         conferences,
         due=due,
         met=next_held,
-        ended=plan_ends,
+        ended=F("plan_ends"),
         anchor=Q(decision__in=[ConferenceChild.Decision.PLAN, ConferenceChild.Decision.CONTINUE]),
     )
     return ctx.measure(found, **described)
