@@ -165,8 +165,9 @@ def reviews_on_time(ctx: MeasureContext) -> Measure:
         "title": "Review conferences on time",
         "counted": (
             "Of the review conferences due in the period (on the date the previous conference "
-            "set, else the profile's interval after it), those held by then. A review not yet "
-            "held counts as late; one that fell due after the plan ended is not counted."
+            "set, else the profile's interval after it), those held by then: the next "
+            "conference held during the plan, a review or the one that ended it. A review not "
+            "yet held counts as late; one that fell due after the plan ended is not counted."
         ),
         "numerator_label": "On time",
         "denominator_label": "Due",
