@@ -116,6 +116,8 @@ class Conference(models.Model):
 
     class Meta:
         ordering = ["-scheduled_for"]
+        # The measures: conferences held in a period.
+        indexes = [models.Index(fields=["held_on"], name="conference_held_on")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["scheduled", "cancelled"]) | Q(held_on__isnull=False),

@@ -466,6 +466,30 @@ def may_export_returns(user: User) -> bool:
     return _unit_manager(user)
 
 
+def may_read_measures(user: User) -> bool:
+    """The service's measures, by team (counts, never a child): the service leader and the
+    safeguarding unit manager of an authority."""
+    return (
+        _holds(user, Role.SERVICE_LEADER, Role.SAFEGUARDING_UNIT_MANAGER)
+        and user.authority_id is not None
+    )
+
+
+def authority_records_q(user: User, *, child: str = "child", authority: str = "authority") -> Q:
+    """The records (plans, conferences, visits) the user's own authority holds, for its
+    measures: those it recorded, and those recorded before records carried their
+    authority of the children it is responsible for. Never another authority's, released
+    or not: a measure counts the authority's own work."""
+    if not may_read_measures(user):
+        return Q(pk__in=[])
+    return Q(**{f"{authority}_id": user.authority_id}) | Q(
+        **{
+            f"{authority}__isnull": True,
+            f"{child}__responsible_authority_id": user.authority_id,
+        }
+    )
+
+
 def may_keep_designated_managers(user: User) -> bool:
     """The safeguarding unit manager records the authority's designated manager (the
     register's keeper); a system administrator manages accounts, not the register."""
@@ -562,6 +586,7 @@ USER_CAPABILITIES: dict[str, Callable[[User], bool]] = {
     "keep_register": may_keep_register,
     "read_enquiry_log": may_read_enquiry_log,
     "export_returns": may_export_returns,
+    "read_measures": may_read_measures,
     "request_historic_plans": may_request_historic_plans,
     "assign_complaint_reviewer": may_assign_complaint_reviewer,
     "list_disagreements": may_list_disagreements,

@@ -31,6 +31,8 @@ def service(request):
         items.append({"text": "Disagreements", "href": reverse("disagreement-list")})
     if access.may_search_register(user):
         items.append({"text": "Register", "href": reverse("register-home")})
+    if access.may_read_measures(user):
+        items.append({"text": "Measures", "href": reverse("measures")})
     for item in items:
         item["current"] = path == item["href"] or (
             item["href"] != "/" and path.startswith(item["href"])

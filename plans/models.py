@@ -137,7 +137,12 @@ class Plan(models.Model):
                 name="plan_core_group_interval_positive",
             ),
         ]
-        indexes = [models.Index(fields=["status", "child"])]
+        indexes = [
+            models.Index(fields=["status", "child"]),
+            # The measures: plans started, and plans ended, in a period.
+            models.Index(fields=["started_on"], name="plan_started_on"),
+            models.Index(fields=["ended_on"], name="plan_ended_on"),
+        ]
 
     def __str__(self) -> str:
         return f"Plan for {self.child} from {self.started_on:%d %B %Y}"

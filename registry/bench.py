@@ -141,3 +141,7 @@ def register_section(ctx: BenchContext) -> list[Measurement]:
     token.delete()
     results[0].note += f"; {ctx.children:,} children, {with_plan:,} with a plan"
     return results
+
+
+# The service's measures over the whole authority.
+from registry import bench_measures  # noqa: E402, F401

@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 
 from cpcase.forms_govuk import GovukDateField
 
@@ -205,3 +208,42 @@ class ReturnJobForm(forms.Form):
             "max_value": "Enter the year the census ends in, like 2026.",
         },
     )
+
+
+class MeasuresPeriodForm(forms.Form):
+    """The period of the measures: both dates, or neither (the last 12 months)."""
+
+    LONGEST = 5  # years: the working days of the period go to the database as one list
+
+    period_from = GovukDateField(label="From", required=False, help_text="For example, 1 4 2025")
+    period_to = GovukDateField(label="To", required=False, help_text="For example, 31 3 2026")
+
+    def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The period chosen, once the form is valid."""
+        from registry.measures import default_period
+
+        start, end = default_period(today)
+        return (
+            self.cleaned_data.get("period_from") or start,
+            self.cleaned_data.get("period_to") or end,
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if end and end > today:
+            self.add_error("period_to", "The end of the period must be today or in the past.")
+            return cleaned
+        if start and start > today:
+            self.add_error("period_from", "The start of the period must be today or in the past.")
+            return cleaned
+        if start and end and start > end:
+            self.add_error("period_to", "The end of the period must be after its start.")
+        elif start and end and (end - start).days > 366 * self.LONGEST:
+            self.add_error("period_to", f"The period can be at most {self.LONGEST} years long.")
+        elif (start is None) != (end is None) and not self.errors:
+            missing = "period_to" if end is None else "period_from"
+            which = "end" if end is None else "start"
+            self.add_error(missing, f"Enter the {which} of the period too.")
+        return cleaned

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from registry import api, return_jobs_api, return_jobs_views, views
+from registry import api, measures_views, return_jobs_api, return_jobs_views, views
 
 urlpatterns = [
+    path("measures/", measures_views.measures_page, name="measures"),
     path("register/", views.register_home, name="register-home"),
     path("register/children/", views.register_list, name="register-list"),
     path(

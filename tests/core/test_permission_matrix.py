@@ -132,6 +132,8 @@ MATRIX: dict[str, str] = {
     "register-designated-managers":                  "302 403 403 403 403 200 403 403 403 403 403",
     "register-returns":                              "302 403 403 403 403 200 403 403 403 403 403",
     "register-return-download":                      "302 403 403 403 403 200 403 403 403 403 403",
+    # the service's measures: counts by team, for the service leader and the unit manager
+    "measures":                                      "302 403 403 200 403 200 403 403 403 403 403",
     # chair and unit manager: GET /api/v1/visits/ serves them
     "team-visits":                                   "302 200 200 200 200 200 403 403 403 200 403",
     "visit-draft":                                   "302 200 404 404 404 404 404 404 404 404 404",

@@ -147,6 +147,7 @@ NO_CASE_CONTENT = {
     "register-reviewed": "a POST; GET is refused",
     "register-designated-managers": "the authority's designated managers: staff",
     "registry-api:api-register-statistics GET": "counts, never a child",
+    "measures": "the service's measures: counts by team, never a child",
     "register-returns": "the unit manager's return jobs: kinds, years and progress",
     "registry-api:api-return-jobs GET": "the unit manager's return jobs: kinds, years and progress",
     "registry-api:api-return-job GET": "a return job: its kind, year and progress",

@@ -92,11 +92,23 @@ QUERIES: dict[str, Any] = {
     "registry-api:api-cin-census": lambda world: f"?year={world.census_year}",
     "plan-versions-compare": "?older=1&newer=2",
     "child-search": "?q=Walkabout",
+    # The last 12 months, chosen (the same as no choice at all).
+    "measures": lambda world: _period_query(timezone.localdate()),
     # The event of the child's record being created, which every child has.
     "child-chronology-mark": lambda world: (
         f"?event=child_recorded:{world.child.pk}:{timezone.localdate(world.child.created_at)}"
     ),
 }
+
+
+def _period_query(today: dt.date) -> str:
+    from registry.measures import default_period
+
+    start, today = default_period(today)
+    return (
+        f"?period_from_0={start.day}&period_from_1={start.month}&period_from_2={start.year}"
+        f"&period_to_0={today.day}&period_to_1={today.month}&period_to_2={today.year}"
+    )
 
 
 def _api_methods(callback: Any) -> tuple[str, ...] | None:

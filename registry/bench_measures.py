@@ -1,0 +1,88 @@
+"""Benchmark: the service's measures for the whole authority over the last 12 months.
+
+Over the open plans and their history of the timescale scan's section (conferences,
+core groups, visits), the ended plans of the register's, and register enquiries made
+over the year (built once, idempotently, with bulk inserts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cpcase.bench import BenchContext, Measurement, _batched, measure, page_client, section
+from cpcase.models import Agency, User
+from registry.models import Enquiry
+
+ENQUIRIES_PER_CHILD = 0.05  # a year's enquiries: one for every 20 children
+
+
+@transaction.atomic
+def ensure_enquiries(ctx: BenchContext) -> int:
+    """A year of register enquiries by a police and a health enquirer, at every hour."""
+    wanted = max(24, int(ctx.children * ENQUIRIES_PER_CHILD))
+    enquirers = []
+    for username, kind in (("bench.police", "police"), ("bench.health", "health")):
+        agency, _ = Agency.objects.get_or_create(name=f"Benchmark {kind}", defaults={"kind": kind})
+        user, _ = User.objects.get_or_create(username=username)
+        if user.agency_id != agency.pk:
+            user.agency = agency
+            user.save(update_fields=["agency"])
+        enquirers.append(user)
+    have = Enquiry.objects.filter(enquirer__in=enquirers, reason="Benchmark year").count()
+    rng = ctx.rng("enquiries")
+    now = timezone.now()
+    made = (
+        Enquiry(
+            enquirer=enquirers[i % 2],
+            enquirer_name="Bench enquirer",
+            reason="Benchmark year",
+            outcome=rng.choice(("no_match", "matched", "possible_match")),
+            created_at=now - dt.timedelta(minutes=rng.randint(1, 365 * 24 * 60)),
+            followed_up_at=now,
+        )
+        for i in range(have, wanted)
+    )
+    for chunk in _batched(made):
+        Enquiry.objects.bulk_create(chunk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return max(have, wanted)
+
+
+@section("measures", "The service's measures, the whole authority over 12 months", order=60)
+def measures_section(ctx: BenchContext) -> list[Measurement]:
+    from conferences.bench import ensure_plans
+    from registry.bench import ensure_historic_plans
+    from registry.measures import default_period, measures_for
+
+    plans = ensure_plans(ctx)
+    with_plan = ensure_historic_plans(ctx)
+    enquiries = ensure_enquiries(ctx)
+    user = ctx.users["bench.sl"]
+    period_from, period_to = default_period(timezone.localdate())
+    found = measures_for(user=user, period_from=period_from, period_to=period_to)
+
+    def compute(i: int):
+        return measures_for(user=user, period_from=period_from, period_to=period_to).measures
+
+    client = page_client(user)
+
+    def page(i: int):
+        response = client.get("/measures/")
+        assert response.status_code == 200  # noqa: S101 - a benchmark of a working page
+        return []
+
+    counted = ", ".join(
+        f"{m.key} {m.total.numerator}/{m.total.denominator}" for m in found.measures
+    )
+    whole = measure("measures_for, service leader, 12 months", compute, repeat=ctx.repeat)
+    whole.note = (
+        f"{plans:,} open plans, {with_plan:,} children with a plan, {enquiries:,} enquiries; "
+        + counted
+    )
+    request = measure("GET /measures/ (service leader)", page, repeat=ctx.repeat)
+    request.rows = None
+    return [whole, request]
