@@ -259,7 +259,10 @@ def test_the_chain_covers_an_event_made_outside_a_request(db):
     "fields",
     [
         {"actor": None, "summary": "", "changes": {}},
-        {"summary": "Zo\u00eb\u2019s record \u2013 seen \u2713", "changes": {"note": "é|:-", "n": [1, None]}},
+        {
+            "summary": "Zo\u00eb\u2019s record \u2013 seen \u2713",
+            "changes": {"note": "é|:-", "n": [1, None]},
+        },
         {"summary": "x" * 500, "changes": {"shown": [{"type": "plan", "id": "1"}]}},
         {"object_id": "", "child_id": None, "user_agent": "", "path": "", "request_id": ""},
     ],
