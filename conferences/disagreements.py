@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, Disagreement
@@ -147,7 +148,7 @@ def disagreement_raise(
                 kind="disagreement_raised",
                 title="A professional disagreement with a conference chair to resolve",
                 body=f"{child.name}: {actor.name} disagrees with the chair about the plan.",
-                url=f"/disagreements/{disagreement.pk}/",
+                url=reverse("disagreement-detail", args=[disagreement.pk]),
                 child_id=child.pk,
                 dedupe_key=f"disagreement:{disagreement.pk}:raised:{pk}",
             )
@@ -235,7 +236,7 @@ def disagreement_resolve(
                     f"{disagreement.child.name}: {disagreement.get_outcome_display()}. "
                     f"{disagreement.outcome_reasons}"
                 ),
-                url=f"/disagreements/{disagreement.pk}/",
+                url=reverse("disagreement-detail", args=[disagreement.pk]),
                 child_id=disagreement.child_id,
                 dedupe_key=f"disagreement:{disagreement.pk}:resolved:{pk}",
             )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from conferences.models import (
@@ -318,7 +319,7 @@ def conference_schedule(
                 title=f"Invitation: {conference.get_kind_display().lower()} on {when}",
                 body=(f"Venue: {conference.venue}. " if conference.venue else "")
                 + f"Chair: {chair.name}.",
-                url=f"/conferences/{conference.pk}/",
+                url=reverse("conference-detail", args=[conference.pk]),
                 child_id=children[0].pk if len(children) == 1 else None,
                 dedupe_key=f"conference:{conference.pk}:invitation:{a.user_id}",
             )
@@ -860,7 +861,7 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
                 kind="conference_finalised",
                 title=f"{conference.get_kind_display()} finalised",
                 body="; ".join(f"{s.child.name}: {s.get_decision_display()}" for s in subjects),
-                url=f"/conferences/{conference.pk}/",
+                url=reverse("conference-detail", args=[conference.pk]),
                 child_id=subjects[0].child_id if len(subjects) == 1 else None,
                 dedupe_key=f"conference:{conference.pk}:finalised:{user_id}",
             )
@@ -1187,7 +1188,7 @@ def looked_after_event_record(
                     title="A review conference must be convened",
                     body=f"{child.name}: {event.get_kind_display().lower()} on "
                     f"{occurred_on:%d %B %Y}. Please convene a review conference.",
-                    url=f"/children/{child.pk}/",
+                    url=reverse("child-detail", args=[child.pk]),
                     child_id=child.pk,
                     dedupe_key=f"looked_after_event:{event.pk}:chair:{chair_id}",
                 )
@@ -1316,7 +1317,7 @@ def complaint_assign_reviewer(*, actor: User, complaint_id: Any, reviewer: User)
                 kind="complaint_assigned",
                 title="A complaint about a conference decision to review",
                 body=f"{complaint.child.name}: complaint from {complaint.complainant}.",
-                url=f"/complaints/{complaint.pk}/",
+                url=reverse("complaint-detail", args=[complaint.pk]),
                 child_id=complaint.child_id,
                 dedupe_key=f"complaint:{complaint.pk}:assigned:{reviewer.pk}",
             )

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from conferences.models import Conference, ConferenceChild, TransferNotice
@@ -148,7 +149,7 @@ def transfer_notice_record(
                     f"{child.name} has moved from {origin.name} to {receiving} "
                     f"(notice of {notified_on:%-d %B %Y}). A transfer-in conference is due."
                 ),
-                url=f"/children/{child.pk}/",
+                url=reverse("child-detail", args=[child.pk]),
                 child_id=child.pk,
                 dedupe_key=f"transfer_notice:{notice.pk}:{pk}",
             )

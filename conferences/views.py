@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -706,7 +707,7 @@ def disagreement_raise_from_conference(request, conference_id):
     return _raise_disagreement(
         request,
         subjects=subjects,
-        back_url=f"/conferences/{conference.pk}/",
+        back_url=reverse("conference-detail", args=[conference.pk]),
         heading=f"{conference.get_kind_display()}"
         + (f", held on {conference.held_on:%-d %B %Y}" if conference.held_on else ""),
         run=lambda d: disagreements.disagreement_raise(
@@ -732,7 +733,7 @@ def disagreement_raise_from_plan(request, plan_id):
     return _raise_disagreement(
         request,
         subjects=[],
-        back_url=f"/plans/{plan.pk}/",
+        back_url=reverse("plan-detail", args=[plan.pk]),
         heading=f"{plan.child.name}'s plan",
         run=lambda d: disagreements.disagreement_raise(
             actor=request.user,

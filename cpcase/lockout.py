@@ -23,6 +23,7 @@ from django.db.models import Count, Max, Min, Sum
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from cpcase import access
@@ -151,7 +152,7 @@ def lockout_record(
                     "be guessing their password: check with them, and send a password reset "
                     "if in doubt."
                 ),
-                url=f"/admin/cpcase/user/{user.pk}/change/" if user else "",
+                url=reverse("admin:cpcase_user_change", args=[user.pk]) if user else "",
                 dedupe_key=f"{key}:{admin.pk}"[:200],
             )
             for admin in _admins_of(user)

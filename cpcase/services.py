@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -740,7 +741,7 @@ def timescales_check_chunk(
                         f"{names.get(d.child_id, 'A child')}: {label.lower()} "
                         f"due on {d.due_on:%d %B %Y} ({d.source}). {_ROLE_REASONS[r.role]}"
                     ),
-                    url=f"/children/{d.child_id}/",
+                    url=reverse("child-detail", args=[d.child_id]),
                     child_id=d.child_id,
                     dedupe_key=r.dedupe_key,
                 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -153,7 +154,7 @@ def _tell_register_keepers(*, actor: User, plan: Plan, change: str, on: dt.date,
                 kind="register_change",
                 title=f"The register has changed: {change}",
                 body=f"{child.name}: {change} on {on:%-d %B %Y}.",
-                url=f"/plans/{plan.pk}/",
+                url=reverse("plan-detail", args=[plan.pk]),
                 child_id=child.pk,
                 dedupe_key=f"plan:{plan.pk}:register:{key}:{pk}",
             )
@@ -386,7 +387,7 @@ def plan_register_correct(
                     kind="register_correction",
                     title="The register entry of a child you are lead social worker for was corrected",
                     body=f"{plan.child.name}: {reason.strip()}",
-                    url=f"/plans/{plan.pk}/",
+                    url=reverse("plan-detail", args=[plan.pk]),
                     child_id=plan.child_id,
                     dedupe_key=f"plan:{plan.pk}:register_correction:{plan.version}",
                 )
@@ -937,7 +938,7 @@ def _tell_team_managers(plan: Plan, actor: User) -> None:
                 kind="plan_submitted",
                 title="A detailed plan to authorise",
                 body=f"{plan.child.name}: sent by {actor.name}.",
-                url=f"/plans/{plan.pk}/",
+                url=reverse("plan-detail", args=[plan.pk]),
                 child_id=plan.child_id,
                 dedupe_key=f"plan:{plan.pk}:submitted:{plan.version}:{pk}",
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from cpcase import access
@@ -289,7 +290,7 @@ def _follow_up(
                     kind="register_enquiry",
                     title="An enquiry of the register about a child you are lead social worker for",
                     body=f"{child.name}: {who} asked because: {enquiry.reason}",
-                    url=f"/children/{child.pk}/",
+                    url=reverse("child-detail", args=[child.pk]),
                     child_id=child.pk,
                     dedupe_key=f"enquiry:{enquiry.pk}:child:{child.pk}",
                 )
@@ -327,7 +328,7 @@ def _follow_up(
                     title="An enquiry about a child at the same address as a child with a plan",
                     body=f"{who} asked about {child.name}, who lives at the same address as "
                     f"{first} {last}. Reason: {enquiry.reason}",
-                    url=f"/children/{pk}/",
+                    url=reverse("child-detail", args=[pk]),
                     child_id=pk,
                     dedupe_key=f"enquiry:{enquiry.pk}:same_address:{pk}",
                 )
@@ -379,7 +380,7 @@ def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[Notifica
                     kind="register_enquiry_cluster",
                     title=f"{count} enquiries of the register about one child in 14 days",
                     body=f"{child.name} has been asked about {count} times since {since:%d %B %Y}.",
-                    url=f"/children/{child.pk}/",
+                    url=reverse("child-detail", args=[child.pk]),
                     child_id=child.pk,
                     dedupe_key=f"enquiry:{enquiry.pk}:cluster:{child.pk}:{recipient}",
                 )
@@ -595,7 +596,7 @@ def historic_plan_request(
                 kind="historic_plan_request",
                 title="A request to release historic plans",
                 body=f"{actor.name} ({actor.authority.name if actor.authority else ''}) asks for {child.name}'s historic plans: {request.reason}",
-                url=f"/register/releases/{request.pk}/",
+                url=reverse("register-release", args=[request.pk]),
                 child_id=child.pk,
                 dedupe_key=f"historic_plan_request:{request.pk}:{m}",
             )
@@ -648,7 +649,7 @@ def historic_plan_decide(
                 kind="historic_plan_decision",
                 title=f"Your request for historic plans was {request.get_status_display().lower()}",
                 body=request.decision_reason,
-                url=f"/register/releases/{request.pk}/",
+                url=reverse("register-release", args=[request.pk]),
                 child_id=request.child_id,
                 dedupe_key=f"historic_plan_request:{request.pk}:decided",
             )

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cpcase import access, running_deadlines
@@ -263,7 +264,7 @@ def cannot_visit_notify(*, notice_id: Any) -> int:
                     kind="cannot_visit",
                     title=f"A statutory visit due on {notice.due_on:%d %B %Y} cannot be made in time",
                     body=f"{child.name}: {notice.recorded_by.name} says: {notice.reason}{expected}",
-                    url=f"/children/{child.pk}/",
+                    url=reverse("child-detail", args=[child.pk]),
                     child_id=child.pk,
                     dedupe_key=f"cannot_visit:{notice.pk}:{user_id}",
                 )
