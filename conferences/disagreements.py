@@ -24,7 +24,7 @@ from cpcase import access, read_audit
 from cpcase.audit import audit_record
 from cpcase.chronology import Event
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, Child, User
+from cpcase.models import AuditEvent, Child, Notification, User
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
 
@@ -145,7 +145,7 @@ def disagreement_raise(
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="disagreement_raised",
+                kind=Notification.Kind.DISAGREEMENT_RAISED,
                 title="A professional disagreement with a conference chair to resolve",
                 body=f"{child.name}: {actor.name} disagrees with the chair about the plan.",
                 url=reverse("disagreement-detail", args=[disagreement.pk]),
@@ -230,7 +230,7 @@ def disagreement_resolve(
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="disagreement_resolved",
+                kind=Notification.Kind.DISAGREEMENT_RESOLVED,
                 title=f"A professional disagreement: {disagreement.get_outcome_display().lower()}",
                 body=(
                     f"{disagreement.child.name}: {disagreement.get_outcome_display()}. "
@@ -280,7 +280,7 @@ def disagreement_chronology(child: Child) -> Iterable[Event]:
         yield Event(
             on=d.raised_on,
             at=d.created_at,
-            kind="disagreement_raised",
+            kind=Notification.Kind.DISAGREEMENT_RAISED,
             title="Professional disagreement with the conference chair raised",
             detail=f"By {d.raised_by.name}",
             source="conferences",
@@ -291,7 +291,7 @@ def disagreement_chronology(child: Child) -> Iterable[Event]:
             yield Event(
                 on=d.resolved_on,
                 at=None,
-                kind="disagreement_resolved",
+                kind=Notification.Kind.DISAGREEMENT_RESOLVED,
                 title=f"Professional disagreement: {d.get_outcome_display().lower()}",
                 detail=d.outcome_reasons[:200],
                 source="conferences",

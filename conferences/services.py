@@ -27,7 +27,7 @@ from conferences.models import (
 from cpcase import access, front_door, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, Child, Nation, TimeUnit, User
+from cpcase.models import AuditEvent, Child, Nation, Notification, TimeUnit, User
 from cpcase.services import (
     NotificationRequest,
     child_allocate_by_conference,
@@ -315,7 +315,7 @@ def conference_schedule(
         requests=[
             NotificationRequest(
                 recipient_id=a.user_id,
-                kind="conference_invitation",
+                kind=Notification.Kind.CONFERENCE_INVITATION,
                 title=f"Invitation: {conference.get_kind_display().lower()} on {when}",
                 body=(f"Venue: {conference.venue}. " if conference.venue else "")
                 + f"Chair: {chair.name}.",
@@ -858,7 +858,7 @@ def conference_finalise(*, actor: User, conference_id: Any) -> Conference:
         requests=[
             NotificationRequest(
                 recipient_id=user_id,
-                kind="conference_finalised",
+                kind=Notification.Kind.CONFERENCE_FINALISED,
                 title=f"{conference.get_kind_display()} finalised",
                 body="; ".join(f"{s.child.name}: {s.get_decision_display()}" for s in subjects),
                 url=reverse("conference-detail", args=[conference.pk]),
@@ -1184,7 +1184,7 @@ def looked_after_event_record(
             requests=[
                 NotificationRequest(
                     recipient_id=chair_id,
-                    kind="review_required",
+                    kind=Notification.Kind.REVIEW_REQUIRED,
                     title="A review conference must be convened",
                     body=f"{child.name}: {event.get_kind_display().lower()} on "
                     f"{occurred_on:%d %B %Y}. Please convene a review conference.",
@@ -1314,7 +1314,7 @@ def complaint_assign_reviewer(*, actor: User, complaint_id: Any, reviewer: User)
         requests=[
             NotificationRequest(
                 recipient_id=reviewer.pk,
-                kind="complaint_assigned",
+                kind=Notification.Kind.COMPLAINT_ASSIGNED,
                 title="A complaint about a conference decision to review",
                 body=f"{complaint.child.name}: complaint from {complaint.complainant}.",
                 url=reverse("complaint-detail", args=[complaint.pk]),

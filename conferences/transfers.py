@@ -34,7 +34,7 @@ from cpcase import access, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.chronology import Event
 from cpcase.errors import DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, Authority, Child, User
+from cpcase.models import AuditEvent, Authority, Child, Notification, User
 from cpcase.services import (
     AddressInput,
     NotificationRequest,
@@ -143,7 +143,7 @@ def transfer_notice_record(
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="transfer_notice",
+                kind=Notification.Kind.TRANSFER_NOTICE,
                 title="Notice of a move: a transfer-in conference is due",
                 body=(
                     f"{child.name} has moved from {origin.name} to {receiving} "
@@ -239,7 +239,9 @@ def transfer_in_decided(*, actor: User, conference: Conference, subject: Confere
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="transfer_completed" if made_plan else "transfer_no_plan",
+                kind=Notification.Kind.TRANSFER_COMPLETED
+                if made_plan
+                else Notification.Kind.TRANSFER_NO_PLAN,
                 title="A transfer-in conference about a child of yours was held",
                 body=body,
                 url="/notifications/",
@@ -257,7 +259,7 @@ def transfer_chronology(child: Child) -> Iterable[Event]:
         yield Event(
             on=notice.notified_on,
             at=notice.created_at,
-            kind="transfer_notice",
+            kind=Notification.Kind.TRANSFER_NOTICE,
             title="Notice of a move in recorded",
             detail=f"From {notice.from_authority_name}",
             source="conferences",
@@ -268,7 +270,7 @@ def transfer_chronology(child: Child) -> Iterable[Event]:
             yield Event(
                 on=notice.completed_on,
                 at=None,
-                kind="transfer_completed",
+                kind=Notification.Kind.TRANSFER_COMPLETED,
                 title="Transfer-in conference held on the notice of the move",
                 detail=f"From {notice.from_authority_name}",
                 source="conferences",

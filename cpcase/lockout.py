@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from cpcase import access
 from cpcase.audit import audit_record
-from cpcase.models import AuditEvent, User
+from cpcase.models import AuditEvent, Notification, User
 
 # Addresses a person signed in from within this time are theirs: never slowed down.
 KNOWN_ADDRESS_DAYS = 90
@@ -145,7 +145,7 @@ def lockout_record(
         requests=[
             NotificationRequest(
                 recipient_id=admin.pk,
-                kind="account_lockout",
+                kind=Notification.Kind.ACCOUNT_LOCKOUT,
                 title=summary[:200],
                 body=(
                     "Repeated failed sign-ins. If the person did not make them, someone may "

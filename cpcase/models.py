@@ -547,9 +547,38 @@ class Notification(models.Model):
     ``title`` goes by email, so a title never names a child.
     """
 
+    class Kind(models.TextChoices):
+        """Every message the service sends (a closed set: each app raises its own)."""
+
+        DEADLINE_BEFORE = "deadline_before", "A deadline is coming up"
+        DEADLINE_DUE = "deadline_due", "A deadline is due today"
+        DEADLINE_OVERDUE = "deadline_overdue", "A deadline is overdue"
+        ACCOUNT_LOCKOUT = "account_lockout", "An account was locked"
+        CANNOT_VISIT = "cannot_visit", "A visit cannot be made in time"
+        PLAN_SUBMITTED = "plan_submitted", "A plan was sent for authorisation"
+        REGISTER_CHANGE = "register_change", "The register changed"
+        REGISTER_CORRECTION = "register_correction", "The register was corrected"
+        REGISTER_ENQUIRY = "register_enquiry", "An enquiry of the register"
+        REGISTER_ENQUIRY_SAME_ADDRESS = (
+            "register_enquiry_same_address",
+            "An enquiry about someone at the same address",
+        )
+        REGISTER_ENQUIRY_CLUSTER = "register_enquiry_cluster", "Repeated enquiries of the register"
+        HISTORIC_PLAN_REQUEST = "historic_plan_request", "A request for a past plan"
+        HISTORIC_PLAN_DECISION = "historic_plan_decision", "A decision on a past plan"
+        CONFERENCE_INVITATION = "conference_invitation", "An invitation to a conference"
+        CONFERENCE_FINALISED = "conference_finalised", "A conference was finalised"
+        REVIEW_REQUIRED = "review_required", "A review conference is required"
+        COMPLAINT_ASSIGNED = "complaint_assigned", "A complaint to consider"
+        DISAGREEMENT_RAISED = "disagreement_raised", "A professional disagreement was raised"
+        DISAGREEMENT_RESOLVED = "disagreement_resolved", "A professional disagreement was decided"
+        TRANSFER_NOTICE = "transfer_notice", "A child is moving in"
+        TRANSFER_COMPLETED = "transfer_completed", "A transfer-in conference made a plan"
+        TRANSFER_NO_PLAN = "transfer_no_plan", "A transfer-in conference made no plan"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=50)
+    kind = models.CharField(max_length=50, choices=Kind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, max_length=TEXT_MAX_LENGTH)
     url = models.CharField(max_length=300, blank=True)

@@ -22,6 +22,7 @@ from cpcase.models import (
     AuditEvent,
     Authority,
     Child,
+    Notification,
     Person,
     Relationship,
     Residence,
@@ -462,13 +463,17 @@ class NotificationRequest:
     """One message to one person. ``dedupe_key`` names the (event, recipient, stage)."""
 
     recipient_id: Any
-    kind: str
+    kind: Notification.Kind
     title: str
     dedupe_key: str
     body: str = ""
     url: str = ""
     child_id: Any = None
     email: bool = True
+
+    def __post_init__(self) -> None:
+        # A closed set: an unknown kind is a mistake in the code, caught where it is made.
+        Notification.Kind(self.kind)
 
 
 _NOTIFY_SQL = """
@@ -734,7 +739,7 @@ def timescales_check_chunk(
             requests.append(
                 NotificationRequest(
                     recipient_id=r.recipient_id,
-                    kind=f"deadline_{r.stage}",
+                    kind=Notification.Kind(f"deadline_{r.stage}"),
                     # The title goes by email too: it names no child.
                     title=_STAGE_TITLES[r.stage].format(label=label, due=d.due_on),
                     body=(

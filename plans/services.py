@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from cpcase import access, front_door, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError
-from cpcase.models import AuditEvent, Child, TimeUnit, User
+from cpcase.models import AuditEvent, Child, Notification, TimeUnit, User
 from plans.models import (
     CORE_GROUP_INTERVAL_MAX,
     Category,
@@ -151,7 +151,7 @@ def _tell_register_keepers(*, actor: User, plan: Plan, change: str, on: dt.date,
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="register_change",
+                kind=Notification.Kind.REGISTER_CHANGE,
                 title=f"The register has changed: {change}",
                 body=f"{child.name}: {change} on {on:%-d %B %Y}.",
                 url=reverse("plan-detail", args=[plan.pk]),
@@ -384,7 +384,7 @@ def plan_register_correct(
             requests=[
                 NotificationRequest(
                     recipient_id=lead,
-                    kind="register_correction",
+                    kind=Notification.Kind.REGISTER_CORRECTION,
                     title="The register entry of a child you are lead social worker for was corrected",
                     body=f"{plan.child.name}: {reason.strip()}",
                     url=reverse("plan-detail", args=[plan.pk]),
@@ -935,7 +935,7 @@ def _tell_team_managers(plan: Plan, actor: User) -> None:
         requests=[
             NotificationRequest(
                 recipient_id=pk,
-                kind="plan_submitted",
+                kind=Notification.Kind.PLAN_SUBMITTED,
                 title="A detailed plan to authorise",
                 body=f"{plan.child.name}: sent by {actor.name}.",
                 url=reverse("plan-detail", args=[plan.pk]),

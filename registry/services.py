@@ -15,7 +15,7 @@ from cpcase import access
 from cpcase.audit import audit_record, audit_record_each
 from cpcase.csv_safe import csv_document
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, Child, User
+from cpcase.models import AuditEvent, Child, Notification, User
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
 from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest, PossibleMatch
@@ -287,7 +287,7 @@ def _follow_up(
             requests.append(
                 NotificationRequest(
                     recipient_id=child.lead_social_worker_id,
-                    kind="register_enquiry",
+                    kind=Notification.Kind.REGISTER_ENQUIRY,
                     title="An enquiry of the register about a child you are lead social worker for",
                     body=f"{child.name}: {who} asked because: {enquiry.reason}",
                     url=reverse("child-detail", args=[child.pk]),
@@ -324,7 +324,7 @@ def _follow_up(
             requests.append(
                 NotificationRequest(
                     recipient_id=lead_id,
-                    kind="register_enquiry_same_address",
+                    kind=Notification.Kind.REGISTER_ENQUIRY_SAME_ADDRESS,
                     title="An enquiry about a child at the same address as a child with a plan",
                     body=f"{who} asked about {child.name}, who lives at the same address as "
                     f"{first} {last}. Reason: {enquiry.reason}",
@@ -377,7 +377,7 @@ def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[Notifica
             requests.append(
                 NotificationRequest(
                     recipient_id=recipient,
-                    kind="register_enquiry_cluster",
+                    kind=Notification.Kind.REGISTER_ENQUIRY_CLUSTER,
                     title=f"{count} enquiries of the register about one child in 14 days",
                     body=f"{child.name} has been asked about {count} times since {since:%d %B %Y}.",
                     url=reverse("child-detail", args=[child.pk]),
@@ -593,7 +593,7 @@ def historic_plan_request(
         requests=[
             NotificationRequest(
                 recipient_id=m,
-                kind="historic_plan_request",
+                kind=Notification.Kind.HISTORIC_PLAN_REQUEST,
                 title="A request to release historic plans",
                 body=f"{actor.name} ({actor.authority.name if actor.authority else ''}) asks for {child.name}'s historic plans: {request.reason}",
                 url=reverse("register-release", args=[request.pk]),
@@ -646,7 +646,7 @@ def historic_plan_decide(
         requests=[
             NotificationRequest(
                 recipient_id=request.requested_by_id,
-                kind="historic_plan_decision",
+                kind=Notification.Kind.HISTORIC_PLAN_DECISION,
                 title=f"Your request for historic plans was {request.get_status_display().lower()}",
                 body=request.decision_reason,
                 url=reverse("register-release", args=[request.pk]),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cpcase import access, running_deadlines
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
-from cpcase.models import AuditEvent, Child, User
+from cpcase.models import AuditEvent, Child, Notification, User
 from visits.models import CannotVisitNotice, Visit, VisitAmendment
 
 
@@ -261,7 +261,7 @@ def cannot_visit_notify(*, notice_id: Any) -> int:
             requests=[
                 NotificationRequest(
                     recipient_id=user_id,
-                    kind="cannot_visit",
+                    kind=Notification.Kind.CANNOT_VISIT,
                     title=f"A statutory visit due on {notice.due_on:%d %B %Y} cannot be made in time",
                     body=f"{child.name}: {notice.recorded_by.name} says: {notice.reason}{expected}",
                     url=reverse("child-detail", args=[child.pk]),

@@ -102,3 +102,13 @@ def test_the_notifications_api(api_as, social_worker, team_manager):
     assert api.post("/api/v1/notifications/not-an-id/read/").status_code == 404
     assert api.post("/api/v1/notifications/read-all/").json() == {"marked_read": 1}
     assert api_as(team_manager).get("/api/v1/notifications/").json()["count"] == 0
+
+
+def test_a_notification_of_a_kind_not_in_the_closed_set_is_refused_where_it_is_made(
+    social_worker,
+):
+    with pytest.raises(ValueError, match="not_a_kind"):
+        services.NotificationRequest(
+            recipient_id=social_worker.pk, kind="not_a_kind", title="x", dedupe_key="x"
+        )
+    assert {k.value for k in Notification.Kind} >= {"deadline_before", "deadline_overdue"}
