@@ -172,13 +172,6 @@ def child_for(user: User, child_id: object, action: Action = Action.VIEW) -> Chi
     raise NotFound("No child was found.")
 
 
-def require(user: User, action: Action, child: Child) -> None:
-    if not can(user, action, child):
-        if can(user, Action.VIEW, child):
-            raise NotPermitted("You do not have permission to do that to this child's record.")
-        raise NotFound("No child was found.")
-
-
 # --- Named capabilities ------------------------------------------------------------
 # Each answers one question the pages, the API, the services and the templates ask. The
 # role sets stay in this module; the callers know only the capability's name.

@@ -37,7 +37,6 @@ from cpcase.models import (
     User,
 )
 from cpcase.reference import (
-    ASSESSMENT_FACTOR_CHOICES,
     ASSESSMENT_FACTOR_CODES,
     CLOSURE_REASON_CHOICES,
     NO_FACTORS_IDENTIFIED,
@@ -652,15 +651,6 @@ def episode_close(*, actor: User, referral_id: Any, closed_on: dt.date, reason: 
     return referral
 
 
-def episodes_of(child: Child) -> list[Referral]:
-    """The child's episodes and referrals, newest first, each with its steps loaded."""
-    return list(
-        Referral.objects.filter(child=child)
-        .prefetch_related("assessments", "cin_plans")
-        .order_by("-received_on", "-created_at")
-    )
-
-
 @dataclass(frozen=True)
 class EpisodeView:
     """One episode (or NFA referral) on the child's page, with its steps."""
@@ -715,11 +705,6 @@ def episodes_for_page(child: Child) -> list[EpisodeView]:
             )
         )
     return views
-
-
-def factor_labels(codes: Iterable[str]) -> list[str]:
-    labels = dict(ASSESSMENT_FACTOR_CHOICES)
-    return [f"{code}: {labels.get(code, code)}" for code in codes]
 
 
 # --- Emergency protection ----------------------------------------------------------------

@@ -446,15 +446,6 @@ def person_add_to_child(
     return relationship
 
 
-def authority_by_code(code: str) -> Authority:
-    try:
-        return Authority.objects.get(code=code)
-    except Authority.DoesNotExist as e:
-        raise DomainError(
-            errors={"responsible_authority": [f"No authority has the code {code!r}."]}
-        ) from e
-
-
 # --- Notifications ----------------------------------------------------------
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
 
-from cpcase.models import Child
 from cpcase.my_week import RANK_PLAN, WeekContext, WeekItem, WeekWork
 from cpcase.timescales import Deadline, DeadlineContext
 from plans.models import CoreGroupMeeting, Plan
@@ -69,10 +68,6 @@ def plan_facts(context: DeadlineContext) -> list[PlanFacts]:
         return [PlanFacts(*row) for row in rows.iterator(chunk_size=5000)]
 
     return context.once("plan_facts", load)
-
-
-def active_plan_for(child: Child) -> Plan | None:
-    return child.plans.filter(status=Plan.Status.ACTIVE).first()
 
 
 def children_with_open_plans() -> QuerySet[Plan]:

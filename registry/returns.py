@@ -60,11 +60,3 @@ def cin_census_xml(
         },
     )
     return document
-
-
-def annex_a_csv(*, user: User, today: dt.date | None = None) -> str:
-    """Annex A list 7 (children on a plan), as the first Annex A endpoint gave it; the
-    lists themselves are in registry.annex_a."""
-    from registry.annex_a import annex_a_list_csv
-
-    return annex_a_list_csv(user=user, list_number=7, today=today)

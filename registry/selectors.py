@@ -46,15 +46,6 @@ def _on_register(today: dt.date) -> Q:
     return Q(Exists(recent))
 
 
-def register_children(*, authority=None, today: dt.date | None = None) -> QuerySet[Child]:
-    """Children on the register: a plan now, or one ended within the last 12 months.
-    With ``authority``: those resident in its area (placed children included)."""
-    qs = Child.objects.filter(_on_register(today or timezone.localdate()))
-    if authority is not None:
-        qs = qs.filter(resident_authority=authority)
-    return qs
-
-
 @dataclass(frozen=True)
 class Search:
     first_name: str = ""
