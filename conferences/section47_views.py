@@ -12,12 +12,12 @@ from conferences import services
 from conferences.forms import Section47Form, Section47OutcomeForm
 from conferences.models import StrategyDiscussion
 from cpcase import access, read_audit
-from cpcase.views import _child_or_404, call_service, case_page
+from cpcase.views import call_service, case_page, child_or_404
 
 
 @case_page
 def section47_record(request: HttpRequest, child_id: str) -> HttpResponse:
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record a section 47 enquiry for this child.")
     discussions = list(

@@ -41,7 +41,7 @@ from cpcase import access, read_audit
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
-from cpcase.views import _child_or_404, call_service, case_page
+from cpcase.views import call_service, case_page, child_or_404
 
 BLANK_ROWS = 2
 # Where the schedule service's field names land on the form.
@@ -112,7 +112,7 @@ def child_conferences(request, child_id):
 
 @case_page
 def strategy_discussion_record(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     form = StrategyDiscussionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -136,7 +136,7 @@ def strategy_discussion_record(request, child_id):
 
 @case_page
 def looked_after_event_record(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     form = LookedAfterEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -161,7 +161,7 @@ def looked_after_event_record(request, child_id):
 
 @case_page
 def conference_schedule(request, child_id):
-    child = _child_or_404(request, child_id)
+    child = child_or_404(request, child_id)
     if not access.may_schedule_conference(request.user):
         raise PermissionDenied("Only a conference chair or a manager can schedule a conference.")
     children = selectors.conference_sibling_choices(user=request.user, child=child)

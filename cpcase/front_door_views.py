@@ -18,7 +18,7 @@ from cpcase.front_door_forms import (
     ReferralForm,
 )
 from cpcase.models import Child, ChildInNeedPlan
-from cpcase.views import _child_or_404, call_service, case_page
+from cpcase.views import call_service, case_page, child_or_404
 
 # Where the services' field names land on the forms.
 _REFERRAL_FIELDS = {"nfa": "next_step"}
@@ -26,7 +26,7 @@ _ASSESSMENT_FIELDS = {"referral": "started_on", "factors": "factors_substances"}
 
 
 def _front_door_child(request: HttpRequest, child_id: str) -> Child:
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record the front door's work for this child.")
     return child

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -29,6 +29,7 @@ from cpcase.forms import (
     SignInForm,
 )
 from cpcase.front_door import episodes_for_page
+from cpcase.models import Child
 from cpcase.pagination import BoundedPaginator
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,11 @@ def case_page(view):
     return login_required(wrapped)
 
 
-def _child_or_404(request, child_id, action=access.Action.VIEW):
+def child_or_404(
+    request: HttpRequest, child_id: object, action: access.Action = access.Action.VIEW
+) -> Child:
     """The child, or the 404 page (not visible) or the 403 page (visible, not this action).
-    The page shows the child: the read is recorded."""
+    The page shows the child: the read is recorded. Every app's pages fetch a child so."""
     try:
         child = access.child_for(request.user, child_id, action)
     except NotFound as e:
@@ -253,13 +256,13 @@ def child_create(request):
 
 @login_required
 def child_edit(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     return _child_form_page(request, child=child)
 
 
 @login_required
 def person_add(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -288,7 +291,7 @@ def person_add(request, child_id):
 
 @login_required
 def emergency_protection_add(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.EDIT)
+    child = child_or_404(request, child_id, access.Action.EDIT)
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record emergency protection for this child.")
     form = EmergencyProtectionForm(request.POST or None)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from cpcase import access, read_audit
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.pagination import BoundedPaginator
-from cpcase.views import _child_or_404, apply_domain_error, call_service, case_page
+from cpcase.views import apply_domain_error, call_service, case_page, child_or_404
 from plans import services as plan_services
 from plans.models import Category
 from registry import selectors, services
@@ -324,7 +324,7 @@ def release_request(request, child_id):
     unit to release the child's historic plans."""
     if not access.may_request_historic_plans(request.user):
         raise PermissionDenied("A social worker of the receiving authority makes this request.")
-    child = _child_or_404(request, child_id)
+    child = child_or_404(request, child_id)
     if not selectors.child_has_historic_plans(child.pk):
         return render(request, "registry/release_request.html", {"child": child, "form": None})
     form = HistoricPlanRequestForm(request.POST or None)

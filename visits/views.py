@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cpcase import access, read_audit
-from cpcase.views import _child_or_404, call_service
+from cpcase.views import call_service, child_or_404
 from visits import selectors, services
 from visits.forms import CannotVisitForm, VisitForm, visit_initial
 
@@ -57,7 +57,7 @@ def _visit_page(request, child, draft=None):
 
 @login_required
 def visit_record(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.RECORD_VISIT)
+    child = child_or_404(request, child_id, access.Action.RECORD_VISIT)
     return _visit_page(request, child)
 
 
@@ -66,13 +66,13 @@ def visit_draft(request, visit_id):
     draft = selectors.drafts_of(user=request.user).filter(pk=access.as_uuid(visit_id)).first()
     if draft is None:
         raise Http404("No draft was found.")
-    child = _child_or_404(request, draft.child_id, access.Action.RECORD_VISIT)
+    child = child_or_404(request, draft.child_id, access.Action.RECORD_VISIT)
     return _visit_page(request, child, draft)
 
 
 @login_required
 def cannot_visit(request, child_id):
-    child = _child_or_404(request, child_id, access.Action.RECORD_VISIT)
+    child = child_or_404(request, child_id, access.Action.RECORD_VISIT)
     form = CannotVisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
