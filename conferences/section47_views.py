@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from conferences import services
 from conferences.forms import Section47Form, Section47OutcomeForm
 from conferences.models import StrategyDiscussion
 from cpcase import access, read_audit
-from cpcase.views import call_service, case_page, child_or_404
+from cpcase.views import AuthedRequest, call_service, case_page, child_or_404
 
 
 @case_page
-def section47_record(request: HttpRequest, child_id: str) -> HttpResponse:
+def section47_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.EDIT)
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record a section 47 enquiry for this child.")
@@ -53,7 +53,7 @@ def section47_record(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @case_page
-def section47_outcome(request: HttpRequest, enquiry_id: str) -> HttpResponse:
+def section47_outcome(request: AuthedRequest, enquiry_id: str) -> HttpResponse:
     enquiry = services.section47_for(user=request.user, enquiry_id=enquiry_id)
     child = enquiry.child
     if not access.may_record_front_door(request.user, child):

@@ -6,12 +6,13 @@ part); the page is a read, the PDF an export, each audited."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from cpcase.errors import NotFound, NotPermitted
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import AuditEvent, Child
 from cpcase.validators import TEXT_MAX_LENGTH
-from cpcase.views import call_service
+from cpcase.views import AuthedRequest, call_service
 
 
 class ChronologyFilterForm(forms.Form):
@@ -39,7 +40,7 @@ class ChronologyFilterForm(forms.Form):
 
     def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["kinds"].choices = [(k, k) for k in kinds]
+        cast(forms.ChoiceField, self.fields["kinds"]).choices = [(k, k) for k in kinds]
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
@@ -69,7 +70,7 @@ class SignificantForm(forms.Form):
 
 
 def _chronology(
-    request: HttpRequest, child_id: str
+    request: AuthedRequest, child_id: str
 ) -> tuple[Child, list[chronology.Event], ChronologyFilterForm, list[chronology.Event]]:
     user = request.user
     plan_only = False
@@ -78,7 +79,7 @@ def _chronology(
     except NotFound:
         # A core group member reads the plan, not the child's record: the plan's part.
         try:
-            child = access.child_for(user, child_id, access.Action.VIEW_PLAN)  # type: ignore[arg-type]
+            child = access.child_for(user, child_id, access.Action.VIEW_PLAN)
         except NotFound as e:
             raise Http404(e.message) from e
         plan_only = True
@@ -102,7 +103,7 @@ def _with_url(event: chronology.Event, url: str) -> chronology.Event:
 
 
 @login_required
-def child_chronology(request: HttpRequest, child_id: str) -> HttpResponse:
+def child_chronology(request: AuthedRequest, child_id: str) -> HttpResponse:
     child, events, form, shown = _chronology(request, child_id)
     query = request.GET.urlencode()
     return render(
@@ -114,7 +115,7 @@ def child_chronology(request: HttpRequest, child_id: str) -> HttpResponse:
             "events": shown,
             "total": len(events),
             "filtered": bool(request.GET) and len(shown) != len(events),
-            "can_mark": access.may_edit_child(request.user, child),  # type: ignore[arg-type]
+            "can_mark": access.may_edit_child(request.user, child),
             "pdf_url": reverse("child-chronology-pdf", args=[child.pk])
             + (f"?{query}" if query else ""),
         },
@@ -122,7 +123,7 @@ def child_chronology(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @login_required
-def child_chronology_pdf(request: HttpRequest, child_id: str) -> HttpResponse:
+def child_chronology_pdf(request: AuthedRequest, child_id: str) -> HttpResponse:
     child, _events, form, shown = _chronology(request, child_id)
     user = request.user
     filters = form.filters()
@@ -132,12 +133,12 @@ def child_chronology_pdf(request: HttpRequest, child_id: str) -> HttpResponse:
             "child": child,
             "events": shown,
             "filters": filters,
-            "produced_by": user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
+            "produced_by": user.get_full_name() or user.get_username(),
             "produced_at": timezone.localtime(),
         },
     )
     audit_record(
-        actor=user,  # type: ignore[arg-type]
+        actor=user,
         action=AuditEvent.Action.EXPORT,
         obj=child,
         summary=f"Exported the chronology as a PDF ({len(shown)} events)",
@@ -156,11 +157,11 @@ def child_chronology_pdf(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @login_required
-def child_chronology_mark(request: HttpRequest, child_id: str) -> HttpResponse:
+def child_chronology_mark(request: AuthedRequest, child_id: str) -> HttpResponse:
     """Mark an event as significant, with a reason; or take the mark away."""
     try:
         child = selectors.child_get_for_view(user=request.user, child_id=child_id)
-        if not access.may_edit_child(request.user, child):  # type: ignore[arg-type]
+        if not access.may_edit_child(request.user, child):
             raise NotPermitted("Only the child's workers mark events as significant.")
         key = request.POST.get("event") or request.GET.get("event") or ""
         event = chronology.event_of(child, request.user, key)

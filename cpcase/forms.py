@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
@@ -173,8 +175,10 @@ class ChildForm(forms.Form):
                 {"autocomplete": f"address-{'level2' if name == 'town' else name}"}
             )
         if can_allocate:
-            self.fields["team"].choices = _choices_team(user)
-            self.fields["lead_social_worker"].choices = _choices_workers(user)
+            cast(forms.ChoiceField, self.fields["team"]).choices = _choices_team(user)
+            cast(forms.ChoiceField, self.fields["lead_social_worker"]).choices = _choices_workers(
+                user
+            )
         else:
             del self.fields["team"]
             del self.fields["lead_social_worker"]

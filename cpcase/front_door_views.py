@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from cpcase import access, front_door, read_audit
@@ -18,14 +18,14 @@ from cpcase.front_door_forms import (
     ReferralForm,
 )
 from cpcase.models import Child, ChildInNeedPlan
-from cpcase.views import call_service, case_page, child_or_404
+from cpcase.views import AuthedRequest, call_service, case_page, child_or_404
 
 # Where the services' field names land on the forms.
 _REFERRAL_FIELDS = {"nfa": "next_step"}
 _ASSESSMENT_FIELDS = {"referral": "started_on", "factors": "factors_substances"}
 
 
-def _front_door_child(request: HttpRequest, child_id: str) -> Child:
+def _front_door_child(request: AuthedRequest, child_id: str) -> Child:
     child = child_or_404(request, child_id, access.Action.EDIT)
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record the front door's work for this child.")
@@ -33,7 +33,7 @@ def _front_door_child(request: HttpRequest, child_id: str) -> Child:
 
 
 @case_page
-def referral_record(request: HttpRequest, child_id: str) -> HttpResponse:
+def referral_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = _front_door_child(request, child_id)
     form = ReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -65,7 +65,7 @@ def referral_record(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @case_page
-def assessment_record(request: HttpRequest, child_id: str) -> HttpResponse:
+def assessment_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = _front_door_child(request, child_id)
     form = AssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -91,7 +91,7 @@ def assessment_record(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @case_page
-def assessment_authorise(request: HttpRequest, assessment_id: str) -> HttpResponse:
+def assessment_authorise(request: AuthedRequest, assessment_id: str) -> HttpResponse:
     assessment = front_door.assessment_for(user=request.user, assessment_id=assessment_id)
     child = assessment.child
     if not access.may_authorise_assessment(request.user, child):
@@ -136,7 +136,7 @@ def assessment_authorise(request: HttpRequest, assessment_id: str) -> HttpRespon
 
 
 @case_page
-def cin_plan_start(request: HttpRequest, child_id: str) -> HttpResponse:
+def cin_plan_start(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = _front_door_child(request, child_id)
     form = CinPlanStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -157,7 +157,7 @@ def cin_plan_start(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @case_page
-def cin_plan_end(request: HttpRequest, child_id: str) -> HttpResponse:
+def cin_plan_end(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = _front_door_child(request, child_id)
     running = ChildInNeedPlan.objects.filter(child=child, ended_on__isnull=True).first()
     form = CinPlanEndForm(request.POST or None)
@@ -179,7 +179,7 @@ def cin_plan_end(request: HttpRequest, child_id: str) -> HttpResponse:
 
 
 @case_page
-def episode_close(request: HttpRequest, referral_id: str) -> HttpResponse:
+def episode_close(request: AuthedRequest, referral_id: str) -> HttpResponse:
     referral = front_door.episode_for(user=request.user, referral_id=referral_id)
     child = referral.child
     if not access.may_record_front_door(request.user, child):

@@ -29,10 +29,18 @@ from cpcase.forms import (
     SignInForm,
 )
 from cpcase.front_door import episodes_for_page
-from cpcase.models import Child
+from cpcase.models import Child, User
 from cpcase.pagination import BoundedPaginator
 
 logger = logging.getLogger(__name__)
+
+
+class AuthedRequest(HttpRequest):
+    """The request a signed-in page sees (`case_page`, `login_required`): its user is staff,
+    never anonymous. For annotations only."""
+
+    user: User
+
 # Where each error a service names lands on a browser form (dotted names flattened).
 _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
 
@@ -76,7 +84,7 @@ def case_page(view):
 
 
 def child_or_404(
-    request: HttpRequest, child_id: object, action: access.Action = access.Action.VIEW
+    request: AuthedRequest, child_id: object, action: access.Action = access.Action.VIEW
 ) -> Child:
     """The child, or the 404 page (not visible) or the 403 page (visible, not this action).
     The page shows the child: the read is recorded. Every app's pages fetch a child so."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from cpcase.forms_govuk import GovukDateField
@@ -89,7 +91,9 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["issue"].choices = [("", "Not one issue in particular")] + [
+        cast(forms.ChoiceField, self.fields["issue"]).choices = [
+            ("", "Not one issue in particular")
+        ] + [
             (str(i.pk), f"{i.get_risk_type_display()}: {i.description[:80]}")
             for i in plan.issues.all()
         ]
@@ -100,7 +104,7 @@ class ActionForm(forms.Form):
         lead = plan.lead_social_worker
         if lead is not None and str(lead.pk) not in self._users:
             self._users[str(lead.pk)] = f"{lead.name}, lead social worker"
-        self.fields["responsible_user"].choices = [
+        cast(forms.ChoiceField, self.fields["responsible_user"]).choices = [
             ("", "Nobody from the list"),
             *self._users.items(),
         ]
@@ -284,4 +288,4 @@ class StepDownForm(forms.Form):
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["step_down"].choices = step_down_choices(plan)
+        cast(forms.ChoiceField, self.fields["step_down"]).choices = step_down_choices(plan)
