@@ -19,6 +19,7 @@ import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from dateutil.relativedelta import relativedelta
 
@@ -564,7 +565,12 @@ def demo_upn(serial: int, date_of_birth: dt.date) -> str:
     return upn_check_letter("X" + body) + body
 
 
-def _upn_fields(date_of_birth: dt.date | None, today: dt.date, serial: int) -> dict[str, str]:
+class _UpnFields(TypedDict):
+    upn: str
+    upn_unknown: str
+
+
+def _upn_fields(date_of_birth: dt.date | None, today: dt.date, serial: int) -> _UpnFields:
     if date_of_birth is None:
         return {"upn": "", "upn_unknown": "UN8"}
     age = (

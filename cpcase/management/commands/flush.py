@@ -8,7 +8,7 @@ database itself refuses it to the application.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,7 +33,7 @@ def _as_owner(connection: BaseDatabaseWrapper) -> Iterator[None]:
         return
     name = connection.settings_dict["NAME"]  # in tests, the test database
 
-    def execute_sql_flush(sql_list: list[str]) -> None:
+    def execute_sql_flush(sql_list: Iterable[str]) -> None:
         # A connection of its own, outside Django's handler (the test runner allows only
         # the aliases a test names).
         with psycopg.connect(

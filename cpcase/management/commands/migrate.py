@@ -22,7 +22,8 @@ class Command(migrate.Command):
         super().add_arguments(parser)
         parser.set_defaults(database=None)
 
-    def get_check_kwargs(self, options: dict[str, Any]) -> dict[str, Any]:
+    # The key type is the stubs' (str | None), so the override matches it.
+    def get_check_kwargs(self, options: dict[str, Any]) -> dict[str | None, Any]:
         return {"databases": [options.get("database") or "default"]}
 
     def handle(self, *args: Any, **options: Any) -> None:
