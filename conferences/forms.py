@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django import forms
 from django.utils import timezone
@@ -212,7 +213,7 @@ class OutcomeForm(forms.Form):
     )
     views_given = forms.ChoiceField(
         label="How did the child give their views?",
-        choices=ConferenceChild._meta.get_field("views_given").choices,
+        choices=ConferenceChild._meta.get_field("views_given").flatchoices,
         widget=forms.RadioSelect,
         required=False,
     )
@@ -530,13 +531,22 @@ class OutcomePage:
         self.main.add_error(name if name in self.main.fields else None, message)
 
 
-def outcome_initial(conference: Conference, subjects, people, plans=None) -> dict[str, object]:
+class OutcomeInitial(TypedDict):
+    """The outcome page's initial data: the main form's, and each formset's rows."""
+
+    main: dict[str, object]
+    decisions: list[dict[str, object]]
+    attendees: list[dict[str, object]]
+    parents: list[dict[str, object]]
+    issues: list[dict[str, object]]
+
+
+def outcome_initial(conference: Conference, subjects, people, plans=None) -> OutcomeInitial:
     """What the outcome page starts with: the outcome recorded so far, or the family, the
     allocated worker and each plan's latest category."""
     plans = plans or {}
     first = subjects[0] if subjects else None
-    held = conference.status == Conference.Status.HELD and first is not None
-    if not held:
+    if first is None or conference.status != Conference.Status.HELD:
         lead = first.child.lead_social_worker_id if first else None
         return {
             "main": {

@@ -4,6 +4,7 @@ letters and complaints. Thin views over conferences.services and conferences.sel
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -41,6 +42,7 @@ from cpcase import access, read_audit
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
+from cpcase.models import User
 from cpcase.views import call_service, case_page, child_or_404
 
 BLANK_ROWS = 2
@@ -54,7 +56,7 @@ def error_items(*parts) -> list[dict[str, str]]:
     items: list[dict[str, str]] = []
     for part in parts:
         if isinstance(part, django_forms.BaseFormSet):
-            items += [{"text": e, "href": ""} for e in part.non_form_errors()]
+            items += [{"text": str(e), "href": ""} for e in part.non_form_errors()]
             for form in part.forms:
                 items += error_items(form)
             continue
@@ -304,7 +306,9 @@ def _staff_by_role(staff):
     return social_workers, professionals, attendees
 
 
-def _outcome_page(request, conference, subjects) -> tuple[OutcomePage, dict]:
+def _outcome_page(
+    request, conference, subjects
+) -> tuple[OutcomePage, dict[str, User], dict[Any, Any]]:
     staff = list(core_selectors.staff_assignable(user=request.user))
     social_workers, professionals, attendees = _staff_by_role(staff)
     people: dict = {}
@@ -338,7 +342,7 @@ def _outcome_page(request, conference, subjects) -> tuple[OutcomePage, dict]:
         ),
         attendees=AttendeeFormSet(
             data,
-            initial=initial["attendees"] + [{}] * BLANK_ROWS * 2,
+            initial=initial["attendees"] + [{} for _ in range(BLANK_ROWS * 2)],
             prefix="attendee",
             form_kwargs={"staff": attendees},
         ),

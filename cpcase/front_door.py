@@ -15,6 +15,7 @@ after assessment" (RC8, RC9; the DfE's rule 2990).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,11 +100,13 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(child__in=access.children_visible_to(user))
 
 
-def open_episode(child: Child | Any, *, on: dt.date | None = None) -> Referral | None:
+def open_episode(
+    child: Child | uuid.UUID | str, *, on: dt.date | None = None
+) -> Referral | None:
     """The child's episode open on ``on`` (today by default): the referral that went on
     to further action, received by then and not closed before then."""
     day = on or timezone.localdate()
-    child_id = getattr(child, "pk", child)
+    child_id = child.pk if isinstance(child, Child) else child
     return (
         Referral.objects.filter(child_id=child_id, nfa=False, received_on__lte=day)
         .exclude(closed_on__lt=day)
@@ -335,7 +338,10 @@ def assessment_record(
     errors: dict[str, list[str]] = {}
     _not_future(errors, "started_on", started_on, "assessment's start date")
     if referral_id not in (None, ""):
-        referral = Referral.objects.filter(pk=access.as_uuid(referral_id), child=child).first()
+        referral_pk = access.as_uuid(referral_id)
+        referral = (
+            Referral.objects.filter(pk=referral_pk, child=child).first() if referral_pk else None
+        )
         if referral is None:
             errors["referral"] = ["Choose a referral of this child."]
     else:

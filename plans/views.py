@@ -24,7 +24,7 @@ from plans.forms import (
     StepDownForm,
     VersionForm,
 )
-from plans.models import Plan, PlanAction
+from plans.models import Category, Plan, PlanAction
 from plans.selectors import DETAIL_FIELDS
 
 
@@ -389,7 +389,7 @@ def _readable(field: str, value):
     choices = {
         "status": {**dict(Plan.Status.choices), **dict(PlanAction.Status.choices)},
         "stage": dict(Plan.Stage.choices),
-        "latest_category": dict(Plan._meta.get_field("latest_category").choices),
+        "latest_category": dict(Category.choices),
     }
     if value in (None, ""):
         return ""
