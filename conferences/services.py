@@ -148,6 +148,8 @@ def section47_start(
         errors.update(_section47_outcome_errors(conference_required, reason_not_required))
     if errors:
         raise DomainError(errors=errors)
+    # Each is an error when missing.
+    assert discussion is not None and referral is not None  # noqa: S101
     enquiry = Section47Enquiry.objects.create(
         child=child,
         strategy_discussion=discussion,
@@ -303,7 +305,7 @@ def conference_schedule(
             name=(i.name.strip() or (i.user.name if i.user else "")),
             agency=(
                 i.agency.strip()
-                or (i.user.agency.name if i.user is not None and i.user.agency_id else "")
+                or (i.user.agency.name if i.user is not None and i.user.agency is not None else "")
             ),
             role=(i.role.strip() or (i.user.job_title if i.user else "")),
             attendance=ConferenceAttendee.Attendance.INVITED,
@@ -1215,9 +1217,7 @@ def complaint_record(
 
     conference = conference_for(actor, conference_id)
     subject = (
-        conference.subjects.filter(child_id=access.as_uuid(child_id))
-        .select_related("child")
-        .first()
+        conference.subjects.filter(child=access.as_uuid(child_id)).select_related("child").first()
     )
     errors: dict[str, list[str]] = {}
     if subject is None:

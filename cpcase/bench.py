@@ -304,6 +304,7 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
         )
         for h in households
         for kid in h[3]
+        if kid.lead_social_worker_id is not None  # every built child has one
         for perm in perms
     )
     for chunk in _batched(grants):

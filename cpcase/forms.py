@@ -72,13 +72,13 @@ class ChildSearchForm(forms.Form):
 
 def _choices_team(user: User):
     return [("", "Not allocated")] + [
-        (str(t.pk), t.name) for t in Team.objects.filter(authority_id=user.authority_id)
+        (str(t.pk), t.name) for t in Team.objects.filter(authority=user.authority_id)
     ]
 
 
 def _choices_workers(user: User):
     workers = (
-        User.objects.filter(is_active=True, authority_id=user.authority_id)
+        User.objects.filter(is_active=True, authority=user.authority_id)
         .filter(access.lead_social_worker_candidates())
         .distinct()
         .order_by("last_name", "first_name")

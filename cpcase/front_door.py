@@ -100,9 +100,7 @@ def assessments_visible_to(user: User) -> QuerySet[Assessment]:
     return Assessment.objects.filter(child__in=access.children_visible_to(user))
 
 
-def open_episode(
-    child: Child | uuid.UUID | str, *, on: dt.date | None = None
-) -> Referral | None:
+def open_episode(child: Child | uuid.UUID | str, *, on: dt.date | None = None) -> Referral | None:
     """The child's episode open on ``on`` (today by default): the referral that went on
     to further action, received by then and not closed before then."""
     day = on or timezone.localdate()

@@ -41,6 +41,7 @@ class AuthedRequest(HttpRequest):
 
     user: User
 
+
 # Where each error a service names lands on a browser form (dotted names flattened).
 _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
 

@@ -109,7 +109,7 @@ def _set_core_group(plan: Plan, members: list[CoreGroupInput], on: dt.date) -> N
                 kind=CoreGroupMember.Kind.PROFESSIONAL,
                 user=m.user,
                 name=m.user.name,
-                agency=m.agency or (m.user.agency.name if m.user.agency_id else ""),
+                agency=m.agency or (m.user.agency.name if m.user.agency is not None else ""),
                 joined_on=on,
             )
             assign_perm("cpcase.view_child_plan", m.user, plan.child)
@@ -756,9 +756,10 @@ def _check_action(plan: Plan, data: ActionInput) -> None:
         evidence_of_success=data.evidence_of_success,
         plan_started_on=plan.started_on,
     )
-    if (
-        data.issue_id is not None
-        and not plan.issues.filter(pk=access.as_uuid(data.issue_id)).exists()
+    issue_pk = access.as_uuid(data.issue_id) if data.issue_id is not None else None
+    # An issue id that is not a UUID names none of the plan's issues.
+    if data.issue_id is not None and (
+        issue_pk is None or not plan.issues.filter(pk=issue_pk).exists()
     ):
         errors["issue"] = ["Choose one of this plan's issues."]
     if errors:
@@ -777,6 +778,9 @@ def plan_action_add(*, actor: User, plan_id: Any, version: int | None, data: Act
         if plan.status != Plan.Status.ACTIVE:
             raise DomainError("This plan has ended: it can no longer be changed.")
     _check_action(plan, data)
+    due_on = data.due_on
+    if due_on is None:  # _check_action refuses a missing date; this tells the type checker
+        raise DomainError(errors={"due_on": ["Give the date by which this will be done."]})
     _reopen_if_authorised(plan)
     action = PlanAction.objects.create(
         plan=plan,
@@ -788,7 +792,7 @@ def plan_action_add(*, actor: User, plan_id: Any, version: int | None, data: Act
         ),
         responsible_agency=data.responsible_agency.strip(),
         responsible_user=data.responsible_user,
-        due_on=data.due_on,
+        due_on=due_on,
         evidence_of_success=data.evidence_of_success.strip(),
     )
     _touch(plan, actor, f"Added an action: {action.description[:100]}", {"action": str(action.pk)})
@@ -927,7 +931,7 @@ def _tell_team_managers(plan: Plan, actor: User) -> None:
     from cpcase.services import NotificationRequest, notifications_raise
 
     managers = (
-        User.objects.filter(access.plan_authorisers(), is_active=True, team_id=plan.child.team_id)
+        User.objects.filter(access.plan_authorisers(), is_active=True, team=plan.child.team_id)
         .values_list("pk", flat=True)
         .distinct()
     )

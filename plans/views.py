@@ -4,9 +4,11 @@ conference. Thin views: the services decide, the selectors read."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -163,11 +165,14 @@ def _action_page(request, plan: Plan, action: PlanAction | None):
         except Conflict as error:
             # Keep what they typed, show the action as saved now, and carry the current
             # version so that they can save again once they have compared.
+            # Adding carries no version: only a change conflicts.
+            assert action is not None  # noqa: S101
             action.refresh_from_db()
             plan.refresh_from_db(fields=["version"])
             saved_now = action
-            form.data = form.data.copy()
-            form.data["version"] = plan.version
+            data = cast(QueryDict, form.data).copy()  # a bound form's POST
+            data["version"] = str(plan.version)
+            form.data = data
             form.add_error(None, error.message)
         except (NotFound, NotPermitted):
             raise

@@ -501,6 +501,7 @@ def designated_manager_set(
     """A new designated manager for the actor's authority; the department is told of a change."""
     if not access.may_keep_designated_managers(actor):
         raise NotPermitted("Only the safeguarding unit manager records the designated manager.")
+    assert actor.authority_id is not None  # noqa: S101 - a unit manager has an authority
     errors: dict[str, list[str]] = {}
     if not access.may_be_designated_manager(manager, actor.authority_id):
         errors["manager"] = ["Choose a safeguarding unit manager of this authority."]
@@ -551,6 +552,7 @@ def historic_plan_request(
     child's historic plans."""
     if not access.may_request_historic_plans(actor):
         raise NotPermitted("A social worker of the receiving authority makes this request.")
+    assert actor.authority_id is not None  # noqa: S101 - the permission requires an authority
     # A child the worker may not see is a 404, as everywhere (and says nothing of its plans).
     child = access.child_for(actor, child_id)
     if not child_has_historic_plans(child.pk):

@@ -264,6 +264,7 @@ class _Seeder:
         return child.lead_social_worker
 
     def manager(self, child: Child) -> User:
+        assert child.team is not None  # noqa: S101 - every demo child has one
         return self.users[demo.TEAM_MANAGER_FOR[child.team.name]]
 
     def refer(

@@ -242,7 +242,7 @@ class Command(BaseCommand):
             if mother is None:
                 if unborn:
                     mother = child.mother
-                    assert child.address is not None  # the child was created with one
+                    assert child.address is not None  # noqa: S101 - the child was created with one
                     Residence.objects.create(
                         person=mother, address=child.address, moved_in_on=timezone.localdate()
                     )
