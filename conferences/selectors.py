@@ -122,6 +122,7 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         "next_review_on",
         "conference__chair_id",
     ).iterator(chunk_size=5000):
+        assert held_on is not None  # noqa: S101 - a held conference has a date (constraint)
         conferences[child_id].append((held_on, kind, next_review_on, chair_id))
     for plan in plan_facts(context):
         timescales = context.for_authority(plan.authority_id)
@@ -388,6 +389,7 @@ def conference_chronology(child) -> Iterable[Any]:
         child=child, conference__held_on__isnull=False
     ).select_related("conference"):
         decision = f": {subject.get_decision_display().lower()}" if subject.decision else ""
+        assert subject.conference.held_on is not None  # noqa: S101 - filtered on it
         yield Event(
             on=subject.conference.held_on,
             at=None,
@@ -401,6 +403,7 @@ def conference_chronology(child) -> Iterable[Any]:
     for letter in Letter.objects.filter(child=child, sent_on__isnull=False).select_related(
         "conference"
     ):
+        assert letter.sent_on is not None  # noqa: S101 - filtered on it
         yield Event(
             on=letter.sent_on,
             at=None,

@@ -171,7 +171,7 @@ class StaffAPI(GenericAPIView):
 
 def _ordered(qs: QuerySet[Child]) -> QuerySet[Child]:
     """Whatever order the selector chose, with the id last, so pages never overlap."""
-    ordering = list(qs.query.order_by) or list(Child._meta.ordering)
+    ordering = list(qs.query.order_by) or list(Child._meta.ordering or ())
     return qs.order_by(*ordering, "pk")
 
 

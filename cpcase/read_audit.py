@@ -183,7 +183,9 @@ def _insert_sql() -> str:
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:
-        return quote(meta.get_field(name).column)
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field) and field.column  # noqa: S101 - concrete
+        return quote(field.column)
 
     names = [column(n) for n, _ in _ROW_FIELDS] + [column(n) for n in _REQUEST_FIELDS]
     arrays = ", ".join(f"%s::{'text' if kind == 'jsonb' else kind}[]" for _, kind in _ROW_FIELDS)

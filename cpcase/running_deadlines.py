@@ -121,7 +121,7 @@ def store(
             by_child.setdefault(d.child_id, {}).setdefault(d.key, d)
     if isinstance(children, QuerySet):
         current = (id_range or ChildRange()).apply(
-            RunningDeadline.objects.filter(child__in=children.values("pk"))
+            RunningDeadline.objects.filter(child__in=children.values_list("pk", flat=True))
         )
     else:
         chosen = set(_ids(children))

@@ -207,6 +207,7 @@ class MotherField(serializers.Field):
             )
             if person is None:
                 self.fail("does_not_exist", pk=data)
+            assert person is not None  # noqa: S101 - fail() raised
             return person
         if not isinstance(data, dict):
             self.fail("invalid")

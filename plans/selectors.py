@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ def plan_facts(context: DeadlineContext) -> list[PlanFacts]:
     return context.once("plan_facts", load)
 
 
-def children_with_open_plans() -> QuerySet[Plan]:
+def children_with_open_plans() -> QuerySet[Plan, Mapping[str, object]]:
     """The ids (``child_id``) of children with an active plan: the bulk of the daily scan's
     work (the core's running-work provider)."""
     return Plan.objects.filter(status=Plan.Status.ACTIVE).values("child_id")

@@ -1,9 +1,15 @@
+from __future__ import annotations
+
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils import timezone
 
 from cpcase.forms_govuk import GovukDateField
+
+if TYPE_CHECKING:
+    from cpcase.models import User
 
 
 class EnquiryForm(forms.Form):
@@ -107,7 +113,7 @@ class HistoricPlanDecisionForm(forms.Form):
 
 
 class DesignatedManagerForm(forms.Form):
-    manager = forms.ModelChoiceField(
+    manager: forms.ModelChoiceField[User] = forms.ModelChoiceField(
         label="New designated manager",
         queryset=None,
         empty_label="Choose a safeguarding unit manager",

@@ -168,7 +168,7 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
     from cpcase.models import Residence
 
     home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)
-    children = list(
+    children: list[Child] = list(
         qs.select_related("responsible_authority", "lead_social_worker")
         .annotate(
             address_key=Subquery(home.values("address__match_key")[:1]), strong=_strong(search)
@@ -251,7 +251,7 @@ def enquiry_log_q(authority_id: Any) -> Q:
     return (
         Q(pk__in=matches.filter(child_id__in=ours.values("pk")).values("enquiry_id"))
         | Q(enquirer__authority_id=authority_id)
-        | (Q(enquirer__authority__isnull=True) & ~Exists(answered))
+        | (Q(enquirer__authority__isnull=True) & Q(~Exists(answered)))
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,8 @@ def enquiry_make(
     if errors:
         _record_refusal(actor, enquirer, reason, search, errors)
         raise DomainError(errors=errors)
-    assert checked is not None  # noqa: S101 - set when there are no errors
+    # Set when there are no errors (a missing enquirer is one).
+    assert checked is not None and enquirer is not None  # noqa: S101
     return _record_enquiry(actor, enquirer, reason, checked, children)
 
 
@@ -273,7 +275,7 @@ def enquiries_follow_up_missed(*, now: dt.datetime | None = None, limit: int = 5
 
 
 def _follow_up(
-    enquiry: Enquiry, children: list[Child], on_register: list[Child]
+    enquiry: Enquiry, children: Sequence[Child], on_register: Sequence[Child]
 ) -> list[NotificationRequest]:
     """The lead social worker of each child found, and of any child with a plan living at
     the same address as a child asked about (one query for all the addresses)."""
@@ -336,7 +338,7 @@ def _follow_up(
     return requests
 
 
-def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[NotificationRequest]:
+def _cluster_alerts(enquiry: Enquiry, on_register: Sequence[Child]) -> list[NotificationRequest]:
     """Three or more enquiries about one child within 14 days alert the safeguarding unit
     manager and the lead social worker (two queries, however many children)."""
     from django.db.models import Count
@@ -344,14 +346,14 @@ def _cluster_alerts(enquiry: Enquiry, on_register: list[Child]) -> list[Notifica
     if not on_register:
         return []
     since = enquiry.created_at - CLUSTER_WINDOW
-    counts = dict(
-        Enquiry.matched_children.through.objects.filter(
+    counts = {
+        row["child_id"]: row["n"]
+        for row in Enquiry.matched_children.through.objects.filter(
             child_id__in=[c.pk for c in on_register], enquiry__created_at__gte=since
         )
         .values("child_id")
         .annotate(n=Count("id"))
-        .values_list("child_id", "n")
-    )
+    }
     clustered = [c for c in on_register if counts.get(c.pk, 0) >= CLUSTER_SIZE]
     if not clustered:
         return []

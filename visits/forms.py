@@ -123,7 +123,7 @@ def visit_initial(visit: Visit) -> dict:
         "visited_time": local.strftime("%H:%M") if local else "",
         "child_seen": visit.child_seen,
         "seen_alone": visit.seen_alone,
-        "bedroom_seen": {True: "yes", False: "no"}.get(visit.bedroom_seen, ""),
+        "bedroom_seen": "" if visit.bedroom_seen is None else "yes" if visit.bedroom_seen else "no",
         "location": visit.location,
         "others_present": visit.others_present,
         "observations": visit.observations,
