@@ -60,6 +60,7 @@ test-fast: install assets cin-validator
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy cpcase plans conferences visits registry
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install
