@@ -358,6 +358,7 @@ def build_world(
     )
     notification = Notification.objects.create(
         recipient=sw,
+        kind=Notification.Kind.DEADLINE_DUE,
         child_id=child.pk,
         title="A visit is due",
         body="Amelia's visit is due",
