@@ -150,7 +150,11 @@ def test_the_whole_schema_under_fuzz(world, api_schema, username, capsys):
     user = User.objects.get(username=username)
     Notification.objects.get_or_create(
         dedupe_key=f"fuzz:{username}",
-        defaults={"recipient": user, "kind": "fuzz", "title": "A notification to list"},
+        defaults={
+            "recipient": user,
+            "kind": Notification.Kind.DEADLINE_DUE,
+            "title": "A notification to list",
+        },
     )
     counts = _fuzz(api_schema, auth_headers_for(user), world)
     with capsys.disabled():
