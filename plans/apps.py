@@ -6,6 +6,7 @@ class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Not at the top: these import models, which cannot load before the app registry.
         from cpcase import chronology, front_door, my_week, plan_status, timescales
         from plans.selectors import (
             children_with_active_plan,

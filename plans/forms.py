@@ -7,11 +7,11 @@ from typing import cast
 from django import forms
 
 from cpcase.forms_govuk import GovukDateField
-from cpcase.models import Nation
+from cpcase.models import Nation, User
 from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import Plan, PlanAction
 from plans.selectors import DETAIL_FIELDS
-from plans.services import ActionInput
+from plans.services import ActionInput, ActionProgressInput
 from plans.validators import vague_timescale, vague_timescale_message
 
 DETAIL_QUESTIONS = {
@@ -110,8 +110,6 @@ class ActionForm(forms.Form):
         ]
 
     def to_input(self) -> ActionInput:
-        from cpcase.models import User
-
         d = self.cleaned_data
         user = None
         if d.get("responsible_user") in self._users:
@@ -217,8 +215,6 @@ class MeetingForm(forms.Form):
 
     def updates(self):
         """The progress recorded, with the form field each service error lands on."""
-        from plans.services import ActionProgressInput
-
         found, fields = [], {}
         for action in self.actions:
             status = self.cleaned_data.get(f"status_{action.pk}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from cpcase.models import Child, TimeUnit, User
 from cpcase.validators import TEXT_MAX_LENGTH
+from plans.validators import action_errors
 
 # The longest interval between core groups a conference can set (about three months).
 CORE_GROUP_INTERVAL_MAX = 60
@@ -277,10 +279,6 @@ class PlanAction(models.Model):
 
     def clean(self) -> None:
         """The SMART check of the services, for any model form (the admin's included)."""
-        from django.core.exceptions import ValidationError
-
-        from plans.validators import action_errors
-
         errors = action_errors(
             description=self.description,
             responsible=self.responsible,

@@ -4,6 +4,7 @@ conference. Thin views: the services decide, the selectors read."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from django.contrib import messages
@@ -389,8 +390,6 @@ def plan_versions_compare(request, plan_id):
 
 def _readable(field: str, value):
     """A stored value as the page says it: labels for codes, dates in words."""
-    import datetime as dt
-
     choices = {
         "status": {**dict(Plan.Status.choices), **dict(PlanAction.Status.choices)},
         "stage": dict(Plan.Stage.choices),
