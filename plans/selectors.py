@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
+from cpcase import access, read_audit
+from cpcase.chronology import Event
+from cpcase.errors import NotFound, NotPermitted
+from cpcase.models import Child, User
 from cpcase.my_week import RANK_PLAN, WeekContext, WeekItem, WeekWork
-from cpcase.timescales import Deadline, DeadlineContext
-from plans.models import CoreGroupMeeting, Plan
+from cpcase.timescales import Deadline, DeadlineContext, deadlines_for
+from plans.models import CoreGroupMeeting, CoreGroupMember, Plan, PlanAction, PlanVersion
 
 # The detailed plan's own text (DOMAIN.md section 1, step 4).
 DETAIL_FIELDS = (
@@ -67,7 +73,8 @@ def plan_facts(context: DeadlineContext) -> list[PlanFacts]:
         )
         return [PlanFacts(*row) for row in rows.iterator(chunk_size=5000)]
 
-    return context.once("plan_facts", load)
+    facts: list[PlanFacts] = context.once("plan_facts", load)
+    return facts
 
 
 def children_with_open_plans() -> QuerySet[Plan, Mapping[str, object]]:
@@ -85,7 +92,15 @@ def children_with_active_plan(child_ids: Iterable[Any]) -> set[Any]:
     )
 
 
-def _deadline(context, plan, kind, due_on, met_on, source, key) -> Deadline:
+def _deadline(
+    context: DeadlineContext,
+    plan: Mapping[str, Any],
+    kind: str,
+    due_on: dt.date,
+    met_on: dt.date | None,
+    source: str,
+    key: str,
+) -> Deadline:
     return Deadline(
         child_id=plan["child_id"],
         authority_id=plan["child__responsible_authority_id"],
@@ -130,7 +145,9 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         timescales = context.for_authority(plan["child__responsible_authority_id"])
         ended_on = plan["ended_on"]
 
-        def applies(due_on: dt.date, met_on: dt.date | None, ended_on=ended_on) -> bool:
+        def applies(
+            due_on: dt.date, met_on: dt.date | None, ended_on: dt.date | None = ended_on
+        ) -> bool:
             return met_on is not None or ended_on is None or due_on <= ended_on
 
         first = plan["first_core_group_on"]
@@ -261,10 +278,8 @@ def plan_versions_compare(older: dict[str, Any], newer: dict[str, Any]) -> dict[
     }
 
 
-def plans_visible_to(user, child_id: Any = None) -> QuerySet[Plan]:
+def plans_visible_to(user: User, child_id: Any = None) -> QuerySet[Plan]:
     """Plans of children whose plan the user may read (core group members included)."""
-    from cpcase import access
-
     qs = Plan.objects.filter(
         child__in=access.children_visible_to(user, access.Action.VIEW_PLAN).values("pk")
     ).filter(access.records_visible_q(user))
@@ -274,11 +289,36 @@ def plans_visible_to(user, child_id: Any = None) -> QuerySet[Plan]:
     return qs.prefetch_related("issues", "actions").order_by("-started_on")
 
 
-def plan_get_for_view(*, user, plan_id) -> Plan:
-    """A plan, for showing; the view is audited."""
-    from cpcase import read_audit
-    from plans.services import plan_for
+def plan_for(actor: User, plan_id: Any, action: access.Action = access.Action.VIEW_PLAN) -> Plan:
+    """A plan of a child the actor may see (or act on); 404 otherwise."""
+    pk = access.as_uuid(plan_id)
+    plan = Plan.objects.select_related("child").filter(pk=pk).first() if pk else None
+    if (
+        plan is None
+        or not access.can(actor, access.Action.VIEW_PLAN, plan.child)
+        or not access.may_read_record(actor, plan.child, plan.authority_id)
+    ):
+        raise NotFound("No plan was found.")
+    if action != access.Action.VIEW_PLAN and (
+        not access.can(actor, action, plan.child)
+        or access.is_released_record(actor, plan.child, plan.authority_id)
+    ):  # a release lets another authority read the plan, never change it
+        raise NotPermitted("You can read this plan, but not do that to it.")
+    return plan
 
+
+def child_team_managers(child: Child) -> QuerySet[User]:
+    """The active team managers of the child's team (none for a child with no team): they
+    authorise its plans and are told of them."""
+    if child.team_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        access.plan_authorisers(), is_active=True, team_id=child.team_id
+    ).distinct()
+
+
+def plan_get_for_view(*, user: User, plan_id: Any) -> Plan:
+    """A plan, for showing; the view is audited."""
     plan = plan_for(user, plan_id)
     read_audit.record_objects(
         user=user, objects=[plan], summary="Viewed the plan" + _released(user, plan)
@@ -286,25 +326,18 @@ def plan_get_for_view(*, user, plan_id) -> Plan:
     return plan
 
 
-def _released(user, plan: Plan) -> str:
-    from cpcase import access
-
+def _released(user: User, plan: Plan) -> str:
     if access.is_released_record(user, plan.child, plan.authority_id):
         return " (another authority's, through a historic release)"
     return ""
 
 
-def current_version(user, plan_id) -> int:
-    from plans.services import plan_for
-
+def current_version(user: User, plan_id: Any) -> int:
     return plan_for(user, plan_id).version
 
 
-def plan_versions(*, user, plan_id):
+def plan_versions(*, user: User, plan_id: Any) -> QuerySet[PlanVersion]:
     """The plan's versions (what each said): the read is recorded."""
-    from cpcase import read_audit
-    from plans.services import plan_for
-
     plan = plan_for(user, plan_id)
     read_audit.record_objects(
         user=user, objects=[plan], summary="Viewed the plan's versions" + _released(user, plan)
@@ -312,11 +345,8 @@ def plan_versions(*, user, plan_id):
     return plan.versions.order_by("number")
 
 
-def core_group_meetings(*, user, plan_id):
+def core_group_meetings(*, user: User, plan_id: Any) -> QuerySet[CoreGroupMeeting]:
     """The plan's core group meetings: the read is recorded."""
-    from cpcase import read_audit
-    from plans.services import plan_for
-
     plan = plan_for(user, plan_id)
     read_audit.record_objects(user=user, objects=[plan], summary="Read the core group meetings")
     return plan.core_group_meetings.order_by("held_on")
@@ -326,13 +356,8 @@ def _name(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
-def plan_chronology(child) -> Iterable[Any]:
+def plan_chronology(child: Child) -> Iterator[Event]:
     """Plans started, reviewed and ended, and core group meetings, for the chronology."""
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from cpcase.chronology import Event
-
     plans = Plan.objects.filter(child=child).prefetch_related(
         "core_group_meetings", "versions__created_by"
     )
@@ -400,10 +425,6 @@ PLAN_DEADLINE_KINDS = frozenset(
 
 def plan_with_parts(plan_id: Any) -> Plan:
     """The plan with everything its page and documents show, in a fixed number of queries."""
-    from django.db.models import Prefetch
-
-    from plans.models import CoreGroupMember, PlanAction
-
     return (
         Plan.objects.select_related(
             "child__responsible_authority", "lead_social_worker", "authorised_by"
@@ -426,16 +447,14 @@ def plan_with_parts(plan_id: Any) -> Plan:
     )
 
 
-def plan_page(*, user, plan_id) -> Plan:
+def plan_page(*, user: User, plan_id: Any) -> Plan:
     """A plan for its page (the view is audited), with its parts."""
     plan = plan_get_for_view(user=user, plan_id=plan_id)
     return plan_with_parts(plan.pk)
 
 
-def plan_next_deadlines(plan: Plan, today: dt.date) -> list[Any]:
+def plan_next_deadlines(plan: Plan, today: dt.date) -> list[Deadline]:
     """The plan's deadlines still running, soonest first (none once it has ended)."""
-    from cpcase.timescales import deadlines_for
-
     if plan.status != Plan.Status.ACTIVE:
         return []
     return [
@@ -443,17 +462,17 @@ def plan_next_deadlines(plan: Plan, today: dt.date) -> list[Any]:
     ]
 
 
-def plan_for_child(*, user, child_id) -> tuple[Plan | None, list[Plan]]:
+def plan_for_child(*, user: User, child_id: Any) -> tuple[Plan | None, list[Plan]]:
     """The child's active plan (or None) and all the plans the user may read, newest first."""
     plans = list(plans_visible_to(user, child_id=child_id).select_related("child"))
     active = next((p for p in plans if p.status == Plan.Status.ACTIVE), None)
     return active, plans
 
 
-def plan_versions_compare_for(*, user, plan_id, older: int, newer: int) -> dict[str, Any]:
+def plan_versions_compare_for(
+    *, user: User, plan_id: Any, older: int, newer: int
+) -> dict[str, Any]:
     """Two versions of a plan the user may read, and what changed between them."""
-    from cpcase.errors import NotFound
-
     versions = {v.number: v for v in plan_versions(user=user, plan_id=plan_id)}
     if older not in versions or newer not in versions:
         raise NotFound("No such version of this plan.")
@@ -468,8 +487,6 @@ def plan_versions_compare_for(*, user, plan_id, older: int, newer: int) -> dict[
 
 def plan_document_context(plan: Plan) -> dict[str, Any]:
     """What the plan's PDFs show."""
-    from django.utils import timezone
-
     plan = plan_with_parts(plan.pk)
     issues = list(plan.issues.all())
     actions = list(plan.actions.all())
@@ -530,11 +547,6 @@ def plan_week_work(context: WeekContext) -> WeekWork:
     """My week's plans, in one query: the page of each plan deadline; the plans returned
     for changes (to send again); and a team manager's plans waiting for their
     authorisation."""
-    from django.db.models import Q
-    from django.urls import reverse
-
-    from cpcase import access
-
     user = context.user
     deadline_children = {row.child_id for row in context.deadlines if row.kind in _WEEK_PAGES}
     wanted = Q(child_id__in=deadline_children) | Q(

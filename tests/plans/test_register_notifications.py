@@ -14,6 +14,7 @@ from cpcase.models import Notification
 from cpcase.roles import Role
 from plans import services
 from plans.models import Plan
+from plans.services.register import _tell_register_keepers
 from tests.conferences.test_services import _outcome, _schedule
 from tests.factories import AuthorityFactory, UserFactory
 from tests.support.working_days import last_working_day
@@ -217,7 +218,7 @@ def test_telling_twice_is_one_notification(
         core_group_member,
         last_working_day(TODAY - dt.timedelta(days=5)),
     )
-    services._tell_register_keepers(
+    _tell_register_keepers(
         actor=chair,
         plan=plan,
         change="a child protection plan started",
