@@ -17,7 +17,7 @@ from cpcase.chronology import Event
 from cpcase.errors import NotFound, NotPermitted
 from cpcase.models import Child, User
 from cpcase.my_week import RANK_PLAN, WeekContext, WeekItem, WeekWork
-from cpcase.timescales import Deadline, DeadlineContext, deadlines_for
+from cpcase.timescales import AuthorityTimescales, Deadline, DeadlineContext, deadlines_for
 from plans.models import CoreGroupMeeting, CoreGroupMember, Plan, PlanAction, PlanVersion
 
 # The detailed plan's own text (DOMAIN.md section 1, step 4).
@@ -121,14 +121,7 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         last_core_group_on=Max("core_group_meetings__held_on"),
         core_groups=Count("core_group_meetings"),
     )
-    meetings: dict[Any, list[dt.date]] = defaultdict(list)
-    if context.history:
-        for plan_id, held_on in (
-            CoreGroupMeeting.objects.filter(plan__in=plans.values("pk"))
-            .order_by("plan_id", "held_on")
-            .values_list("plan_id", "held_on")
-        ):
-            meetings[plan_id].append(held_on)
+    meetings = _core_group_dates(context, plans)
     rows = plans.values(
         "id",
         "child_id",
@@ -143,67 +136,112 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     )
     for plan in rows.iterator(chunk_size=5000):
         timescales = context.for_authority(plan["child__responsible_authority_id"])
-        ended_on = plan["ended_on"]
-
-        def applies(
-            due_on: dt.date, met_on: dt.date | None, ended_on: dt.date | None = ended_on
-        ) -> bool:
-            return met_on is not None or ended_on is None or due_on <= ended_on
-
+        yield from _first_core_group_deadline(context, timescales, plan)
         first = plan["first_core_group_on"]
-        computed = timescales.due("first_core_group", plan["started_on"])
-        if computed and (context.history or first is None):
-            due_on, rule = computed
-            if applies(due_on, first):
-                yield _deadline(
-                    context,
-                    plan,
-                    "first_core_group",
-                    due_on,
-                    first,
-                    f"{rule.describe()} after the conference on {plan['started_on']:%d %b %Y}",
-                    f"first_core_group:{plan['id']}",
-                )
         if first is not None:
-            computed = timescales.due("plan_authorisation", first)
-            submitted = plan["submitted_on"]
-            if computed and (context.history or submitted is None):
-                due_on, rule = computed
-                if applies(due_on, submitted):
-                    yield _deadline(
-                        context,
-                        plan,
-                        "plan_authorisation",
-                        due_on,
-                        submitted,
-                        f"{rule.describe()} after the first core group on {first:%d %b %Y}",
-                        f"plan_authorisation:{plan['id']}",
-                    )
-            held = meetings[plan["id"]] if context.history else [plan["last_core_group_on"]]
-            offset = 0 if context.history else plan["core_groups"] - 1
-            interval = plan["core_group_interval_days"]
-            for i, anchor in enumerate(held):
-                if interval:
-                    # Set for this child by the initial conference, over the profile's.
-                    due_on = timescales.calendar.add_working_days(anchor, interval)
-                    described = f"{interval} working days (set by the initial conference)"
-                else:
-                    computed = timescales.due("core_group", anchor)
-                    if not computed:
-                        break
-                    due_on, rule = computed
-                    described = rule.describe()
-                met_on = held[i + 1] if i + 1 < len(held) else None
-                if applies(due_on, met_on):
-                    yield _deadline(
-                        context,
-                        plan,
-                        "core_group",
-                        due_on,
-                        met_on,
-                        f"{described} after the core group on {anchor:%d %b %Y}",
-                        f"core_group:{plan['id']}:{offset + i + 1}",
-                    )
+            yield from _authorisation_deadline(context, timescales, plan, first)
+            yield from _core_group_deadlines(context, timescales, plan, meetings)
+
+
+def _core_group_dates(context: DeadlineContext, plans: QuerySet[Plan]) -> dict[Any, list[dt.date]]:
+    """Each plan's core group meetings, in order (only the history needs them all)."""
+    meetings: dict[Any, list[dt.date]] = defaultdict(list)
+    if context.history:
+        for plan_id, held_on in (
+            CoreGroupMeeting.objects.filter(plan__in=plans.values("pk"))
+            .order_by("plan_id", "held_on")
+            .values_list("plan_id", "held_on")
+        ):
+            meetings[plan_id].append(held_on)
+    return meetings
+
+
+def _applies(plan: Mapping[str, Any], due_on: dt.date, met_on: dt.date | None) -> bool:
+    """A deadline met, or falling due before the plan ended, applies."""
+    ended_on: dt.date | None = plan["ended_on"]
+    return met_on is not None or ended_on is None or due_on <= ended_on
+
+
+def _first_core_group_deadline(
+    context: DeadlineContext, timescales: AuthorityTimescales, plan: Mapping[str, Any]
+) -> Iterator[Deadline]:
+    first = plan["first_core_group_on"]
+    computed = timescales.due("first_core_group", plan["started_on"])
+    if computed and (context.history or first is None):
+        due_on, rule = computed
+        if _applies(plan, due_on, first):
+            yield _deadline(
+                context,
+                plan,
+                "first_core_group",
+                due_on,
+                first,
+                f"{rule.describe()} after the conference on {plan['started_on']:%d %b %Y}",
+                f"first_core_group:{plan['id']}",
+            )
+
+
+def _authorisation_deadline(
+    context: DeadlineContext,
+    timescales: AuthorityTimescales,
+    plan: Mapping[str, Any],
+    first: dt.date,
+) -> Iterator[Deadline]:
+    computed = timescales.due("plan_authorisation", first)
+    submitted = plan["submitted_on"]
+    if computed and (context.history or submitted is None):
+        due_on, rule = computed
+        if _applies(plan, due_on, submitted):
+            yield _deadline(
+                context,
+                plan,
+                "plan_authorisation",
+                due_on,
+                submitted,
+                f"{rule.describe()} after the first core group on {first:%d %b %Y}",
+                f"plan_authorisation:{plan['id']}",
+            )
+
+
+def _core_group_deadlines(
+    context: DeadlineContext,
+    timescales: AuthorityTimescales,
+    plan: Mapping[str, Any],
+    meetings: dict[Any, list[dt.date]],
+) -> Iterator[Deadline]:
+    held = meetings[plan["id"]] if context.history else [plan["last_core_group_on"]]
+    offset = 0 if context.history else plan["core_groups"] - 1
+    for i, anchor in enumerate(held):
+        next_due = _next_core_group_due(timescales, plan["core_group_interval_days"], anchor)
+        if next_due is None:
+            break
+        due_on, described = next_due
+        met_on = held[i + 1] if i + 1 < len(held) else None
+        if _applies(plan, due_on, met_on):
+            yield _deadline(
+                context,
+                plan,
+                "core_group",
+                due_on,
+                met_on,
+                f"{described} after the core group on {anchor:%d %b %Y}",
+                f"core_group:{plan['id']}:{offset + i + 1}",
+            )
+
+
+def _next_core_group_due(
+    timescales: AuthorityTimescales, interval: int | None, anchor: dt.date
+) -> tuple[dt.date, str] | None:
+    """When the core group after the one on ``anchor`` is due, and the rule in words."""
+    if interval:
+        # Set for this child by the initial conference, over the profile's.
+        due_on = timescales.calendar.add_working_days(anchor, interval)
+        return due_on, f"{interval} working days (set by the initial conference)"
+    computed = timescales.due("core_group", anchor)
+    if not computed:
+        return None
+    due_on, rule = computed
+    return due_on, rule.describe()
 
 
 def plan_snapshot(plan: Plan) -> dict[str, Any]:
@@ -362,51 +400,61 @@ def plan_chronology(child: Child) -> Iterator[Event]:
         "core_group_meetings", "versions__created_by"
     )
     for plan in plans:
-        url = reverse("plan-detail", args=[plan.pk])
-        for version in plan.versions.all():
-            yield Event(
-                on=timezone.localdate(version.created_at),
-                at=version.created_at,
-                kind="plan_version",
-                title=f"Plan version {version.number}: {version.reason}",
-                source="plans",
-                authority_id=plan.authority_id or child.responsible_authority_id,
-                object_id=str(version.pk),
-                url=reverse("plan-versions", args=[plan.pk]),
-                recorded_by=_name(version.created_by),
-            )
+        authority_id = plan.authority_id or child.responsible_authority_id
+        yield from _version_events(plan, authority_id)
+        yield from _plan_events(plan, authority_id)
+
+
+def _version_events(plan: Plan, authority_id: Any) -> Iterator[Event]:
+    for version in plan.versions.all():
         yield Event(
-            url=url,
-            on=plan.started_on,
-            at=None,
-            kind="plan_started",
-            title=f"Child protection plan started ({plan.get_initial_category_display().lower()})",
+            on=timezone.localdate(version.created_at),
+            at=version.created_at,
+            kind="plan_version",
+            title=f"Plan version {version.number}: {version.reason}",
             source="plans",
-            authority_id=plan.authority_id or child.responsible_authority_id,
+            authority_id=authority_id,
+            object_id=str(version.pk),
+            url=reverse("plan-versions", args=[plan.pk]),
+            recorded_by=_name(version.created_by),
+        )
+
+
+def _plan_events(plan: Plan, authority_id: Any) -> Iterator[Event]:
+    """The plan started, its core group meetings, and its end."""
+    url = reverse("plan-detail", args=[plan.pk])
+    yield Event(
+        url=url,
+        on=plan.started_on,
+        at=None,
+        kind="plan_started",
+        title=f"Child protection plan started ({plan.get_initial_category_display().lower()})",
+        source="plans",
+        authority_id=authority_id,
+        object_id=str(plan.pk),
+    )
+    for meeting in plan.core_group_meetings.all():
+        yield Event(
+            on=meeting.held_on,
+            at=None,
+            kind="core_group",
+            title="Core group meeting",
+            url=url,
+            source="plans",
+            authority_id=authority_id,
+            object_id=str(meeting.pk),
+        )
+    if plan.ended_on:
+        yield Event(
+            on=plan.ended_on,
+            at=None,
+            kind="plan_ended",
+            url=url,
+            title=f"Child protection plan ended: {plan.get_end_reason_display().lower()}",
+            source="plans",
+            authority_id=authority_id,
             object_id=str(plan.pk),
         )
-        for meeting in plan.core_group_meetings.all():
-            yield Event(
-                on=meeting.held_on,
-                at=None,
-                kind="core_group",
-                title="Core group meeting",
-                url=url,
-                source="plans",
-                authority_id=plan.authority_id or child.responsible_authority_id,
-                object_id=str(meeting.pk),
-            )
-        if plan.ended_on:
-            yield Event(
-                on=plan.ended_on,
-                at=None,
-                kind="plan_ended",
-                url=url,
-                title=f"Child protection plan ended: {plan.get_end_reason_display().lower()}",
-                source="plans",
-                authority_id=plan.authority_id or child.responsible_authority_id,
-                object_id=str(plan.pk),
-            )
 
 
 # --- The browser's pages ----------------------------------------------------------------
@@ -543,10 +591,9 @@ _WEEK_PAGES = {
 }
 
 
-def plan_week_work(context: WeekContext) -> WeekWork:
-    """My week's plans, in one query: the page of each plan deadline; the plans returned
-    for changes (to send again); and a team manager's plans waiting for their
-    authorisation."""
+def _week_plans(context: WeekContext) -> list[Plan]:
+    """The active plans with a deadline this week, returned for changes, or (a team
+    manager's week) waiting for authorisation."""
     user = context.user
     deadline_children = {row.child_id for row in context.deadlines if row.kind in _WEEK_PAGES}
     wanted = Q(child_id__in=deadline_children) | Q(
@@ -556,13 +603,17 @@ def plan_week_work(context: WeekContext) -> WeekWork:
     )
     if context.team_week:
         wanted |= Q(child__team_id=user.team_id, stage=Plan.Stage.AWAITING_AUTHORISATION)
-    plans = list(
+    return list(
         plans_visible_to(user)
         .prefetch_related(None)
         .filter(wanted, status=Plan.Status.ACTIVE)
         .select_related("child__lead_social_worker")
     )
-    work = WeekWork()
+
+
+def _week_links(context: WeekContext, plans: list[Plan]) -> dict[Any, str]:
+    """The page where each of the plans' deadlines is met, by deadline row."""
+    links: dict[Any, str] = {}
     active = {plan.child_id: plan for plan in plans}
     for row in context.deadlines:
         plan = active.get(row.child_id)
@@ -571,39 +622,50 @@ def plan_week_work(context: WeekContext) -> WeekWork:
         page = _WEEK_PAGES[row.kind]
         if row.kind == "plan_authorisation" and plan.stage == Plan.Stage.DETAILED_DRAFT:
             page = "plan-submit"
-        work.links[row.pk] = reverse(page, args=[plan.pk])
+        links[row.pk] = reverse(page, args=[plan.pk])
+    return links
+
+
+def _week_item(user: User, plan: Plan) -> WeekItem | None:
+    """A plan waiting for this user's authorisation, or one returned to be sent again."""
+    child = plan.child
+    if plan.stage == Plan.Stage.AWAITING_AUTHORISATION:
+        if not access.may_authorise_plan(user, child):
+            return None
+        sent = f"Sent on {plan.submitted_on:%-d %b %Y}" if plan.submitted_on else "Sent"
+        return WeekItem(
+            what="Detailed plan to authorise",
+            href=reverse("plan-authorise", args=[plan.pk]),
+            child=child,
+            worker=child.lead_social_worker,
+            note=f"{sent} by {child.lead_social_worker.name}" if child.lead_social_worker else sent,
+            rank=RANK_PLAN,
+            since=plan.submitted_on,
+            for_authorisation=True,
+            record=plan,
+        )
+    if plan.stage == Plan.Stage.DETAILED_DRAFT and plan.returned_comments:
+        return WeekItem(
+            what="Detailed plan returned for changes: send it again",
+            href=reverse("plan-detail", args=[plan.pk]),
+            child=child,
+            worker=child.lead_social_worker,
+            note=f"The team manager said: {plan.returned_comments[:200]}",
+            rank=RANK_PLAN,
+            since=plan.submitted_on,
+            record=plan,
+        )
+    return None
+
+
+def plan_week_work(context: WeekContext) -> WeekWork:
+    """My week's plans, in one query: the page of each plan deadline; the plans returned
+    for changes (to send again); and a team manager's plans waiting for their
+    authorisation."""
+    plans = _week_plans(context)
+    work = WeekWork(links=_week_links(context, plans))
     for plan in plans:
-        child = plan.child
-        if plan.stage == Plan.Stage.AWAITING_AUTHORISATION:
-            if not access.may_authorise_plan(user, child):
-                continue
-            sent = f"Sent on {plan.submitted_on:%-d %b %Y}" if plan.submitted_on else "Sent"
-            work.items.append(
-                WeekItem(
-                    what="Detailed plan to authorise",
-                    href=reverse("plan-authorise", args=[plan.pk]),
-                    child=child,
-                    worker=child.lead_social_worker,
-                    note=f"{sent} by {child.lead_social_worker.name}"
-                    if child.lead_social_worker
-                    else sent,
-                    rank=RANK_PLAN,
-                    since=plan.submitted_on,
-                    for_authorisation=True,
-                    record=plan,
-                )
-            )
-        elif plan.stage == Plan.Stage.DETAILED_DRAFT and plan.returned_comments:
-            work.items.append(
-                WeekItem(
-                    what="Detailed plan returned for changes: send it again",
-                    href=reverse("plan-detail", args=[plan.pk]),
-                    child=child,
-                    worker=child.lead_social_worker,
-                    note=f"The team manager said: {plan.returned_comments[:200]}",
-                    rank=RANK_PLAN,
-                    since=plan.submitted_on,
-                    record=plan,
-                )
-            )
+        item = _week_item(context.user, plan)
+        if item is not None:
+            work.items.append(item)
     return work
