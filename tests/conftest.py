@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from cpcase.celery import app
 from cpcase.db_roles import connect_default_as
+from cpcase.embedded_db import ensure_started
 from cpcase.roles import Role
 from tests.factories import (
     AddressFactory,
@@ -19,8 +20,15 @@ from tests.factories import (
 from tests.support.worker import redis_url_for_tests
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedded_system():
+    """The test session is an entry point: it starts the embedded database (without
+    DATABASE_URL) and makes the secret key and folders before any test runs."""
+    ensure_started()
+
+
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(embedded_system, django_db_modify_db_settings_parallel_suffix):
     """The test database is created and migrated by the owner role..."""
     connect_default_as("owner")
 

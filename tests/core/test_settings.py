@@ -22,7 +22,7 @@ def _load_settings(tmp_path, **env: str) -> subprocess.CompletedProcess:
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "cpcase.settings",
         "CPCASE_DATA_DIR": str(tmp_path),
-        # Reading settings connects to nothing; these keep the embedded defaults from starting.
+        # Reading settings connects to nothing (tests/core/test_entry_points.py); nor do these.
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
         **env,
