@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.test.utils import override_settings
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
@@ -25,6 +27,17 @@ def embedded_system():
     """The test session is an entry point: it starts the embedded database (without
     DATABASE_URL) and makes the secret key and folders before any test runs."""
     ensure_started()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing():
+    """Django's PBKDF2 (1,000,000 iterations) takes about half a second of CPU a password,
+    and every persona has a password: the tests hash with MD5 (Django's own advice for
+    test speed). PBKDF2 stays second, so a hash made by a subprocess (``manage.py
+    serve``, a real worker) is still read; production's hashers are unchanged."""
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[fast, *settings.PASSWORD_HASHERS]):
+        yield
 
 
 @pytest.fixture(scope="session")
