@@ -128,6 +128,20 @@ class Conference(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.scheduled_for:%d %B %Y}"
 
+    # For templates, which compare no status strings.
+    @property
+    def is_held(self) -> bool:
+        return self.status == self.Status.HELD
+
+    @property
+    def status_tag_colour(self) -> str:
+        """The GOV.UK tag colour of the conference's status."""
+        return {
+            self.Status.SCHEDULED: "blue",
+            self.Status.HELD: "yellow",
+            self.Status.FINALISED: "green",
+        }.get(self.status, "grey")
+
 
 class ConferenceChild(models.Model):
     """One child at a conference, and the conference's decision about them."""
@@ -188,6 +202,19 @@ class ConferenceChild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} at {self.conference}"
+
+    # For templates, which compare no decision strings.
+    @property
+    def starts_plan(self) -> bool:
+        return self.decision == self.Decision.PLAN
+
+    @property
+    def continues_plan(self) -> bool:
+        return self.decision == self.Decision.CONTINUE
+
+    @property
+    def discontinues_plan(self) -> bool:
+        return self.decision == self.Decision.DISCONTINUE
 
 
 class TransferNotice(models.Model):
@@ -397,6 +424,14 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"Complaint from {self.complainant}"
+
+    @property
+    def is_upheld(self) -> bool:
+        return self.status == self.Status.UPHELD
+
+    @property
+    def is_partly_upheld(self) -> bool:
+        return self.status == self.Status.PARTLY_UPHELD
 
 
 class Disagreement(models.Model):

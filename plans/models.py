@@ -149,6 +149,39 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"Plan for {self.child} from {self.started_on:%d %B %Y}"
 
+    # For templates, which compare no status strings (STYLE.md: no rules in templates).
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == self.Status.ENDED
+
+    @property
+    def is_detailed_draft(self) -> bool:
+        return self.stage == self.Stage.DETAILED_DRAFT
+
+    @property
+    def is_awaiting_authorisation(self) -> bool:
+        return self.stage == self.Stage.AWAITING_AUTHORISATION
+
+    @property
+    def is_authorised(self) -> bool:
+        return self.stage == self.Stage.AUTHORISED
+
+    @property
+    def stage_tag_colour(self) -> str:
+        """The GOV.UK tag colour of the plan's stage."""
+        return _STAGE_TAG_COLOURS.get(self.stage, "grey")
+
+
+_STAGE_TAG_COLOURS = {
+    Plan.Stage.AUTHORISED: "green",
+    Plan.Stage.AWAITING_AUTHORISATION: "yellow",
+    Plan.Stage.DETAILED_DRAFT: "orange",
+}
+
 
 class CoreGroupMeeting(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -187,6 +220,10 @@ class PlanIssue(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+    @property
+    def is_high_risk_indicator(self) -> bool:
+        return self.risk_type == self.RiskType.HRI
 
 
 class CoreGroupMember(models.Model):
@@ -299,6 +336,11 @@ class PlanAction(models.Model):
             "not_started": "amber",
             "not_done": "red",
         }[self.status]
+
+    @property
+    def rag_tag_colour(self) -> str:
+        """The GOV.UK tag colour of :attr:`rag` (GOV.UK has orange, not amber)."""
+        return {"green": "green", "amber": "orange", "red": "red"}[self.rag]
 
 
 class ActionUpdate(models.Model):

@@ -71,6 +71,10 @@ class Enquiry(models.Model):
         return f"Enquiry by {self.enquirer_name} at {self.created_at:%d %b %Y %H:%M}"
 
     @property
+    def is_refused(self) -> bool:
+        return self.outcome == self.Outcome.REFUSED
+
+    @property
     def possible_answer(self) -> dict[str, Any]:
         """What the enquirer is told of the weak matches: how many, and whom to call."""
         return {"count": self.possible_match_count, "call": self.call or None}
@@ -169,6 +173,19 @@ class HistoricPlanRequest(models.Model):
     def __str__(self) -> str:
         return f"Release of historic plans: {self.get_status_display()}"
 
+    # For templates, which compare no status strings.
+    @property
+    def is_requested(self) -> bool:
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def is_granted(self) -> bool:
+        return self.status == self.Status.GRANTED
+
+    @property
+    def is_refused(self) -> bool:
+        return self.status == self.Status.REFUSED
+
 
 class ReturnJob(models.Model):
     """A statutory return produced in the background for the safeguarding unit manager of
@@ -215,6 +232,19 @@ class ReturnJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def is_running_now(self) -> bool:
+        """Started and not finished (``is_running`` also counts a job still queued)."""
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
 
 
 class ReturnFile(models.Model):

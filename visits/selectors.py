@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cpcase.models import Child
 from cpcase.my_week import RANK_DRAFT, WeekContext, WeekItem, WeekWork
-from cpcase.timescales import Deadline, DeadlineContext
+from cpcase.timescales import Deadline, DeadlineContext, Status
 from cpcase.working_days import add_period
 from plans.selectors import plan_facts
 from visits.models import Visit
@@ -164,6 +164,13 @@ class VisitRow:
     @property
     def days_until(self) -> int:
         return (self.due_on - self.today).days
+
+    @property
+    def rag(self) -> str:
+        """Red when overdue, amber when due within 3 days, green otherwise."""
+        if self.status == Status.OVERDUE:
+            return "red"
+        return "amber" if self.days_until <= 3 else "green"
 
 
 # How many children the visits page lists (soonest first; the count covers them all).

@@ -5,6 +5,17 @@ from __future__ import annotations
 from django import forms, template
 
 from cpcase.forms_govuk import DateInputWidget
+from cpcase.timescales import Status
+
+# A deadline's status as a GOV.UK tag: its words and its colour.
+DEADLINE_STATUS_TAGS: dict[str, tuple[str, str]] = {
+    Status.OVERDUE: ("Overdue", "red"),
+    Status.DUE_TODAY: ("Due today", "orange"),
+    Status.UPCOMING: ("Upcoming", "blue"),
+    Status.MET: ("Met", "green"),
+    Status.MET_LATE: ("Met late", "yellow"),
+    Status.MISSED: ("Missed", "grey"),
+}
 
 register = template.Library()
 
@@ -31,9 +42,17 @@ def _kind(field) -> str:
 
 @register.inclusion_tag("includes/field.html")
 def govuk_field(field, classes: str = "", label_size: str = ""):
+    kind = _kind(field)
     return {
         "field": field,
-        "kind": _kind(field),
+        # The template asks which kind of field this is, never compares the kind's name.
+        "is_hidden": kind == "hidden",
+        "is_date": kind == "date",
+        "is_radios": kind == "radios",
+        "is_checkboxes": kind == "checkboxes",
+        "is_checkbox": kind == "checkbox",
+        "is_textarea": kind == "textarea",
+        "is_select": kind == "select",
         "classes": classes,
         "label_size": label_size,
         "errors": field.errors,
@@ -73,3 +92,10 @@ def deadline_label(kind: str) -> str:
     from cpcase.timescales import KIND_LABELS
 
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@register.inclusion_tag("cpcase/_status_tag.html")
+def deadline_status_tag(status: str) -> dict[str, str]:
+    """A deadline's status (``timescales.Status``) as a GOV.UK tag; nothing for another value."""
+    label, colour = DEADLINE_STATUS_TAGS.get(status, ("", ""))
+    return {"label": label, "colour": colour}
