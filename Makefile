@@ -10,6 +10,8 @@ CIN_INSTALLED := $(CIN_VENV)/.installed
 CIN_REQUIREMENTS := tests/support/cin-validator-requirements.txt
 ASSETS := .build/static/application.css
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per CPU by default; TEST_PROCESSES=0 runs in one.
+TEST_PROCESSES ?= auto
 SERVE_ARGS ?=
 LOAD_ARGS ?=
 BENCH_INSTALLED := $(VENV)/.bench-installed
@@ -49,13 +51,13 @@ run: install assets
 # The whole suite on PostgreSQL (DATABASE_URL, else embedded) and the Redis at REDIS_URL.
 # pytest's exit status 5 (no test ran) fails the run, as any other failure does.
 test: install assets system-deps cin-validator
-	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(PY) -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no test: failing" >&2; fi; \
 	exit $$status
 
 # Without the browser and real-worker tests: no Chromium or Redis needed.
 test-fast: install assets cin-validator
-	$(PY) -m pytest -m "not browser and not worker" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) -m "not browser and not worker" $(PYTEST_ARGS)
 
 # mypy loads the settings, which start nothing; makemigrations --check reads the
 # database's migration history, so manage.py starts the embedded database for it.

@@ -26,13 +26,14 @@ machine); production gives each role a password (docker-compose.yml).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import os
 import re
 import subprocess
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -147,12 +148,25 @@ def ensure_started() -> None:
         # The settings read the key if it was there; this process uses it in any case.
         settings.SECRET_KEY = _development_secret_key(Path(settings.CPCASE_SECRET_KEY_FILE))
     if settings.CPCASE_EMBEDDED_PGDATA is not None:
-        host, port = ensure_running(
-            Path(settings.CPCASE_EMBEDDED_PGDATA), settings.CPCASE_EMBEDDED_DATABASE
-        )
+        data_dir = Path(settings.CPCASE_EMBEDDED_PGDATA)
+        with _one_process_at_a_time(data_dir):
+            host, port = ensure_running(data_dir, settings.CPCASE_EMBEDDED_DATABASE)
         for connection_settings in settings.DATABASES.values():
             # The very dicts the connections use; none has connected yet.
             connection_settings.update(HOST=host, PORT=port)
+
+
+@contextlib.contextmanager
+def _one_process_at_a_time(data_dir: Path) -> Iterator[None]:
+    """Processes that start together (the web server and its worker, the test session's
+    parallel workers) start and set up the cluster one after another, not over each other."""
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(data_dir.parent / f".{data_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _safe(database: str) -> str:

@@ -18,9 +18,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def redis_url_for_tests() -> str:
-    """A Redis database of its own for the test run, so tests don't see other traffic."""
+    """A Redis database of its own for the test run, so tests don't see other traffic; with
+    the suite in parallel (pytest-xdist), one for each test process (gw0, gw1...)."""
     base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
-    return f"{base}/{os.environ.get('CPCASE_TEST_REDIS_DB', '13')}"
+    number = int(os.environ.get("CPCASE_TEST_REDIS_DB", "13"))
+    process = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return f"{base}/{(number + int(process.removeprefix('gw'))) % 16}"
 
 
 def database_env() -> dict[str, str]:
