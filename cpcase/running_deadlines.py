@@ -317,6 +317,7 @@ def of_conference(conference: Any) -> list[Any]:
 def refresh_authority_later(authority: Authority | Any) -> None:
     """After this transaction commits, a background job rewrites the rows of every child
     the authority's timescales or calendar reach (a change of rules or of working days)."""
+    # A cycle: cpcase.tasks imports this module to run the refresh.
     from cpcase.tasks import refresh_running_deadlines
 
     authority_id = str(getattr(authority, "pk", authority))
