@@ -405,6 +405,50 @@ def user_password_reset_completed(user: User) -> int:
     return removed
 
 
+def _staff_account_update(
+    user: User,
+    *,
+    roles: list[str],
+    authority: Authority | None,
+    team: Team | None,
+    password: str | None,
+    details: dict[str, str] | None,
+    actor_username: str,
+) -> None:
+    """An existing account brought to exactly these roles and details, audited when that
+    changed anything."""
+    username = user.username
+    checked = _checked_roles(roles)
+    before = _snapshot(user)
+    if authority is not None or team is not None:
+        _place(
+            None,
+            user,
+            authority=authority or user.authority or (team.authority if team else None),
+            team=team if team is not None else user.team,
+            agency=user.agency,
+        )
+    for field, value in (details or {}).items():
+        setattr(user, field, value.strip())
+    user.is_active = True
+    if password is not None:
+        _set_password(user, password)
+    _clean_and_save(user)
+    _set_roles(user, checked)
+    changes = diff(before, {**_snapshot(user), "roles": checked})
+    if password is not None:
+        changes["password"] = {"from": "(not shown)", "to": "(changed)"}
+    if changes:
+        _audit(
+            actor=None,
+            actor_username=actor_username,
+            action=AuditEvent.Action.UPDATE,
+            user=user,
+            summary=f"Updated the account of {username}",
+            changes=changes,
+        )
+
+
 @transaction.atomic
 def staff_account_set(
     *,
@@ -437,33 +481,13 @@ def staff_account_set(
             password=password,
         )
         return created, True
-    checked = _checked_roles(roles)
-    before = _snapshot(user)
-    if authority is not None or team is not None:
-        _place(
-            None,
-            user,
-            authority=authority or user.authority or (team.authority if team else None),
-            team=team if team is not None else user.team,
-            agency=user.agency,
-        )
-    for field, value in (details or {}).items():
-        setattr(user, field, value.strip())
-    user.is_active = True
-    if password is not None:
-        _set_password(user, password)
-    _clean_and_save(user)
-    _set_roles(user, checked)
-    changes = diff(before, {**_snapshot(user), "roles": checked})
-    if password is not None:
-        changes["password"] = {"from": "(not shown)", "to": "(changed)"}
-    if changes:
-        _audit(
-            actor=None,
-            actor_username=actor_username,
-            action=AuditEvent.Action.UPDATE,
-            user=user,
-            summary=f"Updated the account of {username}",
-            changes=changes,
-        )
+    _staff_account_update(
+        user,
+        roles=roles,
+        authority=authority,
+        team=team,
+        password=password,
+        details=details,
+        actor_username=actor_username,
+    )
     return user, False
