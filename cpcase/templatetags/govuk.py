@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms, template
 
 from cpcase.forms_govuk import DateInputWidget
+from cpcase.timescales import KIND_LABELS
 
 register = template.Library()
 
@@ -70,6 +71,4 @@ def govuk_error_summary(form=None, extra=None):
 
 @register.filter
 def deadline_label(kind: str) -> str:
-    from cpcase.timescales import KIND_LABELS
-
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
