@@ -13,11 +13,7 @@ here:
 - ``daily_check``: the daily timescale check's reminders and escalations.
 """
 
-from cpcase.services.allocation import (
-    child_allocate_by_conference,
-    grant_allocated_worker,
-    validate_allocation,
-)
+from cpcase.services.allocation import child_allocate_by_conference, grant_allocated_worker
 from cpcase.services.child_fields import (
     ALL_CHILD_FIELDS,
     ALLOCATION_FIELDS,
@@ -65,5 +61,4 @@ __all__ = [
     "timescale_rule_set",
     "timescales_check",
     "timescales_check_chunk",
-    "validate_allocation",
 ]

@@ -24,7 +24,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -69,7 +69,7 @@ class Command(BaseCommand):
         "The password of the demo accounts comes from CPCASE_DEMO_PASSWORD."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
@@ -164,7 +164,15 @@ class Command(BaseCommand):
         )
         return authority
 
-    def _accounts(self, authorities, teams, agencies, password, *, reset):
+    def _accounts(
+        self,
+        authorities: dict[str, Authority],
+        teams: dict[str, Team],
+        agencies: dict[str, Agency],
+        password: str,
+        *,
+        reset: bool,
+    ) -> tuple[dict[str, User], list[str]]:
         users: dict[str, User] = {}
         new_accounts: list[str] = []
         # One hash for every demo account: the password is published anyway, and hashing
@@ -225,7 +233,9 @@ class Command(BaseCommand):
 
     # --- the families ---------------------------------------------------------
 
-    def _family(self, family: demo.DemoFamily, users: dict[str, User], teams, town: str) -> None:
+    def _family(
+        self, family: demo.DemoFamily, users: dict[str, User], teams: dict[str, Team], town: str
+    ) -> None:
         manager = users[demo.TEAM_MANAGER_FOR[family.team]]
         worker = users[demo.SOCIAL_WORKER_FOR[family.team]]
         address = AddressInput(line1=family.line1, town=town, postcode=family.postcode)
@@ -234,7 +244,7 @@ class Command(BaseCommand):
         mother: Person | None = None
         others: list[Person] = []
         for spec in ordered:
-            changes = {
+            changes: dict[str, Any] = {
                 "la_child_id": spec.la_child_id,
                 "first_name": spec.first_name,
                 "last_name": spec.last_name,
@@ -286,7 +296,7 @@ class Command(BaseCommand):
 
     # --- the report -----------------------------------------------------------
 
-    def _report(self, new_accounts, created, existing, password) -> None:
+    def _report(self, new_accounts: list[str], created: int, existing: int, password: str) -> None:
         out = self.stdout
         out.write(
             f"Demo data for {demo.AUTHORITY_NAME} ({demo.AUTHORITY_CODE}) and "
