@@ -15,9 +15,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp import devices_for_user
 
 from cpcase import access
 from cpcase.api_tokens import api_tokens_revoke_all
@@ -311,11 +317,6 @@ def user_reactivate(*, actor: User, user: User) -> User:
 
 
 def _reset_link(user: User) -> str:
-    from django.contrib.auth.tokens import default_token_generator
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     path = reverse(
         "password-reset-confirm",
         kwargs={
@@ -327,8 +328,6 @@ def _reset_link(user: User) -> str:
 
 
 def _send_reset_link(user: User, *, first: bool = False) -> None:
-    from django.core.mail import send_mail
-
     hours = settings.PASSWORD_RESET_TIMEOUT // 3600
     what = "Set the password of your new account" if first else "Set a new password"
     message = (
@@ -395,14 +394,56 @@ def user_password_reset_completed(user: User) -> int:
     """What a completed reset undoes, in its transaction: the second factor, so that the
     person enrols again at their next sign-in, and every API token issued before it.
     Returns the number of devices removed."""
-    from django_otp import devices_for_user
-
     removed = 0
     for device in list(devices_for_user(user, confirmed=None)):
         device.delete()
         removed += 1
     api_tokens_revoke_all(actor=user, user=user, reason="password reset")
     return removed
+
+
+def _staff_account_update(
+    user: User,
+    *,
+    roles: list[str],
+    authority: Authority | None,
+    team: Team | None,
+    password: str | None,
+    details: dict[str, str] | None,
+    actor_username: str,
+) -> None:
+    """An existing account brought to exactly these roles and details, audited when that
+    changed anything."""
+    username = user.username
+    checked = _checked_roles(roles)
+    before = _snapshot(user)
+    if authority is not None or team is not None:
+        _place(
+            None,
+            user,
+            authority=authority or user.authority or (team.authority if team else None),
+            team=team if team is not None else user.team,
+            agency=user.agency,
+        )
+    for field, value in (details or {}).items():
+        setattr(user, field, value.strip())
+    user.is_active = True
+    if password is not None:
+        _set_password(user, password)
+    _clean_and_save(user)
+    _set_roles(user, checked)
+    changes = diff(before, {**_snapshot(user), "roles": checked})
+    if password is not None:
+        changes["password"] = {"from": "(not shown)", "to": "(changed)"}
+    if changes:
+        _audit(
+            actor=None,
+            actor_username=actor_username,
+            action=AuditEvent.Action.UPDATE,
+            user=user,
+            summary=f"Updated the account of {username}",
+            changes=changes,
+        )
 
 
 @transaction.atomic
@@ -437,33 +478,13 @@ def staff_account_set(
             password=password,
         )
         return created, True
-    checked = _checked_roles(roles)
-    before = _snapshot(user)
-    if authority is not None or team is not None:
-        _place(
-            None,
-            user,
-            authority=authority or user.authority or (team.authority if team else None),
-            team=team if team is not None else user.team,
-            agency=user.agency,
-        )
-    for field, value in (details or {}).items():
-        setattr(user, field, value.strip())
-    user.is_active = True
-    if password is not None:
-        _set_password(user, password)
-    _clean_and_save(user)
-    _set_roles(user, checked)
-    changes = diff(before, {**_snapshot(user), "roles": checked})
-    if password is not None:
-        changes["password"] = {"from": "(not shown)", "to": "(changed)"}
-    if changes:
-        _audit(
-            actor=None,
-            actor_username=actor_username,
-            action=AuditEvent.Action.UPDATE,
-            user=user,
-            summary=f"Updated the account of {username}",
-            changes=changes,
-        )
+    _staff_account_update(
+        user,
+        roles=roles,
+        authority=authority,
+        team=team,
+        password=password,
+        details=details,
+        actor_username=actor_username,
+    )
     return user, False

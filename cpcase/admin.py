@@ -24,6 +24,8 @@ from cpcase.models import (
     Team,
     TimescaleRule,
 )
+from cpcase.selectors import audit_events_of_authority
+from cpcase.services import calendar_day_set, timescale_rule_set
 
 
 def _manages_accounts(request) -> bool:
@@ -175,8 +177,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         return self.has_module_permission(request)
 
     def get_queryset(self, request):
-        from cpcase.selectors import audit_events_of_authority
-
         return audit_events_of_authority(authority_id=request.user.authority_id)
 
     def has_add_permission(self, request) -> bool:
@@ -245,8 +245,6 @@ class TimescaleRuleAdmin(_AuthoritySettingsAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        from cpcase.services import timescale_rule_set
-
         saved = timescale_rule_set(
             actor=request.user,
             authority=request.user.authority,
@@ -273,8 +271,6 @@ class CalendarDayAdmin(_AuthoritySettingsAdmin):
         return CalendarDay.objects.filter(authority_id=request.user.authority_id)
 
     def save_model(self, request, obj, form, change):
-        from cpcase.services import calendar_day_set
-
         saved = calendar_day_set(
             actor=request.user,
             authority=request.user.authority,

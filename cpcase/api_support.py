@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cpcase.errors import DomainError, NotFound
+from cpcase.models import User
 
 
 def exception_handler(exc, context):
@@ -40,8 +41,6 @@ class StaffField(serializers.PrimaryKeyRelatedField):
     }
 
     def __init__(self, **kwargs):
-        from cpcase.models import User
-
         kwargs.setdefault("queryset", User.objects.filter(is_active=True))
         kwargs.setdefault("pk_field", serializers.UUIDField())
         super().__init__(**kwargs)

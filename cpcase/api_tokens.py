@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import authenticate
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from knox.settings import knox_settings
 
 from cpcase import access
 from cpcase.audit import audit_record
@@ -49,8 +51,6 @@ def expires_at(token: ApiToken) -> dt.datetime | None:
 
 
 def absolute_expiry(token: ApiToken) -> dt.datetime:
-    from knox.settings import knox_settings
-
     return token.created + knox_settings.AUTO_REFRESH_MAX_TTL
 
 
@@ -64,6 +64,7 @@ def api_token_issue(
     are; returns the stored token and the token itself (shown once). Refusals are
     audited (a wrong password by Django's sign-in signal, a wrong code here) outside
     any transaction, so that they are never rolled back."""
+    # A cycle: cpcase.second_factor imports this module (a reset revokes the tokens).
     from cpcase.second_factor import _right_code, app_device
 
     user = authenticate(request, username=username, password=password)
@@ -151,8 +152,6 @@ def api_token_expired(*, token: ApiToken, reason: str) -> None:
 
 def expired_sign_ins_clear() -> dict[str, int]:
     """Delete sessions and API tokens past their end (the scheduled clean-up)."""
-    from django.contrib.sessions.models import Session
-
     now = timezone.now()
     sessions = Session.objects.filter(expire_date__lt=now).delete()[0]
     tokens = ApiToken.objects.filter(expiry__lt=now).delete()[0]

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Once the app registry is ready: these modules import the models.
         from cpcase import chronology, front_door, lockout, signals  # noqa: F401
 
         chronology.register(chronology.core_events)

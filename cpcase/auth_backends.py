@@ -9,11 +9,11 @@ sign-in from outside and is not counted.
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 
+from cpcase import lockout
+
 
 class LockoutBackend(AxesStandaloneBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
-        from cpcase import lockout
-
         if request is None:
             return None
         super().authenticate(request, username=username, password=password, **kwargs)

@@ -19,15 +19,24 @@ import itertools
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from importlib import import_module
+from typing import Any, TypeVar
 
+from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
+from django.utils.module_loading import autodiscover_modules
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
 
 from cpcase import demo
 from cpcase.models import (
@@ -42,10 +51,14 @@ from cpcase.models import (
     User,
 )
 from cpcase.roles import Role
+from cpcase.second_factor import APP_DEVICE_NAME
+from cpcase.selectors import child_list, child_search
 
 BENCH_AUTHORITY_CODE = "998"
 BENCH_AUTHORITY_NAME = "Benchmark Borough Council"
 BATCH = 5000
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,8 +109,6 @@ def section(name: str, title: str, *, order: int = 100):
 
 
 def sections() -> list[Section]:
-    from django.utils.module_loading import autodiscover_modules
-
     autodiscover_modules("bench")
     return sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
 
@@ -163,27 +174,33 @@ def bench_children_count() -> int:
     ).count()
 
 
-def _batched(rows: Iterable, size: int = BATCH):
+def batched(rows: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    """``rows`` in lists of ``size`` (the last one shorter)."""
     it = iter(rows)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
 
 
-@transaction.atomic
-def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = print) -> None:
-    """A fictional authority with ``children`` children in families, bulk inserted."""
-    rng = random.Random(seed)  # noqa: S311 - made-up data, not security
-    today = dt.date.today()  # noqa: DTZ011 - dates of birth, no time of day
-    authority = Authority.objects.create(
+_batched = batched  # the name other apps' benchmarks import
+
+
+# One family of the built authority: its address, the mother, the team, the children.
+_Household = tuple[Address, Person, Team, list[Child]]
+
+
+def _authority_create() -> Authority:
+    return Authority.objects.create(
         code=BENCH_AUTHORITY_CODE,
         name=BENCH_AUTHORITY_NAME,
         nation="england",
         office_phone="01632 960000",
         out_of_hours_phone="01632 960999",
     )
-    teams = Team.objects.bulk_create(
-        [Team(authority=authority, name=f"Locality team {n + 1}") for n in range(TEAMS)]
-    )
+
+
+def _staff_create(authority: Authority, teams: list[Team]) -> list[tuple[User, str]]:
+    """The authority's managers, a team manager and social workers per team, and a police
+    enquirer, each with their role's group."""
     password = make_password(demo.DEFAULT_DEMO_PASSWORD)
     staff: list[tuple[User, str]] = [
         (User(username="bench.sum", authority=authority), Role.SAFEGUARDING_UNIT_MANAGER),
@@ -209,17 +226,23 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
     User.groups.through.objects.bulk_create(
         [User.groups.through(user_id=u.pk, group_id=groups[role].pk) for u, role in staff]
     )
-    workers_by_team = {
-        team.pk: [u for u, role in staff if role == Role.SOCIAL_WORKER and u.team_id == team.pk]
-        for team in teams
-    }
-    log(f"  {len(teams)} teams, {len(staff)} staff")
+    return staff
 
-    nhs = demo.demo_nhs_numbers(start=0)
-    households: list[tuple[Address, Person, Team, list[Child]]] = []
-    made = 0
-    while made < children:
-        size = min(children - made, rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5)))
+
+@dataclass
+class _HouseholdMaker:
+    """Makes the built authority's households (unsaved), numbering children on."""
+
+    rng: random.Random
+    today: dt.date
+    authority: Authority
+    teams: list[Team]
+    workers_by_team: dict[Any, list[User]]
+    nhs: Iterator[str]
+    made: int = 0
+
+    def household(self, size: int) -> _Household:
+        rng, today = self.rng, self.today
         surname = rng.choice(SURNAMES)
         district = rng.randint(1, 9)
         postcode = demo.demo_postcode(rng, district)
@@ -230,45 +253,50 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
             postcode=postcode,
             match_key=Address.make_match_key(line1, postcode),
         )
-        team = teams[rng.randrange(TEAMS)]
+        team = self.teams[rng.randrange(TEAMS)]
         mother = Person(
             first_name=rng.choice(demo.ADULT_WOMEN),
             last_name=surname,
             date_of_birth=today - dt.timedelta(days=rng.randint(19 * 365, 45 * 365)),
-            authority=authority,
+            authority=self.authority,
         )
-        lead = rng.choice(workers_by_team[team.pk])
-        kids = []
-        for _ in range(size):
-            made += 1
-            unborn = rng.random() < 0.02
-            sex = rng.choice("MF")
-            kids.append(
-                Child(
-                    la_child_id=f"{BUILT_CHILD_PREFIX}{made:07d}",
-                    first_name=""
-                    if unborn
-                    else rng.choice(demo.BOYS if sex == "M" else demo.GIRLS),
-                    last_name=surname,
-                    date_of_birth=None
-                    if unborn
-                    else today - dt.timedelta(days=rng.randint(0, 18 * 365)),
-                    expected_date_of_delivery=today + dt.timedelta(days=rng.randint(20, 200))
-                    if unborn
-                    else None,
-                    sex="U" if unborn else sex,
-                    # The 999 test range holds about 900,000 numbers: the rest have none.
-                    nhs_number="" if unborn else next(nhs, ""),
-                    responsible_authority=authority,
-                    resident_authority=authority,
-                    team=team,
-                    lead_social_worker=lead,
-                    mother=mother if unborn else None,
-                )
-            )
-        households.append((address, mother, team, kids))
+        lead = rng.choice(self.workers_by_team[team.pk])
+        kids = [self.child(surname, team, lead, mother) for _ in range(size)]
+        return address, mother, team, kids
 
-    for chunk in _batched(households, 2000):
+    def child(self, surname: str, team: Team, lead: User, mother: Person) -> Child:
+        rng, today = self.rng, self.today
+        self.made += 1
+        unborn = rng.random() < 0.02
+        sex = rng.choice("MF")
+        return Child(
+            la_child_id=f"{BUILT_CHILD_PREFIX}{self.made:07d}",
+            first_name="" if unborn else rng.choice(demo.BOYS if sex == "M" else demo.GIRLS),
+            last_name=surname,
+            date_of_birth=None if unborn else today - dt.timedelta(days=rng.randint(0, 18 * 365)),
+            expected_date_of_delivery=today + dt.timedelta(days=rng.randint(20, 200))
+            if unborn
+            else None,
+            sex="U" if unborn else sex,
+            # The 999 test range holds about 900,000 numbers: the rest have none.
+            nhs_number="" if unborn else next(self.nhs, ""),
+            responsible_authority=self.authority,
+            resident_authority=self.authority,
+            team=team,
+            lead_social_worker=lead,
+            mother=mother if unborn else None,
+        )
+
+    def households(self, children: int) -> list[_Household]:
+        made: list[_Household] = []
+        while self.made < children:
+            size = min(children - self.made, self.rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5)))
+            made.append(self.household(size))
+        return made
+
+
+def _households_insert(households: list[_Household], today: dt.date) -> None:
+    for chunk in batched(households, 2000):
         Address.objects.bulk_create([h[0] for h in chunk])
         Person.objects.bulk_create([h[1] for h in chunk])
         Child.objects.bulk_create([kid for h in chunk for kid in h[3]])
@@ -290,9 +318,10 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
                 for kid in h[3]
             ]
         )
-    log(f"  {made} children in {len(households)} households")
 
-    # The allocated worker's object permissions, as the services grant them.
+
+def _allocated_workers_grant(households: list[_Household]) -> None:
+    """The allocated worker's object permissions, as the services grant them."""
     perms = list(
         Permission.objects.filter(
             content_type__app_label="cpcase", codename__in=("view_child", "change_child")
@@ -307,8 +336,38 @@ def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = 
         if kid.lead_social_worker_id is not None  # every built child has one
         for perm in perms
     )
-    for chunk in _batched(grants):
+    for chunk in batched(grants):
         ChildUserObjectPermission.objects.bulk_create(chunk)
+
+
+@transaction.atomic
+def build(children: int, *, seed: int = demo.SEED, log: Callable[[str], None] = print) -> None:
+    """A fictional authority with ``children`` children in families, bulk inserted."""
+    rng = random.Random(seed)  # noqa: S311 - made-up data, not security
+    today = dt.date.today()  # noqa: DTZ011 - dates of birth, no time of day
+    authority = _authority_create()
+    teams = Team.objects.bulk_create(
+        [Team(authority=authority, name=f"Locality team {n + 1}") for n in range(TEAMS)]
+    )
+    staff = _staff_create(authority, teams)
+    workers_by_team = {
+        team.pk: [u for u, role in staff if role == Role.SOCIAL_WORKER and u.team_id == team.pk]
+        for team in teams
+    }
+    log(f"  {len(teams)} teams, {len(staff)} staff")
+
+    maker = _HouseholdMaker(
+        rng=rng,
+        today=today,
+        authority=authority,
+        teams=teams,
+        workers_by_team=workers_by_team,
+        nhs=demo.demo_nhs_numbers(start=0),
+    )
+    households = maker.households(children)
+    _households_insert(households, today)
+    log(f"  {maker.made} children in {len(households)} households")
+    _allocated_workers_grant(households)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -324,7 +383,7 @@ def context(children: int, repeat: int) -> BenchContext:
 # --- The core sections: finding a child and the list of children ------------------
 
 
-def _misspell(rng: random.Random, word: str) -> str:
+def misspell(rng: random.Random, word: str) -> str:
     """One typing slip: two letters swapped, one dropped, or one doubled."""
     i = rng.randint(1, len(word) - 2)
     slip = rng.choice(("swap", "drop", "double"))
@@ -335,7 +394,8 @@ def _misspell(rng: random.Random, word: str) -> str:
     return word[:i] + word[i] + word[i:]
 
 
-def _sample(ctx: BenchContext, n: int = 200) -> list[Child]:
+def sample_children(ctx: BenchContext, n: int = 200) -> list[Child]:
+    """``n`` built children with a date of birth, drawn once per run (the same each time)."""
     if "sample" not in ctx.extra:
         ids = list(
             Child.objects.filter(
@@ -355,14 +415,17 @@ def _sample(ctx: BenchContext, n: int = 200) -> list[Child]:
     return ctx.extra["sample"]
 
 
+# The names other apps' benchmarks import.
+_misspell = misspell
+_sample = sample_children
+
+
 @section("search", "Finding a child (child_search, as the safeguarding unit manager)", order=10)
 def search_section(ctx: BenchContext) -> list[Measurement]:
-    from cpcase.selectors import child_search
-
     user = ctx.users["bench.sum"]
-    sample = _sample(ctx)
+    sample = sample_children(ctx)
     rng = ctx.rng("misspell")
-    misspelt = [(c, f"{c.first_name} {_misspell(rng, c.last_name)}") for c in sample]
+    misspelt = [(c, f"{c.first_name} {misspell(rng, c.last_name)}") for c in sample]
     found = 0
     for child, q in misspelt:
         page = list(child_search(user=user, q=q, audit=False).values_list("pk", flat=True)[:25])
@@ -395,8 +458,6 @@ def search_section(ctx: BenchContext) -> list[Measurement]:
 
 @section("child_list", "The list of children, first page of 50", order=20)
 def child_list_section(ctx: BenchContext) -> list[Measurement]:
-    from cpcase.selectors import child_list
-
     results = []
     for username, who in (("bench.sw1.1", "social worker"), ("bench.sum", "unit manager")):
         user = ctx.users[username]
@@ -420,17 +481,6 @@ def child_list_section(ctx: BenchContext) -> list[Measurement]:
 def signed_in_session(user: User) -> str:
     """A session key for ``user`` signed in and past the second factor, as a real sign-in
     leaves it (an authenticator device with a key nobody holds, if the user has none)."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import login
-    from django.contrib.auth.models import AnonymousUser
-    from django.http import HttpRequest
-    from django_otp import login as otp_login
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from cpcase.second_factor import APP_DEVICE_NAME
-
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=True)
@@ -446,8 +496,6 @@ def signed_in_session(user: User) -> str:
 
 def page_client(user: User) -> Client:
     """A browser for ``user``, signed in and past the second factor."""
-    from django.conf import settings
-
     client = Client(HTTP_HOST="localhost")
     client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(user)
     return client
@@ -455,9 +503,6 @@ def page_client(user: User) -> Client:
 
 def _list_pages(ctx: BenchContext) -> list[Measurement]:
     """The list pages themselves, through the whole request, where they exist yet."""
-    from django.urls import Resolver404, resolve
-    from rest_framework.test import APIClient
-
     results = []
     for path, username in (("/children/", "bench.sw1.1"), ("/api/v1/children/", "bench.sw1.1")):
         try:

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from cpcase.models import Child
+from django.db import transaction
+from django.utils import timezone
+
+from cpcase import access
+from cpcase.audit import audit_record
+from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
+from cpcase.models import AuditEvent, Child, SignificantEvent
+from cpcase.validators import TEXT_MAX_LENGTH
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,6 @@ class Filters:
 def recorded_by(child: Child, events: list[Event]) -> list[Event]:
     """Name who recorded each event that does not say: the person whose action created
     the record, from the audit trail (one query however many events)."""
-    from dataclasses import replace
-
-    from cpcase.models import AuditEvent
-
     wanted = {e.object_id for e in events if e.object_id and not e.recorded_by}
     if not wanted:
         return events
@@ -163,8 +166,6 @@ def register(provider: Provider) -> None:
 
 def events_for(child: Child, user: Any = None) -> list[Event]:
     """The child's events; for ``user``, only those of records the user may read."""
-    from cpcase import access
-
     events = [event for provider in _providers for event in provider(child)]
     if user is not None:
         owners = {e.authority_id for e in events if e.authority_id is not None}
@@ -175,8 +176,6 @@ def events_for(child: Child, user: Any = None) -> list[Event]:
 
 
 def core_events(child: Child) -> Iterable[Event]:
-    from django.utils import timezone
-
     yield Event(
         on=timezone.localdate(child.created_at),
         at=child.created_at,
@@ -222,10 +221,6 @@ def _name(user: Any) -> str:
 
 def _marked(child: Child, events: list[Event]) -> list[Event]:
     """The significance workers gave the events (one query)."""
-    from dataclasses import replace
-
-    from cpcase.models import SignificantEvent
-
     marks = {
         mark.event_key: mark
         for mark in SignificantEvent.objects.filter(child=child).select_related("marked_by")
@@ -244,9 +239,6 @@ def _marked(child: Child, events: list[Event]) -> list[Event]:
 
 
 def _event_of(actor: Any, child_id: object, event_key: str) -> tuple[Child, Event]:
-    from cpcase import access
-    from cpcase.errors import NotPermitted
-
     child = access.child_for(actor, child_id)
     if not access.may_edit_child(actor, child):
         raise NotPermitted("Only the child's workers mark events as significant.")
@@ -255,8 +247,6 @@ def _event_of(actor: Any, child_id: object, event_key: str) -> tuple[Child, Even
 
 def event_of(child: Child, user: Any, event_key: str) -> Event:
     """One of the child's events that ``user`` may read, by its key; else NotFound."""
-    from cpcase.errors import NotFound
-
     event = next((e for e in events_for(child, user) if e.key == event_key), None)
     if event is None:
         raise NotFound("There is no such event in the child's chronology.")
@@ -265,13 +255,6 @@ def event_of(child: Child, user: Any, event_key: str) -> Event:
 
 def mark_significant(*, actor: Any, child_id: object, event_key: str, reason: str) -> Event:
     """Mark one of the child's events as significant, saying why (audited)."""
-    from django.db import transaction
-
-    from cpcase.audit import audit_record
-    from cpcase.errors import Conflict, DomainError
-    from cpcase.models import AuditEvent, SignificantEvent
-    from cpcase.validators import TEXT_MAX_LENGTH
-
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(errors={"reason": ["Say why the event is significant."]})
@@ -294,19 +277,12 @@ def mark_significant(*, actor: Any, child_id: object, event_key: str, reason: st
             summary=f"Marked as significant: {event.title}"[:500],
             changes={"event": event.key, "reason": reason},
         )
-    from dataclasses import replace
 
     return replace(event, significant=reason, significant_by=_name(actor))
 
 
 def unmark_significant(*, actor: Any, child_id: object, event_key: str) -> None:
     """No longer significant (audited; the reason given stays in the audit trail)."""
-    from django.db import transaction
-
-    from cpcase.audit import audit_record
-    from cpcase.errors import NotFound
-    from cpcase.models import AuditEvent, SignificantEvent
-
     with transaction.atomic():
         child, event = _event_of(actor, child_id, event_key)
         deleted, _ = SignificantEvent.objects.filter(child=child, event_key=event.key).delete()

@@ -6,6 +6,7 @@ part); the page is a read, the PDF an export, each audited."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import cast
 
 from django import forms
@@ -97,8 +98,6 @@ def _chronology(
 
 
 def _with_url(event: chronology.Event, url: str) -> chronology.Event:
-    from dataclasses import replace
-
     return replace(event, url=url)
 
 

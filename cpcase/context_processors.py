@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from cpcase import access
 from cpcase.middleware import session_seconds_left
+from cpcase.selectors import notifications_unread_count
 
 
 def service(request):
@@ -15,7 +16,6 @@ def service(request):
         # Signed in with a password only: nothing to offer but the second factor.
         context.update(navigation=[], second_factor_pending=True)
         return context
-    from cpcase.selectors import notifications_unread_count
 
     path = request.path
     items = [{"text": "Home", "href": reverse("home")}]

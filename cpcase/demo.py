@@ -615,6 +615,112 @@ def second_authority_families(today: dt.date) -> list[DemoFamily]:
     )
 
 
+@dataclass
+class _FamilyMaker:
+    """The random source and the running numbers one authority's families share: each
+    family takes the next child number, NHS number, UPN serial and phone number."""
+
+    rng: random.Random
+    today: dt.date
+    prefix: str
+    nhs: Iterator[str]
+    child_number: Iterator[int]
+    upn_serial: Iterator[int]
+    disability_profiles: Iterator[tuple[str, ...]]
+    phone_number: Iterator[int]
+
+    def la_child_id(self) -> str:
+        return f"{self.prefix}{next(self.child_number):04d}"
+
+    def phone(self) -> str:
+        return f"01632 {next(self.phone_number)}"
+
+    def mother(self, surname: str, age: int) -> DemoPerson:
+        rng = self.rng
+        return DemoPerson(
+            first_name=rng.choice(ADULT_WOMEN),
+            last_name=surname,
+            date_of_birth=self.today - dt.timedelta(days=age * 365 + rng.randint(0, 364)),
+            kind="mother",
+            parental_responsibility=True,
+            lives_with_child=True,
+            is_carer=True,
+            phone=self.phone(),
+        )
+
+    def born_children(
+        self, count: int, *, surname: str, ethnicity: str, mother_age: int
+    ) -> list[DemoChild]:
+        rng, today = self.rng, self.today
+        children: list[DemoChild] = []
+        used_names: set[str] = set()
+        oldest = min(mother_age - 17, 16)
+        for _ in range(count):
+            sex = rng.choice("MF")
+            names = [n for n in (BOYS if sex == "M" else GIRLS) if n not in used_names]
+            first_name = rng.choice(names)
+            used_names.add(first_name)
+            age_days = rng.randint(30, max(oldest, 1) * 365 + 300)
+            born_on = today - dt.timedelta(days=age_days)
+            children.append(
+                DemoChild(
+                    la_child_id=self.la_child_id(),
+                    first_name=first_name,
+                    last_name=surname,
+                    sex=sex,
+                    ethnicity=ethnicity,
+                    nhs_number=next(self.nhs),
+                    date_of_birth=born_on,
+                    disabilities=list(next(self.disability_profiles))
+                    if rng.random() < 0.08
+                    else ["NONE"],
+                    **_upn_fields(born_on, today, next(self.upn_serial)),
+                )
+            )
+        return children
+
+    def unborn_child(self, *, surname: str, ethnicity: str) -> DemoChild:
+        return DemoChild(
+            la_child_id=self.la_child_id(),
+            first_name="",
+            last_name=surname,
+            sex="U",
+            ethnicity=ethnicity,
+            nhs_number="",  # an unborn baby has no NHS number yet
+            expected_date_of_delivery=expected_delivery(
+                self.today, self.rng.randint(*DUE_IN_WEEKS)
+            ),
+            **_upn_fields(None, self.today, 0),
+        )
+
+    def partner(self, *, surname: str, mother_age: int) -> DemoPerson:
+        rng = self.rng
+        is_father = rng.random() < 0.6
+        return DemoPerson(
+            first_name=rng.choice(ADULT_MEN),
+            last_name=surname if is_father else rng.choice(SURNAMES),
+            date_of_birth=self.today - dt.timedelta(days=(mother_age + rng.randint(-2, 6)) * 365),
+            kind="father" if is_father else "parents_partner",
+            parental_responsibility=is_father,
+            lives_with_child=True,
+            is_carer=is_father,
+            phone=self.phone(),
+        )
+
+    def grandparent(self, *, surname: str, mother_age: int) -> DemoPerson:
+        rng = self.rng
+        return DemoPerson(
+            first_name=rng.choice(ADULT_WOMEN[:6]),
+            last_name=surname,
+            date_of_birth=self.today - dt.timedelta(days=(mother_age + rng.randint(20, 28)) * 365),
+            kind="grandparent",
+            parental_responsibility=False,
+            lives_with_child=False,
+            is_carer=True,
+            phone=self.phone(),
+        )
+
+
 def _families(
     today: dt.date,
     *,
@@ -629,104 +735,41 @@ def _families(
     upn_start: int,
 ) -> list[DemoFamily]:
     rng = random.Random(seed)  # noqa: S311 - made-up data, not security
-    nhs = demo_nhs_numbers(nhs_start)
-    child_number = itertools.count(1)
-    upn_serial = itertools.count(upn_start)
-    disability_profiles = itertools.cycle(DISABILITY_PROFILES)
-    phone_number = itertools.count(phone_start)
+    maker = _FamilyMaker(
+        rng=rng,
+        today=today,
+        prefix=prefix,
+        nhs=demo_nhs_numbers(nhs_start),
+        child_number=itertools.count(1),
+        upn_serial=itertools.count(upn_start),
+        disability_profiles=itertools.cycle(DISABILITY_PROFILES),
+        phone_number=itertools.count(phone_start),
+    )
     surnames = list(SURNAMES)
     rng.shuffle(surnames)
     families = []
     for index, (born, expecting, partner, grandparent) in enumerate(households):
-        north = index % 2 == 0
-        team = teams[0] if north else teams[1]
-        street = rng.choice(streets[0] if north else streets[1])
-        low, high = districts[0] if north else districts[1]
-        postcode = demo_postcode(rng, rng.randint(low, high))
+        # Households alternate between the north and the south of the area.
+        side = index % 2
+        street = rng.choice(streets[side])
+        postcode = demo_postcode(rng, rng.randint(*districts[side]))
         surname = surnames[index % len(surnames)]
         mother_age = rng.randint(19, 41)
-        mother = DemoPerson(
-            first_name=rng.choice(ADULT_WOMEN),
-            last_name=surname,
-            date_of_birth=today - dt.timedelta(days=mother_age * 365 + rng.randint(0, 364)),
-            kind="mother",
-            parental_responsibility=True,
-            lives_with_child=True,
-            is_carer=True,
-            phone=f"01632 {next(phone_number)}",
-        )
+        mother = maker.mother(surname, mother_age)
         ethnicity = rng.choice(_ETHNICITIES)
-        children: list[DemoChild] = []
-        used_names: set[str] = set()
-        oldest = min(mother_age - 17, 16)
-        for _ in range(born):
-            sex = rng.choice("MF")
-            names = [n for n in (BOYS if sex == "M" else GIRLS) if n not in used_names]
-            first_name = rng.choice(names)
-            used_names.add(first_name)
-            age_days = rng.randint(30, max(oldest, 1) * 365 + 300)
-            born_on = today - dt.timedelta(days=age_days)
-            children.append(
-                DemoChild(
-                    la_child_id=f"{prefix}{next(child_number):04d}",
-                    first_name=first_name,
-                    last_name=surname,
-                    sex=sex,
-                    ethnicity=ethnicity,
-                    nhs_number=next(nhs),
-                    date_of_birth=born_on,
-                    disabilities=list(next(disability_profiles))
-                    if rng.random() < 0.08
-                    else ["NONE"],
-                    **_upn_fields(born_on, today, next(upn_serial)),
-                )
-            )
+        children = maker.born_children(
+            born, surname=surname, ethnicity=ethnicity, mother_age=mother_age
+        )
         if expecting:
-            children.append(
-                DemoChild(
-                    la_child_id=f"{prefix}{next(child_number):04d}",
-                    first_name="",
-                    last_name=surname,
-                    sex="U",
-                    ethnicity=ethnicity,
-                    nhs_number="",  # an unborn baby has no NHS number yet
-                    expected_date_of_delivery=expected_delivery(today, rng.randint(*DUE_IN_WEEKS)),
-                    **_upn_fields(None, today, 0),
-                )
-            )
+            children.append(maker.unborn_child(surname=surname, ethnicity=ethnicity))
         others: list[DemoPerson] = []
         if partner:
-            is_father = rng.random() < 0.6
-            others.append(
-                DemoPerson(
-                    first_name=rng.choice(ADULT_MEN),
-                    last_name=surname if is_father else rng.choice(SURNAMES),
-                    date_of_birth=today
-                    - dt.timedelta(days=(mother_age + rng.randint(-2, 6)) * 365),
-                    kind="father" if is_father else "parents_partner",
-                    parental_responsibility=is_father,
-                    lives_with_child=True,
-                    is_carer=is_father,
-                    phone=f"01632 {next(phone_number)}",
-                )
-            )
+            others.append(maker.partner(surname=surname, mother_age=mother_age))
         if grandparent:
-            others.append(
-                DemoPerson(
-                    first_name=rng.choice(ADULT_WOMEN[:6]),
-                    last_name=surname,
-                    date_of_birth=today
-                    - dt.timedelta(days=(mother_age + rng.randint(20, 28)) * 365),
-                    kind="grandparent",
-                    parental_responsibility=False,
-                    lives_with_child=False,
-                    is_carer=True,
-                    phone=f"01632 {next(phone_number)}",
-                )
-            )
+            others.append(maker.grandparent(surname=surname, mother_age=mother_age))
         families.append(
             DemoFamily(
-                team=team,
+                team=teams[side],
                 line1=f"{rng.randint(1, 120)} {street}",
                 postcode=postcode,
                 mother=mother,

@@ -26,6 +26,7 @@ SHARED_STYLESHEET = "letters/letter.css"
 @lru_cache(maxsize=1)
 def shared_stylesheet() -> weasyprint.CSS:
     """``letters/letter.css``, parsed once: read only once parsed, so documents share it."""
+    # Not a cycle: WeasyPrint (Pango) takes most of a second to load; only rendering pays.
     import weasyprint
 
     return weasyprint.CSS(string=render_to_string(SHARED_STYLESHEET), base_url=None)
@@ -39,6 +40,7 @@ class PdfRenderer:
         self._fonts: FontConfiguration | None = None
 
     def render(self, template_name: str, context: dict[str, Any]) -> bytes:
+        # Not a cycle: loaded when a document is rendered, as above.
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
 from cpcase import access
+from cpcase.accounts import user_password_reset_complete
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import Child, EmergencyProtection, Relationship, Team, User
 from cpcase.reference import DISABILITY_CHOICES, ETHNICITY_CHOICES, UPN_UNKNOWN_CHOICES
@@ -33,8 +34,6 @@ class PasswordResetForm(SetPasswordForm):
     """The new password a one-time reset link asks for; the service sets it and audits."""
 
     def save(self, commit: bool = True) -> User:
-        from cpcase.accounts import user_password_reset_complete
-
         return user_password_reset_complete(
             user=self.user, password=self.cleaned_data["new_password1"]
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,24 +212,17 @@ def _not_future(errors: dict[str, list[str]], field: str, day: dt.date | None, w
         errors.setdefault(field, []).append(f"The {what} cannot be in the future.")
 
 
-@transaction.atomic
-def referral_record(
+def _referral_errors(
+    child: Child,
     *,
-    actor: User,
-    child_id: Any,
     received_on: dt.date,
     source: str,
-    primary_need: str = "",
+    primary_need: str,
     nfa: bool,
     next_step: str,
-    referrer: ReferrerInput = ReferrerInput(),
-    details: str = "",
-) -> Referral:
-    """Record a referral. One that goes on to further action opens the child's episode;
-    one with no further action (or early help) stands alone."""
-    child = access.child_for(actor, child_id, access.Action.EDIT)
-    if not access.may_record_front_door(actor, child):
-        raise NotPermitted("You may not record a referral for this child.")
+) -> dict[str, list[str]]:
+    """What is wrong with the referral's own fields (the census's lists, NFA and the next
+    step agreeing, dates)."""
     errors: dict[str, list[str]] = {}
     _not_future(errors, "received_on", received_on, "referral date")
     if source not in REFERRAL_SOURCES:
@@ -255,25 +248,61 @@ def referral_record(
         errors.setdefault("received_on", []).append(
             "The referral cannot come after the child's date of death."
         )
+    return errors
+
+
+def _episode_overlap_errors(child: Child, received_on: dt.date) -> dict[str, list[str]]:
+    """A referral that opens an episode overlaps no other episode of the child."""
+    errors: dict[str, list[str]] = {}
+    current = open_episode(child, on=received_on) or (
+        Referral.objects.filter(child=child, nfa=False, closed_on__isnull=True).first()
+    )
+    if current is not None:
+        errors["received_on"] = [
+            f"{child.name} already has an episode open since "
+            f"{current.received_on:%d %B %Y}: close it before a new referral opens "
+            "another, or record this contact on it."
+        ]
+    later = (
+        Referral.objects.filter(child=child, nfa=False, closed_on__gte=received_on)
+        .order_by("-closed_on")
+        .first()
+    )
+    if later is not None and "received_on" not in errors:
+        errors["received_on"] = [
+            f"An episode ran until {later.closed_on:%d %B %Y}: episodes cannot overlap."
+        ]
+    return errors
+
+
+@transaction.atomic
+def referral_record(
+    *,
+    actor: User,
+    child_id: Any,
+    received_on: dt.date,
+    source: str,
+    primary_need: str = "",
+    nfa: bool,
+    next_step: str,
+    referrer: ReferrerInput = ReferrerInput(),
+    details: str = "",
+) -> Referral:
+    """Record a referral. One that goes on to further action opens the child's episode;
+    one with no further action (or early help) stands alone."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not record a referral for this child.")
+    errors = _referral_errors(
+        child,
+        received_on=received_on,
+        source=source,
+        primary_need=primary_need,
+        nfa=nfa,
+        next_step=next_step,
+    )
     if not errors and not nfa:
-        current = open_episode(child, on=received_on) or (
-            Referral.objects.filter(child=child, nfa=False, closed_on__isnull=True).first()
-        )
-        if current is not None:
-            errors["received_on"] = [
-                f"{child.name} already has an episode open since "
-                f"{current.received_on:%d %B %Y}: close it before a new referral opens "
-                "another, or record this contact on it."
-            ]
-        later = (
-            Referral.objects.filter(child=child, nfa=False, closed_on__gte=received_on)
-            .order_by("-closed_on")
-            .first()
-        )
-        if later is not None and "received_on" not in errors:
-            errors["received_on"] = [
-                f"An episode ran until {later.closed_on:%d %B %Y}: episodes cannot overlap."
-            ]
+        errors = _episode_overlap_errors(child, received_on)
     if errors:
         raise DomainError(errors=errors)
     referral = Referral.objects.create(
@@ -319,22 +348,11 @@ def _factor_errors(factors: Sequence[str]) -> list[str]:
     return []
 
 
-@transaction.atomic
-def assessment_record(
-    *,
-    actor: User,
-    child_id: Any,
-    started_on: dt.date,
-    referral_id: Any = None,
-    factors: Sequence[str] = (),
-    summary: str = "",
-) -> Assessment:
-    """Start a child and family assessment in the child's open episode."""
-    child = access.child_for(actor, child_id, access.Action.EDIT)
-    if not access.may_record_front_door(actor, child):
-        raise NotPermitted("You may not record an assessment for this child.")
-    errors: dict[str, list[str]] = {}
-    _not_future(errors, "started_on", started_on, "assessment's start date")
+def _assessment_referral(
+    child: Child, referral_id: Any, started_on: dt.date, errors: dict[str, list[str]]
+) -> Referral | None:
+    """The referral an assessment starting on ``started_on`` follows: the one named, or the
+    child's open episode; what stops it following that one is added to ``errors``."""
     if referral_id not in (None, ""):
         referral_pk = access.as_uuid(referral_id)
         referral = (
@@ -359,6 +377,26 @@ def assessment_record(
             errors.setdefault("started_on", []).append(
                 f"The episode closed on {referral.closed_on:%d %B %Y}."
             )
+    return referral
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    actor: User,
+    child_id: Any,
+    started_on: dt.date,
+    referral_id: Any = None,
+    factors: Sequence[str] = (),
+    summary: str = "",
+) -> Assessment:
+    """Start a child and family assessment in the child's open episode."""
+    child = access.child_for(actor, child_id, access.Action.EDIT)
+    if not access.may_record_front_door(actor, child):
+        raise NotPermitted("You may not record an assessment for this child.")
+    errors: dict[str, list[str]] = {}
+    _not_future(errors, "started_on", started_on, "assessment's start date")
+    referral = _assessment_referral(child, referral_id, started_on, errors)
     factor_errors = _factor_errors(list(factors))
     if factor_errors:
         errors["factors"] = factor_errors
@@ -384,6 +422,38 @@ def assessment_record(
     return assessment
 
 
+def _authorisation_errors(
+    assessment: Assessment, authorised_on: dt.date, factor_list: list[str], outcome: str
+) -> dict[str, list[str]]:
+    """What stops the assessment being authorised on that day with those factors."""
+    errors: dict[str, list[str]] = {}
+    if assessment.authorised_on is not None:
+        errors["authorised_on"] = [
+            f"This assessment was authorised on {assessment.authorised_on:%d %B %Y}."
+        ]
+    _not_future(errors, "authorised_on", authorised_on, "authorisation date")
+    if authorised_on < assessment.started_on:
+        errors.setdefault("authorised_on", []).append(
+            "An assessment cannot be authorised before it starts."
+        )
+    if not factor_list:
+        errors["factors"] = ["Choose the factors identified, or 'No factors identified' (21)."]
+    else:
+        factor_errors = _factor_errors(factor_list)
+        if factor_errors:
+            errors["factors"] = factor_errors
+    if outcome not in Assessment.Outcome.values:
+        errors["outcome"] = [
+            "Choose the outcome: cin_plan, strategy_discussion, early_help or nfa."
+        ]
+    referral = assessment.referral
+    if referral.closed_on and authorised_on > referral.closed_on:
+        errors.setdefault("authorised_on", []).append(
+            f"The episode closed on {referral.closed_on:%d %B %Y}."
+        )
+    return errors
+
+
 @transaction.atomic
 def assessment_authorise(
     *,
@@ -404,32 +474,9 @@ def assessment_authorise(
     child = Child.objects.get(pk=assessment.child_id)
     if not access.may_authorise_assessment(actor, child):
         raise NotPermitted("Only a team manager of the child's team authorises an assessment.")
-    errors: dict[str, list[str]] = {}
-    if assessment.authorised_on is not None:
-        errors["authorised_on"] = [
-            f"This assessment was authorised on {assessment.authorised_on:%d %B %Y}."
-        ]
-    _not_future(errors, "authorised_on", authorised_on, "authorisation date")
-    if authorised_on < assessment.started_on:
-        errors.setdefault("authorised_on", []).append(
-            "An assessment cannot be authorised before it starts."
-        )
     factor_list = list(factors)
-    if not factor_list:
-        errors["factors"] = ["Choose the factors identified, or 'No factors identified' (21)."]
-    else:
-        factor_errors = _factor_errors(factor_list)
-        if factor_errors:
-            errors["factors"] = factor_errors
-    if outcome not in Assessment.Outcome.values:
-        errors["outcome"] = [
-            "Choose the outcome: cin_plan, strategy_discussion, early_help or nfa."
-        ]
+    errors = _authorisation_errors(assessment, authorised_on, factor_list, outcome)
     referral = assessment.referral
-    if referral.closed_on and authorised_on > referral.closed_on:
-        errors.setdefault("authorised_on", []).append(
-            f"The episode closed on {referral.closed_on:%d %B %Y}."
-        )
     if errors:
         raise DomainError(errors=errors)
     assessment.authorised_on = authorised_on
@@ -447,15 +494,25 @@ def assessment_authorise(
         summary=f"Authorised the assessment: {assessment.get_outcome_display()}",
         changes={"authorised_on": authorised_on, "factors": factor_list, "outcome": outcome},
     )
+    _assessment_outcome_follow(
+        actor=actor, child=child, referral=referral, outcome=outcome, on=authorised_on
+    )
+    return assessment
+
+
+def _assessment_outcome_follow(
+    *, actor: User, child: Child, referral: Referral, outcome: str, on: dt.date
+) -> None:
+    """What an authorised assessment's outcome starts: a child in need plan, or the end
+    of the episode when nothing else is open in it."""
     if outcome == Assessment.Outcome.CHILD_IN_NEED_PLAN:
-        _cin_plan_open(actor=actor, child=child, referral=referral, started_on=authorised_on)
+        _cin_plan_open(actor=actor, child=child, referral=referral, started_on=on)
     elif outcome in (
         Assessment.Outcome.NO_FURTHER_ACTION,
         Assessment.Outcome.EARLY_HELP,
-    ) and not open_work(referral, authorised_on):
-        reason = closure_after_assessment_reason(referral, authorised_on, outcome)
-        _episode_close(actor=actor, referral=referral, closed_on=authorised_on, reason=reason)
-    return assessment
+    ) and not open_work(referral, on):
+        reason = closure_after_assessment_reason(referral, on, outcome)
+        _episode_close(actor=actor, referral=referral, closed_on=on, reason=reason)
 
 
 @transaction.atomic
@@ -791,64 +848,76 @@ def emergency_protection_events(child: Child) -> Iterable[chronology.Event]:
 
 def front_door_chronology(child: Child) -> Iterable[Any]:
     """Referrals, assessments, child in need plans and closures, for the chronology."""
-    Event = chronology.Event
-
     referrals = list(
         Referral.objects.filter(child=child).prefetch_related("assessments", "cin_plans")
     )
     for referral in referrals:
-        outcome = "no further action" if referral.nfa else referral.get_next_step_display()
+        yield from _referral_events(referral)
+
+
+def _referral_events(referral: Referral) -> Iterator[chronology.Event]:
+    """A referral, the assessments and child in need plans of its episode, its closure."""
+    Event = chronology.Event
+    outcome = "no further action" if referral.nfa else referral.get_next_step_display()
+    yield Event(
+        on=referral.received_on,
+        at=None,
+        kind="referral",
+        title=f"Referral received: {outcome.lower()}",
+        detail=referral.get_source_display(),
+        object_id=str(referral.pk),
+        authority_id=referral.authority_id,
+    )
+    for assessment in referral.assessments.all():
+        yield from _assessment_events(assessment, referral.authority_id)
+    for plan in referral.cin_plans.all():
+        yield from _cin_plan_events(plan, referral.authority_id)
+    if referral.closed_on:
         yield Event(
-            on=referral.received_on,
+            on=referral.closed_on,
             at=None,
-            kind="referral",
-            title=f"Referral received: {outcome.lower()}",
-            detail=referral.get_source_display(),
+            kind="episode_closed",
+            title=f"Episode closed: {referral.get_closure_reason_display()}",
             object_id=str(referral.pk),
             authority_id=referral.authority_id,
         )
-        for assessment in referral.assessments.all():
-            yield Event(
-                on=assessment.started_on,
-                at=None,
-                kind="assessment_started",
-                title="Child and family assessment started",
-                object_id=str(assessment.pk),
-                authority_id=referral.authority_id,
-            )
-            if assessment.authorised_on:
-                yield Event(
-                    on=assessment.authorised_on,
-                    at=None,
-                    kind="assessment_authorised",
-                    title=f"Assessment authorised: {assessment.get_outcome_display().lower()}",
-                    object_id=str(assessment.pk),
-                    authority_id=referral.authority_id,
-                )
-        for plan in referral.cin_plans.all():
-            yield Event(
-                on=plan.started_on,
-                at=None,
-                kind="cin_plan_started",
-                title="Child in need plan started",
-                object_id=str(plan.pk),
-                authority_id=referral.authority_id,
-            )
-            if plan.ended_on:
-                yield Event(
-                    on=plan.ended_on,
-                    at=None,
-                    kind="cin_plan_ended",
-                    title="Child in need plan ended",
-                    object_id=str(plan.pk),
-                    authority_id=referral.authority_id,
-                )
-        if referral.closed_on:
-            yield Event(
-                on=referral.closed_on,
-                at=None,
-                kind="episode_closed",
-                title=f"Episode closed: {referral.get_closure_reason_display()}",
-                object_id=str(referral.pk),
-                authority_id=referral.authority_id,
-            )
+
+
+def _assessment_events(assessment: Assessment, authority_id: Any) -> Iterator[chronology.Event]:
+    yield chronology.Event(
+        on=assessment.started_on,
+        at=None,
+        kind="assessment_started",
+        title="Child and family assessment started",
+        object_id=str(assessment.pk),
+        authority_id=authority_id,
+    )
+    if assessment.authorised_on:
+        yield chronology.Event(
+            on=assessment.authorised_on,
+            at=None,
+            kind="assessment_authorised",
+            title=f"Assessment authorised: {assessment.get_outcome_display().lower()}",
+            object_id=str(assessment.pk),
+            authority_id=authority_id,
+        )
+
+
+def _cin_plan_events(plan: ChildInNeedPlan, authority_id: Any) -> Iterator[chronology.Event]:
+    yield chronology.Event(
+        on=plan.started_on,
+        at=None,
+        kind="cin_plan_started",
+        title="Child in need plan started",
+        object_id=str(plan.pk),
+        authority_id=authority_id,
+    )
+    if plan.ended_on:
+        yield chronology.Event(
+            on=plan.ended_on,
+            at=None,
+            kind="cin_plan_ended",
+            title="Child in need plan ended",
+            object_id=str(plan.pk),
+            authority_id=authority_id,
+        )

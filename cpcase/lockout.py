@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
+from axes.models import AccessAttempt, AccessLog
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.db import transaction
@@ -29,6 +31,7 @@ from django.utils import timezone
 from cpcase import access
 from cpcase.audit import audit_record
 from cpcase.models import AuditEvent, Notification, User
+from cpcase.services import NotificationRequest, notifications_raise
 
 # Addresses a person signed in from within this time are theirs: never slowed down.
 KNOWN_ADDRESS_DAYS = 90
@@ -44,8 +47,6 @@ class Backoff:
 
 def backoff_for(username: str, ip_address: str | None) -> Backoff | None:
     """The wait before ``username`` may try again from ``ip_address``, if any."""
-    from axes.models import AccessAttempt, AccessLog
-
     if not username:
         return None
     now = timezone.now()
@@ -92,55 +93,47 @@ def _admins_of(user: User | None) -> list[User]:
     )
 
 
-@transaction.atomic
-def lockout_record(
-    *,
-    username: str,
-    ip_address: str | None,
-    backoff: Backoff | None = None,
-) -> None:
-    """Audit a lock (or the start of a back-off) and tell the system administrators of
-    the person's authority. A back-off is recorded once for its episode."""
-    from cpcase.services import NotificationRequest, notifications_raise
+# What the audit and the notifications say of one lock or back-off: the summary, the
+# audited changes, and the key that names the event.
+_Entry = tuple[str, dict[str, Any], str]
 
-    user = User.objects.filter(username=username).first()
-    if backoff is not None:
-        if AuditEvent.objects.filter(
-            action=AuditEvent.Action.LOCKOUT,
-            actor_username=username[:150],
-            at__gte=backoff.since,
-            changes__kind="backoff",
-        ).exists():
-            return
-        summary = (
-            f"Slowed down sign-ins for {username}: {backoff.failures} failures from "
-            f"{backoff.addresses} addresses"
-        )
-        changes = {
-            "kind": "backoff",
-            "addresses": backoff.addresses,
-            "failures": backoff.failures,
-            "wait_seconds": {"from": 0, "to": backoff.wait_seconds},
-        }
-        key = f"backoff:{username}:{backoff.since.isoformat()}"
-    else:
-        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-        summary = f"Locked sign-in for {username} from {ip_address} for {minutes} minutes"
-        changes = {
-            "kind": "lockout",
-            "locked": {"from": False, "to": True},
-            "address": ip_address,
-            "failures": settings.AXES_FAILURE_LIMIT,
-        }
-        key = f"lockout:{username}:{ip_address}:{timezone.now():%Y%m%d%H%M%S}"
-    audit_record(
-        actor=None,
-        actor_username=username[:150],
-        action=AuditEvent.Action.LOCKOUT,
-        obj=user,
-        summary=summary,
-        changes=changes,
+
+def _backoff_entry(username: str, backoff: Backoff) -> _Entry:
+    summary = (
+        f"Slowed down sign-ins for {username}: {backoff.failures} failures from "
+        f"{backoff.addresses} addresses"
     )
+    changes = {
+        "kind": "backoff",
+        "addresses": backoff.addresses,
+        "failures": backoff.failures,
+        "wait_seconds": {"from": 0, "to": backoff.wait_seconds},
+    }
+    return summary, changes, f"backoff:{username}:{backoff.since.isoformat()}"
+
+
+def _lockout_entry(username: str, ip_address: str | None) -> _Entry:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    summary = f"Locked sign-in for {username} from {ip_address} for {minutes} minutes"
+    changes = {
+        "kind": "lockout",
+        "locked": {"from": False, "to": True},
+        "address": ip_address,
+        "failures": settings.AXES_FAILURE_LIMIT,
+    }
+    return summary, changes, f"lockout:{username}:{ip_address}:{timezone.now():%Y%m%d%H%M%S}"
+
+
+def _backoff_recorded(username: str, backoff: Backoff) -> bool:
+    return AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOCKOUT,
+        actor_username=username[:150],
+        at__gte=backoff.since,
+        changes__kind="backoff",
+    ).exists()
+
+
+def _admins_tell(user: User | None, summary: str, key: str) -> None:
     notifications_raise(
         requests=[
             NotificationRequest(
@@ -158,6 +151,33 @@ def lockout_record(
             for admin in _admins_of(user)
         ]
     )
+
+
+@transaction.atomic
+def lockout_record(
+    *,
+    username: str,
+    ip_address: str | None,
+    backoff: Backoff | None = None,
+) -> None:
+    """Audit a lock (or the start of a back-off) and tell the system administrators of
+    the person's authority. A back-off is recorded once for its episode."""
+    user = User.objects.filter(username=username).first()
+    if backoff is not None:
+        if _backoff_recorded(username, backoff):
+            return
+        summary, changes, key = _backoff_entry(username, backoff)
+    else:
+        summary, changes, key = _lockout_entry(username, ip_address)
+    audit_record(
+        actor=None,
+        actor_username=username[:150],
+        action=AuditEvent.Action.LOCKOUT,
+        obj=user,
+        summary=summary,
+        changes=changes,
+    )
+    _admins_tell(user, summary, key)
 
 
 @receiver(user_locked_out, dispatch_uid="cpcase-lockout")

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 
 from cpcase import request_context
+from cpcase.second_factor import is_enrolled
 
 
 def _address(value: str) -> str | None:
@@ -93,7 +94,6 @@ class SecondFactorRequiredMiddleware:
                 status=401,
                 headers={"WWW-Authenticate": "Token"},
             )
-        from cpcase.second_factor import is_enrolled
 
         target = reverse("second-factor" if is_enrolled(user) else "second-factor-enrol")
         return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

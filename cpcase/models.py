@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
@@ -164,7 +165,7 @@ class Address(models.Model):
     def __str__(self) -> str:
         return ", ".join(p for p in [self.line1, self.line2, self.town, self.postcode] if p)
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.match_key = self.make_match_key(self.line1, self.postcode)
         super().save(*args, **kwargs)
 

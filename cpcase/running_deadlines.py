@@ -102,42 +102,23 @@ _VALUES = (
 )
 
 
-def store(
-    children: QuerySet[Child] | Iterable[Any],
-    found: Iterable[Deadline],
-    *,
-    id_range: ChildRange | None = None,
-) -> int:
-    """Make the rows of ``children`` (a queryset, or children or ids) the open deadlines in
-    ``found``: rows that did not change are left as they are, the others deleted and
-    written again (most of a day's rows do not change). Returns how many were written.
-
-    The caller holds the children's locks (``refresh``) or computed ``found`` in this same
-    transaction (the daily check). A fixed number of queries per 10,000 children.
-    """
+def _open_by_child(found: Iterable[Deadline]) -> dict[Any, dict[str, Deadline]]:
+    """The open deadlines of each child by key, soonest first."""
     by_child: dict[Any, dict[str, Deadline]] = {}
     for d in sorted(found, key=lambda d: (d.due_on, d.kind, d.key)):
         if d.is_open:
             by_child.setdefault(d.child_id, {}).setdefault(d.key, d)
-    if isinstance(children, QuerySet):
-        current = (id_range or ChildRange()).apply(
-            RunningDeadline.objects.filter(child__in=children.values_list("pk", flat=True))
-        )
-    else:
-        chosen = set(_ids(children))
-        by_child = {pk: running for pk, running in by_child.items() if pk in chosen}
-        current = RunningDeadline.objects.filter(child_id__in=sorted(chosen))
-    existing = {
-        (child_id, key): (pk, tuple(values))
-        for pk, child_id, key, *values in current.values_list("pk", "child_id", "key", *_VALUES)
-    }
+    return by_child
+
+
+def _child_facts(child_ids: list[Any]) -> dict[Any, list[Any]]:
+    """What a row copies from its child (authorities, team, lead social worker), by id."""
     facts: dict[Any, list[Any]] = {}
-    wanted = sorted(by_child)
-    for start in range(0, len(wanted), 10_000):
+    for start in range(0, len(child_ids), 10_000):
         facts.update(
             (pk, rest)
             for pk, *rest in Child.objects.filter(
-                pk__in=wanted[start : start + 10_000]
+                pk__in=child_ids[start : start + 10_000]
             ).values_list(
                 "pk",
                 "responsible_authority_id",
@@ -146,6 +127,15 @@ def store(
                 "lead_social_worker_id",
             )
         )
+    return facts
+
+
+def _rows_changed(
+    by_child: dict[Any, dict[str, Deadline]],
+    facts: dict[Any, list[Any]],
+    existing: dict[tuple[Any, str], tuple[Any, tuple[Any, ...]]],
+) -> tuple[list[RunningDeadline], set[Any]]:
+    """The rows to write (new or changed), and the ids of existing rows that stay."""
     rows, unchanged = [], set()
     for child_id, running in by_child.items():
         if child_id not in facts:
@@ -173,6 +163,37 @@ def store(
                     child_id=child_id, key=d.key, **dict(zip(_VALUES, values, strict=True))
                 )
             )
+    return rows, unchanged
+
+
+def store(
+    children: QuerySet[Child] | Iterable[Any],
+    found: Iterable[Deadline],
+    *,
+    id_range: ChildRange | None = None,
+) -> int:
+    """Make the rows of ``children`` (a queryset, or children or ids) the open deadlines in
+    ``found``: rows that did not change are left as they are, the others deleted and
+    written again (most of a day's rows do not change). Returns how many were written.
+
+    The caller holds the children's locks (``refresh``) or computed ``found`` in this same
+    transaction (the daily check). A fixed number of queries per 10,000 children.
+    """
+    by_child = _open_by_child(found)
+    if isinstance(children, QuerySet):
+        current = (id_range or ChildRange()).apply(
+            RunningDeadline.objects.filter(child__in=children.values_list("pk", flat=True))
+        )
+    else:
+        chosen = set(_ids(children))
+        by_child = {pk: running for pk, running in by_child.items() if pk in chosen}
+        current = RunningDeadline.objects.filter(child_id__in=sorted(chosen))
+    existing = {
+        (child_id, key): (pk, tuple(values))
+        for pk, child_id, key, *values in current.values_list("pk", "child_id", "key", *_VALUES)
+    }
+    facts = _child_facts(sorted(by_child))
+    rows, unchanged = _rows_changed(by_child, facts, existing)
     stale = [pk for pk, _ in existing.values() if pk not in unchanged]
     for start in range(0, len(stale), 10_000):
         RunningDeadline.objects.filter(pk__in=stale[start : start + 10_000]).delete()
@@ -317,6 +338,7 @@ def of_conference(conference: Any) -> list[Any]:
 def refresh_authority_later(authority: Authority | Any) -> None:
     """After this transaction commits, a background job rewrites the rows of every child
     the authority's timescales or calendar reach (a change of rules or of working days)."""
+    # A cycle: cpcase.tasks imports this module to run the refresh.
     from cpcase.tasks import refresh_running_deadlines
 
     authority_id = str(getattr(authority, "pk", authority))

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cpcase import access
+from cpcase.api_tokens import api_tokens_revoke_all
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import AuditEvent, User
@@ -146,8 +147,6 @@ def second_factor_verify(*, user: User, code: str) -> Device:
 def second_factor_reset(*, actor: User, user: User) -> int:
     """Remove a user's second factor (a lost phone): they enrol again at their next
     sign-in, and their API tokens end. A system administrator's, never their own."""
-    from cpcase.api_tokens import api_tokens_revoke_all
-
     if not access.may_manage_account_of(actor, user):
         raise NotPermitted(
             "You cannot reset your own second factor: ask another system administrator."

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -20,14 +22,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Lower
 
 from cpcase import access, my_week, read_audit, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.models import (
     CURRENT_RESIDENCES,
     AuditEvent,
+    Authority,
     Child,
+    Notification,
     Relationship,
     Residence,
     RunningDeadline,
@@ -61,7 +65,7 @@ class NameKey(Func):
     function = "cpcase_name_key"
     output_field = CharField()
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(F("first_name"), F("last_name"))
 
 
@@ -214,8 +218,6 @@ def staff_assignable(
 
 
 def _is_uuid(value: Any) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
     except (ValueError, TypeError):
@@ -223,11 +225,9 @@ def _is_uuid(value: Any) -> bool:
     return True
 
 
-def audit_events_of_authority(*, authority_id: Any) -> QuerySet:
+def audit_events_of_authority(*, authority_id: Any) -> QuerySet[AuditEvent]:
     """The audit trail an authority reads: what its own staff did, what was done to its
     children (responsible or resident) and to its staff's accounts."""
-    from django.db.models.functions import Cast
-
     if authority_id is None:
         return AuditEvent.objects.none()
     staff = User.objects.filter(authority_id=authority_id)
@@ -244,9 +244,7 @@ def audit_events_of_authority(*, authority_id: Any) -> QuerySet:
     )
 
 
-def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet:
-    from cpcase.models import Notification
-
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient=user)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
@@ -259,12 +257,12 @@ def notifications_unread_count(*, user: User) -> int:
     return notifications_for(user=user, unread_only=True).count()
 
 
-def working_calendar_for(*, authority) -> WorkingCalendar:
+def working_calendar_for(*, authority: Authority) -> WorkingCalendar:
     """The authority's nation's working days, with its own closures and kept-open days."""
     return load_authority_timescales([authority.pk])[authority.pk].calendar
 
 
-def timescale_rules_for(*, authority) -> dict[str, Rule]:
+def timescale_rules_for(*, authority: Authority) -> dict[str, Rule]:
     """Every timescale in force for the authority: its own overrides over its nation's
     defaults, each naming the profile it came from."""
     return load_authority_timescales([authority.pk])[authority.pk].rules
@@ -294,8 +292,6 @@ CASELOAD_COUNT_LIMIT = 1000
 def _amber_windows(today: dt.date) -> dict[dt.date, list[Any]]:
     """The last day of the reminder window of working days (amber), and the authorities
     whose calendars end it there."""
-    from django.conf import settings
-
     window = settings.CPCASE_REMINDER_WORKING_DAYS
     ends: dict[dt.date, list[Any]] = {}
     for authority_id, timescales in load_authority_timescales().items():

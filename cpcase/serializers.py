@@ -18,6 +18,7 @@ from rest_framework import serializers
 
 from cpcase import access
 from cpcase.api_support import StaffField
+from cpcase.api_tokens import absolute_expiry
 from cpcase.models import (
     AuditEvent,
     Authority,
@@ -68,8 +69,6 @@ class ApiTokenOut(serializers.Serializer):
     )
 
     def get_ends_by(self, token) -> dt.datetime:
-        from cpcase.api_tokens import absolute_expiry
-
         return absolute_expiry(token)
 
 

@@ -2,10 +2,15 @@
 
 import datetime as dt
 
-from celery import shared_task
+from celery import group, shared_task
 from celery.backends.base import DisabledBackend
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
+
+from cpcase import running_deadlines
+from cpcase.api_tokens import expired_sign_ins_clear
+from cpcase.daily_scan import ScanChunk, scan_chunks
+from cpcase.services import notification_emails_send, timescales_check_chunk
 
 
 @shared_task(name="cpcase.ping", time_limit=30, soft_time_limit=25)
@@ -29,8 +34,6 @@ def ping() -> dict[str, object]:
     soft_time_limit=240,
 )
 def send_notification_emails(self) -> int:
-    from cpcase.services import notification_emails_send
-
     return notification_emails_send()
 
 
@@ -54,10 +57,6 @@ def check_timescales(self, day: str | None = None) -> dict[str, object]:
 
     Safe to run twice: a chunk checked twice stores nothing twice.
     """
-    from celery import group
-
-    from cpcase.daily_scan import scan_chunks
-
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
     chunks = scan_chunks()
     run = group(check_timescales_chunk.s(today.isoformat(), *chunk.as_args()) for chunk in chunks)
@@ -84,9 +83,6 @@ def check_timescales_chunk(
     self, day: str, authority_id: str, first: str | None = None, last: str | None = None
 ) -> int:
     """One chunk of the daily check: how many notifications were new."""
-    from cpcase.daily_scan import ScanChunk
-    from cpcase.services import timescales_check_chunk
-
     chunk = ScanChunk.from_args(authority_id, first, last)
     return timescales_check_chunk(
         today=dt.date.fromisoformat(day), children=chunk.children(), id_range=chunk.id_range()
@@ -96,8 +92,6 @@ def check_timescales_chunk(
 @shared_task(name="cpcase.clear_expired_sign_ins", time_limit=300, soft_time_limit=240)
 def clear_expired_sign_ins() -> dict[str, int]:
     """Sessions and API tokens past their end, deleted (Celery beat; safe to run twice)."""
-    from cpcase.api_tokens import expired_sign_ins_clear
-
     return expired_sign_ins_clear()
 
 
@@ -113,8 +107,6 @@ def clear_expired_sign_ins() -> dict[str, int]:
 def refresh_running_deadlines(authority_id: str | None = None) -> int:
     """Rewrite the stored running deadlines of one authority's children (all if none):
     after its timescales or working days changed. Safe to run twice."""
-    from cpcase import running_deadlines
-
     if authority_id is None:
         return running_deadlines.refresh_all()
     return running_deadlines.refresh_authority(authority_id)

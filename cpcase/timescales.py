@@ -16,10 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Model, Q, QuerySet
 
-from cpcase.models import Authority, Child, TimescaleRule
-from cpcase.working_days import WorkingCalendar, add_period
+from cpcase import access
+from cpcase.models import Authority, Child, TimescaleRule, User
+from cpcase.working_days import WorkingCalendar, add_months, add_period
 
 
 class Status:
@@ -109,8 +112,6 @@ def brought_forward_note(start: dt.date, rule: Rule, due_on: dt.date) -> str:
     forward to the working day before (empty otherwise)."""
     if rule.unit != "months":
         return ""
-    from cpcase.working_days import add_months
-
     landed = add_months(start, rule.value)
     if landed == due_on:
         return ""
@@ -133,9 +134,6 @@ def load_authority_timescales(
     authority_ids: Iterable[Any] | None = None,
 ) -> dict[Any, AuthorityTimescales]:
     """Rules and calendars of every authority (or the ones named), in two queries."""
-    from django.contrib.postgres.aggregates import ArrayAgg
-    from django.db.models import Q
-
     authorities = Authority.objects.annotate(
         closures=ArrayAgg(
             "calendar_days__date", filter=Q(calendar_days__kind="closure"), default=[]
@@ -325,8 +323,6 @@ class Reminder:
 
 def _stages(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> list[tuple[str, str]]:
     """(stage, role) pairs that fall on ``today`` for an open deadline."""
-    from django.conf import settings
-
     if deadline.met_on is not None:
         return []
     found: list[tuple[str, str]] = []
@@ -351,6 +347,49 @@ def _stages(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> li
     return found
 
 
+@dataclass
+class _Recipients:
+    """Who hears of a child's deadline, by role: read once for all the children."""
+
+    leads: dict[Any, Any]
+    teams: dict[Any, Any]
+    team_managers: dict[Any, list[Any]]
+    service_leaders: dict[Any, list[Any]]
+
+    @classmethod
+    def load(cls, child_ids: set[Any]) -> _Recipients:
+        leads: dict[Any, Any] = {}
+        teams: dict[Any, Any] = {}
+        for pk, lead_id, team_id in Child.objects.filter(pk__in=child_ids).values_list(
+            "pk", "lead_social_worker_id", "team_id"
+        ):
+            leads[pk], teams[pk] = lead_id, team_id
+        team_managers: dict[Any, list[Any]] = {}
+        for team_id, user_id in (
+            User.objects.filter(access.plan_authorisers(), is_active=True, team__isnull=False)
+            .values_list("team_id", "pk")
+            .distinct()
+        ):
+            team_managers.setdefault(team_id, []).append(user_id)
+        service_leaders: dict[Any, list[Any]] = {}
+        for authority_id, user_id in (
+            User.objects.filter(access.service_overseers(), is_active=True, authority__isnull=False)
+            .values_list("authority_id", "pk")
+            .distinct()
+        ):
+            service_leaders.setdefault(authority_id, []).append(user_id)
+        return cls(leads, teams, team_managers, service_leaders)
+
+    def of(self, deadline: Deadline, role: str) -> list[Any]:
+        if role == "lead_social_worker":
+            return [self.leads.get(deadline.child_id)]
+        if role == "team_manager":
+            return self.team_managers.get(self.teams.get(deadline.child_id), [])
+        if role == "service_leader":
+            return self.service_leaders.get(deadline.authority_id, [])
+        return [deadline.chair_id]
+
+
 def reminders_due(
     today: dt.date,
     children: QuerySet[Child] | None = None,
@@ -362,9 +401,6 @@ def reminders_due(
     A fixed number of queries: each provider's, one for the children concerned, one for
     team managers, one for service leaders.
     """
-    from cpcase import access
-    from cpcase.models import User
-
     context = DeadlineContext(
         children=children if children is not None else Child.objects.all(),
         today=today,
@@ -378,37 +414,10 @@ def reminders_due(
             pending.append((deadline, stages))
     if not pending:
         return
-    leads: dict[Any, Any] = {}
-    teams: dict[Any, Any] = {}
-    for pk, lead_id, team_id in Child.objects.filter(
-        pk__in={d.child_id for d, _ in pending}
-    ).values_list("pk", "lead_social_worker_id", "team_id"):
-        leads[pk], teams[pk] = lead_id, team_id
-    team_managers: dict[Any, list[Any]] = {}
-    for team_id, user_id in (
-        User.objects.filter(access.plan_authorisers(), is_active=True, team__isnull=False)
-        .values_list("team_id", "pk")
-        .distinct()
-    ):
-        team_managers.setdefault(team_id, []).append(user_id)
-    service_leaders: dict[Any, list[Any]] = {}
-    for authority_id, user_id in (
-        User.objects.filter(access.service_overseers(), is_active=True, authority__isnull=False)
-        .values_list("authority_id", "pk")
-        .distinct()
-    ):
-        service_leaders.setdefault(authority_id, []).append(user_id)
+    recipients = _Recipients.load({d.child_id for d, _ in pending})
     for deadline, stages in pending:
         for stage, role in stages:
-            if role == "lead_social_worker":
-                recipients = [leads.get(deadline.child_id)]
-            elif role == "team_manager":
-                recipients = team_managers.get(teams.get(deadline.child_id), [])
-            elif role == "service_leader":
-                recipients = service_leaders.get(deadline.authority_id, [])
-            else:
-                recipients = [deadline.chair_id]
-            for recipient in recipients:
+            for recipient in recipients.of(deadline, role):
                 if recipient is not None:
                     yield Reminder(
                         deadline=deadline, recipient_id=recipient, stage=stage, role=role

@@ -31,6 +31,7 @@ from cpcase.forms import (
 from cpcase.front_door import episodes_for_page
 from cpcase.models import Child, User
 from cpcase.pagination import BoundedPaginator
+from cpcase.timescales import deadlines_for
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,6 @@ def child_detail(request, child_id):
         child = selectors.child_get_for_view(user=request.user, child_id=child_id)
     except NotFound as e:
         raise Http404(e.message) from e
-    from cpcase.timescales import deadlines_for
 
     deadlines = deadlines_for(child, timezone.localdate())
     episodes = episodes_for_page(child)

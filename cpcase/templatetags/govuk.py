@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms, template
 
 from cpcase.forms_govuk import DateInputWidget
-from cpcase.timescales import Status
+from cpcase.timescales import KIND_LABELS, Status
 
 # A deadline's status as a GOV.UK tag: its words and its colour.
 DEADLINE_STATUS_TAGS: dict[str, tuple[str, str]] = {
@@ -89,8 +89,6 @@ def govuk_error_summary(form=None, extra=None):
 
 @register.filter
 def deadline_label(kind: str) -> str:
-    from cpcase.timescales import KIND_LABELS
-
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 

@@ -12,12 +12,12 @@ import signal
 
 from celery.signals import task_prerun
 
-from cpcase import services
+from cpcase.services import daily_check
 
 _batches = 0
 _limit = int(os.environ.get("CPCASE_FAULT_KILL_AFTER_BATCHES", "0"))
 _report = os.environ.get("CPCASE_FAULT_REPORT", "")
-_original = services.notifications_raise
+_original = daily_check.notifications_raise
 _stored = 0
 
 
@@ -41,4 +41,4 @@ def _count_per_task(**kwargs):
     _stored = 0
 
 
-services.notifications_raise = _raise_then_maybe_die
+daily_check.notifications_raise = _raise_then_maybe_die

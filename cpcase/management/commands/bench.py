@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from cpcase import bench
+from cpcase.reference_data import ensure_reference_data
 
 CHILD_ENV = "CPCASE_BENCH_DATABASE"
 
@@ -95,7 +96,6 @@ class Command(BaseCommand):
             started = time.perf_counter()
             if have or bench.bench_authority() is not None:
                 call_command("flush", interactive=False, verbosity=0)
-            from cpcase.reference_data import ensure_reference_data
 
             ensure_reference_data()
             bench.build(children, log=out.write)

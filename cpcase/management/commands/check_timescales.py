@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cpcase.services import timescales_check
+from cpcase.tasks import check_timescales
 
 
 def _date(value: str) -> dt.date:
@@ -33,8 +34,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         today = _date(options["date"]) if options["date"] else timezone.localdate()
         if options["dispatch"]:
-            from cpcase.tasks import check_timescales
-
             queued = check_timescales.delay(today.isoformat())
             self.stdout.write(
                 f"Timescale check as of {today.isoformat()} queued for the workers "

@@ -16,6 +16,7 @@ or sister (:func:`_link`).
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -23,7 +24,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -68,14 +69,14 @@ class Command(BaseCommand):
         "The password of the demo accounts comes from CPCASE_DEMO_PASSWORD."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reset-passwords",
             action="store_true",
             help="set the demo password again on demo accounts that already exist",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError(
                 "seed_demo creates accounts with a published password: it never runs in "
@@ -83,41 +84,59 @@ class Command(BaseCommand):
             )
         password = demo_password()
         with transaction.atomic():
-            authorities = {
-                demo.AUTHORITY_CODE: self._authority(
-                    demo.AUTHORITY_CODE,
-                    name=demo.AUTHORITY_NAME,
-                    office_phone=demo.AUTHORITY_OFFICE_PHONE,
-                    out_of_hours_phone=demo.AUTHORITY_OUT_OF_HOURS_PHONE,
-                    email=demo.AUTHORITY_EMAIL,
-                    address=demo.AUTHORITY_ADDRESS,
-                ),
-                demo.SECOND_AUTHORITY_CODE: self._authority(
-                    demo.SECOND_AUTHORITY_CODE,
-                    name=demo.SECOND_AUTHORITY_NAME,
-                    office_phone=demo.SECOND_AUTHORITY_OFFICE_PHONE,
-                    out_of_hours_phone=demo.SECOND_AUTHORITY_OUT_OF_HOURS_PHONE,
-                    email=demo.SECOND_AUTHORITY_EMAIL,
-                    address=demo.SECOND_AUTHORITY_ADDRESS,
-                ),
-            }
-            teams = {
-                name: Team.objects.get_or_create(authority=authorities[code], name=name)[0]
-                for code, names in (
-                    (demo.AUTHORITY_CODE, demo.TEAMS),
-                    (demo.SECOND_AUTHORITY_CODE, demo.SECOND_TEAMS),
-                )
-                for name in names
-            }
-            agencies = {
-                a.name: Agency.objects.get_or_create(
-                    name=a.name, defaults={"kind": a.kind, "phone": a.phone}
-                )[0]
-                for a in demo.AGENCIES
-            }
+            authorities, teams, agencies = self._organisations()
             users, new_accounts = self._accounts(
                 authorities, teams, agencies, password, reset=options["reset_passwords"]
             )
+        created, existing = self._children(authorities, users, teams)
+        # Casework (referrals, enquiries, plans, conferences, visits) belongs to the domain
+        # apps: asked for by name, so the core does not import them.
+        call_command("seed_casework", stdout=self.stdout)
+        self._report(new_accounts, created, existing, password)
+
+    def _organisations(
+        self,
+    ) -> tuple[dict[str, Authority], dict[str, Team], dict[str, Agency]]:
+        """The two authorities, their teams, and the agencies (by code and by name)."""
+        authorities = {
+            demo.AUTHORITY_CODE: self._authority(
+                demo.AUTHORITY_CODE,
+                name=demo.AUTHORITY_NAME,
+                office_phone=demo.AUTHORITY_OFFICE_PHONE,
+                out_of_hours_phone=demo.AUTHORITY_OUT_OF_HOURS_PHONE,
+                email=demo.AUTHORITY_EMAIL,
+                address=demo.AUTHORITY_ADDRESS,
+            ),
+            demo.SECOND_AUTHORITY_CODE: self._authority(
+                demo.SECOND_AUTHORITY_CODE,
+                name=demo.SECOND_AUTHORITY_NAME,
+                office_phone=demo.SECOND_AUTHORITY_OFFICE_PHONE,
+                out_of_hours_phone=demo.SECOND_AUTHORITY_OUT_OF_HOURS_PHONE,
+                email=demo.SECOND_AUTHORITY_EMAIL,
+                address=demo.SECOND_AUTHORITY_ADDRESS,
+            ),
+        }
+        teams = {
+            name: Team.objects.get_or_create(authority=authorities[code], name=name)[0]
+            for code, names in (
+                (demo.AUTHORITY_CODE, demo.TEAMS),
+                (demo.SECOND_AUTHORITY_CODE, demo.SECOND_TEAMS),
+            )
+            for name in names
+        }
+        agencies = {
+            a.name: Agency.objects.get_or_create(
+                name=a.name, defaults={"kind": a.kind, "phone": a.phone}
+            )[0]
+            for a in demo.AGENCIES
+        }
+        return authorities, teams, agencies
+
+    def _children(
+        self, authorities: dict[str, Authority], users: dict[str, User], teams: dict[str, Team]
+    ) -> tuple[int, int]:
+        """Each family whose children are not recorded yet: how many children were
+        created, and how many already existed."""
         created = existing = 0
         today = timezone.localdate()
         for code, families, town in (
@@ -135,10 +154,7 @@ class Command(BaseCommand):
                 with transaction.atomic(), running_deadlines.deferred():
                     self._family(family, users, teams, town)
                 created += len(family.children)
-        # Casework (referrals, enquiries, plans, conferences, visits) belongs to the domain
-        # apps: asked for by name, so the core does not import them.
-        call_command("seed_casework", stdout=self.stdout)
-        self._report(new_accounts, created, existing, password)
+        return created, existing
 
     # --- the authorities and their staff --------------------------------------
 
@@ -148,7 +164,15 @@ class Command(BaseCommand):
         )
         return authority
 
-    def _accounts(self, authorities, teams, agencies, password, *, reset):
+    def _accounts(
+        self,
+        authorities: dict[str, Authority],
+        teams: dict[str, Team],
+        agencies: dict[str, Agency],
+        password: str,
+        *,
+        reset: bool,
+    ) -> tuple[dict[str, User], list[str]]:
         users: dict[str, User] = {}
         new_accounts: list[str] = []
         # One hash for every demo account: the password is published anyway, and hashing
@@ -209,7 +233,9 @@ class Command(BaseCommand):
 
     # --- the families ---------------------------------------------------------
 
-    def _family(self, family: demo.DemoFamily, users: dict[str, User], teams, town: str) -> None:
+    def _family(
+        self, family: demo.DemoFamily, users: dict[str, User], teams: dict[str, Team], town: str
+    ) -> None:
         manager = users[demo.TEAM_MANAGER_FOR[family.team]]
         worker = users[demo.SOCIAL_WORKER_FOR[family.team]]
         address = AddressInput(line1=family.line1, town=town, postcode=family.postcode)
@@ -218,7 +244,7 @@ class Command(BaseCommand):
         mother: Person | None = None
         others: list[Person] = []
         for spec in ordered:
-            changes = {
+            changes: dict[str, Any] = {
                 "la_child_id": spec.la_child_id,
                 "first_name": spec.first_name,
                 "last_name": spec.last_name,
@@ -270,7 +296,7 @@ class Command(BaseCommand):
 
     # --- the report -----------------------------------------------------------
 
-    def _report(self, new_accounts, created, existing, password) -> None:
+    def _report(self, new_accounts: list[str], created: int, existing: int, password: str) -> None:
         out = self.stdout
         out.write(
             f"Demo data for {demo.AUTHORITY_NAME} ({demo.AUTHORITY_CODE}) and "
