@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -245,6 +247,41 @@ class CoreGroupMemberIn(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def _decision_input(x: dict[str, Any]) -> services.DecisionInput:
+    return services.DecisionInput(
+        child_id=x["child"],
+        decision=x["decision"],
+        category=x["category"],
+        latest_category=x["latest_category"],
+        step_down=x["step_down"],
+        core_group_interval_days=x["core_group_interval_days"],
+    )
+
+
+def _attendee_input(a: dict[str, Any]) -> services.AttendeeInput:
+    return services.AttendeeInput(
+        name=a["name"] or (a["user"].name if a["user"] else ""),
+        agency=a["agency"],
+        role=a["role"],
+        user=a["user"],
+        attendance=a["attendance"],
+        report_submitted=a["report_submitted"],
+    )
+
+
+def _parent_input(p: dict[str, Any]) -> services.ParentInput:
+    return services.ParentInput(
+        name=p["name"],
+        person_id=p["person"],
+        relationship=p["relationship"],
+        invited=p["invited"],
+        attended=p["attended"],
+        excluded=p["excluded"],
+        exclusion_reason=p["exclusion_reason"],
+        exclusion_explained=p["exclusion_explained"],
+    )
+
+
 class OutcomeIn(serializers.Serializer):
     held_on = serializers.DateField()
     attendees = AttendeeIn(many=True, required=False, default=list)
@@ -286,41 +323,9 @@ class OutcomeIn(serializers.Serializer):
         d = self.validated_data
         return services.OutcomeInput(
             held_on=d["held_on"],
-            decisions=[
-                services.DecisionInput(
-                    child_id=x["child"],
-                    decision=x["decision"],
-                    category=x["category"],
-                    latest_category=x["latest_category"],
-                    step_down=x["step_down"],
-                    core_group_interval_days=x["core_group_interval_days"],
-                )
-                for x in d["decisions"]
-            ],
-            attendees=[
-                services.AttendeeInput(
-                    name=a["name"] or (a["user"].name if a["user"] else ""),
-                    agency=a["agency"],
-                    role=a["role"],
-                    user=a["user"],
-                    attendance=a["attendance"],
-                    report_submitted=a["report_submitted"],
-                )
-                for a in d["attendees"]
-            ],
-            parents=[
-                services.ParentInput(
-                    name=p["name"],
-                    person_id=p["person"],
-                    relationship=p["relationship"],
-                    invited=p["invited"],
-                    attended=p["attended"],
-                    excluded=p["excluded"],
-                    exclusion_reason=p["exclusion_reason"],
-                    exclusion_explained=p["exclusion_explained"],
-                )
-                for p in d["parents"]
-            ],
+            decisions=[_decision_input(x) for x in d["decisions"]],
+            attendees=[_attendee_input(a) for a in d["attendees"]],
+            parents=[_parent_input(p) for p in d["parents"]],
             outline_plan=[IssueInput(**i) for i in (d["outline_plan"] or {}).get("issues", [])],
             lead_social_worker=d["lead_social_worker"],
             core_group=[
@@ -354,7 +359,7 @@ class ConferenceOutcomeAPI(APIView):
     @extend_schema(request=OutcomeIn, responses=ConferenceOut)
     def post(self, request, pk):
         # Who may, before what they sent: the same answer as the outcome page.
-        if not access.may_record_outcome(request.user, services.conference_for(request.user, pk)):
+        if not access.may_record_outcome(request.user, selectors.conference_for(request.user, pk)):
             raise NotPermitted("Only the conference's chair records its outcome.")
         serializer = OutcomeIn(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -475,7 +480,7 @@ class Section47EnquiryAPI(APIView):
         responses=Section47Out,
     )
     def get(self, request, pk):
-        enquiry = services.section47_for(user=request.user, enquiry_id=pk)
+        enquiry = selectors.section47_for(user=request.user, enquiry_id=pk)
         record_objects(user=request.user, objects=[enquiry], summary="Read a section 47 enquiry")
         return Response(Section47Out(enquiry).data)
 
@@ -487,7 +492,7 @@ class Section47OutcomeAPI(APIView):
         responses=Section47Out,
     )
     def post(self, request, pk):
-        enquiry = services.section47_for(user=request.user, enquiry_id=pk)
+        enquiry = selectors.section47_for(user=request.user, enquiry_id=pk)
         if not access.may_record_front_door(request.user, enquiry.child):
             raise NotPermitted("You may not record this enquiry's outcome.")
         d = parse(Section47OutcomeIn, request.data)

@@ -8,19 +8,30 @@ initial conference, core group meetings and statutory visits.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from conferences.models import Conference, ConferenceChild, StrategyDiscussion
-from cpcase.bench import BenchContext, Measurement, _batched, measure, section
-from cpcase.models import Child, User
+from conferences import services
+from conferences.models import Complaint, Conference, ConferenceChild, Letter, StrategyDiscussion
+from cpcase import running_deadlines
+from cpcase.accounts import user_create
+from cpcase.bench import BenchContext, Measurement, _batched, measure, page_client, section
+from cpcase.celery import app
+from cpcase.documents import render_pdf
+from cpcase.models import Child, Notification, RunningDeadline, User
 from cpcase.roles import Role
+from cpcase.selectors import caseload_counts, caseload_for
+from cpcase.services import AddressInput, child_create, timescales_check
+from cpcase.timescales import calendar_of, reminders_due
 from plans.models import CoreGroupMeeting, Plan
+from plans.services import CoreGroupInput, IssueInput
 from visits.models import Visit
 
 PLANS = 100_000
@@ -30,6 +41,107 @@ PLANS = 100_000
 def _weekday(day: dt.date) -> dt.date:
     """Conferences meet on working days: a weekend date moves back to the Friday."""
     return day - dt.timedelta(days=max(0, day.weekday() - 4))
+
+
+@dataclass
+class _History:
+    """The rows of one chunk of children, inserted together."""
+
+    discussions: list[StrategyDiscussion] = field(default_factory=list)
+    conferences: list[Conference] = field(default_factory=list)
+    subjects: list[ConferenceChild] = field(default_factory=list)
+    plans: list[Plan] = field(default_factory=list)
+    meetings: list[CoreGroupMeeting] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+
+    def save(self) -> None:
+        StrategyDiscussion.objects.bulk_create(self.discussions)
+        Conference.objects.bulk_create(self.conferences)
+        ConferenceChild.objects.bulk_create(self.subjects)
+        Plan.objects.bulk_create(self.plans)
+        CoreGroupMeeting.objects.bulk_create(self.meetings)
+        Visit.objects.bulk_create(self.visits)
+
+
+def _held_conference(kind: str, held_on: dt.date, chair: User) -> Conference:
+    return Conference(
+        kind=kind,
+        status="finalised",
+        scheduled_for=timezone.make_aware(dt.datetime.combine(held_on, dt.time(10))),
+        held_on=held_on,
+        chair=chair,
+    )
+
+
+def _opening(
+    rows: _History, rng: random.Random, child_id: Any, lead_id: Any, today: dt.date, chair: User
+) -> Plan:
+    """The strategy discussion, the initial conference and the plan it started."""
+    started = _weekday(today - dt.timedelta(days=rng.randint(5, 400)))
+    held = started - dt.timedelta(days=rng.randint(10, 25))
+    rows.discussions.append(
+        StrategyDiscussion(
+            child_id=child_id, held_on=held, outcome="s47_enquiry", recorded_by=chair
+        )
+    )
+    conference = _held_conference("initial", started, chair)
+    rows.conferences.append(conference)
+    rows.subjects.append(
+        ConferenceChild(conference=conference, child_id=child_id, decision="plan", category="NEG")
+    )
+    plan = Plan(
+        child_id=child_id,
+        submitted_on=started + dt.timedelta(days=rng.randint(10, 20)),
+        started_on=started,
+        initial_category="NEG",
+        latest_category=rng.choice(("NEG", "EMO", "PHY", "SAB", "MUL")),
+        lead_social_worker_id=lead_id,
+        stage="authorised",
+    )
+    rows.plans.append(plan)
+    return plan
+
+
+def _reviews(rows: _History, rng: random.Random, plan: Plan, today: dt.date, chair: User) -> None:
+    """Reviews three months after the start, then every six months."""
+    review = _weekday(plan.started_on + dt.timedelta(days=rng.randint(80, 90)))
+    while review < today:
+        held_review = _held_conference("review", review, chair)
+        rows.conferences.append(held_review)
+        rows.subjects.append(
+            ConferenceChild(conference=held_review, child_id=plan.child_id, decision="continue")
+        )
+        review = _weekday(review + dt.timedelta(days=rng.randint(170, 182)))
+
+
+def _recent_work(
+    rows: _History, rng: random.Random, plan: Plan, today: dt.date, chair: User
+) -> None:
+    """Recent history, as a well-run caseload has it: core groups about monthly and
+    statutory visits every week or two, the latest a few days ago."""
+    started = plan.started_on
+    day = today - dt.timedelta(days=rng.randint(1, 30))
+    for _ in range(rng.randint(1, 3)):
+        if day <= started:
+            break
+        rows.meetings.append(CoreGroupMeeting(plan=plan, held_on=day, recorded_by=chair))
+        day -= dt.timedelta(days=rng.randint(25, 35))
+    day = today - dt.timedelta(days=rng.randint(0, 20))
+    for _ in range(rng.randint(2, 5)):
+        if day <= started:
+            break
+        rows.visits.append(
+            Visit(
+                child_id=plan.child_id,
+                status="completed",
+                kind="statutory",
+                child_seen=True,
+                seen_alone=rng.random() < 0.7,
+                visited_at=timezone.make_aware(dt.datetime.combine(day, dt.time(15))),
+                recorded_by=chair,
+            )
+        )
+        day -= dt.timedelta(days=rng.randint(7, 20))
 
 
 def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
@@ -47,83 +159,12 @@ def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
     today = timezone.localdate()
     chair = ctx.users["bench.sum"]  # stands in as chair and recorder; roles do not matter here
     for chunk in _batched(children, 5000):
-        discussions, conferences, subjects, plans, meetings, visits = [], [], [], [], [], []
+        rows = _History()
         for child_id, lead_id in chunk:
-            started = _weekday(today - dt.timedelta(days=rng.randint(5, 400)))
-            held = started - dt.timedelta(days=rng.randint(10, 25))
-            discussions.append(
-                StrategyDiscussion(
-                    child_id=child_id, held_on=held, outcome="s47_enquiry", recorded_by=chair
-                )
-            )
-            conference = Conference(
-                kind="initial",
-                status="finalised",
-                scheduled_for=timezone.make_aware(dt.datetime.combine(started, dt.time(10))),
-                held_on=started,
-                chair=chair,
-            )
-            conferences.append(conference)
-            subjects.append(
-                ConferenceChild(
-                    conference=conference, child_id=child_id, decision="plan", category="NEG"
-                )
-            )
-            plan = Plan(
-                child_id=child_id,
-                submitted_on=started + dt.timedelta(days=rng.randint(10, 20)),
-                started_on=started,
-                initial_category="NEG",
-                latest_category=rng.choice(("NEG", "EMO", "PHY", "SAB", "MUL")),
-                lead_social_worker_id=lead_id,
-                stage="authorised",
-            )
-            plans.append(plan)
-            # Reviews three months after the start, then every six months.
-            review = _weekday(started + dt.timedelta(days=rng.randint(80, 90)))
-            while review < today:
-                held_review = Conference(
-                    kind="review",
-                    status="finalised",
-                    scheduled_for=timezone.make_aware(dt.datetime.combine(review, dt.time(10))),
-                    held_on=review,
-                    chair=chair,
-                )
-                conferences.append(held_review)
-                subjects.append(
-                    ConferenceChild(conference=held_review, child_id=child_id, decision="continue")
-                )
-                review = _weekday(review + dt.timedelta(days=rng.randint(170, 182)))
-            # Recent history, as a well-run caseload has it: core groups about monthly and
-            # statutory visits every week or two, the latest a few days ago.
-            day = today - dt.timedelta(days=rng.randint(1, 30))
-            for _ in range(rng.randint(1, 3)):
-                if day <= started:
-                    break
-                meetings.append(CoreGroupMeeting(plan=plan, held_on=day, recorded_by=chair))
-                day -= dt.timedelta(days=rng.randint(25, 35))
-            day = today - dt.timedelta(days=rng.randint(0, 20))
-            for _ in range(rng.randint(2, 5)):
-                if day <= started:
-                    break
-                visits.append(
-                    Visit(
-                        child_id=child_id,
-                        status="completed",
-                        kind="statutory",
-                        child_seen=True,
-                        seen_alone=rng.random() < 0.7,
-                        visited_at=timezone.make_aware(dt.datetime.combine(day, dt.time(15))),
-                        recorded_by=chair,
-                    )
-                )
-                day -= dt.timedelta(days=rng.randint(7, 20))
-        StrategyDiscussion.objects.bulk_create(discussions)
-        Conference.objects.bulk_create(conferences)
-        ConferenceChild.objects.bulk_create(subjects)
-        Plan.objects.bulk_create(plans)
-        CoreGroupMeeting.objects.bulk_create(meetings)
-        Visit.objects.bulk_create(visits)
+            plan = _opening(rows, rng, child_id, lead_id, today, chair)
+            _reviews(rows, rng, plan, today, chair)
+            _recent_work(rows, rng, plan, today, chair)
+        rows.save()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return have + len(children)
@@ -131,11 +172,6 @@ def ensure_plans(ctx: BenchContext, wanted: int = PLANS) -> int:
 
 @section("timescales", "The daily timescale scan and the team dashboard", order=40)
 def timescales_section(ctx: BenchContext) -> list[Measurement]:
-    from cpcase.models import Notification
-    from cpcase.selectors import caseload_counts, caseload_for
-    from cpcase.services import timescales_check
-    from cpcase.timescales import reminders_due
-
     plans = ensure_plans(ctx)
     today = timezone.localdate()
     found: dict[str, int] = {}
@@ -166,6 +202,12 @@ def timescales_section(ctx: BenchContext) -> list[Measurement]:
     results.append(m)
 
     ensure_running_deadlines(ctx)
+    return results + _dashboards(ctx, plans, today)
+
+
+def _dashboards(ctx: BenchContext, plans: int, today: dt.date) -> list[Measurement]:
+    """The team manager's and the unit manager's dashboards, then their home pages."""
+    results: list[Measurement] = []
     team_manager = ctx.users["bench.tm1"]
     team = team_manager.team
     team_plans = Plan.objects.filter(child__team=team, status="active").count()
@@ -199,8 +241,6 @@ def timescales_section(ctx: BenchContext) -> list[Measurement]:
 def ensure_running_deadlines(ctx: BenchContext) -> int:
     """The stored running deadlines of the synthetic authority (built with bulk inserts,
     so no service wrote them): written once, as the daily check would."""
-    from cpcase import running_deadlines
-    from cpcase.models import RunningDeadline
 
     if RunningDeadline.objects.filter(responsible_authority=ctx.authority).exists():
         return 0
@@ -214,7 +254,6 @@ def ensure_running_deadlines(ctx: BenchContext) -> int:
 
 def _home_pages(ctx: BenchContext, *users) -> list[Measurement]:
     """The dashboards through the whole request (the home page)."""
-    from cpcase.bench import page_client
 
     results = []
     for user in users:
@@ -240,7 +279,6 @@ PARENTS = (("Jo Letterby", "Mother"), ("Sam Letterby", "Father"))
 
 
 def _bench_user(ctx: BenchContext, username: str, role: str) -> User:
-    from cpcase.accounts import user_create
 
     user = User.objects.filter(username=username).first() or user_create(
         actor=None,
@@ -262,7 +300,6 @@ def _siblings_conferences(ctx: BenchContext) -> tuple[Conference, Conference]:
     )
     if len(found) == 2:
         return found[0], found[1]
-    from cpcase.celery import app
 
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True  # the letters are produced here, not by a worker
@@ -274,19 +311,15 @@ def _siblings_conferences(ctx: BenchContext) -> tuple[Conference, Conference]:
     return built
 
 
-def _siblings_build(ctx: BenchContext) -> tuple[Conference, Conference]:
-    from conferences import services
-    from cpcase.services import AddressInput, child_create
-    from cpcase.timescales import calendar_of
-    from plans.services import CoreGroupInput, IssueInput
+WORRIES = (
+    ("There was no food in the house", "The children have three meals a day"),
+    ("The children were left alone at night", "An adult is always at home with them"),
+    ("The younger children missed health appointments", "Every appointment is kept"),
+)
 
-    chair = _bench_user(ctx, "bench.chair", Role.CONFERENCE_CHAIR)
-    _bench_user(ctx, "bench.so", Role.SENIOR_OFFICER)
-    worker, colleague = ctx.users["bench.sw1.1"], ctx.users["bench.sw1.2"]
-    today = timezone.localdate()
-    calendar = calendar_of(ctx.authority.pk)
-    reviewed = calendar.on_or_before(today - dt.timedelta(days=1))
-    started = calendar.on_or_before(reviewed - dt.timedelta(days=90))
+
+def _siblings_create(worker: User, today: dt.date) -> list[Child]:
+    """The six brothers and sisters, at one address."""
     address = AddressInput(line1="12 Quarry Lane", town="Northbrook", postcode="NB3 4LT")
     children = [
         child_create(
@@ -302,7 +335,14 @@ def _siblings_build(ctx: BenchContext) -> tuple[Conference, Conference]:
         )
         for n, (first, sex, age) in enumerate(SIBLINGS)
     ]
-    parents = [services.ParentInput(name=n, relationship=r, attended=True) for n, r in PARENTS]
+    return children
+
+
+def _siblings_outcome(
+    kind: str, held_on: dt.date, children: list[Child], worker: User, colleague: User
+) -> services.OutcomeInput:
+    """The initial conference makes a plan for each child; the review ends them."""
+    initial = kind == "initial"
     issues = [
         IssueInput(
             description=f"{worry} on several visits",
@@ -310,12 +350,41 @@ def _siblings_build(ctx: BenchContext) -> tuple[Conference, Conference]:
             desired_outcome=outcome,
             improvement_required="Significant",
         )
-        for worry, outcome in (
-            ("There was no food in the house", "The children have three meals a day"),
-            ("The children were left alone at night", "An adult is always at home with them"),
-            ("The younger children missed health appointments", "Every appointment is kept"),
-        )
+        for worry, outcome in WORRIES
     ]
+    return services.OutcomeInput(
+        held_on=held_on,
+        decisions=[
+            services.DecisionInput(child_id=c.pk, decision="plan", category="NEG")
+            if initial
+            else services.DecisionInput(
+                child_id=c.pk, decision="discontinue", step_down="child_in_need"
+            )
+            for c in children
+        ],
+        parents=[services.ParentInput(name=n, relationship=r, attended=True) for n, r in PARENTS],
+        outline_plan=issues if initial else [],
+        lead_social_worker=worker if initial else None,
+        core_group=[CoreGroupInput(kind="professional", user=colleague)] if initial else [],
+        reasons="The children have often been hungry and alone at home at night."
+        if initial
+        else "Things at home are much better: the children are fed and looked after.",
+        next_review_on=held_on + dt.timedelta(days=90) if initial else None,
+        quorate=True,
+        parents_informed=True,
+        child_informed=True,
+    )
+
+
+def _siblings_build(ctx: BenchContext) -> tuple[Conference, Conference]:
+    chair = _bench_user(ctx, "bench.chair", Role.CONFERENCE_CHAIR)
+    _bench_user(ctx, "bench.so", Role.SENIOR_OFFICER)
+    worker, colleague = ctx.users["bench.sw1.1"], ctx.users["bench.sw1.2"]
+    today = timezone.localdate()
+    calendar = calendar_of(ctx.authority.pk)
+    reviewed = calendar.on_or_before(today - dt.timedelta(days=1))
+    started = calendar.on_or_before(reviewed - dt.timedelta(days=90))
+    children = _siblings_create(worker, today)
     conferences = []
     for kind, held_on in (("initial", started), ("review", reviewed)):
         conference = services.conference_schedule(
@@ -326,32 +395,10 @@ def _siblings_build(ctx: BenchContext) -> tuple[Conference, Conference]:
             chair=chair,
             venue=LETTERS_VENUE,
         )
-        initial = kind == "initial"
         services.conference_record_outcome(
             actor=chair,
             conference_id=conference.pk,
-            data=services.OutcomeInput(
-                held_on=held_on,
-                decisions=[
-                    services.DecisionInput(child_id=c.pk, decision="plan", category="NEG")
-                    if initial
-                    else services.DecisionInput(
-                        child_id=c.pk, decision="discontinue", step_down="child_in_need"
-                    )
-                    for c in children
-                ],
-                parents=parents,
-                outline_plan=issues if initial else [],
-                lead_social_worker=worker if initial else None,
-                core_group=[CoreGroupInput(kind="professional", user=colleague)] if initial else [],
-                reasons="The children have often been hungry and alone at home at night."
-                if initial
-                else "Things at home are much better: the children are fed and looked after.",
-                next_review_on=held_on + dt.timedelta(days=90) if initial else None,
-                quorate=True,
-                parents_informed=True,
-                child_informed=True,
-            ),
+            data=_siblings_outcome(kind, held_on, children, worker, colleague),
         )
         conferences.append(services.conference_finalise(actor=chair, conference_id=conference.pk))
     return conferences[0], conferences[1]
@@ -359,8 +406,6 @@ def _siblings_build(ctx: BenchContext) -> tuple[Conference, Conference]:
 
 def _complaint(ctx: BenchContext, review: Conference):
     """A parent's complaint about the review's decision, waiting for the senior officer."""
-    from conferences import services
-    from conferences.models import Complaint
 
     complaint = Complaint.objects.filter(conference=review, status="under_review").first()
     if complaint is not None:
@@ -414,29 +459,25 @@ def _undone(run: Callable[[], Any]) -> Any:
     return result
 
 
-@section("letters", "Letters: each kind alone, and a conference of six siblings", order=50)
-def letters_section(ctx: BenchContext) -> list[Measurement]:
-    from conferences import services
-    from conferences.models import Letter
-    from cpcase.documents import render_pdf
+def _letter_subjects(conference: Conference) -> list[ConferenceChild]:
+    return list(
+        conference.subjects.select_related(
+            "child__responsible_authority", "child__lead_social_worker", "lead_social_worker"
+        ).order_by("child__la_child_id")
+    )
 
-    initial, review = _siblings_conferences(ctx)
-    complaint = _complaint(ctx, review)
+
+def _each_kind_alone(
+    ctx: BenchContext, initial: Conference, review: Conference
+) -> list[Measurement]:
+    """Each kind of conference letter laid out alone: its context and its PDF."""
     results = []
-
-    def subjects(conference: Conference) -> list[ConferenceChild]:
-        return list(
-            conference.subjects.select_related(
-                "child__responsible_authority", "child__lead_social_worker", "lead_social_worker"
-            ).order_by("child__la_child_id")
-        )
-
     for kind, conference, recipient in (
         ("outcome_parent", initial, PARENTS[0][0]),
         ("outcome_child", initial, None),
         ("discontinuation", review, PARENTS[0][0]),
     ):
-        letters_of = subjects(conference)
+        letters_of = _letter_subjects(conference)
 
         def one(i: int, kind=kind, conference=conference, letters_of=letters_of, to=recipient):
             subject = letters_of[i % len(letters_of)]
@@ -450,7 +491,10 @@ def letters_section(ctx: BenchContext) -> list[Measurement]:
                 Letter.Kind(kind).label, one, repeat=ctx.repeat, note="alone: context and PDF"
             )
         )
+    return results
 
+
+def _complaint_letter(ctx: BenchContext, complaint: Complaint) -> Measurement:
     def decide(i: int):
         return _undone(
             lambda: services.complaint_decide(
@@ -462,35 +506,41 @@ def letters_section(ctx: BenchContext) -> list[Measurement]:
             )
         )
 
-    results.append(
-        _measure_cpu(
-            "Complaint outcome letter",
-            decide,
-            repeat=ctx.repeat,
-            note="complaint_decide: decision, letter, audit",
-        )
+    return _measure_cpu(
+        "Complaint outcome letter",
+        decide,
+        repeat=ctx.repeat,
+        note="complaint_decide: decision, letter, audit",
     )
 
-    for conference in (initial, review):
-        count = Letter.objects.filter(conference=conference).count()
 
-        def produce(i: int, conference=conference):
-            def again():
-                Letter.objects.filter(conference=conference).delete()
-                return services.conference_letters_produce(conference_id=conference.pk)
+def _conference_letters(ctx: BenchContext, conference: Conference) -> Measurement:
+    """All the letters of one of the siblings' conferences, produced again."""
+    count = Letter.objects.filter(conference=conference).count()
 
-            return _undone(again)
+    def produce(i: int):
+        def again():
+            Letter.objects.filter(conference=conference).delete()
+            return services.conference_letters_produce(conference_id=conference.pk)
 
-        repeat = max(3, ctx.repeat // 2)
-        results.append(
-            _measure_cpu(
-                f"six siblings' {conference.kind} conference: {count} letters",
-                produce,
-                repeat=repeat,
-                warmup=1,
-                note="conference_letters_produce",
-            )
-        )
+        return _undone(again)
+
+    return _measure_cpu(
+        f"six siblings' {conference.kind} conference: {count} letters",
+        produce,
+        repeat=max(3, ctx.repeat // 2),
+        warmup=1,
+        note="conference_letters_produce",
+    )
+
+
+@section("letters", "Letters: each kind alone, and a conference of six siblings", order=50)
+def letters_section(ctx: BenchContext) -> list[Measurement]:
+    initial, review = _siblings_conferences(ctx)
+    complaint = _complaint(ctx, review)
+    results = _each_kind_alone(ctx, initial, review)
+    results.append(_complaint_letter(ctx, complaint))
+    results += [_conference_letters(ctx, conference) for conference in (initial, review)]
     return results
 
 

@@ -25,10 +25,16 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery import Celery
+from celery.result import GroupResult
 from django.conf import settings
 from django.utils import timezone
 
 from cpcase.bench import BenchContext, Measurement, section
+from cpcase.daily_scan import scan_chunks
+from cpcase.models import Notification
+from cpcase.timescales import reminders_due
+from plans.models import Plan
 
 REDIS_DB = os.environ.get("CPCASE_BENCH_REDIS_DB", "11")
 
@@ -102,8 +108,6 @@ class _Workers:
 
 
 def _producer(queue: str):
-    from celery import Celery
-
     app = Celery("cpcase-bench", broker=_redis_url(), backend=_redis_url(), set_as_current=False)
     app.conf.task_default_queue = queue
     return app
@@ -111,8 +115,6 @@ def _producer(queue: str):
 
 def _timed_run(producer, queue: str, day: str) -> tuple[float, int, int]:
     """Seconds from dispatch to the last chunk done; notifications stored; chunks."""
-    from celery.result import GroupResult
-
     started = time.perf_counter()
     run = producer.send_task("cpcase.check_timescales", args=[day], queue=queue).get(timeout=600)
     created = GroupResult.restore(run["group"], app=producer).get(timeout=1800)
@@ -121,8 +123,8 @@ def _timed_run(producer, queue: str, day: str) -> tuple[float, int, int]:
 
 @section("scan_workers", "The daily check on one and on two worker processes", order=41)
 def workers_section(ctx: BenchContext) -> list[Measurement]:
+    # Imported here: conferences.bench imports this module at its end (a cycle).
     from conferences.bench import ensure_plans
-    from cpcase.models import Notification
 
     plans = ensure_plans(ctx)
     day = timezone.localdate().isoformat()
@@ -191,10 +193,6 @@ class ChunkCost:
 
 def _measure_chunks(sample: int = 4) -> tuple[list[ChunkCost], float]:
     """A few chunks checked inline (nothing stored); the seconds to plan the run."""
-    from cpcase.daily_scan import scan_chunks
-    from cpcase.timescales import reminders_due
-    from plans.models import Plan
-
     today = timezone.localdate()
     started = time.perf_counter()
     chunks = scan_chunks()
@@ -248,6 +246,7 @@ def model_seconds(
 
 @section("scan_model", "The daily check at scale: a model from measured chunks", order=42)
 def model_section(ctx: BenchContext) -> list[Measurement]:
+    # Imported here: conferences.bench imports this module at its end (a cycle).
     from conferences.bench import ensure_plans
 
     ensure_plans(ctx)

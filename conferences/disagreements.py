@@ -19,7 +19,9 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from conferences import selectors
 from conferences.models import Conference, ConferenceChild, Disagreement
+from conferences.selectors import HELD
 from cpcase import access, read_audit
 from cpcase.audit import audit_record
 from cpcase.chronology import Event
@@ -27,16 +29,13 @@ from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Notification, User
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
-
-HELD = (Conference.Status.HELD, Conference.Status.FINALISED)
+from plans.services import plan_for
 
 
 def _about_conference(
     actor: User, conference_id: Any, child_id: Any
 ) -> tuple[Child, Conference, Plan | None]:
-    from conferences.services import conference_for
-
-    conference = conference_for(actor, conference_id)
+    conference = selectors.conference_for(actor, conference_id)
     subjects = list(conference.subjects.select_related("child"))
     chosen: ConferenceChild | None
     if child_id:
@@ -56,8 +55,6 @@ def _about_conference(
 
 
 def _about_plan(actor: User, plan_id: Any) -> tuple[Child, Conference | None, Plan]:
-    from plans.services import plan_for
-
     plan = plan_for(actor, plan_id)
     # The chair of the latest conference that decided about this plan.
     subject = (
@@ -67,6 +64,49 @@ def _about_plan(actor: User, plan_id: Any) -> tuple[Child, Conference | None, Pl
         .first()
     )
     return plan.child, (subject.conference if subject else None), plan
+
+
+def _raise_errors(
+    what_is_disagreed: str, wanted_instead: str, raised_on: dt.date, conference: Conference | None
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not (what_is_disagreed or "").strip():
+        errors["what_is_disagreed"] = ["Say what you disagree with."]
+    if not (wanted_instead or "").strip():
+        errors["wanted_instead"] = ["Say what you want instead."]
+    if raised_on > timezone.localdate():
+        errors["raised_on"] = ["A disagreement cannot be raised in the future."]
+    if conference is not None and conference.held_on and raised_on < conference.held_on:
+        errors["raised_on"] = ["The disagreement is raised after the conference was held."]
+    return errors
+
+
+def _tell_service_leaders(actor: User, child: Child, disagreement: Disagreement) -> None:
+    """The service leaders of the child's responsible authority resolve it."""
+    leaders = (
+        User.objects.filter(
+            access.resolves_disagreements(),
+            is_active=True,
+            authority_id=child.responsible_authority_id,
+        )
+        .exclude(pk=actor.pk)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=pk,
+                kind=Notification.Kind.DISAGREEMENT_RAISED,
+                title="A professional disagreement with a conference chair to resolve",
+                body=f"{child.name}: {actor.name} disagrees with the chair about the plan.",
+                url=reverse("disagreement-detail", args=[disagreement.pk]),
+                child_id=child.pk,
+                dedupe_key=f"disagreement:{disagreement.pk}:raised:{pk}",
+            )
+            for pk in leaders
+        ]
+    )
 
 
 @transaction.atomic
@@ -98,15 +138,7 @@ def disagreement_raise(
             "disagreement with the chair."
         )
     raised_on = raised_on or timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if not (what_is_disagreed or "").strip():
-        errors["what_is_disagreed"] = ["Say what you disagree with."]
-    if not (wanted_instead or "").strip():
-        errors["wanted_instead"] = ["Say what you want instead."]
-    if raised_on > timezone.localdate():
-        errors["raised_on"] = ["A disagreement cannot be raised in the future."]
-    if conference is not None and conference.held_on and raised_on < conference.held_on:
-        errors["raised_on"] = ["The disagreement is raised after the conference was held."]
+    errors = _raise_errors(what_is_disagreed, wanted_instead, raised_on, conference)
     if errors:
         raise DomainError(errors=errors)
     disagreement = Disagreement.objects.create(
@@ -131,30 +163,7 @@ def disagreement_raise(
             "plan": plan.pk if plan else None,
         },
     )
-    leaders = (
-        User.objects.filter(
-            access.resolves_disagreements(),
-            is_active=True,
-            authority_id=child.responsible_authority_id,
-        )
-        .exclude(pk=actor.pk)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    notifications_raise(
-        requests=[
-            NotificationRequest(
-                recipient_id=pk,
-                kind=Notification.Kind.DISAGREEMENT_RAISED,
-                title="A professional disagreement with a conference chair to resolve",
-                body=f"{child.name}: {actor.name} disagrees with the chair about the plan.",
-                url=reverse("disagreement-detail", args=[disagreement.pk]),
-                child_id=child.pk,
-                dedupe_key=f"disagreement:{disagreement.pk}:raised:{pk}",
-            )
-            for pk in leaders
-        ]
-    )
+    _tell_service_leaders(actor, child, disagreement)
     return disagreement
 
 
@@ -179,6 +188,43 @@ def disagreement_for(actor: User, disagreement_id: Any) -> Disagreement:
     return found
 
 
+def _resolve_errors(
+    disagreement: Disagreement, outcome: str, reasons: str, resolved_on: dt.date
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if disagreement.status != Disagreement.Status.OPEN:
+        errors["non_field_errors"] = ["This disagreement has already been resolved."]
+    if outcome not in Disagreement.Outcome.values:
+        errors["outcome"] = ["Choose upheld, not upheld, or resolved by agreement."]
+    if not (reasons or "").strip():
+        errors["reasons"] = ["Give the reasons for the outcome."]
+    if resolved_on > timezone.localdate() or resolved_on < disagreement.raised_on:
+        errors["resolved_on"] = ["The outcome is dated between the disagreement and today."]
+    return errors
+
+
+def _tell_resolved(actor: User, disagreement: Disagreement) -> None:
+    """The raiser and the chair are told the outcome."""
+    told = {disagreement.raised_by_id, disagreement.chair_id} - {None, actor.pk}
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=pk,
+                kind=Notification.Kind.DISAGREEMENT_RESOLVED,
+                title=f"A professional disagreement: {disagreement.get_outcome_display().lower()}",
+                body=(
+                    f"{disagreement.child.name}: {disagreement.get_outcome_display()}. "
+                    f"{disagreement.outcome_reasons}"
+                ),
+                url=reverse("disagreement-detail", args=[disagreement.pk]),
+                child_id=disagreement.child_id,
+                dedupe_key=f"disagreement:{disagreement.pk}:resolved:{pk}",
+            )
+            for pk in told
+        ]
+    )
+
+
 @transaction.atomic
 def disagreement_resolve(
     *,
@@ -200,15 +246,7 @@ def disagreement_resolve(
         .get(pk=disagreement.pk)
     )
     resolved_on = resolved_on or timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if disagreement.status != Disagreement.Status.OPEN:
-        errors["non_field_errors"] = ["This disagreement has already been resolved."]
-    if outcome not in Disagreement.Outcome.values:
-        errors["outcome"] = ["Choose upheld, not upheld, or resolved by agreement."]
-    if not (reasons or "").strip():
-        errors["reasons"] = ["Give the reasons for the outcome."]
-    if resolved_on > timezone.localdate() or resolved_on < disagreement.raised_on:
-        errors["resolved_on"] = ["The outcome is dated between the disagreement and today."]
+    errors = _resolve_errors(disagreement, outcome, reasons, resolved_on)
     if errors:
         raise DomainError(errors=errors)
     disagreement.status = Disagreement.Status.RESOLVED
@@ -225,24 +263,7 @@ def disagreement_resolve(
         summary=f"Resolved the disagreement: {disagreement.get_outcome_display()}",
         changes={"outcome": outcome, "resolved_on": resolved_on},
     )
-    told = {disagreement.raised_by_id, disagreement.chair_id} - {None, actor.pk}
-    notifications_raise(
-        requests=[
-            NotificationRequest(
-                recipient_id=pk,
-                kind=Notification.Kind.DISAGREEMENT_RESOLVED,
-                title=f"A professional disagreement: {disagreement.get_outcome_display().lower()}",
-                body=(
-                    f"{disagreement.child.name}: {disagreement.get_outcome_display()}. "
-                    f"{disagreement.outcome_reasons}"
-                ),
-                url=reverse("disagreement-detail", args=[disagreement.pk]),
-                child_id=disagreement.child_id,
-                dedupe_key=f"disagreement:{disagreement.pk}:resolved:{pk}",
-            )
-            for pk in told
-        ]
-    )
+    _tell_resolved(actor, disagreement)
     return disagreement
 
 

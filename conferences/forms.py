@@ -33,6 +33,7 @@ from conferences.services import (
     ParentInput,
 )
 from cpcase.forms_govuk import GovukDateField
+from cpcase.services import AddressInput
 from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import CORE_GROUP_INTERVAL_MAX, Category, PlanIssue
 from plans.services import CoreGroupInput, IssueInput
@@ -379,7 +380,88 @@ class IssueForm(forms.Form):
 AttendeeFormSet = forms.formset_factory(AttendeeForm, extra=0)
 ParentFormSet = forms.formset_factory(ParentForm, extra=0)
 IssueFormSet = forms.formset_factory(IssueForm, extra=0)
-DecisionFormSet = forms.formset_factory(DecisionForm, extra=0)
+
+
+class DecisionFormSet(forms.formset_factory(DecisionForm, extra=0)):  # type: ignore[misc]
+    """One decision form for each child the conference is about, in the subjects' order."""
+
+    def __init__(self, *args, subjects=(), kind="initial", **kwargs):
+        self.subjects = list(subjects)
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        subject = self.subjects[index] if index is not None and index < len(self.subjects) else None
+        return {"subject": subject, "kind": self.kind}
+
+
+def _core_group_input(d: dict, parents: list, staff: dict[str, object]) -> list[CoreGroupInput]:
+    """The professionals chosen, then the parents and carers marked as in the core group."""
+    core_group = [
+        CoreGroupInput(
+            kind="professional",
+            user=staff[pk],  # type: ignore[arg-type]
+            agency=staff[pk].agency.name if staff[pk].agency_id else "",  # type: ignore[attr-defined]
+        )
+        for pk in d["core_group_professionals"]
+        if pk in staff
+    ]
+    core_group += [
+        CoreGroupInput(
+            kind="parent_or_carer",
+            name=f.cleaned_data["name"],
+            person_id=f.cleaned_data["person"] or None,
+        )
+        for f in parents
+        if f.cleaned_data["core_group"] and f.cleaned_data["name"].strip()
+    ]
+    return core_group
+
+
+def _attendee_input(f: forms.Form, staff: dict[str, object]) -> AttendeeInput:
+    c = f.cleaned_data
+    user = staff.get(c["user"]) if c["user"] else None
+    return AttendeeInput(
+        name=c["name"] or (user.name if user else ""),  # type: ignore[attr-defined]
+        agency=c["agency"] or (user.agency.name if user and user.agency_id else ""),  # type: ignore[attr-defined]
+        role=c["role"],
+        user=user,  # type: ignore[arg-type]
+        attendance=c["attendance"] or ConferenceAttendee.Attendance.ATTENDED,
+        report_submitted=c["report_submitted"],
+    )
+
+
+def _decision_input(f: DecisionForm) -> DecisionInput:
+    return DecisionInput(
+        child_id=f.subject.child_id if f.subject else f.cleaned_data["child"],
+        decision=f.cleaned_data["decision"],
+        category=f.cleaned_data["category"],
+        latest_category=f.cleaned_data["latest_category"],
+        step_down=f.cleaned_data["step_down"],
+        core_group_interval_days=f.cleaned_data.get("core_group_interval_days"),
+    )
+
+
+def _parent_input(f: forms.Form) -> ParentInput:
+    return ParentInput(
+        name=f.cleaned_data["name"],
+        person_id=f.cleaned_data["person"] or None,
+        relationship=f.cleaned_data["relationship"],
+        invited=f.cleaned_data["invited"],
+        attended=f.cleaned_data["attended"],
+        excluded=f.cleaned_data["excluded"],
+        exclusion_reason=f.cleaned_data["exclusion_reason"],
+        exclusion_explained=f.cleaned_data["exclusion_explained"],
+    )
+
+
+def _issue_input(f: forms.Form) -> IssueInput:
+    return IssueInput(
+        description=f.cleaned_data["description"].strip(),
+        risk_type=f.cleaned_data["risk_type"],
+        desired_outcome=f.cleaned_data["desired_outcome"].strip(),
+        improvement_required=f.cleaned_data["improvement_required"].strip(),
+    )
 
 
 @dataclass
@@ -415,76 +497,15 @@ class OutcomePage:
             "parents": [i for i, _ in parents],
             "outline_plan": [i for i, _ in issues],
         }
-        core_group = [
-            CoreGroupInput(
-                kind="professional",
-                user=staff[pk],  # type: ignore[arg-type]
-                agency=staff[pk].agency.name if staff[pk].agency_id else "",  # type: ignore[attr-defined]
-            )
-            for pk in d["core_group_professionals"]
-            if pk in staff
-        ]
-        core_group += [
-            CoreGroupInput(
-                kind="parent_or_carer",
-                name=f.cleaned_data["name"],
-                person_id=f.cleaned_data["person"] or None,
-            )
-            for _, f in parents
-            if f.cleaned_data["core_group"] and f.cleaned_data["name"].strip()
-        ]
-
-        def attendee(f) -> AttendeeInput:
-            c = f.cleaned_data
-            user = staff.get(c["user"]) if c["user"] else None
-            return AttendeeInput(
-                name=c["name"] or (user.name if user else ""),  # type: ignore[attr-defined]
-                agency=c["agency"] or (user.agency.name if user and user.agency_id else ""),  # type: ignore[attr-defined]
-                role=c["role"],
-                user=user,  # type: ignore[arg-type]
-                attendance=c["attendance"] or ConferenceAttendee.Attendance.ATTENDED,
-                report_submitted=c["report_submitted"],
-            )
-
         interval = d.get("visit_interval_days")
         return OutcomeInput(
             held_on=d["held_on"],
-            decisions=[
-                DecisionInput(
-                    child_id=f.subject.child_id if f.subject else f.cleaned_data["child"],
-                    decision=f.cleaned_data["decision"],
-                    category=f.cleaned_data["category"],
-                    latest_category=f.cleaned_data["latest_category"],
-                    step_down=f.cleaned_data["step_down"],
-                    core_group_interval_days=f.cleaned_data.get("core_group_interval_days"),
-                )
-                for f in self.decisions.forms
-            ],
-            attendees=[attendee(f) for _, f in attendees],
-            parents=[
-                ParentInput(
-                    name=f.cleaned_data["name"],
-                    person_id=f.cleaned_data["person"] or None,
-                    relationship=f.cleaned_data["relationship"],
-                    invited=f.cleaned_data["invited"],
-                    attended=f.cleaned_data["attended"],
-                    excluded=f.cleaned_data["excluded"],
-                    exclusion_reason=f.cleaned_data["exclusion_reason"],
-                    exclusion_explained=f.cleaned_data["exclusion_explained"],
-                )
-                for _, f in parents
-            ],
-            outline_plan=[
-                IssueInput(
-                    description=f.cleaned_data["description"].strip(),
-                    risk_type=f.cleaned_data["risk_type"],
-                    desired_outcome=f.cleaned_data["desired_outcome"].strip(),
-                    improvement_required=f.cleaned_data["improvement_required"].strip(),
-                )
-                for _, f in issues
-            ],
+            decisions=[_decision_input(f) for f in self.decisions.forms],
+            attendees=[_attendee_input(f, staff) for _, f in attendees],
+            parents=[_parent_input(f) for _, f in parents],
+            outline_plan=[_issue_input(f) for _, f in issues],
             lead_social_worker=staff.get(d["lead_social_worker"]),  # type: ignore[arg-type]
-            core_group=core_group,
+            core_group=_core_group_input(d, [f for _, f in parents], staff),
             unmet_needs=d["unmet_needs"],
             reasons=d["reasons"],
             next_review_on=d.get("next_review_on"),
@@ -541,69 +562,94 @@ class OutcomeInitial(TypedDict):
     issues: list[dict[str, object]]
 
 
+def _initial_before_held(conference: Conference, subjects, people, plans) -> OutcomeInitial:
+    """A conference not yet held starts from the family, the allocated worker, the
+    professionals invited and each plan's latest category."""
+    first = subjects[0] if subjects else None
+    lead = first.child.lead_social_worker_id if first else None
+    return {
+        "main": {
+            "held_on": timezone.localdate(conference.scheduled_for),
+            "lead_social_worker": str(lead or ""),
+        },
+        "decisions": [
+            {
+                "child": str(s.child_id),
+                "latest_category": plans[s.child_id].latest_category if s.child_id in plans else "",
+            }
+            for s in subjects
+        ],
+        # The professionals invited, for the chair to mark who came.
+        "attendees": [
+            {
+                "name": a.name,
+                "user": str(a.user_id or ""),
+                "agency": a.agency,
+                "role": a.role,
+                "attendance": ConferenceAttendee.Attendance.ATTENDED,
+            }
+            for a in conference.attendees.all()
+        ],
+        "parents": [
+            {
+                "person": str(r.person_id),
+                "name": r.person.name,
+                "relationship": r.get_kind_display(),
+                "invited": True,
+            }
+            for r in people
+        ],
+        "issues": [],
+    }
+
+
+def _main_recorded(conference: Conference, first: ConferenceChild) -> dict[str, object]:
+    """The main form as recorded (the first child's record holds what all share)."""
+    return {
+        "held_on": conference.held_on,
+        "quorate": _as_yes_no(conference.quorate),
+        "reasons": first.decision_reasons,
+        "unmet_needs": first.unmet_needs,
+        "lead_social_worker": str(first.lead_social_worker_id or ""),
+        "core_group_professionals": [m["user"] for m in first.core_group if m.get("user")],
+        "visit_interval_days": first.visit_interval_value,
+        "next_review_on": first.next_review_on,
+        "childs_views": first.childs_views,
+        "views_given": first.views_given,
+        "parents_informed": _as_yes_no(first.parents_informed),
+        "parents_not_informed_reason": first.parents_not_informed_reason,
+        "child_informed": _as_yes_no(first.child_informed),
+        "child_not_informed_reason": first.child_not_informed_reason,
+        "dual_plan_justification": first.dual_plan_justification,
+    }
+
+
+def _parents_recorded(conference: Conference, first: ConferenceChild) -> list[dict[str, object]]:
+    core_family = {m.get("person_id") or m["name"] for m in first.core_group if not m.get("user")}
+    return [
+        {
+            "person": str(p.person_id or ""),
+            "name": p.name,
+            "relationship": p.relationship,
+            "invited": p.invited,
+            "attended": p.attended,
+            "excluded": p.excluded,
+            "exclusion_reason": p.exclusion_reason,
+            "exclusion_explained": p.exclusion_explained,
+            "core_group": str(p.person_id) in core_family or p.name in core_family,
+        }
+        for p in conference.parents.all()
+    ]
+
+
 def outcome_initial(conference: Conference, subjects, people, plans=None) -> OutcomeInitial:
     """What the outcome page starts with: the outcome recorded so far, or the family, the
     allocated worker and each plan's latest category."""
-    plans = plans or {}
     first = subjects[0] if subjects else None
     if first is None or conference.status != Conference.Status.HELD:
-        lead = first.child.lead_social_worker_id if first else None
-        return {
-            "main": {
-                "held_on": timezone.localdate(conference.scheduled_for),
-                "lead_social_worker": str(lead or ""),
-            },
-            "decisions": [
-                {
-                    "child": str(s.child_id),
-                    "latest_category": plans[s.child_id].latest_category
-                    if s.child_id in plans
-                    else "",
-                }
-                for s in subjects
-            ],
-            # The professionals invited, for the chair to mark who came.
-            "attendees": [
-                {
-                    "name": a.name,
-                    "user": str(a.user_id or ""),
-                    "agency": a.agency,
-                    "role": a.role,
-                    "attendance": ConferenceAttendee.Attendance.ATTENDED,
-                }
-                for a in conference.attendees.all()
-            ],
-            "parents": [
-                {
-                    "person": str(r.person_id),
-                    "name": r.person.name,
-                    "relationship": r.get_kind_display(),
-                    "invited": True,
-                }
-                for r in people
-            ],
-            "issues": [],
-        }
-    core_users = [m["user"] for m in first.core_group if m.get("user")]
-    core_family = {m.get("person_id") or m["name"] for m in first.core_group if not m.get("user")}
+        return _initial_before_held(conference, subjects, people, plans or {})
     return {
-        "main": {
-            "held_on": conference.held_on,
-            "quorate": _as_yes_no(conference.quorate),
-            "reasons": first.decision_reasons,
-            "unmet_needs": first.unmet_needs,
-            "lead_social_worker": str(first.lead_social_worker_id or ""),
-            "core_group_professionals": core_users,
-            "visit_interval_days": first.visit_interval_value,
-            "next_review_on": first.next_review_on,
-            "childs_views": first.childs_views,
-            "views_given": first.views_given,
-            "parents_informed": _as_yes_no(first.parents_informed),
-            "parents_not_informed_reason": first.parents_not_informed_reason,
-            "child_informed": _as_yes_no(first.child_informed),
-            "child_not_informed_reason": first.child_not_informed_reason,
-            "dual_plan_justification": first.dual_plan_justification,
-        },
+        "main": _main_recorded(conference, first),
         "decisions": [
             {
                 "child": str(s.child_id),
@@ -626,20 +672,7 @@ def outcome_initial(conference: Conference, subjects, people, plans=None) -> Out
             }
             for a in conference.attendees.all()
         ],
-        "parents": [
-            {
-                "person": str(p.person_id or ""),
-                "name": p.name,
-                "relationship": p.relationship,
-                "invited": p.invited,
-                "attended": p.attended,
-                "excluded": p.excluded,
-                "exclusion_reason": p.exclusion_reason,
-                "exclusion_explained": p.exclusion_explained,
-                "core_group": str(p.person_id) in core_family or p.name in core_family,
-            }
-            for p in conference.parents.all()
-        ],
+        "parents": _parents_recorded(conference, first),
         "issues": list(first.outline_plan)
         or next((list(s.outline_plan) for s in subjects if s.outline_plan), []),
     }
@@ -880,8 +913,6 @@ class TransferNoticeForm(forms.Form):
         return data
 
     def address(self):
-        from cpcase.services import AddressInput
-
         d = self.cleaned_data
         if not d.get("line1"):
             return None

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from conferences import services
+from conferences import selectors, services
 from conferences.forms import Section47Form, Section47OutcomeForm
 from conferences.models import StrategyDiscussion
 from cpcase import access, read_audit
@@ -54,7 +54,7 @@ def section47_record(request: AuthedRequest, child_id: str) -> HttpResponse:
 
 @case_page
 def section47_outcome(request: AuthedRequest, enquiry_id: str) -> HttpResponse:
-    enquiry = services.section47_for(user=request.user, enquiry_id=enquiry_id)
+    enquiry = selectors.section47_for(user=request.user, enquiry_id=enquiry_id)
     child = enquiry.child
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record this enquiry's outcome.")

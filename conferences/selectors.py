@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
 
 from conferences.models import (
+    Complaint,
     Conference,
     ConferenceChild,
     Letter,
@@ -19,14 +22,25 @@ from conferences.models import (
     StrategyDiscussion,
     TransferNotice,
 )
-from cpcase.timescales import Deadline, DeadlineContext, brought_forward_note
-from plans.selectors import plan_facts
+from cpcase import access, read_audit
+from cpcase.chronology import Event
+from cpcase.errors import NotFound
+from cpcase.models import Child, Relationship, User
+from cpcase.timescales import AuthorityTimescales, Deadline, DeadlineContext, brought_forward_note
+from plans import selectors as plan_selectors
+from plans.selectors import PlanFacts, plan_facts
 
 HELD = (Conference.Status.HELD, Conference.Status.FINALISED)
 OPENING_KINDS = (Conference.Kind.INITIAL, Conference.Kind.PRE_BIRTH)
+# The review conference to convene after a looked after child's change of circumstances
+# (DOMAIN.md) is one deadline, named by its kind here and wherever it is shown. Its
+# timescale rule and its keys keep the name under which authorities' rules and running
+# deadlines are stored ("convened_review"); renaming those needs a data migration.
+REVIEW_CONFERENCE_REQUIRED = "review_conference_required"
+REVIEW_CONFERENCE_REQUIRED_RULE = "convened_review"
 
 
-def _first_conference_after(kinds, date_field: str) -> Subquery:
+def _first_conference_after(kinds: Iterable[str], date_field: str) -> Subquery:
     """The date of the first conference of ``kinds`` held for the child on or after the event."""
     return Subquery(
         ConferenceChild.objects.filter(
@@ -103,18 +117,22 @@ def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         )
 
 
-def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
-    """The first review after the conference that started the plan, then each later review.
+# --- Reviews ----------------------------------------------------------------------------
 
-    A review date set at a conference overrides the profile for that review.
-    """
+# A conference that anchors a review: held on, kind, the review date it set, its chair.
+_Anchor = tuple[dt.date, str, dt.date | None, Any]
+
+
+def _held_conferences_by_child(context: DeadlineContext) -> dict[Any, list[_Anchor]]:
+    """The held conferences (not transfer-in) of the children, by child; only the latest of
+    each child's unless the history is asked for."""
     held = context.in_range(
         ConferenceChild.objects.filter(child__in=context.children, conference__status__in=HELD)
     ).exclude(conference__kind=Conference.Kind.TRANSFER_IN)
     if not context.history:
         # Only the latest conference of each child anchors the review now running.
         held = held.order_by("child_id", "-conference__held_on").distinct("child_id")
-    conferences: dict[Any, list[tuple[dt.date, str, dt.date | None, Any]]] = defaultdict(list)
+    conferences: dict[Any, list[_Anchor]] = defaultdict(list)
     for child_id, held_on, kind, next_review_on, chair_id in held.values_list(
         "child_id",
         "conference__held_on",
@@ -124,35 +142,59 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     ).iterator(chunk_size=5000):
         assert held_on is not None  # noqa: S101 - a held conference has a date (constraint)
         conferences[child_id].append((held_on, kind, next_review_on, chair_id))
+    return conferences
+
+
+def _review_anchors(plan: PlanFacts, conferences: list[_Anchor]) -> list[_Anchor]:
+    """The conferences held while the plan ran, the one that started it first."""
+    anchors = sorted(
+        c
+        for c in conferences
+        if c[0] >= plan.started_on and (plan.ended_on is None or c[0] <= plan.ended_on)
+    )
+    if not anchors or anchors[0][0] != plan.started_on:
+        # The conference that started the plan, even if it is not on record here.
+        anchors.insert(0, (plan.started_on, Conference.Kind.INITIAL, None, None))
+    return anchors
+
+
+def _review_due(
+    plan: PlanFacts, timescales: AuthorityTimescales, anchor: _Anchor, first: bool
+) -> tuple[dt.date, str] | None:
+    """When the review after ``anchor`` is due, and why (None: no rule applies)."""
+    held_on, _, set_review_on, _ = anchor
+    number = "first review" if first else "next review"
+    if set_review_on is not None:
+        return set_review_on, f"{number}: date set by the conference on {held_on:%d %b %Y}"
+    if first:
+        rule_kind = "pre_birth_review" if plan.pre_birth else "first_review_conference"
+    else:
+        rule_kind = "review_conference"
+    computed = timescales.due(rule_kind, held_on)
+    if computed is None:
+        return None
+    due_on, rule = computed
+    source = f"{number}: {rule.describe()} after the conference on {held_on:%d %b %Y}"
+    return due_on, source + brought_forward_note(held_on, rule, due_on)
+
+
+def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """The first review after the conference that started the plan, then each later review.
+
+    A review date set at a conference overrides the profile for that review.
+    """
+    conferences = _held_conferences_by_child(context)
     for plan in plan_facts(context):
         timescales = context.for_authority(plan.authority_id)
-        anchors = sorted(
-            c
-            for c in conferences.get(plan.child_id, [])
-            if c[0] >= plan.started_on and (plan.ended_on is None or c[0] <= plan.ended_on)
-        )
-        if not anchors or anchors[0][0] != plan.started_on:
-            # The conference that started the plan, even if it is not on record here.
-            anchors.insert(0, (plan.started_on, Conference.Kind.INITIAL, None, None))
+        anchors = _review_anchors(plan, conferences.get(plan.child_id, []))
         first_index = 0 if context.history else len(anchors) - 1
         for i in range(first_index, len(anchors)):
-            held_on, kind, set_review_on, chair_id = anchors[i]
+            held_on, _, _, chair_id = anchors[i]
             met_on = anchors[i + 1][0] if i + 1 < len(anchors) else None
-            if i == 0:
-                rule_kind = "pre_birth_review" if plan.pre_birth else "first_review_conference"
-            else:
-                rule_kind = "review_conference"
-            number = "first review" if i == 0 else "next review"
-            if set_review_on is not None:
-                due_on = set_review_on
-                source = f"{number}: date set by the conference on {held_on:%d %b %Y}"
-            else:
-                computed = timescales.due(rule_kind, held_on)
-                if computed is None:
-                    continue
-                due_on, rule = computed
-                source = f"{number}: {rule.describe()} after the conference on {held_on:%d %b %Y}"
-                source += brought_forward_note(held_on, rule, due_on)
+            due = _review_due(plan, timescales, anchors[i], first=i == 0)
+            if due is None:
+                continue
+            due_on, source = due
             if met_on is None and not plan.applies_on(due_on):
                 continue
             yield Deadline(
@@ -169,22 +211,39 @@ def review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
             )
 
 
-def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
-    """When a baby with a pre-birth plan is born, a core group or conference meets before
-    the baby leaves hospital, or as soon as possible after (Scotland's profile: only
-    authorities with a ``birth_meeting`` rule have this deadline)."""
-    from plans.models import CoreGroupMeeting
+# --- The meeting after a birth ------------------------------------------------------------
 
-    plans = [p for p in plan_facts(context) if p.pre_birth]
-    if not plans:
-        return
-    born: dict[Any, dt.date] = {
+
+def _born_on(context: DeadlineContext, plans: list[PlanFacts]) -> dict[Any, dt.date]:
+    """The date of birth of the children of these plans who are born."""
+    return {
         pk: date_of_birth
         for pk, date_of_birth in context.children.filter(
             pk__in={p.child_id for p in plans}, date_of_birth__isnull=False
         ).values_list("pk", "date_of_birth")
         if date_of_birth is not None
     }
+
+
+def _conference_dates(child_ids: Iterable[Any]) -> dict[Any, list[dt.date]]:
+    """The days conferences were held for these children, by child."""
+    conferences: dict[Any, list[dt.date]] = defaultdict(list)
+    for child_id, held_on in ConferenceChild.objects.filter(
+        child_id__in=list(child_ids),
+        conference__status__in=HELD,
+        conference__held_on__isnull=False,
+    ).values_list("child_id", "conference__held_on"):
+        if held_on is not None:
+            conferences[child_id].append(held_on)
+    return conferences
+
+
+def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+    """When a baby with a pre-birth plan is born, a core group or conference meets before
+    the baby leaves hospital, or as soon as possible after (Scotland's profile: only
+    authorities with a ``birth_meeting`` rule have this deadline)."""
+    plans = [p for p in plan_facts(context) if p.pre_birth]
+    born = _born_on(context, plans) if plans else {}
     plans = [
         p
         for p in plans
@@ -193,19 +252,8 @@ def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     ]
     if not plans:
         return
-    meetings: dict[Any, list[dt.date]] = defaultdict(list)
-    for plan_id, held_on in CoreGroupMeeting.objects.filter(
-        plan_id__in=[p.id for p in plans]
-    ).values_list("plan_id", "held_on"):
-        meetings[plan_id].append(held_on)
-    conferences: dict[Any, list[dt.date]] = defaultdict(list)
-    for child_id, conference_held_on in ConferenceChild.objects.filter(
-        child_id__in=[p.child_id for p in plans],
-        conference__status__in=HELD,
-        conference__held_on__isnull=False,
-    ).values_list("child_id", "conference__held_on"):
-        if conference_held_on is not None:
-            conferences[child_id].append(conference_held_on)
+    meetings = plan_selectors.core_group_meeting_dates(p.id for p in plans)
+    conferences = _conference_dates(p.child_id for p in plans)
     for plan in plans:
         birth = born[plan.child_id]
         if birth < plan.started_on or (plan.ended_on is not None and birth > plan.ended_on):
@@ -233,26 +281,17 @@ def birth_meeting_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         )
 
 
-def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
+# --- The review conference to convene ------------------------------------------------------
+
+
+def review_conference_required_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     """A review conference must be convened after a looked after child's change of
     circumstances (DOMAIN.md); met by the next review conference held."""
-    from conferences.models import LookedAfterEvent
-    from plans.models import Plan
-
-    # The end of the plan the event happened in, if it has ended: a review not convened by
-    # then is missed (history), not overdue.
-    plan_ended_on = Subquery(
-        Plan.objects.filter(
-            child_id=OuterRef("child_id"),
-            started_on__lte=OuterRef("occurred_on"),
-            ended_on__gte=OuterRef("occurred_on"),
-        )
-        .order_by("-started_on")
-        .values("ended_on")[:1]
-    )
     events = context.in_range(LookedAfterEvent.objects.filter(child__in=context.children)).annotate(
         held_on=_first_conference_after((Conference.Kind.REVIEW,), "occurred_on"),
-        plan_ended_on=plan_ended_on,
+        # The end of the plan the event happened in, if it has ended: a review not
+        # convened by then is missed (history), not overdue.
+        plan_ended_on=plan_selectors.ended_plan_around("child_id", "occurred_on"),
     )
     if not context.history:
         events = events.filter(held_on__isnull=True, plan_ended_on__isnull=True)
@@ -270,7 +309,9 @@ def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     ):
         if held_on is not None and ended_on is not None and held_on > ended_on:
             held_on = None  # a review after the plan ended did not meet it
-        computed = context.for_authority(authority_id).due("convened_review", occurred_on)
+        computed = context.for_authority(authority_id).due(
+            REVIEW_CONFERENCE_REQUIRED_RULE, occurred_on
+        )
         if computed is None:
             continue
         due_on, rule = computed
@@ -278,20 +319,82 @@ def convened_review_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         yield Deadline(
             child_id=child_id,
             authority_id=authority_id,
-            kind="review_conference_required",
+            kind=REVIEW_CONFERENCE_REQUIRED,
             due_on=due_on,
             met_on=held_on,
             source=f"{rule.describe()} after: {label}, {occurred_on:%d %b %Y}",
-            key=f"convened_review:{pk}",
+            key=f"{REVIEW_CONFERENCE_REQUIRED_RULE}:{pk}",
             today=context.today,
             closed_on=ended_on,
         )
 
 
-def conferences_visible_to(user):
-    """Conferences all of whose children the user may see."""
-    from cpcase import access
+# --- Fetch or 404 -------------------------------------------------------------------------
 
+
+def conference_for(actor: User, conference_id: Any) -> Conference:
+    """A conference about children the actor may see, or 404."""
+    pk = access.as_uuid(conference_id)
+    conference = Conference.objects.select_related("chair").filter(pk=pk).first() if pk else None
+    if conference is None:
+        raise NotFound("No conference was found.")
+    child_ids = list(conference.subjects.values_list("child_id", flat=True))
+    visible = list(access.children_visible_to(actor).filter(pk__in=child_ids))
+    if len(visible) != len(child_ids) or not child_ids:
+        raise NotFound("No conference was found.")
+    if not any(access.may_read_record(actor, c, conference.authority_id) for c in visible):
+        raise NotFound("No conference was found.")
+    return conference
+
+
+def section47_for(*, user: User, enquiry_id: Any) -> Section47Enquiry:
+    """A section 47 enquiry of a child the user may see, or 404."""
+    pk = access.as_uuid(enquiry_id)
+    enquiry = (
+        Section47Enquiry.objects.filter(child__in=access.children_visible_to(user), pk=pk)
+        .select_related("child", "strategy_discussion", "referral")
+        .first()
+        if pk
+        else None
+    )
+    if enquiry is None:
+        raise NotFound("No section 47 enquiry was found.")
+    return enquiry
+
+
+def letter_for(actor: User, letter_id: Any) -> Letter:
+    """A letter about a child whose record the actor may read, or 404."""
+    pk = access.as_uuid(letter_id)
+    letter = (
+        Letter.objects.select_related("child", "conference").filter(pk=pk).first() if pk else None
+    )
+    if (
+        letter is None
+        or not access.can(actor, access.Action.VIEW, letter.child)
+        or not access.may_read_record(actor, letter.child, letter.conference.authority_id)
+    ):
+        raise NotFound("No letter was found.")
+    return letter
+
+
+def complaint_for(actor: User, complaint_id: Any) -> Complaint:
+    """A complaint about a child the actor may see, or 404."""
+    pk = access.as_uuid(complaint_id)
+    complaint = (
+        Complaint.objects.select_related("conference", "child").filter(pk=pk).first()
+        if pk
+        else None
+    )
+    if complaint is None or not access.can(actor, access.Action.VIEW, complaint.child):
+        raise NotFound("No complaint was found.")
+    return complaint
+
+
+# --- Conferences shown ---------------------------------------------------------------------
+
+
+def conferences_visible_to(user: User) -> QuerySet[Conference]:
+    """Conferences all of whose children the user may see."""
     visible = access.children_visible_to(user).values("pk")
     hidden = ConferenceChild.objects.exclude(child__in=visible).values("conference_id")
     return (
@@ -304,10 +407,8 @@ def conferences_visible_to(user):
     )
 
 
-def conference_get_for_view(*, user, conference_id):
+def conference_get_for_view(*, user: User, conference_id: Any) -> Conference:
     """A conference, for showing; the view is audited for each child it is about."""
-    from conferences.services import conference_for
-
     conference = conference_for(user, conference_id)
     record_conference_reads(
         user=user,
@@ -317,11 +418,9 @@ def conference_get_for_view(*, user, conference_id):
     return conference
 
 
-def record_conference_reads(*, user, conferences, summary: str) -> None:
+def record_conference_reads(*, user: User, conferences: Iterable[Conference], summary: str) -> None:
     """The children these conferences are about were shown (from the prefetched subjects,
     or one query for each conference without them)."""
-    from cpcase import read_audit
-
     read_audit.record_read(
         user=user,
         shown=((s.child_id, c) for c in conferences for s in c.subjects.all()),
@@ -329,11 +428,7 @@ def record_conference_reads(*, user, conferences, summary: str) -> None:
     )
 
 
-def conference_letters(*, user, conference_id):
-    from conferences.models import Letter
-    from conferences.services import conference_for
-    from cpcase import read_audit
-
+def conference_letters(*, user: User, conference_id: Any) -> list[Letter]:
     conference = conference_for(user, conference_id)
     letters = list(
         Letter.objects.filter(conference=conference).defer("pdf").select_related("child")
@@ -342,17 +437,18 @@ def conference_letters(*, user, conference_id):
     return letters
 
 
-def conference_chronology(child) -> Iterable[Any]:
-    """Strategy discussions and conferences held, for the chronology."""
-    from django.urls import reverse
+# --- The chronology ------------------------------------------------------------------------
 
-    from cpcase.chronology import Event
 
-    conferences_of_child = reverse("child-conferences", args=[child.pk])
+def _recorded_by(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _strategy_discussion_events(child: Child, url: str) -> Iterator[Event]:
     for d in StrategyDiscussion.objects.filter(child=child).select_related("recorded_by"):
         yield Event(
-            url=conferences_of_child,
-            recorded_by=d.recorded_by.get_full_name() or d.recorded_by.get_username(),
+            url=url,
+            recorded_by=_recorded_by(d.recorded_by),
             on=d.held_on,
             at=None,
             kind="strategy_discussion",
@@ -360,12 +456,15 @@ def conference_chronology(child) -> Iterable[Any]:
             source="conferences",
             object_id=str(d.pk),
         )
+
+
+def _section47_events(child: Child, url: str) -> Iterator[Event]:
     for enquiry in Section47Enquiry.objects.filter(child=child):
         yield Event(
             on=enquiry.started_on,
             at=None,
             kind="section47_started",
-            url=conferences_of_child,
+            url=url,
             title="Section 47 enquiry started",
             source="conferences",
             object_id=str(enquiry.pk),
@@ -375,7 +474,7 @@ def conference_chronology(child) -> Iterable[Any]:
                 on=enquiry.outcome_recorded_on,
                 at=None,
                 kind="section47_outcome",
-                url=conferences_of_child,
+                url=url,
                 title=(
                     "Section 47 enquiry: an initial conference is needed"
                     if enquiry.conference_required
@@ -385,6 +484,9 @@ def conference_chronology(child) -> Iterable[Any]:
                 source="conferences",
                 object_id=str(enquiry.pk),
             )
+
+
+def _conference_events(child: Child) -> Iterator[Event]:
     for subject in ConferenceChild.objects.filter(
         child=child, conference__held_on__isnull=False
     ).select_related("conference"):
@@ -400,6 +502,9 @@ def conference_chronology(child) -> Iterable[Any]:
             authority_id=subject.conference.authority_id or child.responsible_authority_id,
             url=reverse("conference-detail", args=[subject.conference_id]),
         )
+
+
+def _letter_events(child: Child) -> Iterator[Event]:
     for letter in Letter.objects.filter(child=child, sent_on__isnull=False).select_related(
         "conference"
     ):
@@ -415,6 +520,9 @@ def conference_chronology(child) -> Iterable[Any]:
             authority_id=letter.conference.authority_id or child.responsible_authority_id,
             url=reverse("conference-letters", args=[letter.conference_id]),
         )
+
+
+def _looked_after_events(child: Child) -> Iterator[Event]:
     for looked_after in LookedAfterEvent.objects.filter(child=child).select_related("recorded_by"):
         yield Event(
             on=looked_after.occurred_on,
@@ -424,10 +532,19 @@ def conference_chronology(child) -> Iterable[Any]:
             detail=looked_after.notes,
             source="conferences",
             object_id=str(looked_after.pk),
-            recorded_by=(
-                looked_after.recorded_by.get_full_name() or looked_after.recorded_by.get_username()
-            ),
+            recorded_by=_recorded_by(looked_after.recorded_by),
         )
+
+
+def conference_chronology(child: Child) -> Iterable[Event]:
+    """Strategy discussions, section 47 enquiries, conferences held, letters sent and
+    looked after events, for the chronology."""
+    conferences_of_child = reverse("child-conferences", args=[child.pk])
+    yield from _strategy_discussion_events(child, conferences_of_child)
+    yield from _section47_events(child, conferences_of_child)
+    yield from _conference_events(child)
+    yield from _letter_events(child)
+    yield from _looked_after_events(child)
 
 
 # --- For the browser pages ----------------------------------------------------------
@@ -435,9 +552,7 @@ def conference_chronology(child) -> Iterable[Any]:
 PARENT_KINDS = ("mother", "father")
 
 
-def _subjects_with_children():
-    from django.db.models import Prefetch
-
+def _subjects_with_children() -> Prefetch[str, QuerySet[ConferenceChild], str]:
     return Prefetch(
         "subjects",
         queryset=ConferenceChild.objects.select_related("child").order_by(
@@ -446,11 +561,9 @@ def _subjects_with_children():
     )
 
 
-def conference_list_for(*, user, recent_days: int = 90) -> dict[str, Any]:
+def conference_list_for(*, user: User, recent_days: int = 90) -> dict[str, list[Conference]]:
     """The conferences page: the upcoming ones the user chairs, the others of their
     authority still to be held or finalised, and those finalised lately."""
-    from django.utils import timezone
-
     visible = conferences_visible_to(user).prefetch_related(_subjects_with_children())
     waiting = visible.filter(
         status__in=(Conference.Status.SCHEDULED, Conference.Status.HELD)
@@ -473,14 +586,9 @@ def conference_list_for(*, user, recent_days: int = 90) -> dict[str, Any]:
     return found
 
 
-def conference_sibling_choices(*, user, child) -> list[Any]:
+def conference_sibling_choices(*, user: User, child: Child) -> list[Child]:
     """The child, then the other children of the household the user may see: at the same
     address now, or with the same mother or father."""
-    from django.db.models import Q
-
-    from cpcase import access
-    from cpcase.models import Relationship
-
     parents = list(
         Relationship.objects.filter(child=child, kind__in=PARENT_KINDS).values_list(
             "person_id", flat=True
@@ -508,7 +616,7 @@ def conference_sibling_choices(*, user, child) -> list[Any]:
     return [child, *others]
 
 
-def child_conference_history(*, user, child) -> dict[str, Any]:
+def child_conference_history(*, user: User, child: Child) -> dict[str, Any]:
     """A child's strategy discussions and the conferences about them the user may see."""
     conferences = list(
         conferences_visible_to(user)
@@ -522,12 +630,8 @@ def child_conference_history(*, user, child) -> dict[str, Any]:
     }
 
 
-def conference_page(*, user, conference_id):
+def conference_page(*, user: User, conference_id: Any) -> Conference:
     """A conference with what its page shows; the view is audited for each child."""
-    from django.db.models import Prefetch
-
-    from conferences.models import Complaint
-
     conference = conference_get_for_view(user=user, conference_id=conference_id)
     return (
         Conference.objects.select_related("chair", "scheduled_by")
@@ -546,42 +650,34 @@ def conference_page(*, user, conference_id):
     )
 
 
-def letter_get(*, user, letter_id):
+def letter_get(*, user: User, letter_id: Any) -> Letter:
     """One letter the user may see (404 otherwise), without its PDF."""
-    from conferences.services import _letter_for
-    from cpcase import read_audit
-
-    letter = _letter_for(user, letter_id)
+    letter = letter_for(user, letter_id)
     read_audit.record_objects(user=user, objects=[letter], summary="Opened the letter")
     return letter
 
 
-def complaint_get_for_view(*, user, complaint_id):
-    from conferences.services import _complaint_for
-    from cpcase import read_audit
-
-    complaint = _complaint_for(user, complaint_id)
+def complaint_get_for_view(*, user: User, complaint_id: Any) -> Complaint:
+    complaint = complaint_for(user, complaint_id)
     read_audit.record_objects(
         user=user, objects=[complaint], summary=f"Viewed the complaint from {complaint.complainant}"
     )
     return complaint
 
 
-def active_plans_by_child(child_ids) -> dict[Any, Any]:
-    """Each child's active plan (for the review's initial and latest categories)."""
-    from plans.models import Plan
-
-    return {
-        p.child_id: p
-        for p in Plan.objects.filter(child_id__in=list(child_ids), status=Plan.Status.ACTIVE)
-    }
-
-
-def section47_enquiries_visible_to(user: Any) -> Any:
+def section47_enquiries_visible_to(user: User) -> QuerySet[Section47Enquiry]:
     """Section 47 enquiries of the children whose case record the user may see."""
-    from cpcase import access
-
     return Section47Enquiry.objects.filter(child__in=access.children_visible_to(user))
+
+
+def section47_open_work(referral: Any, on: dt.date) -> list[str]:
+    """For the episode's closure: enquiries still waiting for their outcome, and those
+    that need a conference not yet held."""
+    work = []
+    for enquiry in Section47Enquiry.objects.filter(referral=referral, started_on__lte=on):
+        if enquiry.conference_required is None:
+            work.append(f"the section 47 enquiry started on {enquiry.started_on:%d %B %Y}")
+    return work
 
 
 def episode_conference_activity(referral: Any, on: dt.date) -> list[str]:
@@ -597,7 +693,7 @@ def episode_conference_activity(referral: Any, on: dt.date) -> list[str]:
     held = (
         ConferenceChild.objects.filter(
             child_id=referral.child_id,
-            conference__status__in=(Conference.Status.HELD, Conference.Status.FINALISED),
+            conference__status__in=HELD,
             conference__held_on__range=(referral.received_on, on),
         )
         .select_related("conference")

@@ -14,6 +14,7 @@ from celery import shared_task
 )
 def produce_letters(conference_id: str) -> int:
     """Produce a finalised conference's letters; safe to run twice (each letter once)."""
+    # Imported here: conferences.services.finalise imports this module to queue the task.
     from conferences.services import conference_letters_produce
 
     return len(conference_letters_produce(conference_id=conference_id))

@@ -76,23 +76,11 @@ def _unit_managers(authority_id: Any, *, besides: User) -> list[Any]:
     )
 
 
-@transaction.atomic
-@running_deadlines.after(running_deadlines.of_child)
-def transfer_notice_record(
-    *,
-    actor: User,
-    child_id: Any,
-    notified_on: dt.date,
-    from_authority: str,
-    address: AddressInput | None = None,
-) -> TransferNotice:
-    """The receiving authority records the notice of a child's move into its area."""
-    child = child_for_notice(actor, child_id)
-    if not access.may_record_transfer_notice(actor, child):
-        raise NotPermitted(
-            "Only the receiving authority's safeguarding unit manager or a team manager "
-            "records the notice of a move in, for a child another authority is responsible for."
-        )
+def _notice_errors(
+    actor: User, child: Child, notified_on: dt.date, from_authority: str
+) -> tuple[Authority | None, dict[str, list[str]]]:
+    """The authority the child moved from, and what is wrong with the notice: that
+    authority is responsible for the child, whose plan is active since before the notice."""
     errors: dict[str, list[str]] = {}
     if notified_on > timezone.localdate():
         errors["notified_on"] = ["The notice cannot be dated in the future."]
@@ -111,6 +99,50 @@ def transfer_notice_record(
         errors["child"] = [f"{child.name} has no active plan: no transfer-in conference is needed."]
     elif notified_on < active.started_on:
         errors["notified_on"] = ["The notice is before the child's plan started."]
+    return origin, errors
+
+
+def _tell_notice(actor: User, child: Child, origin: Authority, notice: TransferNotice) -> None:
+    """Both authorities' unit managers are told that a transfer-in conference is due."""
+    receiving = actor.authority.name if actor.authority else "the receiving authority"
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=pk,
+                kind=Notification.Kind.TRANSFER_NOTICE,
+                title="Notice of a move: a transfer-in conference is due",
+                body=(
+                    f"{child.name} has moved from {origin.name} to {receiving} "
+                    f"(notice of {notice.notified_on:%-d %B %Y}). A transfer-in conference is due."
+                ),
+                url=reverse("child-detail", args=[child.pk]),
+                child_id=child.pk,
+                dedupe_key=f"transfer_notice:{notice.pk}:{pk}",
+            )
+            for pk in _unit_managers(actor.authority_id, besides=actor)
+            + _unit_managers(origin.pk, besides=actor)
+        ]
+    )
+
+
+@transaction.atomic
+@running_deadlines.after(running_deadlines.of_child)
+def transfer_notice_record(
+    *,
+    actor: User,
+    child_id: Any,
+    notified_on: dt.date,
+    from_authority: str,
+    address: AddressInput | None = None,
+) -> TransferNotice:
+    """The receiving authority records the notice of a child's move into its area."""
+    child = child_for_notice(actor, child_id)
+    if not access.may_record_transfer_notice(actor, child):
+        raise NotPermitted(
+            "Only the receiving authority's safeguarding unit manager or a team manager "
+            "records the notice of a move in, for a child another authority is responsible for."
+        )
+    origin, errors = _notice_errors(actor, child, notified_on, from_authority)
     if errors:
         raise DomainError(errors=errors)
     assert origin is not None  # checked above  # noqa: S101
@@ -138,25 +170,7 @@ def transfer_notice_record(
         summary=f"Recorded notice of a move in from {origin.name}",
         changes={"notified_on": notified_on, "from_authority": origin.code},
     )
-    receiving = actor.authority.name if actor.authority else "the receiving authority"
-    notifications_raise(
-        requests=[
-            NotificationRequest(
-                recipient_id=pk,
-                kind=Notification.Kind.TRANSFER_NOTICE,
-                title="Notice of a move: a transfer-in conference is due",
-                body=(
-                    f"{child.name} has moved from {origin.name} to {receiving} "
-                    f"(notice of {notified_on:%-d %B %Y}). A transfer-in conference is due."
-                ),
-                url=reverse("child-detail", args=[child.pk]),
-                child_id=child.pk,
-                dedupe_key=f"transfer_notice:{notice.pk}:{pk}",
-            )
-            for pk in _unit_managers(actor.authority_id, besides=actor)
-            + _unit_managers(origin.pk, besides=actor)
-        ]
-    )
+    _tell_notice(actor, child, origin, notice)
     return notice
 
 
@@ -177,6 +191,41 @@ def transfer_in_schedule_errors(children: Iterable[Child], authority_id: Any) ->
         for child in children
         if open_notice(child, authority_id) is None
     ]
+
+
+def _tell_origin_of_decision(
+    actor: User,
+    child: Child,
+    notice: TransferNotice,
+    receiving: Authority,
+    origin_id: Any,
+    made_plan: bool,
+) -> None:
+    """The original authority's unit managers are told what the conference decided."""
+    when = f"{receiving.name}'s transfer-in conference on {notice.completed_on:%-d %B %Y}"
+    body = (
+        f"{child.name}: {when} made a plan. {receiving.name} is now responsible; your plan "
+        "has ended (moved to another authority)."
+        if made_plan
+        else f"{child.name}: {when} decided that no plan is needed there. Your plan is still "
+        "open: decide whether it ends (the child has moved)."
+    )
+    notifications_raise(
+        requests=[
+            NotificationRequest(
+                recipient_id=pk,
+                kind=Notification.Kind.TRANSFER_COMPLETED
+                if made_plan
+                else Notification.Kind.TRANSFER_NO_PLAN,
+                title="A transfer-in conference about a child of yours was held",
+                body=body,
+                url="/notifications/",
+                child_id=child.pk,
+                dedupe_key=f"transfer_notice:{notice.pk}:decided:{pk}",
+            )
+            for pk in _unit_managers(origin_id, besides=actor)
+        ]
+    )
 
 
 def transfer_in_decided(*, actor: User, conference: Conference, subject: ConferenceChild) -> Child:
@@ -227,30 +276,7 @@ def transfer_in_decided(*, actor: User, conference: Conference, subject: Confere
         ),
         changes={"conference": conference.pk, "decision": subject.decision},
     )
-    when = f"{receiving.name}'s transfer-in conference on {held_on:%-d %B %Y}"
-    body = (
-        f"{child.name}: {when} made a plan. {receiving.name} is now responsible; your plan "
-        "has ended (moved to another authority)."
-        if made_plan
-        else f"{child.name}: {when} decided that no plan is needed there. Your plan is still "
-        "open: decide whether it ends (the child has moved)."
-    )
-    notifications_raise(
-        requests=[
-            NotificationRequest(
-                recipient_id=pk,
-                kind=Notification.Kind.TRANSFER_COMPLETED
-                if made_plan
-                else Notification.Kind.TRANSFER_NO_PLAN,
-                title="A transfer-in conference about a child of yours was held",
-                body=body,
-                url="/notifications/",
-                child_id=child.pk,
-                dedupe_key=f"transfer_notice:{notice.pk}:decided:{pk}",
-            )
-            for pk in _unit_managers(origin_id, besides=actor)
-        ]
-    )
+    _tell_origin_of_decision(actor, child, notice, receiving, origin_id, made_plan)
     return child
 
 

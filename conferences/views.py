@@ -21,6 +21,7 @@ from conferences.forms import (
     AttendeeFormSet,
     ComplaintDecisionForm,
     ComplaintForm,
+    DecisionFormSet,
     DisagreementForm,
     DisagreementOutcomeForm,
     InvitationFormSet,
@@ -35,15 +36,16 @@ from conferences.forms import (
     TransferNoticeForm,
     outcome_initial,
 )
-from conferences.forms import DecisionForm as _DecisionForm
 from conferences.models import Complaint, Conference, ConferenceChild, Letter
 from conferences.services import AttendeeInput
 from cpcase import access, read_audit
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
-from cpcase.models import User
+from cpcase.models import Authority, User
 from cpcase.views import call_service, case_page, child_or_404
+from plans import selectors as plan_selectors
+from plans.services import plan_for
 
 BLANK_ROWS = 2
 # Where the schedule service's field names land on the form.
@@ -79,7 +81,7 @@ def error_items(*parts) -> list[dict[str, str]]:
 
 def _conference(request, conference_id) -> Conference:
     """The conference, for a page that shows it: the read is recorded."""
-    conference = services.conference_for(request.user, conference_id)
+    conference = selectors.conference_for(request.user, conference_id)
     selectors.record_conference_reads(
         user=request.user, conferences=[conference], summary="Opened the conference"
     )
@@ -161,6 +163,39 @@ def looked_after_event_record(request, child_id):
     )
 
 
+def _schedule_data(request: Any) -> Any:
+    """The posted form, with the invitation rows counted (one more when adding a row)."""
+    if request.method != "POST":
+        return None
+    data = request.POST.copy()
+    # A post with no invitation rows at all (a script, an old page) invites nobody else.
+    data.setdefault("invitation-TOTAL_FORMS", "0")
+    data.setdefault("invitation-INITIAL_FORMS", "0")
+    if request.POST.get("add") == "invitation":
+        data["invitation-TOTAL_FORMS"] = str(min(_int(data.get("invitation-TOTAL_FORMS")), 49) + 1)
+    return data
+
+
+def _invitation_errors_on_rows(
+    error: DomainError, invited_staff: list[AttendeeInput], other_rows: list[Any]
+) -> DomainError:
+    """Each invitation's error on its own row; the rest on the main form."""
+    rest: dict[str, list[str]] = {}
+    for name, msgs in error.errors.items():
+        match = re.fullmatch(r"invitations\[(\d+)\]\.(\w+)", name)
+        if match is None:
+            rest[name] = msgs
+            continue
+        index, field_name = int(match[1]), match[2]
+        if index < len(invited_staff):
+            rest.setdefault("invite_staff", []).extend(msgs)
+        else:
+            row = other_rows[index - len(invited_staff)]
+            for message in msgs:
+                row.add_error(field_name if field_name in row.fields else None, message)
+    return DomainError(errors=rest or {"invitations": []})
+
+
 @case_page
 def conference_schedule(request, child_id):
     child = child_or_404(request, child_id)
@@ -176,16 +211,7 @@ def conference_schedule(request, child_id):
     initial = {"children": [str(child.pk)]}
     if access.may_chair_conferences(request.user):
         initial["chair"] = str(request.user.pk)
-    data = None
-    if request.method == "POST":
-        data = request.POST.copy()
-        # A post with no invitation rows at all (a script, an old page) invites nobody else.
-        data.setdefault("invitation-TOTAL_FORMS", "0")
-        data.setdefault("invitation-INITIAL_FORMS", "0")
-        if request.POST.get("add") == "invitation":
-            data["invitation-TOTAL_FORMS"] = str(
-                min(_int(data.get("invitation-TOTAL_FORMS")), 49) + 1
-            )
+    data = _schedule_data(request)
     form = ScheduleForm(
         data, initial=initial, children=children, chairs=chairs, staff=staff_by_id.values()
     )
@@ -213,21 +239,7 @@ def conference_schedule(request, child_id):
                     invitations=invitations,
                 )
             except DomainError as error:
-                # Each invitation's error on its own row; the rest on the main form.
-                rest = {}
-                for name, msgs in error.errors.items():
-                    match = re.fullmatch(r"invitations\[(\d+)\]\.(\w+)", name)
-                    if match is None:
-                        rest[name] = msgs
-                        continue
-                    index, field_name = int(match[1]), match[2]
-                    if index < len(invited_staff):
-                        rest.setdefault("invite_staff", []).extend(msgs)
-                    else:
-                        row = other_rows[index - len(invited_staff)]
-                        for message in msgs:
-                            row.add_error(field_name if field_name in row.fields else None, message)
-                raise DomainError(errors=rest or {"invitations": []}) from error
+                raise _invitation_errors_on_rows(error, invited_staff, other_rows) from error
 
         conference = call_service(form, schedule, _SCHEDULE_FIELDS)
         if conference is not None:
@@ -283,17 +295,6 @@ def conference_detail(request, conference_id):
     )
 
 
-class _DecisionFormSet(django_forms.formset_factory(_DecisionForm, extra=0)):  # type: ignore[misc]
-    def __init__(self, *args, subjects=(), kind="initial", **kwargs):
-        self.subjects = list(subjects)
-        self.kind = kind
-        super().__init__(*args, **kwargs)
-
-    def get_form_kwargs(self, index):
-        subject = self.subjects[index] if index is not None and index < len(self.subjects) else None
-        return {"subject": subject, "kind": self.kind}
-
-
 def _staff_by_role(staff):
     """Choices for the outcome page from one query of the authority's staff."""
     for u in staff:  # the roles from the prefetched groups: no query per person
@@ -316,7 +317,7 @@ def _outcome_page(
         for r in subject.child.relationships.select_related("person"):
             if r.parental_responsibility or r.is_carer:
                 people.setdefault(r.person_id, r)
-    plans = selectors.active_plans_by_child(s.child_id for s in subjects)
+    plans = plan_selectors.active_plans_by_child(s.child_id for s in subjects)
     initial = outcome_initial(conference, subjects, list(people.values()), plans)
     data = None
     if request.method == "POST":
@@ -333,7 +334,7 @@ def _outcome_page(
             social_workers=social_workers,
             professionals=professionals,
         ),
-        decisions=_DecisionFormSet(
+        decisions=DecisionFormSet(
             data,
             initial=initial["decisions"],
             prefix="decision",
@@ -594,6 +595,50 @@ def complaint_record(request, conference_id):
     )
 
 
+def _complaint_assign(
+    request: Any, complaint: Complaint, form: AssignReviewerForm, officers: list[User]
+) -> HttpResponse | None:
+    """Assign the reviewing officer; the page again (None) when the form is not valid."""
+    if not form.is_valid():
+        return None
+    reviewer = next(u for u in officers if str(u.pk) == form.cleaned_data["reviewing_officer"])
+    saved = call_service(
+        form,
+        lambda: services.complaint_assign_reviewer(
+            actor=request.user, complaint_id=complaint.pk, reviewer=reviewer
+        ),
+    )
+    if saved is None:
+        return None
+    messages.success(request, f"{reviewer.name} will review the complaint.")
+    return redirect("complaint-detail", complaint_id=complaint.pk)
+
+
+def _complaint_decide(
+    request: Any, complaint: Complaint, form: ComplaintDecisionForm
+) -> HttpResponse | None:
+    """Record the decision; the page again (None) when the form or the service refuses."""
+    if not form.is_valid():
+        return None
+    d = form.cleaned_data
+    saved = call_service(
+        form,
+        lambda: services.complaint_decide(
+            actor=request.user,
+            complaint_id=complaint.pk,
+            outcome=d["outcome"],
+            reasons=d["reasons"],
+            decided_on=d["decided_on"],
+        ),
+        # None puts the error on the whole form (cpcase.views.call_service types it as str).
+        {"status": None},  # type: ignore[dict-item]
+    )
+    if saved is None:
+        return None
+    messages.success(request, "The decision is recorded and the letter produced.")
+    return redirect("complaint-detail", complaint_id=complaint.pk)
+
+
 @case_page
 def complaint_detail(request, complaint_id):
     user = request.user
@@ -624,38 +669,15 @@ def complaint_detail(request, complaint_id):
     if action == "assign":
         if not can_assign:
             raise PermissionDenied("You cannot assign a reviewer to this complaint.")
-        if assign_form.is_valid():
-            reviewer = next(
-                u for u in officers if str(u.pk) == assign_form.cleaned_data["reviewing_officer"]
-            )
-            saved = call_service(
-                assign_form,
-                lambda: services.complaint_assign_reviewer(
-                    actor=user, complaint_id=complaint.pk, reviewer=reviewer
-                ),
-            )
-            if saved is not None:
-                messages.success(request, f"{reviewer.name} will review the complaint.")
-                return redirect("complaint-detail", complaint_id=complaint.pk)
+        done = _complaint_assign(request, complaint, assign_form, officers)
+        if done is not None:
+            return done
     elif action == "decide":
         if not can_decide:
             raise PermissionDenied("Only the reviewing officer decides this complaint.")
-        if decide_form.is_valid():
-            d = decide_form.cleaned_data
-            saved = call_service(
-                decide_form,
-                lambda: services.complaint_decide(
-                    actor=user,
-                    complaint_id=complaint.pk,
-                    outcome=d["outcome"],
-                    reasons=d["reasons"],
-                    decided_on=d["decided_on"],
-                ),
-                {"status": None},
-            )
-            if saved is not None:
-                messages.success(request, "The decision is recorded and the letter produced.")
-                return redirect("complaint-detail", complaint_id=complaint.pk)
+        done = _complaint_decide(request, complaint, decide_form)
+        if done is not None:
+            return done
     items = error_items(assign_form, decide_form) if action else []
     return render(
         request,
@@ -726,8 +748,6 @@ def disagreement_raise_from_conference(request, conference_id):
 
 @case_page
 def disagreement_raise_from_plan(request, plan_id):
-    from plans.services import plan_for
-
     plan = plan_for(request.user, plan_id)
     read_audit.record_objects(user=request.user, objects=[plan], summary="Opened the plan")
     if not access.may_raise_disagreement(request.user, plan.child):
@@ -807,8 +827,6 @@ def disagreement_detail(request, disagreement_id):
 
 @case_page
 def transfer_notice_record(request, child_id):
-    from cpcase.models import Authority
-
     child = transfers.child_for_notice(request.user, child_id)
     if not access.may_record_transfer_notice(request.user, child):
         raise PermissionDenied(

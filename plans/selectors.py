@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from cpcase.errors import NotFound, NotPermitted
 from cpcase.models import Child, User
 from cpcase.my_week import RANK_PLAN, WeekContext, WeekItem, WeekWork
 from cpcase.timescales import AuthorityTimescales, Deadline, DeadlineContext, deadlines_for
-from plans.models import CoreGroupMeeting, CoreGroupMember, Plan, PlanAction, PlanVersion
+from plans.models import CoreGroupMeeting, CoreGroupMember, Plan, PlanAction, PlanIssue, PlanVersion
 
 # The detailed plan's own text (DOMAIN.md section 1, step 4).
 DETAIL_FIELDS = (
@@ -669,3 +669,55 @@ def plan_week_work(context: WeekContext) -> WeekWork:
         if item is not None:
             work.items.append(item)
     return work
+
+
+# --- For the conferences app (issue 15: it reads plans through these) -------------------
+
+
+def active_plans_by_child(child_ids: Iterable[Any]) -> dict[Any, Plan]:
+    """Each of these children's active plan, by child."""
+    return {
+        p.child_id: p
+        for p in Plan.objects.filter(child_id__in=list(child_ids), status=Plan.Status.ACTIVE)
+    }
+
+
+def core_group_meeting_dates(plan_ids: Iterable[Any]) -> dict[Any, list[dt.date]]:
+    """The days the core groups of these plans met, by plan."""
+    meetings: dict[Any, list[dt.date]] = defaultdict(list)
+    for plan_id, held_on in CoreGroupMeeting.objects.filter(plan_id__in=list(plan_ids)).values_list(
+        "plan_id", "held_on"
+    ):
+        meetings[plan_id].append(held_on)
+    return meetings
+
+
+def ended_plan_around(child_field: str, day_field: str) -> Subquery:
+    """For a query of another app's records: the end date of the child's plan that ran on
+    the record's day, if that plan has ended (``child_field``, ``day_field`` are the outer
+    query's fields)."""
+    return Subquery(
+        Plan.objects.filter(
+            child_id=OuterRef(child_field),
+            started_on__lte=OuterRef(day_field),
+            ended_on__gte=OuterRef(day_field),
+        )
+        .order_by("-started_on")
+        .values("ended_on")[:1]
+    )
+
+
+def plan_issues_by_plan(plan_ids: Iterable[Any]) -> dict[Any, list[dict[str, Any]]]:
+    """The issues of these plans, by plan, as a letter shows them."""
+    issues: dict[Any, list[dict[str, Any]]] = {}
+    for issue in PlanIssue.objects.filter(plan_id__in=list(plan_ids)).only(
+        "plan_id", "description", "desired_outcome", "improvement_required"
+    ):
+        issues.setdefault(issue.plan_id, []).append(
+            {
+                "description": issue.description,
+                "desired_outcome": issue.desired_outcome,
+                "improvement_required": issue.improvement_required,
+            }
+        )
+    return issues
