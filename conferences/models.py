@@ -136,11 +136,12 @@ class Conference(models.Model):
     @property
     def status_tag_colour(self) -> str:
         """The GOV.UK tag colour of the conference's status."""
-        return {
+        colours: dict[str, str] = {
             self.Status.SCHEDULED: "blue",
             self.Status.HELD: "yellow",
             self.Status.FINALISED: "green",
-        }.get(self.status, "grey")
+        }
+        return colours.get(self.status, "grey")
 
 
 class ConferenceChild(models.Model):

@@ -631,7 +631,7 @@ def _complaint_decide(
             decided_on=d["decided_on"],
         ),
         # None puts the error on the whole form (cpcase.views.call_service types it as str).
-        {"status": None},  # type: ignore[dict-item]
+        {"status": None},
     )
     if saved is None:
         return None

@@ -12,8 +12,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -79,10 +78,7 @@ def _chronology(
         child = selectors.child_get_for_view(user=user, child_id=child_id)
     except NotFound:
         # A core group member reads the plan, not the child's record: the plan's part.
-        try:
-            child = access.child_for(user, child_id, access.Action.VIEW_PLAN)
-        except NotFound as e:
-            raise Http404(e.message) from e
+        child = access.child_for(user, child_id, access.Action.VIEW_PLAN)
         plan_only = True
         read_audit.record_children(
             user=user, children=[child], summary="Read the plan's part of the chronology"
@@ -158,16 +154,11 @@ def child_chronology_pdf(request: AuthedRequest, child_id: str) -> HttpResponse:
 @login_required
 def child_chronology_mark(request: AuthedRequest, child_id: str) -> HttpResponse:
     """Mark an event as significant, with a reason; or take the mark away."""
-    try:
-        child = selectors.child_get_for_view(user=request.user, child_id=child_id)
-        if not access.may_edit_child(request.user, child):
-            raise NotPermitted("Only the child's workers mark events as significant.")
-        key = request.POST.get("event") or request.GET.get("event") or ""
-        event = chronology.event_of(child, request.user, key)
-    except NotFound as e:
-        raise Http404(e.message) from e
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    child = selectors.child_get_for_view(user=request.user, child_id=child_id)
+    if not access.may_edit_child(request.user, child):
+        raise NotPermitted("Only the child's workers mark events as significant.")
+    key = request.POST.get("event") or request.GET.get("event") or ""
+    event = chronology.event_of(child, request.user, key)
     back = reverse("child-chronology", args=[child.pk])
     form = SignificantForm(request.POST or None)
     if request.method == "POST":

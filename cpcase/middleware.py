@@ -1,16 +1,20 @@
 import ipaddress
 import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 
 from cpcase import request_context
+from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.second_factor import is_enrolled
 
 
@@ -165,3 +169,32 @@ class SecurityHeadersMiddleware:
         if self.permissions_policy:
             response.setdefault("Permissions-Policy", self.permissions_policy)
         return response
+
+
+class DomainErrorMiddleware:
+    """The browser's one handler for domain errors, as ``cpcase.api_support``'s exception
+    handler is the API's: a service's ``NotFound`` is the 404 page, ``NotPermitted`` the
+    403 page, and any other ``DomainError`` (a conflict, a rule broken) a page that names
+    the problem with its status (409, 400). A page with a form catches ``DomainError``
+    itself, to show the message beside what the user typed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(exception.message))
+        if isinstance(exception, NotPermitted):
+            return response_for_exception(request, PermissionDenied(exception.message))
+        if isinstance(exception, DomainError):
+            messages = [m for ms in exception.errors.values() for m in ms] or [exception.message]
+            return render(
+                request,
+                "domain_error.html",
+                {"messages": messages, "conflict": isinstance(exception, Conflict)},
+                status=exception.status_code,
+            )
+        return None

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "cpcase.middleware.RequestContextMiddleware",
     # Inside the request context: writes the reads of case content of a successful response.
     "cpcase.read_audit.ReadAuditMiddleware",
+    # A service's domain error that no page caught: the 404, 403 or a page naming it.
+    "cpcase.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: locks an account after repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
 ]

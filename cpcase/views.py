@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -47,8 +47,11 @@ class AuthedRequest(HttpRequest):
 _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
 
 
-def apply_domain_error(form, error: DomainError, field_map: dict[str, str] | None = None) -> None:
-    """Put a service's errors on the form: on the field they name, or at the top."""
+def apply_domain_error(
+    form, error: DomainError, field_map: Mapping[str, str | None] | None = None
+) -> None:
+    """Put a service's errors on the form: on the field they name, or at the top (a name
+    mapped to ``None``)."""
     for name, msgs in error.errors.items():
         field = (field_map or {}).get(name, name)
         for prefix, replacement in _FIELD_PREFIXES.items():
@@ -58,7 +61,7 @@ def apply_domain_error(form, error: DomainError, field_map: dict[str, str] | Non
             form.add_error(field if field in form.fields else None, message)
 
 
-def call_service(form, run, field_map: dict[str, str] | None = None):
+def call_service(form, run, field_map: Mapping[str, str | None] | None = None):
     """Run a service for a valid form; a DomainError becomes form errors (nothing is saved:
     services are atomic). NotFound and NotPermitted go up to the 404 and 403 pages."""
     try:
@@ -71,18 +74,9 @@ def call_service(form, run, field_map: dict[str, str] | None = None):
 
 
 def case_page(view):
-    """A signed-in page whose services' NotFound and NotPermitted are the 404 and 403 pages."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as e:
-            raise Http404(e.message) from e
-        except NotPermitted as e:
-            raise PermissionDenied(e.message) from e
-
-    return login_required(wrapped)
+    """A signed-in page. Its services' NotFound and NotPermitted are the 404 and 403 pages,
+    as on every page (``cpcase.middleware.DomainErrorMiddleware``)."""
+    return login_required(view)
 
 
 def child_or_404(
@@ -90,12 +84,7 @@ def child_or_404(
 ) -> Child:
     """The child, or the 404 page (not visible) or the 403 page (visible, not this action).
     The page shows the child: the read is recorded. Every app's pages fetch a child so."""
-    try:
-        child = access.child_for(request.user, child_id, action)
-    except NotFound as e:
-        raise Http404(e.message) from e
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    child = access.child_for(request.user, child_id, action)
     read_audit.record_children(user=request.user, children=[child], summary=f"Opened {child.name}")
     return child
 
@@ -200,11 +189,7 @@ def child_search(request):
 
 @login_required
 def child_detail(request, child_id):
-    try:
-        child = selectors.child_get_for_view(user=request.user, child_id=child_id)
-    except NotFound as e:
-        raise Http404(e.message) from e
-
+    child = selectors.child_get_for_view(user=request.user, child_id=child_id)
     deadlines = deadlines_for(child, timezone.localdate())
     episodes = episodes_for_page(child)
     return render(
@@ -325,12 +310,7 @@ def emergency_protection_add(request, child_id):
 
 @login_required
 def access_history(request, child_id):
-    try:
-        events = selectors.child_access_history(user=request.user, child_id=child_id)
-    except NotFound as e:
-        raise Http404(e.message) from e
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    events = selectors.child_access_history(user=request.user, child_id=child_id)
     child = access.child_for(request.user, child_id)
     page = BoundedPaginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "cpcase/access_history.html", {"child": child, "events": page})
@@ -348,10 +328,7 @@ def notifications(request):
 @login_required
 @require_POST
 def notification_read(request, notification_id):
-    try:
-        services.notification_mark_read(user=request.user, notification_id=notification_id)
-    except NotFound as e:
-        raise Http404(e.message) from e
+    services.notification_mark_read(user=request.user, notification_id=notification_id)
     return redirect("notifications")
 
 

@@ -176,7 +176,7 @@ class Plan(models.Model):
         return _STAGE_TAG_COLOURS.get(self.stage, "grey")
 
 
-_STAGE_TAG_COLOURS = {
+_STAGE_TAG_COLOURS: dict[str, str] = {
     Plan.Stage.AUTHORISED: "green",
     Plan.Stage.AWAITING_AUTHORISATION: "yellow",
     Plan.Stage.DETAILED_DRAFT: "orange",

@@ -77,6 +77,12 @@ def _letter_context(
         "held_on": held_on,
         "today": timezone.localdate(),
         "decision": subject.decision,
+        # The letters ask these; they compare no decision or step-down codes.
+        "plan_needed": subject.starts_plan or subject.continues_plan,
+        "plan_continues": subject.continues_plan,
+        "step_down_child_in_need": subject.step_down == "child_in_need",
+        "step_down_girfec": subject.step_down == "girfec",
+        "step_down_none": subject.step_down == "none",
         "reasons": subject.decision_reasons,
         "step_down": subject.step_down,
         "category_words": CATEGORY_WORDS.get(category, ""),
