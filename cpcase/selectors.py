@@ -189,6 +189,16 @@ def child_access_history(*, user: User, child_id: Any) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(child_id=child.pk).select_related("actor")
 
 
+def child_team_managers(child: Child) -> QuerySet[User]:
+    """The active team managers of the child's team (none for a child with no team): they
+    authorise its plans and are told of them."""
+    if child.team_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        access.plan_authorisers(), is_active=True, team_id=child.team_id
+    ).distinct()
+
+
 def staff_assignable(
     *, user: User, role: str = "", team: Any = None, among: Q | None = None
 ) -> QuerySet[User]:

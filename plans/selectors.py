@@ -345,16 +345,6 @@ def plan_for(actor: User, plan_id: Any, action: access.Action = access.Action.VI
     return plan
 
 
-def child_team_managers(child: Child) -> QuerySet[User]:
-    """The active team managers of the child's team (none for a child with no team): they
-    authorise its plans and are told of them."""
-    if child.team_id is None:
-        return User.objects.none()
-    return User.objects.filter(
-        access.plan_authorisers(), is_active=True, team_id=child.team_id
-    ).distinct()
-
-
 def plan_get_for_view(*, user: User, plan_id: Any) -> Plan:
     """A plan, for showing; the view is audited."""
     plan = plan_for(user, plan_id)

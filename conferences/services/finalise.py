@@ -18,6 +18,7 @@ from cpcase import access, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import AuditEvent, Child, Notification, User
+from cpcase.selectors import child_team_managers
 from cpcase.services import NotificationRequest, child_allocate_by_conference, notifications_raise
 from plans import services as plan_services
 from plans.models import Plan
@@ -195,11 +196,6 @@ def _people_to_tell(child: Child, subject: ConferenceChild) -> set[Any]:
     people: set[Any] = set()
     if child.lead_social_worker_id:
         people.add(child.lead_social_worker_id)
-    if child.team_id:
-        people |= set(
-            User.objects.filter(access.plan_authorisers(), team_id=child.team_id, is_active=True)
-            .values_list("pk", flat=True)
-            .distinct()
-        )
+    people |= set(child_team_managers(child).values_list("pk", flat=True))
     people |= {m["user"] for m in subject.core_group if m.get("user")}
     return {str(p) for p in people}

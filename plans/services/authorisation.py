@@ -12,9 +12,10 @@ from django.utils import timezone
 from cpcase import access, running_deadlines
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import Notification, User
+from cpcase.selectors import child_team_managers
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
-from plans.selectors import DETAIL_FIELDS, child_team_managers
+from plans.selectors import DETAIL_FIELDS
 from plans.services.common import _locked, _touch, _version
 from plans.services.detailed import DETAIL_LABELS
 
