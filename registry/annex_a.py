@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
@@ -481,18 +482,7 @@ def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
         last_seen = max(
             (d for d, _, _ in seen[r.child_id] if r.received_on <= d <= end), default=None
         )
-        if r.closed_on:
-            status = "closed"
-        elif r.child.looked_after:
-            status = "looked_after"
-        elif r.child_id in open_cp:
-            status = "cp_plan"
-        elif r.pk in open_cin:
-            status = "cin_plan"
-        else:
-            # An open assessment or enquiry, or one about to start (an open episode with
-            # nothing else open is waiting for its assessment).
-            status = "assessment"
+        status = _case_status(r, open_cp, open_cin)
         rows.append(
             [
                 *_child_cells(r.child, period.today),
@@ -507,6 +497,21 @@ def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
             ]
         )
     return AnnexList(6, rows, child_ids)
+
+
+def _case_status(episode: Referral, open_cp: set[Any], open_cin: set[Any]) -> str:
+    """The episode's case status (a key of ``CASE_STATUS``)."""
+    if episode.closed_on:
+        return "closed"
+    if episode.child.looked_after:
+        return "looked_after"
+    if episode.child_id in open_cp:
+        return "cp_plan"
+    if episode.pk in open_cin:
+        return "cin_plan"
+    # An open assessment or enquiry, or one about to start (an open episode with
+    # nothing else open is waiting for its assessment).
+    return "assessment"
 
 
 def _list_7(authority_id: uuid.UUID, period: Period) -> AnnexList:
