@@ -38,6 +38,7 @@ from cpcase.csv_safe import csv_document
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import Assessment, AuditEvent, Child, ChildInNeedPlan, Referral, User
 from plans.models import Plan
+from plans.selectors import plans_all, plans_of_children
 from visits.models import Visit
 
 Cell = str | int | dt.date | None
@@ -467,9 +468,9 @@ def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
     since = min((r.received_on for r in episodes), default=period.today)
     seen = _seen_visits(child_ids, since)
     open_cp = set(
-        Plan.objects.filter(child_id__in=child_ids, status=Plan.Status.ACTIVE).values_list(
-            "child_id", flat=True
-        )
+        plans_of_children(child_ids)
+        .filter(status=Plan.Status.ACTIVE)
+        .values_list("child_id", flat=True)
     )
     open_cin = set(
         ChildInNeedPlan.objects.filter(
@@ -520,16 +521,15 @@ def _list_7(authority_id: uuid.UUID, period: Period) -> AnnexList:
     the six months before the inspection." One row per plan; its last statutory visit and
     latest review are that plan's (held between its start and its end)."""
     plans = list(
-        Plan.objects.filter(child__responsible_authority_id=authority_id)
+        plans_all()
+        .filter(child__responsible_authority_id=authority_id)
         .filter(Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=period.start))
         .select_related(*_CHILD_RELATED, "lead_social_worker")
         .order_by("child__last_name", "child__first_name", "started_on")
     )
     child_ids = {p.child_id for p in plans}
     starts: dict = defaultdict(list)
-    for child_id, started in Plan.objects.filter(child_id__in=child_ids).values_list(
-        "child_id", "started_on"
-    ):
+    for child_id, started in plans_of_children(child_ids).values_list("child_id", "started_on"):
         starts[child_id].append(started)
     since = min((p.started_on for p in plans), default=period.today)
     seen = _seen_visits(child_ids, since)

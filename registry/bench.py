@@ -19,6 +19,7 @@ from cpcase.api_tokens import password_fingerprint
 from cpcase.bench import BenchContext, Measurement, _batched, _misspell, _sample, measure, section
 from cpcase.models import ApiToken, Child
 from plans.models import Plan
+from plans.selectors import plans_all
 from registry.selectors import Search, register_facts, register_search
 
 WITH_A_PLAN = 300_000
@@ -29,7 +30,8 @@ def ensure_historic_plans(ctx: BenchContext, wanted: int = WITH_A_PLAN) -> int:
     """Ended plans for more children, so that ``wanted`` children have had a plan."""
     ensure_plans(ctx)
     have = (
-        Plan.objects.filter(child__responsible_authority=ctx.authority)
+        plans_all()
+        .filter(child__responsible_authority=ctx.authority)
         .values("child")
         .distinct()
         .count()

@@ -27,6 +27,7 @@ from conferences.models import Conference, ConferenceChild, Section47Enquiry, St
 from cpcase.models import Assessment, Authority, Child, ChildInNeedPlan, Referral
 from cpcase.timescales import load_authority_timescales
 from plans.models import Plan
+from plans.selectors import plans_all, plans_of_children
 
 SOFTWARE_CODE = "cpcase"
 RELEASE = "1"
@@ -191,7 +192,7 @@ def _gather(
         cin_plans[c.referral_id].append(c)
     enquiries = _section47_enquiries(referral_ids, child_ids, end)
     plans: dict[Any, list[Plan]] = defaultdict(list)
-    for p in Plan.objects.filter(child_id__in=child_ids).order_by("started_on", "created_at"):
+    for p in plans_of_children(child_ids).order_by("started_on", "created_at"):
         plans[p.child_id].append(p)
     initial_conferences, reviews = _conferences_held(child_ids, end)
     timescales = load_authority_timescales([authority.pk])[authority.pk]
@@ -275,7 +276,8 @@ def _without_episode(
 ) -> int:
     """Children on a plan in the year with no episode recorded (see :class:`Census`)."""
     return (
-        Plan.objects.filter(child__responsible_authority=authority, started_on__lte=end)
+        plans_all()
+        .filter(child__responsible_authority=authority, started_on__lte=end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
         .exclude(child_id__in=child_ids)
         .values("child_id")

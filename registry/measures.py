@@ -41,6 +41,7 @@ from cpcase.models import Agency, Team, TimescaleKind, User
 from cpcase.timescales import AuthorityTimescales, Rule, load_authority_timescales
 from cpcase.working_days_sql import due_on, working_days
 from plans.models import Plan
+from plans.selectors import plans_all, plans_of_child
 from registry.models import Enquiry
 from registry.selectors import enquiry_log_q
 from visits.models import Visit
@@ -280,7 +281,7 @@ def measures_for(*, user: User, period_from: dt.date, period_to: dt.date) -> Mea
 
 
 def authority_plans(ctx: MeasureContext) -> QuerySet[Plan]:
-    return Plan.objects.filter(access.authority_records_q(ctx.user))
+    return plans_all().filter(access.authority_records_q(ctx.user))
 
 
 def statutory_visit_q(prefix: str = "") -> Q:
@@ -357,9 +358,7 @@ def _years_after(field: str, years: int) -> Any:
 
 
 def second_or_later_plans(ctx: MeasureContext) -> Measure:
-    earlier = Plan.objects.filter(
-        child_id=OuterRef("child_id"), started_on__lt=OuterRef("started_on")
-    )
+    earlier = plans_of_child(OuterRef("child_id")).filter(started_on__lt=OuterRef("started_on"))
     plans = (
         authority_plans(ctx).filter(ctx.in_period("started_on")).annotate(before=Exists(earlier))
     )

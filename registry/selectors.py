@@ -35,6 +35,7 @@ from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import Authority, Child, Residence, Team, User
 from cpcase.validators import nhs_number_digits, normalise_postcode
 from plans.models import Plan
+from plans.selectors import historic_plans_of_child, plans_all, plans_of_child, plans_of_children
 from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest, PossibleMatch
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class Unaccent(Func):
 
 
 def _on_register(today: dt.date) -> Q:
-    recent = Plan.objects.filter(child=OuterRef("pk")).filter(
+    recent = plans_of_child(OuterRef("pk")).filter(
         Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=today - VISIBLE_AFTER_END)
     )
     return Q(Exists(recent))
@@ -204,7 +205,7 @@ def register_facts(children: Sequence[Child], today: dt.date) -> dict[Any, dict[
     """For each child: on the register?, an active plan?, the category, in one query."""
     facts: dict[Any, dict[str, Any]] = {}
     plans = (
-        Plan.objects.filter(child__in=[c.pk for c in children])
+        plans_of_children([c.pk for c in children])
         .order_by("child_id", "-started_on")
         .values("child_id", "status", "latest_category", "ended_on")
     )
@@ -314,7 +315,7 @@ def possible_matches_for(*, user: User) -> QuerySet[PossibleMatch]:
 def register_statistics(*, authority: Authority, today: dt.date) -> dict[str, Any]:
     """Children on the register by category, age and team; plans started and ended per
     month over the last year; repeat plans within two years."""
-    current = Plan.objects.filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
+    current = plans_all().filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
     by_category = dict(current.values_list("latest_category").annotate(n=Count("pk")))
     by_team = {
         name or "Not allocated": n
@@ -322,7 +323,7 @@ def register_statistics(*, authority: Authority, today: dt.date) -> dict[str, An
     }
     ages = _ages(current, today)
     year_ago = today - dt.timedelta(days=365)
-    plans = Plan.objects.filter(child__resident_authority=authority)
+    plans = plans_all().filter(child__resident_authority=authority)
     started = _by_month(plans, "started_on", year_ago)
     ended = _by_month(plans, "ended_on", year_ago)
     repeat = _repeat_plans(plans, year_ago)
@@ -386,8 +387,7 @@ def _repeat_plans(plans: QuerySet[Plan], since: dt.date) -> int:
         plans.filter(started_on__gte=since)
         .filter(
             Exists(
-                Plan.objects.filter(
-                    child=OuterRef("child"),
+                plans_of_child(OuterRef("child")).filter(
                     ended_on__isnull=False,
                     ended_on__lt=OuterRef("started_on"),
                     ended_on__gte=OuterRef("started_on") - dt.timedelta(days=730),
@@ -426,7 +426,7 @@ def register_entries(
 ) -> QuerySet[Child]:
     """The safeguarding unit manager's register: children resident in the authority's area
     with an active plan (placed children included), filtered."""
-    active = Plan.objects.filter(child=OuterRef("pk"), status=Plan.Status.ACTIVE)
+    active = plans_of_child(OuterRef("pk")).filter(status=Plan.Status.ACTIVE)
     qs = (
         access.children_visible_to(user)
         .filter(resident_authority_id=user.authority_id)
@@ -464,7 +464,7 @@ def register_entries(
 
 def child_has_historic_plans(child_id: Any) -> bool:
     """Whether a plan of the child's has ended (a historic plan to release)."""
-    return Plan.objects.filter(child_id=child_id, status=Plan.Status.ENDED).exists()
+    return historic_plans_of_child(child_id).exists()
 
 
 def historic_plan_requests_for(*, user: User) -> QuerySet[HistoricPlanRequest]:

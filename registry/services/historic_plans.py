@@ -15,7 +15,7 @@ from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Notification, User
 from cpcase.services import NotificationRequest, notifications_raise
-from plans.models import Plan
+from plans.selectors import historic_plans_of_child
 from registry.models import HistoricPlanRequest
 from registry.selectors import child_has_historic_plans
 
@@ -171,9 +171,7 @@ def historic_plans_read(*, actor: User, request_id: Any) -> list[dict[str, Any]]
         or request.access_until < timezone.now()
     ):
         raise NotPermitted("This release has not been granted, or its time has run out.")
-    plans = Plan.objects.filter(child=request.child, status=Plan.Status.ENDED).prefetch_related(
-        "versions"
-    )
+    plans = historic_plans_of_child(request.child_id).prefetch_related("versions")
     audit_record(
         actor=actor,
         action=AuditEvent.Action.VIEW,
