@@ -50,13 +50,6 @@ class Unaccent(Func):
     function = "unaccent"
 
 
-def _on_register(today: dt.date) -> Q:
-    recent = plans_of_child(OuterRef("pk")).filter(
-        Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=today - VISIBLE_AFTER_END)
-    )
-    return Q(Exists(recent))
-
-
 @dataclass(frozen=True)
 class Search:
     first_name: str = ""
