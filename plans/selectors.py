@@ -711,3 +711,28 @@ def plan_issues_by_plan(plan_ids: Iterable[Any]) -> dict[Any, list[dict[str, Any
             }
         )
     return issues
+
+
+# --- Plans as other apps read them (the register, its returns and its measures) -------
+# Each answers a queryset that the reader narrows by its own rules (who may see, which
+# period); the plans app stays the one place that queries plans.
+
+
+def plans_all() -> QuerySet[Plan]:
+    """Every plan, for a report that narrows them by its own rules."""
+    return Plan.objects.all()
+
+
+def plans_of_child(child_id: Any) -> QuerySet[Plan]:
+    """A child's plans, any status (``child_id`` may be an ``OuterRef``)."""
+    return Plan.objects.filter(child_id=child_id)
+
+
+def plans_of_children(child_ids: Iterable[Any]) -> QuerySet[Plan]:
+    """The plans of these children, any status."""
+    return Plan.objects.filter(child_id__in=child_ids)
+
+
+def historic_plans_of_child(child_id: Any) -> QuerySet[Plan]:
+    """A child's historic plans: those that have ended."""
+    return Plan.objects.filter(child_id=child_id, status=Plan.Status.ENDED)

@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
@@ -37,6 +38,7 @@ from cpcase.csv_safe import csv_document
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import Assessment, AuditEvent, Child, ChildInNeedPlan, Referral, User
 from plans.models import Plan
+from plans.selectors import plans_all, plans_of_children
 from visits.models import Visit
 
 Cell = str | int | dt.date | None
@@ -466,9 +468,9 @@ def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
     since = min((r.received_on for r in episodes), default=period.today)
     seen = _seen_visits(child_ids, since)
     open_cp = set(
-        Plan.objects.filter(child_id__in=child_ids, status=Plan.Status.ACTIVE).values_list(
-            "child_id", flat=True
-        )
+        plans_of_children(child_ids)
+        .filter(status=Plan.Status.ACTIVE)
+        .values_list("child_id", flat=True)
     )
     open_cin = set(
         ChildInNeedPlan.objects.filter(
@@ -481,18 +483,7 @@ def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
         last_seen = max(
             (d for d, _, _ in seen[r.child_id] if r.received_on <= d <= end), default=None
         )
-        if r.closed_on:
-            status = "closed"
-        elif r.child.looked_after:
-            status = "looked_after"
-        elif r.child_id in open_cp:
-            status = "cp_plan"
-        elif r.pk in open_cin:
-            status = "cin_plan"
-        else:
-            # An open assessment or enquiry, or one about to start (an open episode with
-            # nothing else open is waiting for its assessment).
-            status = "assessment"
+        status = _case_status(r, open_cp, open_cin)
         rows.append(
             [
                 *_child_cells(r.child, period.today),
@@ -509,22 +500,36 @@ def _list_6(authority_id: uuid.UUID, period: Period) -> AnnexList:
     return AnnexList(6, rows, child_ids)
 
 
+def _case_status(episode: Referral, open_cp: set[Any], open_cin: set[Any]) -> str:
+    """The episode's case status (a key of ``CASE_STATUS``)."""
+    if episode.closed_on:
+        return "closed"
+    if episode.child.looked_after:
+        return "looked_after"
+    if episode.child_id in open_cp:
+        return "cp_plan"
+    if episode.pk in open_cin:
+        return "cin_plan"
+    # An open assessment or enquiry, or one about to start (an open episode with
+    # nothing else open is waiting for its assessment).
+    return "assessment"
+
+
 def _list_7(authority_id: uuid.UUID, period: Period) -> AnnexList:
     """ "All those who are the subject of a child protection plan at the point of
     inspection. Include those who ceased to be the subject of a child protection plan in
     the six months before the inspection." One row per plan; its last statutory visit and
     latest review are that plan's (held between its start and its end)."""
     plans = list(
-        Plan.objects.filter(child__responsible_authority_id=authority_id)
+        plans_all()
+        .filter(child__responsible_authority_id=authority_id)
         .filter(Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=period.start))
         .select_related(*_CHILD_RELATED, "lead_social_worker")
         .order_by("child__last_name", "child__first_name", "started_on")
     )
     child_ids = {p.child_id for p in plans}
     starts: dict = defaultdict(list)
-    for child_id, started in Plan.objects.filter(child_id__in=child_ids).values_list(
-        "child_id", "started_on"
-    ):
+    for child_id, started in plans_of_children(child_ids).values_list("child_id", "started_on"):
         starts[child_id].append(started)
     since = min((p.started_on for p in plans), default=period.today)
     seen = _seen_visits(child_ids, since)

@@ -14,11 +14,13 @@ from rest_framework.views import APIView
 from cpcase import access
 from cpcase.api_support import StaffField, parse
 from cpcase.errors import NotPermitted
+from cpcase.models import Child
 from cpcase.read_audit import RecordsReads
 from cpcase.validators import TEXT_MAX_LENGTH
 from registry import selectors, services
-from registry.annex_a import XLSX
+from registry.annex_a import XLSX, annex_a_list_csv, annex_a_workbook
 from registry.models import Enquiry, HistoricPlanRequest, PossibleMatch
+from registry.returns import cin_census_xml
 
 
 class EnquirerIn(serializers.Serializer):
@@ -269,8 +271,6 @@ class RegisterAPI(RecordsReads, ListAPIView):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema's dry run
-            from cpcase.models import Child
-
             return Child.objects.none()
         user = self.request.user
         if not access.may_keep_register(user):
@@ -404,8 +404,6 @@ class CinCensusAPI(APIView):
         responses={(200, "application/xml"): str},
     )
     def get(self, request):
-        from registry.returns import cin_census_xml
-
         year = parse(ReturnYearIn, request.query_params)["year"]
         response = HttpResponse(
             cin_census_xml(user=request.user, year=year), content_type="application/xml"
@@ -424,8 +422,6 @@ class AnnexAAPI(APIView):
         responses={(200, "text/csv"): str},
     )
     def get(self, request):
-        from registry.annex_a import annex_a_list_csv
-
         if not access.may_export_returns(request.user):
             raise NotPermitted("Only the safeguarding unit manager produces the returns.")
         number = parse(AnnexAListIn, request.query_params)["list"]
@@ -443,8 +439,6 @@ class AnnexAAPI(APIView):
 class AnnexAWorkbookAPI(APIView):
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     def get(self, request):
-        from registry.annex_a import annex_a_workbook
-
         today = timezone.localdate()
         response = HttpResponse(annex_a_workbook(user=request.user, today=today), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="annex-a-{today}.xlsx"'

@@ -6,6 +6,7 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # The models these modules import load only once the app registry is ready.
         from cpcase import access, chronology
         from registry.selectors import enquiry_chronology, historic_releases_granted
 

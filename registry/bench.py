@@ -8,14 +8,19 @@ queued after the commit) side by side in one run.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from conferences.bench import ensure_plans
 from cpcase.api_tokens import password_fingerprint
 from cpcase.bench import BenchContext, Measurement, _batched, _misspell, _sample, measure, section
 from cpcase.models import ApiToken, Child
 from plans.models import Plan
+from plans.selectors import plans_all
+from registry.selectors import Search, register_facts, register_search
 
 WITH_A_PLAN = 300_000
 
@@ -23,11 +28,10 @@ WITH_A_PLAN = 300_000
 @transaction.atomic
 def ensure_historic_plans(ctx: BenchContext, wanted: int = WITH_A_PLAN) -> int:
     """Ended plans for more children, so that ``wanted`` children have had a plan."""
-    from conferences.bench import ensure_plans
-
     ensure_plans(ctx)
     have = (
-        Plan.objects.filter(child__responsible_authority=ctx.authority)
+        plans_all()
+        .filter(child__responsible_authority=ctx.authority)
         .values("child")
         .distinct()
         .count()
@@ -64,16 +68,10 @@ def ensure_historic_plans(ctx: BenchContext, wanted: int = WITH_A_PLAN) -> int:
     return have + len(children)
 
 
-@section("register", "The register search (the enquirer's, at 3 a.m.)", order=50)
-def register_section(ctx: BenchContext) -> list[Measurement]:
-    from rest_framework.test import APIClient
-
-    from registry.selectors import Search, register_facts, register_search
-
-    with_plan = ensure_historic_plans(ctx)
-    sample = [c for c in _sample(ctx) if c.plans.exists()][:100] or _sample(ctx)[:100]
+def _searches(ctx: BenchContext, sample: list[Child]) -> dict[str, list[Search]]:
+    """The enquirers' searches of the sample: a misspelt name, a postcode, an NHS number."""
     rng = ctx.rng("register")
-    searches = {
+    return {
         "misspelt name and date of birth": [
             Search(
                 first_name=c.first_name,
@@ -88,59 +86,73 @@ def register_section(ctx: BenchContext) -> list[Measurement]:
         ],
         "NHS number": [Search(nhs_number=c.nhs_number) for c in sample if c.nhs_number],
     }
-    today = timezone.localdate()
+
+
+ENQUIRER = {
+    "name": "PC Bench",
+    "agency": "Testshire Police",
+    "role": "Response",
+    "phone": "01632 960555",
+}
+
+
+@section("register", "The register search (the enquirer's, at 3 a.m.)", order=50)
+def register_section(ctx: BenchContext) -> list[Measurement]:
+    with_plan = ensure_historic_plans(ctx)
+    sample = [c for c in _sample(ctx) if c.plans.exists()][:100] or _sample(ctx)[:100]
+    searches = _searches(ctx, sample)
     police = ctx.users["bench.police"]
     # A real token, as the enquirer's client sends it: its lookup is part of the request.
     token, key = ApiToken.objects.create(
         user=police, password_fingerprint=password_fingerprint(police)
     )
     client = APIClient(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Token {key}")
-    enquirer = {
-        "name": "PC Bench",
-        "agency": "Testshire Police",
-        "role": "Response",
-        "phone": "01632 960555",
-    }
     results = []
     for label, items in searches.items():
-        hits = 0
         wanted = [c for c in sample if c.nhs_number] if label == "NHS number" else sample
-        for child, s in zip(wanted, items, strict=False):
-            _, found = register_search(s)
-            hits += any(f.pk == child.pk for f in found)
-
-        def sql(i: int, items=items):
-            _, found = register_search(items[i % len(items)])
-            register_facts(found, today)
-            return found
-
-        def api(i: int, items=items):
-            s = items[i % len(items)]
-            body = {
-                "enquirer": enquirer,
-                "reason": "Benchmark",
-                "search": {
-                    k: v.isoformat() if hasattr(v, "isoformat") else v
-                    for k, v in s.as_dict().items()
-                    if v
-                },
-            }
-            response = client.post("/api/v1/register/enquiries/", body, format="json")
-            assert response.status_code == 201, response.content  # noqa: S101
-            return response.json()["matches"]
-
-        bare = measure(
-            f"{label}: database query", sql, repeat=ctx.repeat, note=f"found {hits}/{len(items)}"
-        )
-        whole = measure(f"{label}: whole API request", api, repeat=ctx.repeat)
-        target = "2.5x" if label == "NHS number" else "3x"
-        whole.note = (
-            f"{whole.median_ms / bare.median_ms:.1f}x the bare query (target under {target})"
-        )
-        results += [bare, whole]
+        results += _measure_search(ctx, client, label, items, wanted)
     token.delete()
     results[0].note += f"; {ctx.children:,} children, {with_plan:,} with a plan"
     return results
+
+
+def _measure_search(
+    ctx: BenchContext, client: APIClient, label: str, items: list[Search], wanted: list[Child]
+) -> list[Measurement]:
+    """One kind of search: the bare database query, and the whole API request."""
+    today = timezone.localdate()
+    hits = 0
+    for child, s in zip(wanted, items, strict=False):
+        _, found = register_search(s)
+        hits += any(f.pk == child.pk for f in found)
+
+    def sql(i: int) -> Any:
+        _, found = register_search(items[i % len(items)])
+        register_facts(found, today)
+        return found
+
+    def api(i: int) -> Any:
+        s = items[i % len(items)]
+        body = {
+            "enquirer": ENQUIRER,
+            "reason": "Benchmark",
+            "search": {
+                k: v.isoformat() if hasattr(v, "isoformat") else v
+                for k, v in s.as_dict().items()
+                if v
+            },
+        }
+        response = client.post("/api/v1/register/enquiries/", body, format="json")
+        assert response.status_code == 201, response.content  # noqa: S101
+        return response.json()["matches"]
+
+    bare = measure(
+        f"{label}: database query", sql, repeat=ctx.repeat, note=f"found {hits}/{len(items)}"
+    )
+    whole = measure(f"{label}: whole API request", api, repeat=ctx.repeat)
+    target = "2.5x" if label == "NHS number" else "3x"
+    whole.note = f"{whole.median_ms / bare.median_ms:.1f}x the bare query (target under {target})"
+    return [bare, whole]
 
 
 # The service's measures over the whole authority.

@@ -12,8 +12,11 @@ import datetime as dt
 from django.db import connection, transaction
 from django.utils import timezone
 
+from conferences.bench import ensure_plans
 from cpcase.bench import BenchContext, Measurement, _batched, measure, page_client, section
 from cpcase.models import Agency, User
+from registry.bench import ensure_historic_plans
+from registry.measures import default_period, measures_for
 from registry.models import Enquiry
 
 ENQUIRIES_PER_CHILD = 0.05  # a year's enquiries: one for every 20 children
@@ -54,10 +57,6 @@ def ensure_enquiries(ctx: BenchContext) -> int:
 
 @section("measures", "The service's measures, the whole authority over 12 months", order=60)
 def measures_section(ctx: BenchContext) -> list[Measurement]:
-    from conferences.bench import ensure_plans
-    from registry.bench import ensure_historic_plans
-    from registry.measures import default_period, measures_for
-
     plans = ensure_plans(ctx)
     with_plan = ensure_historic_plans(ctx)
     enquiries = ensure_enquiries(ctx)

@@ -27,6 +27,7 @@ from conferences.models import Conference, ConferenceChild, Section47Enquiry, St
 from cpcase.models import Assessment, Authority, Child, ChildInNeedPlan, Referral
 from cpcase.timescales import load_authority_timescales
 from plans.models import Plan
+from plans.selectors import plans_all, plans_of_children
 
 SOFTWARE_CODE = "cpcase"
 RELEASE = "1"
@@ -135,13 +136,42 @@ def _without(
     return pieces
 
 
+@dataclass
+class _Gathered:
+    """The year's steps, gathered once for every child: by referral (assessments, child in
+    need plans) or by child (enquiries, plans, conferences)."""
+
+    assessments: dict[Any, list[Assessment]]
+    cin_plans: dict[Any, list[ChildInNeedPlan]]
+    enquiries: dict[Any, list[tuple[dt.date, dt.date, bool | None]]]
+    plans: dict[Any, list[Plan]]
+    initial_conferences: dict[Any, list[dt.date]]
+    reviews: dict[Any, list[dt.date]]
+    icpc_target: Callable[[dt.date], dt.date | None]
+
+
 def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.date) -> Census:
     """The year's episodes, with their steps, in a fixed number of queries."""
+    referrals = _referrals(authority, start, end)
+    child_ids = {r.child_id for r in referrals}
+    gathered = _gather(authority, [r.pk for r in referrals], child_ids, end)
+    children = _census_children(referrals, gathered, start, end)
+    return Census(
+        authority=authority,
+        year=year,
+        start=start,
+        end=end,
+        children=children,
+        without_episode=_without_episode(authority, child_ids, start, end),
+    )
+
+
+def _referrals(authority: Authority, start: dt.date, end: dt.date) -> list[Referral]:
     in_year = Q(nfa=False, received_on__lte=end) & (
         Q(closed_on__isnull=True) | Q(closed_on__gte=start)
     )
     nfa_in_year = Q(nfa=True, received_on__range=(start, end))
-    referrals = list(
+    return list(
         # The episodes this authority recorded: a child who moved away during the year is
         # still in this authority's census for the time it was responsible.
         Referral.objects.filter(authority=authority)
@@ -149,15 +179,38 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
         .select_related("child")
         .order_by("child_id", "received_on", "created_at")
     )
-    referral_ids = [r.pk for r in referrals]
-    child_ids = {r.child_id for r in referrals}
 
+
+def _gather(
+    authority: Authority, referral_ids: list[Any], child_ids: set[Any], end: dt.date
+) -> _Gathered:
     assessments: dict[Any, list[Assessment]] = defaultdict(list)
     for a in Assessment.objects.filter(referral_id__in=referral_ids).order_by("started_on"):
         assessments[a.referral_id].append(a)
     cin_plans: dict[Any, list[ChildInNeedPlan]] = defaultdict(list)
     for c in ChildInNeedPlan.objects.filter(referral_id__in=referral_ids).order_by("started_on"):
         cin_plans[c.referral_id].append(c)
+    enquiries = _section47_enquiries(referral_ids, child_ids, end)
+    plans: dict[Any, list[Plan]] = defaultdict(list)
+    for p in plans_of_children(child_ids).order_by("started_on", "created_at"):
+        plans[p.child_id].append(p)
+    initial_conferences, reviews = _conferences_held(child_ids, end)
+    timescales = load_authority_timescales([authority.pk])[authority.pk]
+    return _Gathered(
+        assessments=assessments,
+        cin_plans=cin_plans,
+        enquiries=enquiries,
+        plans=plans,
+        initial_conferences=initial_conferences,
+        reviews=reviews,
+        icpc_target=lambda day: (due := timescales.due("icpc", day)) and due[0],
+    )
+
+
+def _section47_enquiries(
+    referral_ids: list[Any], child_ids: set[Any], end: dt.date
+) -> dict[Any, list[tuple[dt.date, dt.date, bool | None]]]:
+    """Each child's section 47 enquiries: (started on, discussed on, conference required)."""
     enquiries: dict[Any, list[tuple[dt.date, dt.date, bool | None]]] = defaultdict(list)
     for e in (
         Section47Enquiry.objects.filter(referral_id__in=referral_ids)
@@ -176,9 +229,13 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
         held_on__lte=end,
     ):
         enquiries[d.child_id].append((d.held_on, d.held_on, None))
-    plans: dict[Any, list[Plan]] = defaultdict(list)
-    for p in Plan.objects.filter(child_id__in=child_ids).order_by("started_on", "created_at"):
-        plans[p.child_id].append(p)
+    return enquiries
+
+
+def _conferences_held(
+    child_ids: set[Any], end: dt.date
+) -> tuple[dict[Any, list[dt.date]], dict[Any, list[dt.date]]]:
+    """Each child's initial (or pre-birth) conferences and review conferences held."""
     initial_conferences: dict[Any, list[dt.date]] = defaultdict(list)
     reviews: dict[Any, list[dt.date]] = defaultdict(list)
     for child_id, kind, held_on in ConferenceChild.objects.filter(
@@ -192,8 +249,13 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
             initial_conferences[child_id].append(held_on)
         elif kind == Conference.Kind.REVIEW:
             reviews[child_id].append(held_on)
-    timescales = load_authority_timescales([authority.pk])[authority.pk]
+    return initial_conferences, reviews
 
+
+def _census_children(
+    referrals: list[Referral], gathered: _Gathered, start: dt.date, end: dt.date
+) -> list[CensusChild]:
+    """One entry for each child, its episodes in order, sorted and given LA child IDs."""
     by_child: dict[Any, list[Referral]] = defaultdict(list)
     for r in referrals:
         by_child[r.child_id].append(r)
@@ -201,40 +263,26 @@ def census_records(*, authority: Authority, year: int, start: dt.date, end: dt.d
     children: list[CensusChild] = []
     for child_referrals in by_child.values():
         child = child_referrals[0].child
-        episodes = [
-            _episode(
-                r,
-                start=start,
-                end=end,
-                assessments=assessments[r.pk],
-                cin_plans=cin_plans[r.pk],
-                enquiries=enquiries[child.pk],
-                plans=plans[child.pk],
-                initial_conferences=sorted(initial_conferences[child.pk]),
-                reviews=sorted(reviews[child.pk]),
-                icpc_target=lambda day: (due := timescales.due("icpc", day)) and due[0],
-            )
-            for r in child_referrals
-        ]
+        episodes = [_episode(r, start=start, end=end, gathered=gathered) for r in child_referrals]
         children.append(CensusChild(child=child, la_child_id="", episodes=episodes))
     children.sort(key=lambda c: (c.child.la_child_id or "~", str(c.child.pk)))
     for entry in children:
         entry.la_child_id = _la_child_id(entry.child, used_ids)
-    without_episode = (
-        Plan.objects.filter(child__responsible_authority=authority, started_on__lte=end)
+    return children
+
+
+def _without_episode(
+    authority: Authority, child_ids: set[Any], start: dt.date, end: dt.date
+) -> int:
+    """Children on a plan in the year with no episode recorded (see :class:`Census`)."""
+    return (
+        plans_all()
+        .filter(child__responsible_authority=authority, started_on__lte=end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
         .exclude(child_id__in=child_ids)
         .values("child_id")
         .distinct()
         .count()
-    )
-    return Census(
-        authority=authority,
-        year=year,
-        start=start,
-        end=end,
-        children=children,
-        without_episode=without_episode,
     )
 
 
@@ -243,17 +291,7 @@ def _within(day: dt.date, referral: Referral, closed_on: dt.date | None, end: dt
 
 
 def _episode(
-    referral: Referral,
-    *,
-    start: dt.date,
-    end: dt.date,
-    assessments: list[Assessment],
-    cin_plans: list[ChildInNeedPlan],
-    enquiries: list[tuple[dt.date, dt.date, bool | None]],
-    plans: list[Plan],
-    initial_conferences: list[dt.date],
-    reviews: list[dt.date],
-    icpc_target: Callable[[dt.date], dt.date | None],
+    referral: Referral, *, start: dt.date, end: dt.date, gathered: _Gathered
 ) -> CensusEpisode:
     # A closure after the census date is in the future as the return sees it.
     closed = referral.closed_on if referral.closed_on and referral.closed_on <= end else None
@@ -264,28 +302,47 @@ def _episode(
     )
     if referral.nfa:
         return episode
+    child_id = referral.child_id
+    plans = gathered.plans[child_id]
+    episode.assessments = _assessments(gathered.assessments[referral.pk], start, end)
+    episode.cin_plans = _cin_plan_pieces(gathered.cin_plans[referral.pk], plans, start, end)
+    episode.section47s = _section47s(
+        gathered.enquiries[child_id],
+        referral,
+        closed,
+        start,
+        end,
+        initial_conferences=sorted(gathered.initial_conferences[child_id]),
+        icpc_target=gathered.icpc_target,
+    )
+    _add_plans(episode, plans, sorted(gathered.reviews[child_id]), start, end)
+    return episode
+
+
+def _assessments(
+    assessments: list[Assessment], start: dt.date, end: dt.date
+) -> list[CensusAssessment]:
+    found: list[CensusAssessment] = []
     for a in assessments:
         if a.started_on > end:
             continue
         authorised = a.authorised_on if a.authorised_on and a.authorised_on <= end else None
         if authorised is not None and authorised < start:
             continue  # completed before the year: not this year's activity (rule 8696)
-        episode.assessments.append(
+        found.append(
             CensusAssessment(
                 started_on=a.started_on,
                 authorised_on=authorised,
                 factors=list(a.factors) if authorised else [],
             )
         )
-    episode_plans = [
-        p
-        for p in plans
-        # The plans this authority held (another authority's come before a transfer-in
-        # and count only as previous plans).
-        if p.authority_id in (None, referral.authority_id)
-        and _within(p.started_on, referral, closed, end)
-        and (p.ended_on is None or p.ended_on >= start)
-    ]
+    return found
+
+
+def _cin_plan_pieces(
+    cin_plans: list[ChildInNeedPlan], plans: list[Plan], start: dt.date, end: dt.date
+) -> list[tuple[dt.date, dt.date | None]]:
+    pieces: list[tuple[dt.date, dt.date | None]] = []
     for c in cin_plans:
         if c.started_on > end:
             continue
@@ -295,7 +352,21 @@ def _episode(
                 continue
             if piece_start > end:
                 continue
-            episode.cin_plans.append((piece_start, piece_end))
+            pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def _section47s(
+    enquiries: list[tuple[dt.date, dt.date, bool | None]],
+    referral: Referral,
+    closed: dt.date | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    initial_conferences: list[dt.date],
+    icpc_target: Callable[[dt.date], dt.date | None],
+) -> list[CensusSection47]:
+    found: list[CensusSection47] = []
     for started_on, discussed_on, required in enquiries:
         if not _within(started_on, referral, closed, end):
             continue
@@ -312,7 +383,7 @@ def _episode(
             or (icpc is None and required is not False)
         ):
             continue
-        episode.section47s.append(
+        found.append(
             CensusSection47(
                 started_on=started_on,
                 target=icpc_target(discussed_on),
@@ -320,6 +391,24 @@ def _episode(
                 not_required=required is False,
             )
         )
+    return found
+
+
+def _add_plans(
+    episode: CensusEpisode, plans: list[Plan], reviews: list[dt.date], start: dt.date, end: dt.date
+) -> None:
+    """The episode's child protection plans, and the initial conference of a plan with no
+    enquiry of the episode behind it."""
+    referral, closed = episode.referral, episode.closed_on
+    episode_plans = [
+        p
+        for p in plans
+        # The plans this authority held (another authority's come before a transfer-in
+        # and count only as previous plans).
+        if p.authority_id in (None, referral.authority_id)
+        and _within(p.started_on, referral, closed, end)
+        and (p.ended_on is None or p.ended_on >= start)
+    ]
     s47_conferences = {s.initial_conference_on for s in episode.section47s}
     for p in episode_plans:
         previous = sum(1 for other in plans if other.started_on < p.started_on)
@@ -343,7 +432,6 @@ def _episode(
         # conference (rules 2883, 2885).
         if _in_year(p.started_on, start, end) and p.started_on not in s47_conferences:
             episode.initial_conference_on = p.started_on
-    return episode
 
 
 # --- The document ----------------------------------------------------------------------

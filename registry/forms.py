@@ -7,6 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from cpcase.forms_govuk import GovukDateField
+from plans.models import Category
+from registry.measures import default_period
 
 if TYPE_CHECKING:
     from cpcase.models import User
@@ -151,8 +153,6 @@ class RegisterFilterForm(forms.Form):
     team = forms.ChoiceField(label="Team", required=False)
 
     def __init__(self, *args, teams=(), **kwargs):
-        from plans.models import Category
-
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "Any category"), *Category.choices]
         self.fields["team"].choices = [("", "Any team")] + [(t, t) for t in teams]
@@ -180,8 +180,6 @@ class RegisterCorrectionForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from plans.models import Category
-
         super().__init__(*args, **kwargs)
         self.fields["latest_category"].choices = Category.choices
 
@@ -226,8 +224,6 @@ class MeasuresPeriodForm(forms.Form):
 
     def period(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """The period chosen, once the form is valid."""
-        from registry.measures import default_period
-
         start, end = default_period(today)
         return (
             self.cleaned_data.get("period_from") or start,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -36,10 +37,13 @@ from django.db.models.functions import Cast, Coalesce, ExtractHour, NullIf, Trun
 from conferences.models import Conference
 from cpcase import access
 from cpcase.errors import NotPermitted
-from cpcase.models import Agency, Team, User
+from cpcase.models import Agency, Team, TimescaleKind, User
 from cpcase.timescales import AuthorityTimescales, Rule, load_authority_timescales
 from cpcase.working_days_sql import due_on, working_days
 from plans.models import Plan
+from plans.selectors import plans_all, plans_of_child
+from registry.models import Enquiry
+from registry.selectors import enquiry_log_q
 from visits.models import Visit
 
 HELD = (Conference.Status.HELD, Conference.Status.FINALISED)
@@ -101,8 +105,6 @@ class Measures:
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
     """The last 12 months, today included."""
-    from dateutil.relativedelta import relativedelta
-
     return today - relativedelta(months=12) + dt.timedelta(days=1), today
 
 
@@ -230,8 +232,6 @@ def _assemble(teams: list[tuple[Any, str]], found: dict[Any, Ratio], **described
 
 
 def unmeasured(ctx: MeasureContext, kind: str, **described: Any) -> Measure:
-    from cpcase.models import TimescaleKind
-
     return _assemble(ctx.teams, {}, missing_rule=str(TimescaleKind(kind).label), **described)
 
 
@@ -260,6 +260,7 @@ def measures_for(*, user: User, period_from: dt.date, period_to: dt.date) -> Mea
             .values_list("pk", "name")
         ),
     )
+    # registry.measures_timescales imports this module (the context it measures in): a cycle.
     from registry import measures_timescales as timescale
 
     return Measures(
@@ -280,7 +281,7 @@ def measures_for(*, user: User, period_from: dt.date, period_to: dt.date) -> Mea
 
 
 def authority_plans(ctx: MeasureContext) -> QuerySet[Plan]:
-    return Plan.objects.filter(access.authority_records_q(ctx.user))
+    return plans_all().filter(access.authority_records_q(ctx.user))
 
 
 def statutory_visit_q(prefix: str = "") -> Q:
@@ -357,9 +358,7 @@ def _years_after(field: str, years: int) -> Any:
 
 
 def second_or_later_plans(ctx: MeasureContext) -> Measure:
-    earlier = Plan.objects.filter(
-        child_id=OuterRef("child_id"), started_on__lt=OuterRef("started_on")
-    )
+    earlier = plans_of_child(OuterRef("child_id")).filter(started_on__lt=OuterRef("started_on"))
     plans = (
         authority_plans(ctx).filter(ctx.in_period("started_on")).annotate(before=Exists(earlier))
     )
@@ -390,9 +389,6 @@ def second_or_later_plans(ctx: MeasureContext) -> Measure:
 
 
 def enquiries_by_hour_and_agency(ctx: MeasureContext) -> list[Counts]:
-    from registry.models import Enquiry
-    from registry.selectors import enquiry_log_q
-
     enquiries = Enquiry.objects.filter(
         enquiry_log_q(ctx.user.authority_id),
         created_at__gte=dt.datetime.combine(ctx.start, dt.time(), tzinfo=LONDON),

@@ -15,6 +15,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     When,
@@ -180,7 +181,6 @@ def reviews_on_time(ctx: MeasureContext) -> Measure:
     }
     if rules[Conference.Kind.INITIAL] is None or rules[Conference.Kind.REVIEW] is None:
         return unmeasured(ctx, "review_conference", **described)
-    longest = max(longest_span(r.value, r.unit) for r in rules.values() if r is not None)
     due = Coalesce(
         "next_review_on",
         Case(
@@ -199,10 +199,24 @@ def reviews_on_time(ctx: MeasureContext) -> Measure:
         partition_by=[F("child_id")],
         order_by=[F("conference__held_on").asc(), F("conference_id").asc()],
     )
-    # Every conference held during a plan, that a window needs to see (each with the plan
-    # it was held during, in the same filter call: one join); those that started or
-    # continued the plan are the deadlines' anchors.
-    conferences = ConferenceChild.objects.filter(
+    found = ctx.deadlines_by_team(
+        _conferences_during_plans(ctx, rules),
+        due=due,
+        met=next_held,
+        ended=F("plan_ends"),
+        anchor=Q(decision__in=[ConferenceChild.Decision.PLAN, ConferenceChild.Decision.CONTINUE]),
+    )
+    return ctx.measure(found, **described)
+
+
+def _conferences_during_plans(
+    ctx: MeasureContext, rules: dict[Conference.Kind, Rule | None]
+) -> QuerySet[ConferenceChild]:
+    """Every conference held during a plan, that a window needs to see (each with the plan
+    it was held during, in the same filter call: one join); those that started or
+    continued the plan are the deadlines' anchors."""
+    longest = max(longest_span(r.value, r.unit) for r in rules.values() if r is not None)
+    return ConferenceChild.objects.filter(
         access.authority_records_q(ctx.user, authority="conference__authority"),
         Q(next_review_on__range=(ctx.start, ctx.end))
         | Q(conference__held_on__gte=ctx.start - longest),
@@ -217,14 +231,6 @@ def reviews_on_time(ctx: MeasureContext) -> Measure:
             F("child__plans__ended_on"), Value(dt.date.max), output_field=DateField()
         )
     )
-    found = ctx.deadlines_by_team(
-        conferences,
-        due=due,
-        met=next_held,
-        ended=F("plan_ends"),
-        anchor=Q(decision__in=[ConferenceChild.Decision.PLAN, ConferenceChild.Decision.CONTINUE]),
-    )
-    return ctx.measure(found, **described)
 
 
 def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
@@ -245,7 +251,16 @@ def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
     rule = ctx.rule("statutory_visit")
     if rule is None:
         return unmeasured(ctx, "statutory_visit", **described)
-    # From the plan's start: met by the first statutory visit on or after it, in the plan.
+    found = _visits_from_plan_starts(ctx, rule)
+    more = _visits_from_each_visit(ctx, rule)
+    for team_id, ratio in more.items():
+        had = found.get(team_id, Ratio(0, 0))
+        found[team_id] = Ratio(had.numerator + ratio.numerator, had.denominator + ratio.denominator)
+    return ctx.measure(found, **described)
+
+
+def _visits_from_plan_starts(ctx: MeasureContext, rule: Rule) -> dict[Any, Ratio]:
+    """From the plan's start: met by the first statutory visit on or after it, in the plan."""
     first_visit = Subquery(
         Visit.objects.filter(statutory_visit_q(), child_id=OuterRef("child_id"))
         .annotate(day=TruncDate("visited_at"))
@@ -255,14 +270,17 @@ def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
     )
     interval = _interval(ctx, rule)
     plans = authority_plans(ctx).filter(started_on__lte=ctx.end).annotate(**interval)
-    found = ctx.deadlines_by_team(
+    return ctx.deadlines_by_team(
         plans,
         due=due_on(F("started_on"), F("interval_value"), unit_field="interval_unit", days=ctx.days),
         met=first_visit,
         ended=_plan_ends(),
     )
-    # From each statutory visit during a plan: met by the next one (the next row of the
-    # child's visits, in time: every visit of a plan is among them).
+
+
+def _visits_from_each_visit(ctx: MeasureContext, rule: Rule) -> dict[Any, Ratio]:
+    """From each statutory visit during a plan: met by the next one (the next row of the
+    child's visits, in time: every visit of a plan is among them)."""
     next_visit = Window(
         Lead(TruncDate("visited_at")),
         partition_by=[F("child_id")],
@@ -290,7 +308,7 @@ def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
         )
         .annotate(**_interval(ctx, rule, plan="plan_"))
     )
-    more = ctx.deadlines_by_team(
+    return ctx.deadlines_by_team(
         visits,
         due=due_on(
             TruncDate("visited_at"), F("interval_value"), unit_field="interval_unit", days=ctx.days
@@ -298,10 +316,6 @@ def statutory_visits_on_time(ctx: MeasureContext) -> Measure:
         met=next_visit,
         ended=F("plan_ends"),
     )
-    for team_id, ratio in more.items():
-        had = found.get(team_id, Ratio(0, 0))
-        found[team_id] = Ratio(had.numerator + ratio.numerator, had.denominator + ratio.denominator)
-    return ctx.measure(found, **described)
 
 
 def _interval(ctx: MeasureContext, rule: Rule, plan: str = "") -> dict[str, Any]:

@@ -109,6 +109,7 @@ def return_job_start(*, actor: User, kind: str, year: int | None = None) -> Retu
 
 
 def _queue(job_id: uuid.UUID) -> None:
+    # registry.tasks imports this module (its tasks run the jobs): a cycle.
     from registry.tasks import produce_return
 
     # robust: the job is recorded; a broker that is down must not turn that into an error

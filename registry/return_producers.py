@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from cpcase import read_audit
 from cpcase.models import User
+from registry.annex_a import annex_a_workbook
+from registry.returns import cin_census_xml
 
 Progress = Callable[[int], None]
 
@@ -37,8 +39,6 @@ class Producer(Protocol):
 
 def cin_census(*, user: User, year: int, progress: Progress) -> ProducedReturn:
     """The Children in Need census for the year ending 31 March ``year`` (XML)."""
-    from registry.returns import cin_census_xml
-
     progress(10)
     # The children in the file are those the producer records as exported.
     with read_audit.children_named() as named:
@@ -56,8 +56,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def annex_a(*, user: User, year: int, progress: Progress) -> ProducedReturn:
     """Ofsted's Annex A workbook (lists 3 to 7, one sheet each) on the day the job runs
     (``year`` names the collection year only)."""
-    from registry.annex_a import annex_a_workbook
-
     today = timezone.localdate()
     progress(5)
 

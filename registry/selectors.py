@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.search import TrigramSimilarity, TrigramStrictWordSimilarity
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 
-from cpcase.errors import DomainError
-from cpcase.models import Child
+from cpcase import access, read_audit
+from cpcase.chronology import Event
+from cpcase.errors import DomainError, NotPermitted
+from cpcase.models import Authority, Child, Residence, Team, User
 from cpcase.validators import nhs_number_digits, normalise_postcode
 from plans.models import Plan
+from plans.selectors import historic_plans_of_child, plans_all, plans_of_child, plans_of_children
+from registry.models import DesignatedManager, Enquiry, HistoricPlanRequest, PossibleMatch
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Health services expect a child to stay visible for 12 months after a plan ends.
 VISIBLE_AFTER_END = dt.timedelta(days=365)
@@ -37,13 +48,6 @@ MAX_MATCHES = 20
 
 class Unaccent(Func):
     function = "unaccent"
-
-
-def _on_register(today: dt.date) -> Q:
-    recent = Plan.objects.filter(child=OuterRef("pk")).filter(
-        Q(status=Plan.Status.ACTIVE) | Q(ended_on__gte=today - VISIBLE_AFTER_END)
-    )
-    return Q(Exists(recent))
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,21 @@ def _strong(search: Search) -> Case:
     return Case(When(rule, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
-def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Search, list[Child]]:
+class _SearchAnnotations(TypedDict):
+    first_score: float
+    last_score: float
+    address_key: str | None
+    strong: bool
+
+
+if TYPE_CHECKING:
+    # A child found by :func:`register_search`, with its closeness and home address.
+    SearchedChild = WithAnnotations[Child, _SearchAnnotations]
+
+
+def register_search(
+    search: Search, *, today: dt.date | None = None
+) -> tuple[Search, list[SearchedChild]]:
     """Children matching the search, on the register or not (best first), each marked
     ``strong`` or not (:func:`_strong`).
 
@@ -165,10 +183,8 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
         qs = qs.annotate(score=F("first_score") + F("last_score")).order_by("-score", "last_name")
         if not search.nhs_number:  # the NHS number found the child whatever the names
             qs = qs.filter(Q(first_score__gte=NAME_CLOSE) | Q(last_score__gte=NAME_CLOSE))
-    from cpcase.models import Residence
-
     home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)
-    children: list[Child] = list(
+    children: list[SearchedChild] = list(
         qs.select_related("responsible_authority", "lead_social_worker")
         .annotate(
             address_key=Subquery(home.values("address__match_key")[:1]), strong=_strong(search)
@@ -178,11 +194,11 @@ def register_search(search: Search, *, today: dt.date | None = None) -> tuple[Se
     return search, children
 
 
-def register_facts(children: list[Child], today: dt.date) -> dict[Any, dict[str, Any]]:
+def register_facts(children: Sequence[Child], today: dt.date) -> dict[Any, dict[str, Any]]:
     """For each child: on the register?, an active plan?, the category, in one query."""
     facts: dict[Any, dict[str, Any]] = {}
     plans = (
-        Plan.objects.filter(child__in=[c.pk for c in children])
+        plans_of_children([c.pk for c in children])
         .order_by("child_id", "-started_on")
         .values("child_id", "status", "latest_category", "ended_on")
     )
@@ -220,16 +236,12 @@ def minimum_answer(child: Child, facts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def enquiries_for(*, user):
+def enquiries_for(*, user: User) -> QuerySet[Enquiry]:
     """The enquiry log of the safeguarding unit manager's own authority: enquiries that
     answered about its children (resident or responsible) or were made by its staff. An
     enquiry that answered about no child, made by partner-agency staff (who belong to no
     authority), concerns no authority's records and stays in every authority's log, so
     that a fishing search is still reviewed."""
-    from cpcase import access
-    from cpcase.errors import NotPermitted
-    from registry.models import Enquiry
-
     if not access.may_read_enquiry_log(user):
         raise NotPermitted("Only the safeguarding unit manager reads the enquiry log.")
     return (
@@ -241,8 +253,6 @@ def enquiries_for(*, user):
 
 def enquiry_log_q(authority_id: Any) -> Q:
     """The enquiries of an authority's log (see :func:`enquiries_for`), as a filter."""
-    from registry.models import Enquiry
-
     ours = Child.objects.filter(
         Q(responsible_authority_id=authority_id) | Q(resident_authority_id=authority_id)
     )
@@ -255,11 +265,9 @@ def enquiry_log_q(authority_id: Any) -> Q:
     )
 
 
-def enquiries_with_possible_matches(*, user) -> QuerySet:
+def enquiries_with_possible_matches(*, user: User) -> QuerySet[Enquiry]:
     """The enquiry log, each enquiry with the possible matches of the unit manager's own
     authority (another authority's are theirs to review, and name children)."""
-    from django.db.models import Prefetch
-
     return enquiries_for(user=user).prefetch_related(
         Prefetch(
             "possible_matches",
@@ -269,9 +277,7 @@ def enquiries_with_possible_matches(*, user) -> QuerySet:
     )
 
 
-def _possible_matches_of(authority_id: Any) -> QuerySet:
-    from registry.models import PossibleMatch
-
+def _possible_matches_of(authority_id: Any) -> QuerySet[PossibleMatch]:
     if authority_id is None:
         return PossibleMatch.objects.none()
     return PossibleMatch.objects.filter(
@@ -279,15 +285,10 @@ def _possible_matches_of(authority_id: Any) -> QuerySet:
     ).select_related("child", "reviewed_by")
 
 
-def possible_matches_for(*, user) -> QuerySet:
+def possible_matches_for(*, user: User) -> QuerySet[PossibleMatch]:
     """Weak matches of enquiries for the safeguarding unit manager to review: those of
     children their authority is responsible for or that live in its area; awaiting a
     review first, then newest first."""
-    from django.db.models import Case, IntegerField, When
-
-    from cpcase import access
-    from cpcase.errors import NotPermitted
-
     if not access.may_review_possible_matches(user):
         raise NotPermitted("Only the safeguarding unit manager reviews possible matches.")
     return (
@@ -304,19 +305,34 @@ def possible_matches_for(*, user) -> QuerySet:
     )
 
 
-def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
+def register_statistics(*, authority: Authority, today: dt.date) -> dict[str, Any]:
     """Children on the register by category, age and team; plans started and ended per
     month over the last year; repeat plans within two years."""
-    from dateutil.relativedelta import relativedelta
-    from django.db.models import Count
-    from django.db.models.functions import TruncMonth
-
-    current = Plan.objects.filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
+    current = plans_all().filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
     by_category = dict(current.values_list("latest_category").annotate(n=Count("pk")))
     by_team = {
         name or "Not allocated": n
         for name, n in current.values_list("child__team__name").annotate(n=Count("pk"))
     }
+    ages = _ages(current, today)
+    year_ago = today - dt.timedelta(days=365)
+    plans = plans_all().filter(child__resident_authority=authority)
+    started = _by_month(plans, "started_on", year_ago)
+    ended = _by_month(plans, "ended_on", year_ago)
+    repeat = _repeat_plans(plans, year_ago)
+    return {
+        "total": current.count(),
+        "by_category": by_category,
+        "by_age": ages,
+        "by_team": by_team,
+        "started_by_month": started,
+        "ended_by_month": ended,
+        "repeat_plans_within_two_years": repeat,
+    }
+
+
+def _ages(current: QuerySet[Plan], today: dt.date) -> dict[str, int]:
+    """The children on these plans by age band, in one query (bands with none left out)."""
     # Age in whole years, counted in the database: under N on ``today`` means born after
     # the day N years before it.
     bands = (("under 1", 1), ("1-4", 5), ("5-9", 10), ("10-15", 16))
@@ -336,7 +352,7 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
         },
         older=Count("pk", filter=Q(child__date_of_birth__lte=today - relativedelta(years=16))),
     )
-    ages = {
+    return {
         label: counted[key]
         for label, key in (
             ("unborn", "unborn"),
@@ -345,26 +361,26 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
         )
         if counted[key]
     }
-    year_ago = today - dt.timedelta(days=365)
-    plans = Plan.objects.filter(child__resident_authority=authority)
-    started = dict(
-        plans.filter(started_on__gte=year_ago)
-        .annotate(month=TruncMonth("started_on"))
+
+
+def _by_month(plans: QuerySet[Plan], field: str, since: dt.date) -> dict[str, int]:
+    """How many plans ``field`` (started or ended) in each month since ``since``."""
+    counts = dict(
+        plans.filter(**{f"{field}__gte": since})
+        .annotate(month=TruncMonth(field))
         .values_list("month")
         .annotate(n=Count("pk"))
     )
-    ended = dict(
-        plans.filter(ended_on__gte=year_ago)
-        .annotate(month=TruncMonth("ended_on"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-    )
-    repeat = (
-        plans.filter(started_on__gte=year_ago)
+    return {k.strftime("%Y-%m"): v for k, v in counts.items()}
+
+
+def _repeat_plans(plans: QuerySet[Plan], since: dt.date) -> int:
+    """Plans started since ``since`` within two years of the end of an earlier plan."""
+    return (
+        plans.filter(started_on__gte=since)
         .filter(
             Exists(
-                Plan.objects.filter(
-                    child=OuterRef("child"),
+                plans_of_child(OuterRef("child")).filter(
                     ended_on__isnull=False,
                     ended_on__lt=OuterRef("started_on"),
                     ended_on__gte=OuterRef("started_on") - dt.timedelta(days=730),
@@ -373,22 +389,12 @@ def register_statistics(*, authority, today: dt.date) -> dict[str, Any]:
         )
         .count()
     )
-    return {
-        "total": current.count(),
-        "by_category": by_category,
-        "by_age": ages,
-        "by_team": by_team,
-        "started_by_month": {k.strftime("%Y-%m"): v for k, v in started.items()},
-        "ended_by_month": {k.strftime("%Y-%m"): v for k, v in ended.items()},
-        "repeat_plans_within_two_years": repeat,
-    }
 
 
-def record_enquiry_reads(*, user, enquiries, summary: str, export: bool = False) -> None:
+def record_enquiry_reads(
+    *, user: User, enquiries: Iterable[Enquiry], summary: str, export: bool = False
+) -> None:
     """The children these enquiries found were shown (one query however many enquiries)."""
-    from cpcase import read_audit
-    from registry.models import Enquiry
-
     by_pk = {e.pk: e for e in enquiries}
     pairs = Enquiry.matched_children.through.objects.filter(enquiry_id__in=list(by_pk))
     read_audit.record_read(
@@ -402,12 +408,18 @@ def record_enquiry_reads(*, user, enquiries, summary: str, export: bool = False)
     )
 
 
-def register_entries(*, user, q="", date_of_birth=None, postcode="", category="", team=""):
+def register_entries(
+    *,
+    user: User,
+    q: str = "",
+    date_of_birth: dt.date | None = None,
+    postcode: str = "",
+    category: str = "",
+    team: str = "",
+) -> QuerySet[Child]:
     """The safeguarding unit manager's register: children resident in the authority's area
     with an active plan (placed children included), filtered."""
-    from cpcase import access
-
-    active = Plan.objects.filter(child=OuterRef("pk"), status=Plan.Status.ACTIVE)
+    active = plans_of_child(OuterRef("pk")).filter(status=Plan.Status.ACTIVE)
     qs = (
         access.children_visible_to(user)
         .filter(resident_authority_id=user.authority_id)
@@ -422,9 +434,10 @@ def register_entries(*, user, q="", date_of_birth=None, postcode="", category=""
     )
     if q.strip():
         qs = qs.annotate(
+            # (The stubs say str; Django takes any expression for either side.)
             score=Greatest(
-                TrigramSimilarity(Unaccent(F("last_name")), Unaccent(Value(q.strip()))),
-                TrigramSimilarity(Unaccent(F("first_name")), Unaccent(Value(q.strip()))),
+                TrigramSimilarity(Unaccent(F("last_name")), Unaccent(Value(q.strip()))),  # type: ignore[arg-type]
+                TrigramSimilarity(Unaccent(F("first_name")), Unaccent(Value(q.strip()))),  # type: ignore[arg-type]
             )
         ).filter(Q(score__gte=0.3) | Q(last_name__unaccent__icontains=q.strip()))
     if date_of_birth:
@@ -444,17 +457,12 @@ def register_entries(*, user, q="", date_of_birth=None, postcode="", category=""
 
 def child_has_historic_plans(child_id: Any) -> bool:
     """Whether a plan of the child's has ended (a historic plan to release)."""
-    return Plan.objects.filter(child_id=child_id, status=Plan.Status.ENDED).exists()
+    return historic_plans_of_child(child_id).exists()
 
 
-def historic_plan_requests_for(*, user) -> QuerySet:
+def historic_plan_requests_for(*, user: User) -> QuerySet[HistoricPlanRequest]:
     """Requests to release historic plans that the user may see: those they made, and (the
     safeguarding unit manager) those addressed to their authority. Awaiting a decision first."""
-    from django.db.models import Case, IntegerField, When
-
-    from cpcase import access
-    from registry.models import HistoricPlanRequest
-
     if not user.is_authenticated:
         return HistoricPlanRequest.objects.none()
     mine = Q(requested_by=user)
@@ -476,14 +484,11 @@ def historic_plan_requests_for(*, user) -> QuerySet:
     )
 
 
-def designated_managers_for(*, user) -> QuerySet:
+def designated_managers_for(*, user: User) -> QuerySet[DesignatedManager]:
     """The authority's designated managers over time, the current one first."""
-    from cpcase import access
-    from cpcase.errors import NotPermitted
-    from registry.models import DesignatedManager
-
     if not access.may_keep_designated_managers(user):
         raise NotPermitted("Only the safeguarding unit manager keeps the designated managers.")
+    assert user.authority_id is not None  # noqa: S101 - a unit manager has an authority
     return (
         DesignatedManager.objects.filter(authority_id=user.authority_id)
         .select_related("manager", "recorded_by")
@@ -491,11 +496,8 @@ def designated_managers_for(*, user) -> QuerySet:
     )
 
 
-def unit_managers_of(*, authority_id) -> QuerySet:
+def unit_managers_of(*, authority_id: Any) -> QuerySet[User]:
     """The authority's safeguarding unit managers (who may be its designated manager)."""
-    from cpcase import access
-    from cpcase.models import User
-
     return (
         User.objects.filter(access.register_keepers(), is_active=True, authority_id=authority_id)
         .distinct()
@@ -503,10 +505,8 @@ def unit_managers_of(*, authority_id) -> QuerySet:
     )
 
 
-def authority_team_names(*, user) -> list[str]:
+def authority_team_names(*, user: User) -> list[str]:
     """The names of the teams of the user's authority, for the register's team filter."""
-    from cpcase.models import Team
-
     if user.authority_id is None:
         return []
     return list(
@@ -516,11 +516,9 @@ def authority_team_names(*, user) -> list[str]:
     )
 
 
-def historic_releases_granted(user) -> list[tuple[Any, Any]]:
+def historic_releases_granted(user: User) -> list[tuple[Any, Any]]:
     """(child, originating authority) of every release granted to the user's authority that
     has not run out: the gate lets its staff read those records, and no others."""
-    from registry.models import HistoricPlanRequest
-
     if user.authority_id is None:
         return []
     return list(
@@ -532,13 +530,8 @@ def historic_releases_granted(user) -> list[tuple[Any, Any]]:
     )
 
 
-def enquiry_chronology(child: Child) -> Iterable[Any]:
+def enquiry_chronology(child: Child) -> Iterator[Event]:
     """Enquiries to the register that found the child, for the chronology."""
-    from django.utils import timezone
-
-    from cpcase.chronology import Event
-    from registry.models import Enquiry
-
     for enquiry in Enquiry.objects.filter(matched_children=child).order_by("created_at"):
         agency = f" ({enquiry.enquirer_agency})" if enquiry.enquirer_agency else ""
         yield Event(

@@ -5,6 +5,9 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
+from registry.return_jobs import return_job_fail, return_job_run, return_jobs_resume_stalled
+from registry.services import enquiries_follow_up_missed, enquiry_follow_up
+
 
 @shared_task(
     name="registry.follow_up_enquiry",
@@ -16,8 +19,6 @@ from django.db import InterfaceError, OperationalError
     soft_time_limit=50,
 )
 def follow_up_enquiry(enquiry_id: str) -> int:
-    from registry.services import enquiry_follow_up
-
     return enquiry_follow_up(enquiry_id=enquiry_id)
 
 
@@ -32,8 +33,6 @@ def follow_up_enquiry(enquiry_id: str) -> int:
 )
 def follow_up_missed_enquiries() -> int:
     """The safety net (beat): enquiries whose queued follow-up never ran."""
-    from registry.services import enquiries_follow_up_missed
-
     return enquiries_follow_up_missed()
 
 
@@ -46,8 +45,6 @@ class ReturnJobTask(Task):
     marked failed with a message a person can read; the details are in the worker's log."""
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
-        from registry.return_jobs import return_job_fail
-
         if isinstance(exc, SoftTimeLimitExceeded):
             message = "The return took too long and was stopped. Start it again later."
         elif isinstance(exc, TRANSIENT_ERRORS):
@@ -75,8 +72,6 @@ class ReturnJobTask(Task):
 )
 def produce_return(self: Task, job_id: str) -> str:
     """Produce a return job's file; safe to run twice (the file is produced once)."""
-    from registry.return_jobs import return_job_run
-
     return return_job_run(job_id=job_id, attempt=self.request.id or f"direct:{job_id}")
 
 
@@ -91,6 +86,4 @@ def produce_return(self: Task, job_id: str) -> str:
 )
 def resume_stalled_returns() -> int:
     """The safety net (beat): return jobs whose queueing was lost, or whose task died."""
-    from registry.return_jobs import return_jobs_resume_stalled
-
     return return_jobs_resume_stalled()

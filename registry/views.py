@@ -19,7 +19,8 @@ from cpcase.pagination import BoundedPaginator
 from cpcase.views import apply_domain_error, call_service, case_page, child_or_404
 from plans import services as plan_services
 from plans.models import Category
-from registry import selectors, services
+from registry import annex_a, selectors, services
+from registry.annex_a import annex_a_list_csv
 from registry.forms import (
     DesignatedManagerForm,
     EnquiryForm,
@@ -174,8 +175,6 @@ def enquiry_export(request):
 @login_required
 def annex_a_list(request):
     """One Annex A list as CSV (``?list=3`` to ``7``; 7 when not given)."""
-    from registry.annex_a import annex_a_list_csv
-
     if not access.may_export_returns(request.user):
         raise PermissionDenied("Only the safeguarding unit manager produces the returns.")
     number = request.GET.get("list") or "7"
@@ -193,8 +192,6 @@ def annex_a_list(request):
 @login_required
 def annex_a_workbook(request):
     """Annex A lists 3 to 7 as one workbook."""
-    from registry import annex_a
-
     try:
         data = annex_a.annex_a_workbook(user=request.user, today=timezone.localdate())
     except NotPermitted as e:
@@ -367,8 +364,12 @@ def releases(request):
 
 def _release_or_404(request, request_id) -> HistoricPlanRequest:
     pk = access.as_uuid(request_id)
-    found = selectors.historic_plan_requests_for(user=request.user).filter(pk=pk).first()
-    if pk is None or found is None:
+    found = (
+        selectors.historic_plan_requests_for(user=request.user).filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if found is None:
         raise Http404("No request was found.")
     # Names the child: the release itself names each read of the plans it releases.
     read_audit.record_children(

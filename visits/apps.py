@@ -6,6 +6,7 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # The models these modules import load only once the app registry is ready.
         from cpcase import chronology, my_week, timescales
         from visits.selectors import statutory_visit_deadlines, visit_chronology, visit_week_work
 

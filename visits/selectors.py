@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
-from cpcase.models import Child
+from cpcase import access, read_audit
+from cpcase.chronology import Event
+from cpcase.errors import NotFound
+from cpcase.models import Child, Team, User
 from cpcase.my_week import RANK_DRAFT, WeekContext, WeekItem, WeekWork
-from cpcase.timescales import Deadline, DeadlineContext, Status
+from cpcase.timescales import Deadline, DeadlineContext, Status, status_of
 from cpcase.working_days import add_period
 from plans.selectors import plan_facts
 from visits.models import Visit
 
 
-def statutory_visits(children):
+def statutory_visits(children: Iterable[Child]) -> QuerySet[Visit]:
     """Completed statutory visits in which the child was seen: the only ones that count."""
     return Visit.objects.filter(
         child__in=children,
@@ -90,13 +94,9 @@ def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
             )
 
 
-def visits_visible_to(user, child_id: Any = None):
+def visits_visible_to(user: User, child_id: Any = None) -> QuerySet[Visit]:
     """Visits of children whose case record the user may see (never core group members or
     enquirers: visit notes are case content). Drafts only to the worker who started them."""
-    from django.db.models import Q
-
-    from cpcase import access
-
     qs = (
         Visit.objects.filter(child__in=access.children_visible_to(user).values("pk"))
         .filter(Q(status=Visit.Status.COMPLETED) | Q(recorded_by=user))
@@ -108,10 +108,7 @@ def visits_visible_to(user, child_id: Any = None):
     return qs.order_by("-visited_at", "-created_at")
 
 
-def visit_get_for_view(*, user, visit_id, audit: bool = True) -> Visit:
-    from cpcase import access, read_audit
-    from cpcase.errors import NotFound
-
+def visit_get_for_view(*, user: User, visit_id: Any, audit: bool = True) -> Visit:
     pk = access.as_uuid(visit_id)
     visit = visits_visible_to(user).select_related("child").filter(pk=pk).first() if pk else None
     if visit is None:
@@ -121,12 +118,8 @@ def visit_get_for_view(*, user, visit_id, audit: bool = True) -> Visit:
     return visit
 
 
-def visit_chronology(child) -> Iterable[Any]:
+def visit_chronology(child: Child) -> Iterator[Event]:
     """Completed visits, for the chronology (drafts are not visits yet)."""
-    from django.utils import timezone
-
-    from cpcase.chronology import Event
-
     completed = Visit.objects.filter(child=child, status=Visit.Status.COMPLETED)
     for visit in completed.select_related("recorded_by"):
         seen = (
@@ -178,7 +171,7 @@ TEAM_VISITS_LIMIT = 200
 
 
 def team_visits(
-    *, user, today: dt.date, team=None, limit: int = TEAM_VISITS_LIMIT
+    *, user: User, today: dt.date, team: Team | None = None, limit: int = TEAM_VISITS_LIMIT
 ) -> tuple[list[VisitRow], int]:
     """The children on a plan the user may see (of one team, if given), overdue first: days
     since the last statutory visit, when the next is due, seen alone last time. The first
@@ -187,9 +180,6 @@ def team_visits(
     Read from the stored running deadlines (:mod:`cpcase.running_deadlines`): a fixed
     number of queries, and the work of one page, however many children are on plans.
     """
-    from cpcase import access
-    from cpcase.timescales import status_of
-
     running = access.running_deadlines_visible_to(user).filter(kind="statutory_visit")
     if team is not None:
         running = running.filter(team=team)
@@ -211,7 +201,8 @@ def team_visits(
         rows.append(
             VisitRow(
                 child=row.child,
-                last_visit_on=visit.visited_at.date() if visit else None,
+                # A completed visit has its date (a constraint of the model).
+                last_visit_on=visit.visited_at.date() if visit and visit.visited_at else None,
                 seen_alone=visit.seen_alone if visit else None,
                 due_on=row.due_on,
                 status=status_of(row.due_on, None, today),
@@ -221,7 +212,7 @@ def team_visits(
     return rows, total
 
 
-def drafts_of(*, user):
+def drafts_of(*, user: User) -> QuerySet[Visit]:
     return Visit.objects.filter(recorded_by=user, status=Visit.Status.DRAFT).select_related("child")
 
 
@@ -229,10 +220,6 @@ def visit_week_work(context: WeekContext) -> WeekWork:
     """My week's visits, in one query: the user's own unfinished drafts (a draft is the
     worker's alone), and the page of each statutory visit due (the user's draft for that
     child, if they started one, else a new visit)."""
-    from django.urls import reverse
-
-    from cpcase import access
-
     user = context.user
     drafts = list(
         Visit.objects.filter(

@@ -14,6 +14,7 @@ from cpcase import access, running_deadlines
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Notification, User
+from cpcase.services import NotificationRequest, notifications_raise
 from visits.models import CannotVisitNotice, Visit, VisitAmendment
 
 
@@ -226,6 +227,7 @@ def cannot_visit_record(
         summary="Recorded that a statutory visit cannot be made in time",
         changes={"due_on": due_on, "expected_visit_on": expected_visit_on},
     )
+    # visits.tasks imports this module (its task sends the notice): a cycle.
     from visits.tasks import notify_cannot_visit
 
     transaction.on_commit(lambda: notify_cannot_visit.delay(str(notice.pk)), robust=True)
@@ -234,8 +236,6 @@ def cannot_visit_record(
 
 def cannot_visit_notify(*, notice_id: Any) -> int:
     """Tell the service leaders of the authority and the child's team managers; once each."""
-    from cpcase.services import NotificationRequest, notifications_raise
-
     notice = CannotVisitNotice.objects.select_related("child", "recorded_by").get(pk=notice_id)
     child = notice.child
     recipients = set(

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from visits.services import cannot_visit_notify
+
 
 @shared_task(
     name="visits.notify_cannot_visit",
@@ -13,6 +15,4 @@ from celery import shared_task
     soft_time_limit=50,
 )
 def notify_cannot_visit(notice_id: str) -> int:
-    from visits.services import cannot_visit_notify
-
     return cannot_visit_notify(notice_id=notice_id)
