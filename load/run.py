@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import redis
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 # A Redis database of the load test's own for the queued follow-ups (nobody consumes them
@@ -224,8 +226,6 @@ def _load_average() -> str:
 
 
 def _empty_broker(url: str) -> None:
-    import redis
-
     try:
         redis.Redis.from_url(url).flushdb()
     except redis.RedisError as e:

@@ -90,6 +90,7 @@ class Measure:
 class Counts:
     key: str
     title: str
+    row_header: str  # what each row counts by: the table's first column
     counted: str
     rows: list[tuple[str, int]]
     total: int
@@ -414,6 +415,7 @@ def enquiries_by_hour_and_agency(ctx: MeasureContext) -> list[Counts]:
         Counts(
             key="enquiries_by_hour",
             title="Enquiries of the register by hour of the day",
+            row_header="Hour (UK time)",
             counted=(
                 "Enquiries of the register in the period (those in the authority's enquiry "
                 "log), by the hour they were made, UK time."
@@ -424,6 +426,7 @@ def enquiries_by_hour_and_agency(ctx: MeasureContext) -> list[Counts]:
         Counts(
             key="enquiries_by_agency",
             title="Enquiries of the register by agency",
+            row_header="Agency",
             counted=(
                 "Enquiries of the register in the period (those in the authority's enquiry "
                 "log), by the kind of agency of the enquirer's account."

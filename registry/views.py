@@ -70,8 +70,8 @@ def register_home(request):
                 else selectors.Search(),
                 refusal=dict(form.errors) if d is None else None,
             )
-        except NotPermitted as e:
-            raise PermissionDenied(e.message) from e
+        except NotPermitted:
+            raise  # the 403 page (cpcase.middleware.DomainErrorMiddleware)
         except DomainError as e:
             if d is not None:
                 apply_domain_error(form, e)
@@ -149,22 +149,14 @@ def possible_match_detail(request, match_id):
 @login_required
 @require_POST
 def enquiry_reviewed(request, enquiry_id):
-    try:
-        services.enquiry_mark_reviewed(actor=request.user, enquiry_id=enquiry_id)
-    except NotFound as e:
-        raise Http404(e.message) from e
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    services.enquiry_mark_reviewed(actor=request.user, enquiry_id=enquiry_id)
     messages.success(request, "The enquiry is marked as reviewed.")
     return redirect("register-log")
 
 
 @login_required
 def enquiry_export(request):
-    try:
-        data = services.enquiries_export(actor=request.user)
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    data = services.enquiries_export(actor=request.user)
     response = HttpResponse(data, content_type="text/csv")
     response["Content-Disposition"] = (
         f'attachment; filename="enquiry-log-{timezone.localdate()}.csv"'
@@ -192,10 +184,7 @@ def annex_a_list(request):
 @login_required
 def annex_a_workbook(request):
     """Annex A lists 3 to 7 as one workbook."""
-    try:
-        data = annex_a.annex_a_workbook(user=request.user, today=timezone.localdate())
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    data = annex_a.annex_a_workbook(user=request.user, today=timezone.localdate())
     response = HttpResponse(data, content_type=annex_a.XLSX)
     response["Content-Disposition"] = f'attachment; filename="annex-a-{timezone.localdate()}.xlsx"'
     return response
@@ -434,8 +423,6 @@ def release_plans(request, request_id):
     release = _release_or_404(request, request_id)
     try:
         plans = services.historic_plans_read(actor=request.user, request_id=release.pk)
-    except NotFound as e:
-        raise Http404(e.message) from e
     except NotPermitted:
         return render(request, "registry/release_closed.html", {"release": release}, status=403)
     return render(request, "registry/release_plans.html", {"release": release, "plans": plans})
@@ -448,10 +435,7 @@ def release_plans(request, request_id):
 def designated_managers(request):
     """The authority's designated managers with their dates, and a change recorded."""
     user = request.user
-    try:
-        history = selectors.designated_managers_for(user=user)
-    except NotPermitted as e:
-        raise PermissionDenied(e.message) from e
+    history = selectors.designated_managers_for(user=user)
     form = DesignatedManagerForm(
         request.POST or None, managers=selectors.unit_managers_of(authority_id=user.authority_id)
     )

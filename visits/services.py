@@ -14,6 +14,7 @@ from cpcase import access, running_deadlines
 from cpcase.audit import audit_record, diff
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Notification, User
+from cpcase.selectors import child_team_managers
 from cpcase.services import NotificationRequest, notifications_raise
 from visits.models import CannotVisitNotice, Visit, VisitAmendment
 
@@ -245,12 +246,7 @@ def cannot_visit_notify(*, notice_id: Any) -> int:
             authority_id=child.responsible_authority_id,
         ).values_list("pk", flat=True)
     )
-    if child.team_id:
-        recipients |= set(
-            User.objects.filter(
-                access.plan_authorisers(), is_active=True, team_id=child.team_id
-            ).values_list("pk", flat=True)
-        )
+    recipients |= set(child_team_managers(child).values_list("pk", flat=True))
     expected = (
         f" The visit is expected on {notice.expected_visit_on:%d %B %Y}."
         if notice.expected_visit_on

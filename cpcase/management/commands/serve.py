@@ -12,6 +12,7 @@ and ``CELERY_BROKER_URL`` set, those are used instead.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -22,8 +23,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch
 
 from cpcase import demo
+from cpcase.management.commands.seed_demo import demo_password
 
 # How long each child process has to stop after SIGTERM before it is killed.
 STOP_TIMEOUT = 30
@@ -32,8 +36,6 @@ STOP_TIMEOUT = 30
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Linux: the child gets SIGTERM if ``serve`` itself is killed outright."""
     try:
-        import ctypes
-
         pr_set_pdeathsig = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
     except (OSError, AttributeError):
@@ -44,9 +46,6 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 def sign_in_path() -> str | None:
     """The sign-in page's path, once the browser interface provides one."""
-    from django.shortcuts import resolve_url
-    from django.urls import NoReverseMatch
-
     try:
         path = resolve_url(settings.LOGIN_URL)
     except NoReverseMatch:
@@ -219,8 +218,6 @@ class Command(BaseCommand):
             + ("" if options["no_worker"] else " (worker and beat running)"),
         ]
         if seeded:
-            from cpcase.management.commands.seed_demo import demo_password
-
             accounts = ", ".join(a.username for a in demo.ACCOUNTS)
             second = ", ".join(a.username for a in demo.SECOND_ACCOUNTS)
             lines += [
