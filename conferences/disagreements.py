@@ -29,7 +29,7 @@ from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Notification, User
 from cpcase.services import NotificationRequest, notifications_raise
 from plans.models import Plan
-from plans.services import plan_for
+from plans.selectors import plan_by_id, plan_for
 
 
 def _about_conference(
@@ -50,7 +50,7 @@ def _about_conference(
         raise DomainError(
             errors={"conference": ["The conference has not been held: there is no decision yet."]}
         )
-    plan = Plan.objects.filter(pk=chosen.plan_id).first() if chosen.plan_id else None
+    plan = plan_by_id(chosen.plan_id) if chosen.plan_id else None
     return chosen.child, conference, plan
 
 

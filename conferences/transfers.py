@@ -44,6 +44,7 @@ from cpcase.services import (
 )
 from plans import services as plan_services
 from plans.models import Plan
+from plans.selectors import active_plan_of
 
 
 def child_for_notice(actor: User, child_id: Any) -> Child:
@@ -61,7 +62,7 @@ def child_for_notice(actor: User, child_id: Any) -> Child:
         raise NotFound("No child was found.")
     if access.can(actor, access.Action.VIEW, child):
         return child
-    on_register = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).exists()
+    on_register = active_plan_of(child.pk) is not None
     if on_register and access.may_record_transfer_notices(actor):
         return child
     raise NotFound("No child was found.")
@@ -94,7 +95,7 @@ def _notice_errors(
             f"{origin.name} is not responsible for {child.name}: "
             f"{child.responsible_authority.name} is."
         ]
-    active = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).first()
+    active = active_plan_of(child.pk)
     if active is None:
         errors["child"] = [f"{child.name} has no active plan: no transfer-in conference is needed."]
     elif notified_on < active.started_on:
@@ -246,7 +247,7 @@ def transfer_in_decided(*, actor: User, conference: Conference, subject: Confere
     origin_id = notice.from_authority_id or child.responsible_authority_id
     made_plan = subject.decision == ConferenceChild.Decision.PLAN
     if made_plan:
-        active = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).first()
+        active = active_plan_of(child.pk)
         if active is not None:
             plan_services.plan_end(
                 actor=actor,

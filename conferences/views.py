@@ -45,7 +45,7 @@ from cpcase.forms_govuk import DateInputWidget
 from cpcase.models import Authority, User
 from cpcase.views import call_service, case_page, child_or_404
 from plans import selectors as plan_selectors
-from plans.services import plan_for
+from plans.selectors import plan_for
 
 BLANK_ROWS = 2
 # Where the schedule service's field names land on the form.

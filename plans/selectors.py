@@ -736,3 +736,14 @@ def plans_of_children(child_ids: Iterable[Any]) -> QuerySet[Plan]:
 def historic_plans_of_child(child_id: Any) -> QuerySet[Plan]:
     """A child's historic plans: those that have ended."""
     return Plan.objects.filter(child_id=child_id, status=Plan.Status.ENDED)
+
+
+def active_plan_of(child_id: Any) -> Plan | None:
+    """The child's active plan, if it has one (at most one: a constraint says so)."""
+    return Plan.objects.filter(child_id=child_id, status=Plan.Status.ACTIVE).first()
+
+
+def plan_by_id(plan_id: Any) -> Plan | None:
+    """A plan by its id, for another app's record that names it; no access check (the
+    caller has checked the record)."""
+    return Plan.objects.filter(pk=plan_id).first()
