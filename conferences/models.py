@@ -10,13 +10,9 @@ from django.utils import timezone
 
 from cpcase.models import Child, Referral, User
 from cpcase.validators import TEXT_MAX_LENGTH
-from plans.models import Category
+from plans.models import Category, StepDown
 
-STEP_DOWN_CHOICES = [
-    ("child_in_need", "Child in need plan"),
-    ("girfec", "GIRFEC plan"),
-    ("none", "No further plan"),
-]
+STEP_DOWN_CHOICES = StepDown.choices
 
 
 class StrategyDiscussion(models.Model):

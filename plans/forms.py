@@ -9,7 +9,7 @@ from django import forms
 from cpcase.forms_govuk import GovukDateField
 from cpcase.models import Nation, User
 from cpcase.validators import TEXT_MAX_LENGTH
-from plans.models import Plan, PlanAction
+from plans.models import Plan, PlanAction, StepDown
 from plans.selectors import DETAIL_FIELDS
 from plans.services import ActionInput, ActionProgressInput
 from plans.validators import vague_timescale, vague_timescale_message
@@ -270,8 +270,10 @@ class EndForm(forms.Form):
 def step_down_choices(plan: Plan) -> list[tuple[str, str]]:
     scotland = plan.child.responsible_authority.nation == Nation.SCOTLAND
     return [
-        ("girfec", "A GIRFEC plan") if scotland else ("child_in_need", "A child in need plan"),
-        ("none", "No further plan"),
+        (StepDown.GIRFEC, "A GIRFEC plan")
+        if scotland
+        else (StepDown.CHILD_IN_NEED, "A child in need plan"),
+        (StepDown.NONE, "No further plan"),
     ]
 
 

@@ -32,6 +32,15 @@ class Category(models.TextChoices):
     MULTIPLE = "MUL", "Multiple (not recommended)"
 
 
+class StepDown(models.TextChoices):
+    """The support that follows a plan that ends (DOMAIN.md): a child in need plan (in
+    Scotland, a GIRFEC plan), or none."""
+
+    CHILD_IN_NEED = "child_in_need", "Child in need plan"
+    GIRFEC = "girfec", "GIRFEC plan"
+    NONE = "none", "No further plan"
+
+
 class Plan(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -98,11 +107,7 @@ class Plan(models.Model):
     step_down = models.CharField(
         max_length=20,
         blank=True,
-        choices=[
-            ("child_in_need", "Child in need plan"),
-            ("girfec", "GIRFEC plan"),
-            ("none", "None"),
-        ],
+        choices=StepDown.choices,
     )
     # A plan ended by a permanent move: the receiving authority's transfer-in conference.
     transfer_conference_on = models.DateField(null=True, blank=True)

@@ -20,6 +20,7 @@ from cpcase.documents import renderer, sha256
 from cpcase.errors import DomainError
 from cpcase.models import AuditEvent, Child, User
 from cpcase.timescales import DeadlineContext, deadlines, load_authority_timescales
+from plans.models import StepDown
 from plans.selectors import plan_issues_by_plan
 
 CATEGORY_WORDS = {
@@ -80,9 +81,9 @@ def _letter_context(
         # The letters ask these; they compare no decision or step-down codes.
         "plan_needed": subject.starts_plan or subject.continues_plan,
         "plan_continues": subject.continues_plan,
-        "step_down_child_in_need": subject.step_down == "child_in_need",
-        "step_down_girfec": subject.step_down == "girfec",
-        "step_down_none": subject.step_down == "none",
+        "step_down_child_in_need": subject.step_down == StepDown.CHILD_IN_NEED,
+        "step_down_girfec": subject.step_down == StepDown.GIRFEC,
+        "step_down_none": subject.step_down == StepDown.NONE,
         "reasons": subject.decision_reasons,
         "step_down": subject.step_down,
         "category_words": CATEGORY_WORDS.get(category, ""),

@@ -18,7 +18,7 @@ from conferences.services.common import (
 )
 from conferences.services.inputs import DecisionInput, OutcomeInput
 from cpcase.models import Child, Nation, TimeUnit
-from plans.models import CORE_GROUP_INTERVAL_MAX, Category
+from plans.models import CORE_GROUP_INTERVAL_MAX, Category, StepDown
 
 Errors = dict[str, list[str]]
 
@@ -99,9 +99,9 @@ def _step_down_errors(key: str, d: DecisionInput, subject: ConferenceChild) -> E
     scotland = subject.child.responsible_authority.nation == Nation.SCOTLAND
     if d.step_down not in STEP_DOWN_VALUES:
         message = "Choose a child in need plan, a GIRFEC plan, or no further plan."
-    elif d.step_down == "girfec" and not scotland:
+    elif d.step_down == StepDown.GIRFEC and not scotland:
         message = "A GIRFEC plan is Scotland's: choose a child in need plan."
-    elif d.step_down == "child_in_need" and scotland:
+    elif d.step_down == StepDown.CHILD_IN_NEED and scotland:
         message = "In Scotland support continues under a GIRFEC plan: choose that."
     else:
         return {}

@@ -14,17 +14,17 @@ from cpcase import access, front_door, running_deadlines
 from cpcase.audit import audit_record
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Child, Nation, User
-from plans.models import Plan
+from plans.models import Plan, StepDown
 from plans.selectors import plan_for
 from plans.services.common import _require_chair, _version
 from plans.services.register import _tell_register_keepers
 
 # A plan ends without a conference only for these reasons (DOMAIN.md, issue 5).
 OUTSIDE_CONFERENCE_REASONS = (Plan.EndReason.AGE, Plan.EndReason.DIED, Plan.EndReason.MOVED)
-STEP_DOWN_LABELS = {
-    "child_in_need": "a child in need plan",
-    "girfec": "a GIRFEC plan",
-    "none": "no further plan",
+STEP_DOWN_LABELS: dict[str, str] = {
+    StepDown.CHILD_IN_NEED: "a child in need plan",
+    StepDown.GIRFEC: "a GIRFEC plan",
+    StepDown.NONE: "no further plan",
 }
 
 _WHY: dict[str, str] = {
@@ -77,7 +77,10 @@ def _require_ender(actor: User, plan: Plan, reason: str, by_transfer_in_conferen
 def _check_step_down(plan: Plan, reason: str, step_down: str) -> dict[str, list[str]]:
     if step_down not in ("", *STEP_DOWN_LABELS):
         return {"step_down": ["Choose a child in need plan, a GIRFEC plan, or no further plan."]}
-    if step_down in ("child_in_need", "girfec") and reason != Plan.EndReason.CONFERENCE:
+    if (
+        step_down in (StepDown.CHILD_IN_NEED, StepDown.GIRFEC)
+        and reason != Plan.EndReason.CONFERENCE
+    ):
         return {
             "step_down": [
                 f"A plan that ends because {_WHY[reason]} does not step down to "
@@ -85,9 +88,9 @@ def _check_step_down(plan: Plan, reason: str, step_down: str) -> dict[str, list[
             ]
         }
     scotland = plan.child.responsible_authority.nation == Nation.SCOTLAND
-    if step_down == "girfec" and not scotland:
+    if step_down == StepDown.GIRFEC and not scotland:
         return {"step_down": ["A GIRFEC plan is Scotland's: choose a child in need plan."]}
-    if step_down == "child_in_need" and scotland:
+    if step_down == StepDown.CHILD_IN_NEED and scotland:
         return {"step_down": ["In Scotland support continues under a GIRFEC plan: choose that."]}
     return {}
 
@@ -250,7 +253,7 @@ def plan_end(
             "transferred_to": transferred_to.strip(),
         },
     )
-    if step_down == "child_in_need":
+    if step_down == StepDown.CHILD_IN_NEED:
         front_door.cin_plan_step_down(actor=actor, child=plan.child, started_on=ended_on)
     _tell_register_keepers(
         actor=actor,
@@ -288,7 +291,7 @@ def plan_step_down_record(*, actor: User, plan_id: Any, step_down: str) -> Plan:
     plan.step_down = step_down
     plan.version += 1
     plan.save(update_fields=["step_down", "version"])
-    if step_down == "child_in_need" and plan.ended_on is not None:
+    if step_down == StepDown.CHILD_IN_NEED and plan.ended_on is not None:
         front_door.cin_plan_step_down(actor=actor, child=plan.child, started_on=plan.ended_on)
     audit_record(
         actor=actor,
