@@ -8,7 +8,7 @@ deleted (it is deactivated), and nobody changes their own roles, place or active
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,18 +19,13 @@ from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from cpcase import accounts
-from cpcase.admin import ReferenceDataAdmin
+from cpcase.admin import ReferenceDataAdmin, staff_user
 from cpcase.admin_second_factor import reset_second_factor, revoke_api_tokens
 from cpcase.errors import DomainError
 from cpcase.models import Agency, Authority, Team, User
 from cpcase.roles import Role
 
 PROTECTED_ON_SELF = ("groups", "authority", "team", "is_active")
-
-
-def _admin(request: HttpRequest) -> User:
-    """The signed-in staff member: the admin site lets nobody else in."""
-    return cast(User, request.user)
 
 
 class AccountForm(forms.ModelForm):
@@ -109,7 +104,7 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        return accounts.accounts_visible_to(_admin(request)).select_related("authority", "team")
+        return accounts.accounts_visible_to(staff_user(request)).select_related("authority", "team")
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
@@ -127,7 +122,7 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> forms.ModelChoiceField[Any] | None:
-        user = _admin(request)
+        user = staff_user(request)
         if not accounts.unbounded(user):
             # No authority of their own: no choices (as the filter on a missing id gave).
             own = user.authority_id
@@ -156,7 +151,7 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
         try:
             if not change:
                 saved = accounts.user_create(
-                    actor=_admin(request),
+                    actor=staff_user(request),
                     username=data["username"],
                     roles=roles or [],
                     details=details,
@@ -165,15 +160,17 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
                 obj.pk = saved.pk
                 return
             user = User.objects.get(pk=obj.pk)
-            accounts.user_details_change(actor=_admin(request), user=user, details=details, **place)
+            accounts.user_details_change(
+                actor=staff_user(request), user=user, details=details, **place
+            )
             stored = set(user.groups.values_list("name", flat=True))
             if roles is not None and set(roles) != stored:
-                accounts.user_roles_change(actor=_admin(request), user=user, roles=roles)
+                accounts.user_roles_change(actor=staff_user(request), user=user, roles=roles)
             if "is_active" in data and data["is_active"] != user.is_active:
                 change_active = (
                     accounts.user_reactivate if data["is_active"] else accounts.user_deactivate
                 )
-                change_active(actor=_admin(request), user=user)
+                change_active(actor=staff_user(request), user=user)
         except DomainError as e:
             raise PermissionDenied(e.message) from e
 
