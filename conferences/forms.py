@@ -33,6 +33,7 @@ from conferences.services import (
     ParentInput,
 )
 from cpcase.forms_govuk import GovukDateField
+from cpcase.models import User
 from cpcase.services import AddressInput
 from cpcase.validators import TEXT_MAX_LENGTH
 from plans.models import CORE_GROUP_INTERVAL_MAX, Category, PlanIssue
@@ -395,13 +396,17 @@ class DecisionFormSet(forms.formset_factory(DecisionForm, extra=0)):  # type: ig
         return {"subject": subject, "kind": self.kind}
 
 
-def _core_group_input(d: dict, parents: list, staff: dict[str, object]) -> list[CoreGroupInput]:
+def _agency_name(user: User) -> str:
+    return user.agency.name if user.agency else ""
+
+
+def _core_group_input(d: dict, parents: list, staff: dict[str, User]) -> list[CoreGroupInput]:
     """The professionals chosen, then the parents and carers marked as in the core group."""
     core_group = [
         CoreGroupInput(
             kind="professional",
-            user=staff[pk],  # type: ignore[arg-type]
-            agency=staff[pk].agency.name if staff[pk].agency_id else "",  # type: ignore[attr-defined]
+            user=staff[pk],
+            agency=_agency_name(staff[pk]),
         )
         for pk in d["core_group_professionals"]
         if pk in staff
@@ -418,14 +423,14 @@ def _core_group_input(d: dict, parents: list, staff: dict[str, object]) -> list[
     return core_group
 
 
-def _attendee_input(f: forms.Form, staff: dict[str, object]) -> AttendeeInput:
+def _attendee_input(f: forms.Form, staff: dict[str, User]) -> AttendeeInput:
     c = f.cleaned_data
     user = staff.get(c["user"]) if c["user"] else None
     return AttendeeInput(
-        name=c["name"] or (user.name if user else ""),  # type: ignore[attr-defined]
-        agency=c["agency"] or (user.agency.name if user and user.agency_id else ""),  # type: ignore[attr-defined]
+        name=c["name"] or (user.name if user else ""),
+        agency=c["agency"] or (_agency_name(user) if user else ""),
         role=c["role"],
-        user=user,  # type: ignore[arg-type]
+        user=user,
         attendance=c["attendance"] or ConferenceAttendee.Attendance.ATTENDED,
         report_submitted=c["report_submitted"],
     )
@@ -486,7 +491,7 @@ class OutcomePage:
             ]
         )
 
-    def to_input(self, staff: dict[str, object]) -> OutcomeInput:
+    def to_input(self, staff: dict[str, User]) -> OutcomeInput:
         """The service's input; blank rows are left out (and their positions remembered)."""
         d = self.main.cleaned_data
         attendees = [(i, f) for i, f in enumerate(self.attendees.forms) if not f.is_blank()]
@@ -504,7 +509,7 @@ class OutcomePage:
             attendees=[_attendee_input(f, staff) for _, f in attendees],
             parents=[_parent_input(f) for _, f in parents],
             outline_plan=[_issue_input(f) for _, f in issues],
-            lead_social_worker=staff.get(d["lead_social_worker"]),  # type: ignore[arg-type]
+            lead_social_worker=staff.get(d["lead_social_worker"]),
             core_group=_core_group_input(d, [f for _, f in parents], staff),
             unmet_needs=d["unmet_needs"],
             reasons=d["reasons"],

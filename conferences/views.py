@@ -4,12 +4,13 @@ letters and complaints. Thin views over conferences.services and conferences.sel
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,15 +37,16 @@ from conferences.forms import (
     TransferNoticeForm,
     outcome_initial,
 )
-from conferences.models import Complaint, Conference, ConferenceChild, Letter
+from conferences.models import Complaint, Conference, ConferenceChild, Disagreement, Letter
 from conferences.services import AttendeeInput
 from cpcase import access, read_audit
 from cpcase import selectors as core_selectors
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms_govuk import DateInputWidget
 from cpcase.models import Authority, User
-from cpcase.views import call_service, case_page, child_or_404
+from cpcase.views import AuthedRequest, call_service, case_page, child_or_404
 from plans import selectors as plan_selectors
+from plans.models import Plan
 from plans.selectors import plan_for
 
 BLANK_ROWS = 2
@@ -52,8 +54,10 @@ BLANK_ROWS = 2
 _SCHEDULE_FIELDS = {"scheduled_for": "scheduled_on"}
 _COMPLAINT_FIELDS = {"status": None, "conference": None}
 
+_T = TypeVar("_T")
 
-def error_items(*parts) -> list[dict[str, str]]:
+
+def error_items(*parts: django_forms.BaseForm | django_forms.BaseFormSet) -> list[dict[str, str]]:
     """The error summary's entries for several forms and formsets, each linking to its field."""
     items: list[dict[str, str]] = []
     for part in parts:
@@ -64,7 +68,7 @@ def error_items(*parts) -> list[dict[str, str]]:
             continue
         for name, errors in part.errors.items():
             if name == "__all__":
-                items += [{"text": e, "href": ""} for e in errors]
+                items += [{"text": str(e), "href": ""} for e in errors]
                 continue
             bound = part[name]
             href = f"#{bound.auto_id}"
@@ -75,11 +79,11 @@ def error_items(*parts) -> list[dict[str, str]]:
             )
             if isinstance(bound.field.widget, grouped):
                 href = f"#{bound.auto_id}_0"
-            items += [{"text": e, "href": href} for e in errors]
+            items += [{"text": str(e), "href": href} for e in errors]
     return items
 
 
-def _conference(request, conference_id) -> Conference:
+def _conference(request: AuthedRequest, conference_id: str) -> Conference:
     """The conference, for a page that shows it: the read is recorded."""
     conference = selectors.conference_for(request.user, conference_id)
     selectors.record_conference_reads(
@@ -88,7 +92,7 @@ def _conference(request, conference_id) -> Conference:
     return conference
 
 
-def _chair_only(request, conference: Conference) -> None:
+def _chair_only(request: AuthedRequest, conference: Conference) -> None:
     if not access.may_finalise_conference(request.user, conference):
         raise PermissionDenied("Only the conference's chair can do this.")
 
@@ -97,7 +101,7 @@ def _chair_only(request, conference: Conference) -> None:
 
 
 @case_page
-def child_conferences(request, child_id):
+def child_conferences(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = core_selectors.child_get_for_view(user=request.user, child_id=child_id)
     history = selectors.child_conference_history(user=request.user, child=child)
     return render(
@@ -115,7 +119,7 @@ def child_conferences(request, child_id):
 
 
 @case_page
-def strategy_discussion_record(request, child_id):
+def strategy_discussion_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.EDIT)
     form = StrategyDiscussionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -139,7 +143,7 @@ def strategy_discussion_record(request, child_id):
 
 
 @case_page
-def looked_after_event_record(request, child_id):
+def looked_after_event_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.EDIT)
     form = LookedAfterEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -163,7 +167,7 @@ def looked_after_event_record(request, child_id):
     )
 
 
-def _schedule_data(request: Any) -> Any:
+def _schedule_data(request: AuthedRequest) -> QueryDict | None:
     """The posted form, with the invitation rows counted (one more when adding a row)."""
     if request.method != "POST":
         return None
@@ -197,7 +201,7 @@ def _invitation_errors_on_rows(
 
 
 @case_page
-def conference_schedule(request, child_id):
+def conference_schedule(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id)
     if not access.may_schedule_conference(request.user):
         raise PermissionDenied("Only a conference chair or a manager can schedule a conference.")
@@ -208,7 +212,7 @@ def conference_schedule(request, child_id):
     )
     _, _, staff = _staff_by_role(core_selectors.staff_assignable(user=request.user))
     staff_by_id = {str(u.pk): u for u in staff}
-    initial = {"children": [str(child.pk)]}
+    initial: dict[str, str | list[str]] = {"children": [str(child.pk)]}
     if access.may_chair_conferences(request.user):
         initial["chair"] = str(request.user.pk)
     data = _schedule_data(request)
@@ -227,7 +231,7 @@ def conference_schedule(request, child_id):
         other_rows = [f for f in others.forms if not f.is_blank()]
         invitations = invited_staff + [f.to_input() for f in other_rows]
 
-        def schedule():
+        def schedule() -> Conference:
             try:
                 return services.conference_schedule(
                     actor=request.user,
@@ -252,7 +256,7 @@ def conference_schedule(request, child_id):
     )
 
 
-def _int(value) -> int:
+def _int(value: str | None) -> int:
     try:
         return int(value or 0)
     except (TypeError, ValueError):
@@ -263,7 +267,7 @@ def _int(value) -> int:
 
 
 @case_page
-def conference_list(request):
+def conference_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not access.may_list_conferences(user):
         raise PermissionDenied("Your role has no access to conferences.")
@@ -271,7 +275,7 @@ def conference_list(request):
 
 
 @case_page
-def conference_detail(request, conference_id):
+def conference_detail(request: AuthedRequest, conference_id: str) -> HttpResponse:
     conference = selectors.conference_page(user=request.user, conference_id=conference_id)
     is_chair = request.user.pk == conference.chair_id
     return render(
@@ -295,7 +299,7 @@ def conference_detail(request, conference_id):
     )
 
 
-def _staff_by_role(staff):
+def _staff_by_role(staff: Iterable[User]) -> tuple[list[User], list[User], list[User]]:
     """Choices for the outcome page from one query of the authority's staff."""
     for u in staff:  # the roles from the prefetched groups: no query per person
         u.roles = frozenset(g.name for g in u.groups.all())
@@ -308,8 +312,8 @@ def _staff_by_role(staff):
 
 
 def _outcome_page(
-    request, conference, subjects
-) -> tuple[OutcomePage, dict[str, User], dict[Any, Any]]:
+    request: AuthedRequest, conference: Conference, subjects: list[ConferenceChild]
+) -> tuple[OutcomePage, dict[str, User], dict[Any, Plan]]:
     staff = list(core_selectors.staff_assignable(user=request.user))
     social_workers, professionals, attendees = _staff_by_role(staff)
     people: dict = {}
@@ -356,7 +360,7 @@ def _outcome_page(
 
 
 @case_page
-def conference_outcome(request, conference_id):
+def conference_outcome(request: AuthedRequest, conference_id: str) -> HttpResponse:
     conference = _conference(request, conference_id)
     _chair_only(request, conference)
     if conference.status in (Conference.Status.FINALISED, Conference.Status.CANCELLED):
@@ -409,7 +413,7 @@ def conference_outcome(request, conference_id):
     )
 
 
-def _finalise_summary(conference: Conference) -> list[dict]:
+def _finalise_summary(conference: Conference) -> list[dict[str, Any]]:
     """What finalising will do, child by child, in words."""
     parents = list(conference.parents.all())
     told_parents = [p.name for p in parents]
@@ -451,7 +455,7 @@ def _finalise_summary(conference: Conference) -> list[dict]:
 
 
 @case_page
-def conference_finalise(request, conference_id):
+def conference_finalise(request: AuthedRequest, conference_id: str) -> HttpResponse:
     conference = _conference(request, conference_id)
     _chair_only(request, conference)
     items: list[dict[str, str]] = []
@@ -491,7 +495,7 @@ def conference_finalise(request, conference_id):
 
 
 @case_page
-def conference_letters(request, conference_id):
+def conference_letters(request: AuthedRequest, conference_id: str) -> HttpResponse:
     letters = selectors.conference_letters(user=request.user, conference_id=conference_id)
     conference = _conference(request, conference_id)
     return render(
@@ -501,7 +505,11 @@ def conference_letters(request, conference_id):
     )
 
 
-def _pdf_response(request, read, filename):
+def _pdf_response(
+    request: AuthedRequest,
+    read: Callable[[], tuple[_T, bytes]],
+    filename: Callable[[_T], str],
+) -> HttpResponse:
     """A stored PDF as a download; a copy that fails its checksum is a clear error page."""
     try:
         obj, data = read()
@@ -525,7 +533,7 @@ def _pdf_response(request, read, filename):
 
 @case_page
 @require_GET
-def letter_pdf(request, letter_id):
+def letter_pdf(request: AuthedRequest, letter_id: str) -> HttpResponse:
     return _pdf_response(
         request,
         lambda: services.letter_pdf(actor=request.user, letter_id=letter_id),
@@ -535,13 +543,13 @@ def letter_pdf(request, letter_id):
 
 @case_page
 @require_GET
-def letter_print(request, letter_id):
+def letter_print(request: AuthedRequest, letter_id: str) -> HttpResponse:
     _letter, html = services.letter_html(actor=request.user, letter_id=letter_id)
     return HttpResponse(html)
 
 
 @case_page
-def letter_sent(request, letter_id):
+def letter_sent(request: AuthedRequest, letter_id: str) -> HttpResponse:
     letter = selectors.letter_get(user=request.user, letter_id=letter_id)
     initial = {"sent_on": letter.sent_on, "sent_by": letter.sent_by} if letter.sent_on else {}
     form = LetterSentForm(request.POST or None, initial=initial)
@@ -563,7 +571,7 @@ def letter_sent(request, letter_id):
 
 
 @case_page
-def complaint_record(request, conference_id):
+def complaint_record(request: AuthedRequest, conference_id: str) -> HttpResponse:
     conference = _conference(request, conference_id)
     subjects = list(conference.subjects.select_related("child"))
     initial = {"child": str(subjects[0].child_id)} if len(subjects) == 1 else {}
@@ -596,7 +604,7 @@ def complaint_record(request, conference_id):
 
 
 def _complaint_assign(
-    request: Any, complaint: Complaint, form: AssignReviewerForm, officers: list[User]
+    request: AuthedRequest, complaint: Complaint, form: AssignReviewerForm, officers: list[User]
 ) -> HttpResponse | None:
     """Assign the reviewing officer; the page again (None) when the form is not valid."""
     if not form.is_valid():
@@ -615,7 +623,7 @@ def _complaint_assign(
 
 
 def _complaint_decide(
-    request: Any, complaint: Complaint, form: ComplaintDecisionForm
+    request: AuthedRequest, complaint: Complaint, form: ComplaintDecisionForm
 ) -> HttpResponse | None:
     """Record the decision; the page again (None) when the form or the service refuses."""
     if not form.is_valid():
@@ -640,7 +648,7 @@ def _complaint_decide(
 
 
 @case_page
-def complaint_detail(request, complaint_id):
+def complaint_detail(request: AuthedRequest, complaint_id: str) -> HttpResponse:
     user = request.user
     complaint = selectors.complaint_get_for_view(user=user, complaint_id=complaint_id)
     open_statuses = (Complaint.Status.RECEIVED, Complaint.Status.UNDER_REVIEW)
@@ -696,7 +704,7 @@ def complaint_detail(request, complaint_id):
 
 @case_page
 @require_GET
-def complaint_letter(request, complaint_id):
+def complaint_letter(request: AuthedRequest, complaint_id: str) -> HttpResponse:
     return _pdf_response(
         request,
         lambda: services.complaint_letter_pdf(actor=request.user, complaint_id=complaint_id),
@@ -707,7 +715,14 @@ def complaint_letter(request, complaint_id):
 # --- Professional disagreements ------------------------------------------------------
 
 
-def _raise_disagreement(request, *, subjects, back_url, heading, run):
+def _raise_disagreement(
+    request: AuthedRequest,
+    *,
+    subjects: list[ConferenceChild],
+    back_url: str,
+    heading: str,
+    run: Callable[[dict[str, Any]], Disagreement],
+) -> HttpResponse:
     form = DisagreementForm(request.POST or None, subjects=subjects)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -723,7 +738,7 @@ def _raise_disagreement(request, *, subjects, back_url, heading, run):
 
 
 @case_page
-def disagreement_raise_from_conference(request, conference_id):
+def disagreement_raise_from_conference(request: AuthedRequest, conference_id: str) -> HttpResponse:
     conference = _conference(request, conference_id)
     subjects = list(conference.subjects.select_related("child"))
     if not any(access.may_raise_disagreement(request.user, s.child) for s in subjects):
@@ -747,7 +762,7 @@ def disagreement_raise_from_conference(request, conference_id):
 
 
 @case_page
-def disagreement_raise_from_plan(request, plan_id):
+def disagreement_raise_from_plan(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = plan_for(request.user, plan_id)
     read_audit.record_objects(user=request.user, objects=[plan], summary="Opened the plan")
     if not access.may_raise_disagreement(request.user, plan.child):
@@ -770,7 +785,7 @@ def disagreement_raise_from_plan(request, plan_id):
 
 @case_page
 @require_GET
-def disagreement_list(request):
+def disagreement_list(request: AuthedRequest) -> HttpResponse:
     if not access.may_list_disagreements(request.user):
         raise PermissionDenied("Your role has no access to disagreements.")
     found = list(disagreements.disagreements_visible_to(request.user)[:200])
@@ -788,7 +803,7 @@ def disagreement_list(request):
 
 
 @case_page
-def disagreement_detail(request, disagreement_id):
+def disagreement_detail(request: AuthedRequest, disagreement_id: str) -> HttpResponse:
     user = request.user
     disagreement = disagreements.disagreement_get_for_view(
         user=user, disagreement_id=disagreement_id
@@ -826,7 +841,7 @@ def disagreement_detail(request, disagreement_id):
 
 
 @case_page
-def transfer_notice_record(request, child_id):
+def transfer_notice_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = transfers.child_for_notice(request.user, child_id)
     if not access.may_record_transfer_notice(request.user, child):
         raise PermissionDenied(
@@ -836,7 +851,10 @@ def transfer_notice_record(request, child_id):
     read_audit.record_children(
         user=request.user, children=[child], summary="Opened the notice of a move in"
     )
-    authorities = Authority.objects.exclude(pk=request.user.authority_id).order_by("name")
+    own_authority = request.user.authority_id
+    # may_record_transfer_notice asks for an authority; this tells the type checker.
+    assert own_authority is not None  # noqa: S101
+    authorities = Authority.objects.exclude(pk=own_authority).order_by("name")
     form = TransferNoticeForm(
         request.POST or None,
         initial={

@@ -8,11 +8,14 @@ safeguarding unit manager alone.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
-from django.db.models import Count, Q
+from django.db.models import Count, ForeignKey, Model, Q, QuerySet
+from django.http import HttpRequest
 
 from cpcase import access, accounts
 from cpcase.models import (
@@ -23,13 +26,19 @@ from cpcase.models import (
     Child,
     Team,
     TimescaleRule,
+    User,
 )
 from cpcase.selectors import audit_events_of_authority
 from cpcase.services import calendar_day_set, timescale_rule_set
 
 
-def _manages_accounts(request) -> bool:
-    user = request.user
+def staff_user(request: HttpRequest) -> User:
+    """The admin's user: the admin site lets in only signed-in, active staff."""
+    return cast(User, request.user)
+
+
+def _manages_accounts(request: HttpRequest) -> bool:
+    user = staff_user(request)
     return access.may_manage_accounts(user)
 
 
@@ -38,29 +47,29 @@ class _GatedAdmin(admin.ModelAdmin):
 
     deletable = True
 
-    def allowed(self, request) -> bool:
+    def allowed(self, request: HttpRequest) -> bool:
         raise NotImplementedError
 
-    def has_module_permission(self, request) -> bool:
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return self.allowed(request)
 
-    def has_view_permission(self, request, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.allowed(request)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self.allowed(request)
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.allowed(request)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.deletable and self.allowed(request)
 
 
 class ReferenceDataAdmin(_GatedAdmin):
     """Authorities, teams, agencies and accounts: the system administrator's to manage."""
 
-    def allowed(self, request) -> bool:
+    def allowed(self, request: HttpRequest) -> bool:
         return _manages_accounts(request)
 
 
@@ -81,15 +90,22 @@ class TeamAdmin(ReferenceDataAdmin):
     list_select_related = ["authority"]
     search_fields = ["name"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         qs = super().get_queryset(request)
-        if accounts.unbounded(request.user):
+        user = staff_user(request)
+        if accounts.unbounded(user):
             return qs
-        return qs.filter(authority_id=request.user.authority_id)
+        return qs.filter(authority_id=user.authority_id)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "authority" and not accounts.unbounded(request.user):
-            kwargs["queryset"] = Authority.objects.filter(pk=request.user.authority_id)
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        user = staff_user(request)
+        if db_field.name == "authority" and not accounts.unbounded(user):
+            own = user.authority_id  # none of their own: no choices (as the filter gave)
+            kwargs["queryset"] = (
+                Authority.objects.filter(pk=own) if own else Authority.objects.none()
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -113,20 +129,20 @@ class RoleAdmin(ReferenceDataAdmin, DjangoGroupAdmin):
 
     list_display = ["name", "members"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Group]:
         return super().get_queryset(request).annotate(member_count=Count("user"))
 
     @admin.display(description="People", ordering="member_count")
-    def members(self, obj) -> int:
+    def members(self, obj: Any) -> int:  # a Group annotated with member_count
         return obj.member_count
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -139,24 +155,24 @@ class ChildAdmin(admin.ModelAdmin):
     search_fields = ["last_name", "first_name", "la_child_id"]
     exclude = ["mother"]
 
-    def get_queryset(self, request):
-        return access.children_visible_to(request.user)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Child]:
+        return access.children_visible_to(staff_user(request))
 
-    def has_module_permission(self, request) -> bool:
-        return access.has_case_access(request.user)
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.has_case_access(staff_user(request))
 
-    def has_view_permission(self, request, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Child | None = None) -> bool:
         if obj is not None:
-            return access.can(request.user, access.Action.VIEW, obj)
-        return access.has_case_access(request.user)
+            return access.can(staff_user(request), access.Action.VIEW, obj)
+        return access.has_case_access(staff_user(request))
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -170,33 +186,33 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     show_full_result_count = False
 
-    def has_module_permission(self, request) -> bool:
-        return access.may_read_audit_trail(request.user)
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.may_read_audit_trail(staff_user(request))
 
-    def has_view_permission(self, request, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.has_module_permission(request)
 
-    def get_queryset(self, request):
-        return audit_events_of_authority(authority_id=request.user.authority_id)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return audit_events_of_authority(authority_id=staff_user(request).authority_id)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: AuditEvent | None = None) -> list[str]:
         return [f.name for f in AuditEvent._meta.fields]
 
 
 # --- The authority's own timescales and calendar (DOMAIN.md section 3) ------------
 
 
-def _sets_timescales(request) -> bool:
-    user = request.user
+def _sets_timescales(request: HttpRequest) -> bool:
+    user = staff_user(request)
     return access.may_change_authority_settings(user, getattr(user, "authority_id", None))
 
 
@@ -206,7 +222,7 @@ class _AuthoritySettingsAdmin(_GatedAdmin):
 
     deletable = False
 
-    def allowed(self, request) -> bool:
+    def allowed(self, request: HttpRequest) -> bool:
         return _sets_timescales(request)
 
 
@@ -228,8 +244,8 @@ class TimescaleRuleAdmin(_AuthoritySettingsAdmin):
     list_display = ["get_kind_display", "value", "unit", "profile"]
     list_filter = ["kind"]
 
-    def get_queryset(self, request):
-        authority = request.user.authority
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimescaleRule]:
+        authority = staff_user(request).authority
         if authority is None:
             return TimescaleRule.objects.none()
         # The authority's overrides and, for reference, its nation's defaults.
@@ -238,16 +254,22 @@ class TimescaleRuleAdmin(_AuthoritySettingsAdmin):
             | Q(profile__authority__isnull=True, profile__nation=authority.nation)
         ).select_related("profile")
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # The nation's defaults are read only: an authority overrides them with its own.
-        if obj is not None and obj.profile.authority_id != request.user.authority_id:
+        if (
+            isinstance(obj, TimescaleRule)
+            and obj.profile.authority_id != staff_user(request).authority_id
+        ):
             return False
         return super().has_change_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: TimescaleRule, form: Any, change: bool) -> None:
+        user = staff_user(request)
+        # Only its own authority's people reach this page (_sets_timescales).
+        assert user.authority is not None  # noqa: S101
         saved = timescale_rule_set(
-            actor=request.user,
-            authority=request.user.authority,
+            actor=user,
+            authority=user.authority,
             kind=obj.kind,
             value=obj.value,
             unit=obj.unit,
@@ -267,13 +289,17 @@ class CalendarDayAdmin(_AuthoritySettingsAdmin):
     form = CalendarDayForm
     list_display = ["date", "kind", "reason"]
 
-    def get_queryset(self, request):
-        return CalendarDay.objects.filter(authority_id=request.user.authority_id)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarDay]:
+        own = staff_user(request).authority_id  # none of their own: no days (as the filter gave)
+        return CalendarDay.objects.filter(authority_id=own) if own else CalendarDay.objects.none()
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        user = staff_user(request)
+        # Only its own authority's people reach this page (_sets_timescales).
+        assert user.authority is not None  # noqa: S101
         saved = calendar_day_set(
-            actor=request.user,
-            authority=request.user.authority,
+            actor=user,
+            authority=user.authority,
             day=obj.date,
             kind=obj.kind,
             reason=obj.reason,

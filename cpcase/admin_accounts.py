@@ -7,14 +7,19 @@ deleted (it is deactivated), and nobody changes their own roles, place or active
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import ForeignKey, QuerySet
+from django.http import HttpRequest, HttpResponse
 
 from cpcase import accounts
-from cpcase.admin import ReferenceDataAdmin
+from cpcase.admin import ReferenceDataAdmin, staff_user
 from cpcase.admin_second_factor import reset_second_factor, revoke_api_tokens
 from cpcase.errors import DomainError
 from cpcase.models import Agency, Authority, Team, User
@@ -43,8 +48,8 @@ class AccountForm(forms.ModelForm):
             "is_active",
         ]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data  # a ModelForm's clean() returns it
         team, authority = data.get("team"), data.get("authority")
         if team is not None and authority is not None and team.authority_id != authority.pk:
             self.add_error("team", f"{team.name} is not a team of {authority}.")
@@ -98,10 +103,10 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
         revoke_api_tokens,
     ]
 
-    def get_queryset(self, request):
-        return accounts.accounts_visible_to(request.user).select_related("authority", "team")
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return accounts.accounts_visible_to(staff_user(request)).select_related("authority", "team")
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             readonly.append("username")
@@ -109,25 +114,36 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
                 readonly.extend(PROTECTED_ON_SELF)
         return readonly
 
-    def get_actions(self, request):
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
         found.pop("delete_selected", None)
         return found
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not accounts.unbounded(request.user):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
+        user = staff_user(request)
+        if not accounts.unbounded(user):
+            # No authority of their own: no choices (as the filter on a missing id gave).
+            own = user.authority_id
             if db_field.name == "authority":
-                kwargs["queryset"] = Authority.objects.filter(pk=request.user.authority_id)
+                kwargs["queryset"] = (
+                    Authority.objects.filter(pk=own) if own else Authority.objects.none()
+                )
             elif db_field.name == "team":
-                kwargs["queryset"] = Team.objects.filter(authority_id=request.user.authority_id)
+                kwargs["queryset"] = (
+                    Team.objects.filter(authority_id=own) if own else Team.objects.none()
+                )
         if db_field.name == "agency":
             kwargs["queryset"] = Agency.objects.all()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def user_change_password(self, request, id, form_url=""):
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         raise PermissionDenied("Nobody sets another person's password: send a one-time reset.")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(self, request: HttpRequest, obj: User, form: AccountForm, change: bool) -> None:
         data = form.cleaned_data
         details = {f: data[f] for f in accounts.DETAIL_FIELDS if f in data}
         place = {f: data.get(f, getattr(obj, f)) for f in accounts.PLACE_FIELDS}
@@ -135,7 +151,7 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
         try:
             if not change:
                 saved = accounts.user_create(
-                    actor=request.user,
+                    actor=staff_user(request),
                     username=data["username"],
                     roles=roles or [],
                     details=details,
@@ -144,22 +160,32 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
                 obj.pk = saved.pk
                 return
             user = User.objects.get(pk=obj.pk)
-            accounts.user_details_change(actor=request.user, user=user, details=details, **place)
+            accounts.user_details_change(
+                actor=staff_user(request), user=user, details=details, **place
+            )
             stored = set(user.groups.values_list("name", flat=True))
             if roles is not None and set(roles) != stored:
-                accounts.user_roles_change(actor=request.user, user=user, roles=roles)
+                accounts.user_roles_change(actor=staff_user(request), user=user, roles=roles)
             if "is_active" in data and data["is_active"] != user.is_active:
                 change_active = (
                     accounts.user_reactivate if data["is_active"] else accounts.user_deactivate
                 )
-                change_active(actor=request.user, user=user)
+                change_active(actor=staff_user(request), user=user)
         except DomainError as e:
             raise PermissionDenied(e.message) from e
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self, request: HttpRequest, form: AccountForm, formsets: list[Any], change: bool
+    ) -> None:
         """The roles were set by the services in save_model, not by the form."""
 
-    def _each(self, request, queryset, service, done: str) -> None:
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[User],
+        service: Callable[..., object],
+        done: str,
+    ) -> None:
         count = 0
         for user in queryset:
             try:
@@ -172,13 +198,13 @@ class UserAdmin(ReferenceDataAdmin, DjangoUserAdmin):
             self.message_user(request, f"{done}: {count}.", messages.SUCCESS)
 
     @admin.action(description="Deactivate the selected accounts")
-    def deactivate(self, request, queryset):
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._each(request, queryset, accounts.user_deactivate, "Accounts deactivated")
 
     @admin.action(description="Reactivate the selected accounts")
-    def reactivate(self, request, queryset):
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._each(request, queryset, accounts.user_reactivate, "Accounts reactivated")
 
     @admin.action(description="Send a one-time password reset")
-    def send_password_reset(self, request, queryset):
+    def send_password_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._each(request, queryset, accounts.user_password_reset_send, "Reset links sent")

@@ -4,6 +4,7 @@ device pages are taken off the site."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib import admin, messages
@@ -22,7 +23,9 @@ for _model in (TOTPDevice, StaticDevice):
         admin.site.unregister(_model)
 
 
-def _each(request: HttpRequest, queryset: QuerySet[User], run, done: str) -> None:
+def _each(
+    request: HttpRequest, queryset: QuerySet[User], run: Callable[[User], object], done: str
+) -> None:
     names: list[str] = []
     for user in queryset:
         try:
@@ -36,7 +39,9 @@ def _each(request: HttpRequest, queryset: QuerySet[User], run, done: str) -> Non
 
 
 @admin.action(description="Reset the second factor (they set it up again at next sign-in)")
-def reset_second_factor(modeladmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
+def reset_second_factor(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
     _each(
         request,
         queryset,
@@ -46,7 +51,9 @@ def reset_second_factor(modeladmin, request: HttpRequest, queryset: QuerySet[Use
 
 
 @admin.action(description="Revoke all their API tokens")
-def revoke_api_tokens(modeladmin, request: HttpRequest, queryset: QuerySet[User]) -> None:
+def revoke_api_tokens(
+    modeladmin: admin.ModelAdmin[User], request: HttpRequest, queryset: QuerySet[User]
+) -> None:
     _each(
         request,
         queryset,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -38,8 +38,8 @@ class ChronologyFilterForm(forms.Form):
     since = GovukDateField(label="From", required=False, help_text="For example, 1 4 2026")
     until = GovukDateField(label="To", required=False, help_text="For example, 31 3 2027")
 
-    def __init__(self, *args: object, kinds: list[str], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kinds"]).choices = [(k, k) for k in kinds]
 
     def clean(self) -> dict[str, object]:

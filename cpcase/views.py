@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -35,6 +37,9 @@ from cpcase.timescales import deadlines_for
 
 logger = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
+
 
 class AuthedRequest(HttpRequest):
     """The request a signed-in page sees (`case_page`, `login_required`): its user is staff,
@@ -48,7 +53,7 @@ _FIELD_PREFIXES = {"address.": "", "mother.": "mother_", "person.": ""}
 
 
 def apply_domain_error(
-    form, error: DomainError, field_map: Mapping[str, str | None] | None = None
+    form: forms.BaseForm, error: DomainError, field_map: Mapping[str, str | None] | None = None
 ) -> None:
     """Put a service's errors on the form: on the field they name, or at the top (a name
     mapped to ``None``)."""
@@ -61,7 +66,11 @@ def apply_domain_error(
             form.add_error(field if field in form.fields else None, message)
 
 
-def call_service(form, run, field_map: Mapping[str, str | None] | None = None):
+def call_service(
+    form: forms.BaseForm,
+    run: Callable[[], _T],
+    field_map: Mapping[str, str | None] | None = None,
+) -> _T | None:
     """Run a service for a valid form; a DomainError becomes form errors (nothing is saved:
     services are atomic). NotFound and NotPermitted go up to the 404 and 403 pages."""
     try:
@@ -73,7 +82,7 @@ def call_service(form, run, field_map: Mapping[str, str | None] | None = None):
         return None
 
 
-def case_page(view):
+def case_page(view: _View) -> _View:
     """A signed-in page. Its services' NotFound and NotPermitted are the 404 and 403 pages,
     as on every page (``cpcase.middleware.DomainErrorMiddleware``)."""
     return login_required(view)
@@ -108,7 +117,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 @login_required
-def home(request):
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     context: dict[str, Any] = {"roles": user.role_labels}
@@ -148,7 +157,7 @@ def home(request):
 
 
 @login_required
-def my_week(request):
+def my_week(request: AuthedRequest) -> HttpResponse:
     """My week (issue 14): a social worker's children, or a team manager's team by worker,
     with everything due in the next five working days and everything overdue."""
     user = request.user
@@ -166,7 +175,7 @@ def my_week(request):
 
 
 @login_required
-def child_search(request):
+def child_search(request: AuthedRequest) -> HttpResponse:
     if not access.may_list_children(request.user):
         raise PermissionDenied("Your role has no access to children's records.")
     form = ChildSearchForm(request.GET or None)
@@ -188,7 +197,7 @@ def child_search(request):
 
 
 @login_required
-def child_detail(request, child_id):
+def child_detail(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = selectors.child_get_for_view(user=request.user, child_id=child_id)
     deadlines = deadlines_for(child, timezone.localdate())
     episodes = episodes_for_page(child)
@@ -211,7 +220,7 @@ def child_detail(request, child_id):
     )
 
 
-def _child_form_page(request, *, child=None):
+def _child_form_page(request: AuthedRequest, *, child: Child | None = None) -> HttpResponse:
     user = request.user
     can_allocate = access.may_allocate(user, child)
     initial = ChildForm.initial_for(child) if child is not None else {}
@@ -242,20 +251,20 @@ def _child_form_page(request, *, child=None):
 
 
 @login_required
-def child_create(request):
+def child_create(request: AuthedRequest) -> HttpResponse:
     if not access.can_create_child(request.user):
         raise PermissionDenied("Your role cannot add a child.")
     return _child_form_page(request)
 
 
 @login_required
-def child_edit(request, child_id):
+def child_edit(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.EDIT)
     return _child_form_page(request, child=child)
 
 
 @login_required
-def person_add(request, child_id):
+def person_add(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.EDIT)
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -284,7 +293,7 @@ def person_add(request, child_id):
 
 
 @login_required
-def emergency_protection_add(request, child_id):
+def emergency_protection_add(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.EDIT)
     if not access.may_record_front_door(request.user, child):
         raise PermissionDenied("You may not record emergency protection for this child.")
@@ -309,7 +318,7 @@ def emergency_protection_add(request, child_id):
 
 
 @login_required
-def access_history(request, child_id):
+def access_history(request: AuthedRequest, child_id: str) -> HttpResponse:
     events = selectors.child_access_history(user=request.user, child_id=child_id)
     child = access.child_for(request.user, child_id)
     page = BoundedPaginator(events, 100).get_page(request.GET.get("page"))
@@ -317,7 +326,7 @@ def access_history(request, child_id):
 
 
 @login_required
-def notifications(request):
+def notifications(request: AuthedRequest) -> HttpResponse:
     page = BoundedPaginator(selectors.notifications_for(user=request.user), 50).get_page(
         request.GET.get("page")
     )
@@ -327,30 +336,30 @@ def notifications(request):
 
 @login_required
 @require_POST
-def notification_read(request, notification_id):
+def notification_read(request: AuthedRequest, notification_id: str) -> HttpResponse:
     services.notification_mark_read(user=request.user, notification_id=notification_id)
     return redirect("notifications")
 
 
 @login_required
 @require_POST
-def notifications_read_all(request):
+def notifications_read_all(request: AuthedRequest) -> HttpResponse:
     services.notifications_mark_all_read(user=request.user)
     return redirect("notifications")
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-def _wants_json(request) -> bool:
+def _wants_json(request: HttpRequest) -> bool:
     accept = request.META.get("HTTP_ACCEPT", "")
     return request.path.startswith("/api/") or (
         "application/json" in accept and "text/html" not in accept
     )
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """A fault nobody foresaw: logged with an id the caller is given, so the two meet.
 
     An API client gets JSON (API.md); a browser gets the page. Django calls this
@@ -375,5 +384,5 @@ def server_error(request):
     return render(request, "500.html", {"error_id": error_id}, status=500)
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)

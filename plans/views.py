@@ -5,7 +5,7 @@ conference. Thin views: the services decide, the selectors read."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cpcase import access, read_audit
 from cpcase.errors import Conflict, DomainError, NotFound, NotPermitted
-from cpcase.views import apply_domain_error, call_service, case_page
+from cpcase.views import AuthedRequest, apply_domain_error, call_service, case_page
 from plans import selectors, services
 from plans.forms import (
     ActionForm,
@@ -31,7 +31,9 @@ from plans.models import Category, Plan, PlanAction
 from plans.selectors import DETAIL_FIELDS
 
 
-def _plan(request, plan_id, action: access.Action = access.Action.VIEW_PLAN) -> Plan:
+def _plan(
+    request: AuthedRequest, plan_id: str, action: access.Action = access.Action.VIEW_PLAN
+) -> Plan:
     """The plan, for a page that shows it: the read is recorded."""
     plan = services.plan_for(request.user, plan_id, action)
     read_audit.record_objects(user=request.user, objects=[plan], summary="Opened the plan")
@@ -44,7 +46,7 @@ def _editable(plan: Plan) -> None:
 
 
 @case_page
-def child_plan(request, child_id):
+def child_plan(request: AuthedRequest, child_id: str) -> HttpResponse:
     """From the child's record (or the core group member's home) to the child's plan."""
     active, plans = selectors.plan_for_child(user=request.user, child_id=child_id)
     read_audit.record_objects(user=request.user, objects=plans, summary="The child's plans")
@@ -59,16 +61,18 @@ def child_plan(request, child_id):
 
 
 @case_page
-def plan_detail(request, plan_id):
+def plan_detail(request: AuthedRequest, plan_id: str) -> HttpResponse:
     user = request.user
     plan = selectors.plan_page(user=user, plan_id=plan_id)
     child = plan.child
     can_edit = plan.status == Plan.Status.ACTIVE and access.can(user, access.Action.EDIT, child)
     actions = list(plan.actions.all())
     for action in actions:
-        action.may_record_progress = plan.status == Plan.Status.ACTIVE and (
+        may_record = plan.status == Plan.Status.ACTIVE and (
             can_edit or action.responsible_user_id == user.pk
         )
+        # The page's own flag on each action, read by plans/plan_detail.html.
+        action.may_record_progress = may_record  # type: ignore[attr-defined]
     return render(
         request,
         "plans/plan_detail.html",
@@ -77,7 +81,8 @@ def plan_detail(request, plan_id):
             "child": child,
             "issues": list(plan.issues.all()),
             "actions": actions,
-            "core_group": plan.current_core_group,
+            # Prefetched by selectors.plan_with_parts (Prefetch to_attr): unknown to the model.
+            "core_group": plan.current_core_group,  # type: ignore[attr-defined]
             "deadlines": selectors.plan_next_deadlines(plan, timezone.localdate()),
             "meetings": list(plan.core_group_meetings.order_by("-held_on")[:5]),
             "can_view_child": access.can(user, access.Action.VIEW, child),
@@ -101,7 +106,7 @@ def plan_detail(request, plan_id):
 
 
 @case_page
-def plan_edit(request, plan_id):
+def plan_edit(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
     initial = {f: getattr(plan, f) for f in DETAIL_FIELDS} | {"version": plan.version}
@@ -122,8 +127,10 @@ def plan_edit(request, plan_id):
             saved_now = [
                 (form[f], services.DETAIL_LABELS[f], getattr(plan, f)) for f in DETAIL_FIELDS
             ]
-            form.data = form.data.copy()
-            form.data["version"] = plan.version
+            data = cast(QueryDict, form.data).copy()  # a bound form's POST
+            # The version stays a number, as before (the stubs take only text in a QueryDict).
+            data["version"] = plan.version  # type: ignore[assignment]
+            form.data = data
             form.add_error(None, error.message)
         except (NotFound, NotPermitted):
             raise
@@ -144,7 +151,7 @@ def plan_edit(request, plan_id):
     )
 
 
-def _action_page(request, plan: Plan, action: PlanAction | None):
+def _action_page(request: AuthedRequest, plan: Plan, action: PlanAction | None) -> HttpResponse:
     initial = ActionForm.initial_for(action, plan.version) if action else {"version": plan.version}
     form = ActionForm(request.POST or None, initial=initial, plan=plan)
     saved_now = None
@@ -199,29 +206,31 @@ def _action_page(request, plan: Plan, action: PlanAction | None):
 
 
 @case_page
-def action_add(request, plan_id):
+def action_add(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
     return _action_page(request, plan, None)
 
 
 @case_page
-def action_change(request, plan_id, action_id):
+def action_change(request: AuthedRequest, plan_id: str, action_id: str) -> HttpResponse:
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
-    action = plan.actions.filter(pk=access.as_uuid(action_id)).first()
+    pk = access.as_uuid(action_id)
+    action = plan.actions.filter(pk=pk).first() if pk else None
     if action is None:
         raise Http404("No action was found.")
     return _action_page(request, plan, action)
 
 
 @case_page
-def action_progress(request, plan_id, action_id):
+def action_progress(request: AuthedRequest, plan_id: str, action_id: str) -> HttpResponse:
     plan = _plan(request, plan_id)
+    pk = access.as_uuid(action_id)
     action = (
-        PlanAction.objects.select_related("plan__child")
-        .filter(plan=plan, pk=access.as_uuid(action_id))
-        .first()
+        PlanAction.objects.select_related("plan__child").filter(plan=plan, pk=pk).first()
+        if pk
+        else None
     )
     if action is None:
         raise Http404("No action was found.")
@@ -252,7 +261,7 @@ def action_progress(request, plan_id, action_id):
 
 
 @case_page
-def plan_submit(request, plan_id):
+def plan_submit(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
     form = VersionForm(request.POST or None, initial={"version": plan.version})
@@ -274,7 +283,7 @@ def plan_submit(request, plan_id):
 
 
 @case_page
-def plan_authorise(request, plan_id):
+def plan_authorise(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id)
     if not access.may_authorise_plan(request.user, plan.child):
         raise PermissionDenied("Only a team manager of the child's team authorises the plan.")
@@ -284,13 +293,13 @@ def plan_authorise(request, plan_id):
         d = form.cleaned_data
         if d["decision"] == "authorise":
 
-            def run():
+            def run() -> Plan:
                 return services.plan_authorise(
                     actor=request.user, plan_id=plan.pk, version=d["version"]
                 )
         else:
 
-            def run():
+            def run() -> Plan:
                 return services.plan_return(
                     actor=request.user,
                     plan_id=plan.pk,
@@ -322,7 +331,7 @@ def plan_authorise(request, plan_id):
 
 
 @case_page
-def plan_versions(request, plan_id):
+def plan_versions(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id)
     versions = list(
         selectors.plan_versions(user=request.user, plan_id=plan.pk).select_related("created_by")
@@ -335,7 +344,7 @@ def plan_versions(request, plan_id):
 
 
 @case_page
-def plan_versions_compare(request, plan_id):
+def plan_versions_compare(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id)
     try:
         older, newer = int(request.GET.get("older", "")), int(request.GET.get("newer", ""))
@@ -388,7 +397,7 @@ def plan_versions_compare(request, plan_id):
     )
 
 
-def _readable(field: str, value):
+def _readable(field: str, value: Any) -> object:
     """A stored value as the page says it: labels for codes, dates in words."""
     choices = {
         "status": {**dict(Plan.Status.choices), **dict(PlanAction.Status.choices)},
@@ -426,7 +435,7 @@ ACTION_LABELS = {
 
 
 @case_page
-def meeting_record(request, plan_id):
+def meeting_record(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id, access.Action.EDIT)
     _editable(plan)
     actions = list(plan.actions.order_by("due_on", "created_at"))
@@ -459,7 +468,7 @@ def meeting_record(request, plan_id):
 
 
 @case_page
-def plan_pdf(request, plan_id, audience):
+def plan_pdf(request: AuthedRequest, plan_id: str, audience: str) -> HttpResponse:
     filename, pdf = services.plan_pdf(actor=request.user, plan_id=plan_id, audience=audience)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -467,7 +476,7 @@ def plan_pdf(request, plan_id, audience):
 
 
 @case_page
-def plan_end(request, plan_id):
+def plan_end(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id)
     if not access.may_correct_register(request.user, plan.child):
         raise PermissionDenied(
@@ -496,7 +505,7 @@ def plan_end(request, plan_id):
 
 
 @case_page
-def plan_step_down(request, plan_id):
+def plan_step_down(request: AuthedRequest, plan_id: str) -> HttpResponse:
     plan = _plan(request, plan_id)
     if not access.may_record_step_down(request.user, plan.child):
         raise PermissionDenied("Only the child's team or the chair records the step-down.")

@@ -6,16 +6,16 @@ accessible equivalent)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from cpcase import access, audit
-from cpcase.models import AuditEvent, User
+from cpcase.models import AuditEvent
+from cpcase.views import AuthedRequest
 from registry.forms import MeasuresPeriodForm
 from registry.measures import Counts, Measure, default_period, measures_for
 
@@ -112,10 +112,10 @@ def counts_chart(counts: Counts) -> Chart:
 
 
 @login_required
-def measures_page(request: HttpRequest) -> HttpResponse:
+def measures_page(request: AuthedRequest) -> HttpResponse:
     """The service's measures over a period, by team: the service leader's and the unit
     manager's. Counts, never a child: the read is audited as one event with its period."""
-    user = cast(User, request.user)  # signed in: login_required
+    user = request.user
     if not access.may_read_measures(user):
         raise PermissionDenied("Only the service leader and the safeguarding unit manager.")
     today = timezone.localdate()

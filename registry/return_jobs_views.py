@@ -3,16 +3,13 @@ download it."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from cpcase.models import User
 from cpcase.pagination import BoundedPaginator
-from cpcase.views import call_service, case_page
+from cpcase.views import AuthedRequest, call_service, case_page
 from registry import return_jobs
 from registry.forms import ReturnJobForm
 from registry.return_jobs_api import download_response
@@ -21,8 +18,8 @@ JOBS_A_PAGE = 20
 
 
 @case_page
-def returns_page(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)  # signed in (case_page)
+def returns_page(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     jobs = return_jobs.return_jobs_for(user=user)  # 403 for anybody who produces none
     form = ReturnJobForm(
         request.POST if request.method == "POST" else None,
@@ -51,6 +48,6 @@ def returns_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @case_page
-def return_download(request: HttpRequest, job_id: str) -> HttpResponse:
-    user = cast(User, request.user)  # signed in (case_page)
+def return_download(request: AuthedRequest, job_id: str) -> HttpResponse:
+    user = request.user
     return download_response(return_jobs.return_job_download(actor=user, job_id=job_id))

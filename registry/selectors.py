@@ -305,9 +305,10 @@ def possible_matches_for(*, user: User) -> QuerySet[PossibleMatch]:
     )
 
 
-def register_statistics(*, authority: Authority, today: dt.date) -> dict[str, Any]:
+def register_statistics(*, authority: Authority | None, today: dt.date) -> dict[str, Any]:
     """Children on the register by category, age and team; plans started and ended per
-    month over the last year; repeat plans within two years."""
+    month over the last year; repeat plans within two years. No authority (a user with
+    none): every figure is nought, as every child has a resident authority."""
     current = plans_all().filter(status=Plan.Status.ACTIVE, child__resident_authority=authority)
     by_category = dict(current.values_list("latest_category").annotate(n=Count("pk")))
     by_team = {

@@ -4,19 +4,21 @@ plans released across authorities, and the designated managers."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cpcase import access, read_audit
 from cpcase.errors import DomainError, NotFound, NotPermitted
+from cpcase.models import User
 from cpcase.pagination import BoundedPaginator
-from cpcase.views import apply_domain_error, call_service, case_page, child_or_404
+from cpcase.views import AuthedRequest, apply_domain_error, call_service, case_page, child_or_404
 from plans import services as plan_services
 from plans.models import Category
 from registry import annex_a, selectors, services
@@ -34,14 +36,14 @@ from registry.models import HistoricPlanRequest
 
 
 @login_required
-def register_home(request):
+def register_home(request: AuthedRequest) -> HttpResponse:
     """The enquirer's search: who they are and why (confirmed each time), then the child."""
     user = request.user
     if not access.may_search_register(user):
         raise PermissionDenied("Your role does not search the register.")
     initial = {
         "name": user.name,
-        "agency": user.agency.name if user.agency_id else "",
+        "agency": user.agency.name if user.agency else "",
         "role": user.job_title,
         "phone": user.phone,
         "reference": user.staff_reference,
@@ -80,20 +82,20 @@ def register_home(request):
     return render(request, "registry/search.html", {"form": form})
 
 
-def _enquirer_as_given(data) -> services.Enquirer:
+def _enquirer_as_given(data: QueryDict) -> services.Enquirer:
     """The enquirer's details as typed, for the log of a refused enquiry (cut to fit there)."""
     return services.Enquirer(
         *(data.get(f, "") for f in ("name", "agency", "role", "phone", "reference"))
     )
 
 
-def _unit_manager(request):
+def _unit_manager(request: AuthedRequest) -> None:
     if not access.may_keep_register(request.user):
         raise PermissionDenied("Only the safeguarding unit manager.")
 
 
 @login_required
-def enquiry_log(request):
+def enquiry_log(request: AuthedRequest) -> HttpResponse:
     if not access.may_read_enquiry_log(request.user):
         raise PermissionDenied("Only the safeguarding unit manager reads the enquiry log.")
     page = BoundedPaginator(selectors.enquiries_for(user=request.user), 50).get_page(
@@ -106,7 +108,7 @@ def enquiry_log(request):
 
 
 @case_page
-def possible_matches(request):
+def possible_matches(request: AuthedRequest) -> HttpResponse:
     """Weak matches of enquiries for the unit manager to review, awaiting a review first."""
     rows = selectors.possible_matches_for(user=request.user)
     page = BoundedPaginator(rows, 50).get_page(request.GET.get("page"))
@@ -119,7 +121,7 @@ def possible_matches(request):
 
 
 @case_page
-def possible_match_detail(request, match_id):
+def possible_match_detail(request: AuthedRequest, match_id: str) -> HttpResponse:
     """One weak match: the enquiry, the child it might be, and the review with its note."""
     rows = selectors.possible_matches_for(user=request.user)
     pk = access.as_uuid(match_id)
@@ -148,14 +150,14 @@ def possible_match_detail(request, match_id):
 
 @login_required
 @require_POST
-def enquiry_reviewed(request, enquiry_id):
+def enquiry_reviewed(request: AuthedRequest, enquiry_id: str) -> HttpResponse:
     services.enquiry_mark_reviewed(actor=request.user, enquiry_id=enquiry_id)
     messages.success(request, "The enquiry is marked as reviewed.")
     return redirect("register-log")
 
 
 @login_required
-def enquiry_export(request):
+def enquiry_export(request: AuthedRequest) -> HttpResponse:
     data = services.enquiries_export(actor=request.user)
     response = HttpResponse(data, content_type="text/csv")
     response["Content-Disposition"] = (
@@ -165,7 +167,7 @@ def enquiry_export(request):
 
 
 @login_required
-def annex_a_list(request):
+def annex_a_list(request: AuthedRequest) -> HttpResponse:
     """One Annex A list as CSV (``?list=3`` to ``7``; 7 when not given)."""
     if not access.may_export_returns(request.user):
         raise PermissionDenied("Only the safeguarding unit manager produces the returns.")
@@ -182,7 +184,7 @@ def annex_a_list(request):
 
 
 @login_required
-def annex_a_workbook(request):
+def annex_a_workbook(request: AuthedRequest) -> HttpResponse:
     """Annex A lists 3 to 7 as one workbook."""
     data = annex_a.annex_a_workbook(user=request.user, today=timezone.localdate())
     response = HttpResponse(data, content_type=annex_a.XLSX)
@@ -191,7 +193,7 @@ def annex_a_workbook(request):
 
 
 @login_required
-def register_list(request):
+def register_list(request: AuthedRequest) -> HttpResponse:
     _unit_manager(request)
     form = RegisterFilterForm(
         request.GET or None, teams=selectors.authority_team_names(user=request.user)
@@ -225,7 +227,7 @@ def register_list(request):
 
 
 @case_page
-def register_correct(request, plan_id):
+def register_correct(request: AuthedRequest, plan_id: str) -> HttpResponse:
     """The unit manager corrects a register entry (category, start date), saying why."""
     _unit_manager(request)
     plan = plan_services.plan_for(request.user, plan_id)
@@ -271,7 +273,7 @@ def _months(counts: dict[str, int]) -> list[tuple[str, int]]:
     ]
 
 
-def _charts(stats) -> list[tuple[str, list[tuple[str, int, int]]]]:
+def _charts(stats: dict[str, Any]) -> list[tuple[str, list[tuple[str, int, int]]]]:
     """The register's figures as (title, [(label, count, percent of the largest)]) for the
     bar-chart tables: the same numbers as the statistics API, in words."""
     categories = dict(Category.choices)
@@ -305,7 +307,7 @@ def _charts(stats) -> list[tuple[str, list[tuple[str, int, int]]]]:
 
 
 @login_required
-def release_request(request, child_id):
+def release_request(request: AuthedRequest, child_id: str) -> HttpResponse:
     """A receiving authority's social worker asks the originating authority's safeguarding
     unit to release the child's historic plans."""
     if not access.may_request_historic_plans(request.user):
@@ -337,7 +339,7 @@ def release_request(request, child_id):
 
 
 @login_required
-def releases(request):
+def releases(request: AuthedRequest) -> HttpResponse:
     """The unit manager's requests to decide (and decided), or the worker's own requests."""
     user = request.user
     if not access.may_see_historic_releases(user):
@@ -351,7 +353,7 @@ def releases(request):
     return render(request, "registry/releases.html", {"requests": page, "now": timezone.now()})
 
 
-def _release_or_404(request, request_id) -> HistoricPlanRequest:
+def _release_or_404(request: AuthedRequest, request_id: str) -> HistoricPlanRequest:
     pk = access.as_uuid(request_id)
     found = (
         selectors.historic_plan_requests_for(user=request.user).filter(pk=pk).first()
@@ -367,12 +369,12 @@ def _release_or_404(request, request_id) -> HistoricPlanRequest:
     return found
 
 
-def _may_decide(user, release: HistoricPlanRequest) -> bool:
+def _may_decide(user: User, release: HistoricPlanRequest) -> bool:
     return access.may_decide_historic_release(user, release.originating_authority_id)
 
 
 @login_required
-def release_detail(request, request_id):
+def release_detail(request: AuthedRequest, request_id: str) -> HttpResponse:
     """One request: the originating unit manager decides it; the requesting worker follows it."""
     release = _release_or_404(request, request_id)
     may_decide = _may_decide(request.user, release)
@@ -417,7 +419,7 @@ def release_detail(request, request_id):
 
 
 @login_required
-def release_plans(request, request_id):
+def release_plans(request: AuthedRequest, request_id: str) -> HttpResponse:
     """The released plans, to the requesting worker while the grant lasts (each read
     audited); after that a clear message instead of the plans."""
     release = _release_or_404(request, request_id)
@@ -432,7 +434,7 @@ def release_plans(request, request_id):
 
 
 @login_required
-def designated_managers(request):
+def designated_managers(request: AuthedRequest) -> HttpResponse:
     """The authority's designated managers with their dates, and a change recorded."""
     user = request.user
     history = selectors.designated_managers_for(user=user)

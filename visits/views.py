@@ -6,26 +6,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cpcase import access, read_audit
-from cpcase.views import call_service, child_or_404
+from cpcase.models import Child
+from cpcase.views import AuthedRequest, call_service, child_or_404
 from visits import selectors, services
 from visits.forms import CannotVisitForm, VisitForm, visit_initial
+from visits.models import Visit
 
 # Where the service's field names land on the form.
 _FIELDS = {"visited_at": "visited_on"}
 
 
-def _visit_page(request, child, draft=None):
+def _visit_page(request: AuthedRequest, child: Child, draft: Visit | None = None) -> HttpResponse:
     initial = visit_initial(draft) if draft else {"visited_on": timezone.localdate()}
     form = VisitForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         complete = "complete" in request.POST
 
-        def save():
+        def save() -> Visit:
             return services.visit_save(
                 actor=request.user,
                 child_id=child.pk,
@@ -56,14 +58,15 @@ def _visit_page(request, child, draft=None):
 
 
 @login_required
-def visit_record(request, child_id):
+def visit_record(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.RECORD_VISIT)
     return _visit_page(request, child)
 
 
 @login_required
-def visit_draft(request, visit_id):
-    draft = selectors.drafts_of(user=request.user).filter(pk=access.as_uuid(visit_id)).first()
+def visit_draft(request: AuthedRequest, visit_id: str) -> HttpResponse:
+    pk = access.as_uuid(visit_id)
+    draft = selectors.drafts_of(user=request.user).filter(pk=pk).first() if pk else None
     if draft is None:
         raise Http404("No draft was found.")
     child = child_or_404(request, draft.child_id, access.Action.RECORD_VISIT)
@@ -71,7 +74,7 @@ def visit_draft(request, visit_id):
 
 
 @login_required
-def cannot_visit(request, child_id):
+def cannot_visit(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = child_or_404(request, child_id, access.Action.RECORD_VISIT)
     form = CannotVisitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -93,7 +96,7 @@ def cannot_visit(request, child_id):
 
 
 @login_required
-def team_visits(request):
+def team_visits(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if not access.may_list_visits(user):
         raise PermissionDenied("Your role has no visits to see.")
