@@ -475,10 +475,16 @@ def authority_records_q(user: User, *, child: str = "child", authority: str = "a
     or not: a measure counts the authority's own work."""
     if not may_read_measures(user):
         return Q(pk__in=[])
-    return Q(**{f"{authority}_id": user.authority_id}) | Q(
+    return own_records_q(user.authority_id, child=child, authority=authority)
+
+
+def own_records_q(authority_id: Any, *, child: str = "child", authority: str = "authority") -> Q:
+    """The records an authority holds: those it recorded, and those recorded before
+    records carried their authority of the children it is responsible for."""
+    return Q(**{f"{authority}_id": authority_id}) | Q(
         **{
             f"{authority}__isnull": True,
-            f"{child}__responsible_authority_id": user.authority_id,
+            f"{child}__responsible_authority_id": authority_id,
         }
     )
 

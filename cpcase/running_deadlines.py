@@ -44,6 +44,23 @@ R = TypeVar("R")
 # Children refreshed per transaction when a whole authority (or everything) is rewritten.
 CHUNK = 2000
 
+# What else is derived from the records a deadline depends on (the measures' stored
+# deadlines, say): each app registers in ``AppConfig.ready`` what to rewrite for some
+# children (in the refresh's transaction, under the children's locks), and which further
+# children an authority's timescales or working days reach (those with records of the
+# authority that it is no longer responsible for).
+_children_followers: list[Callable[[list[Any]], object]] = []
+_authority_reaches: list[Callable[[Any], Iterable[Any]]] = []
+
+
+def register_follower(
+    *, children: Callable[[list[Any]], object], reached: Callable[[Any], Iterable[Any]]
+) -> None:
+    if children not in _children_followers:
+        _children_followers.append(children)
+    if reached not in _authority_reaches:
+        _authority_reaches.append(reached)
+
 
 def _ids(children: Iterable[Any]) -> list[uuid.UUID]:
     found = {c.pk if isinstance(c, Child) else c for c in children}
@@ -84,6 +101,8 @@ def refresh(children: Iterable[Any], *, today: dt.date | None = None) -> list[De
     )
     found = compute(Child.objects.filter(pk__in=locked), today or timezone.localdate())
     store(locked, found)
+    for follow in _children_followers:
+        follow(locked)
     return found
 
 
@@ -228,7 +247,8 @@ def store_computed(
 
 def refresh_authority(authority: Authority | Any, *, today: dt.date | None = None) -> int:
     """Rewrite the rows of every child the authority's timescales or calendar reach (its
-    own children and those with a deadline under its rules), chunk by chunk."""
+    own children, those with a deadline under its rules, and those with records of it that
+    the followers name), chunk by chunk."""
     authority_id = getattr(authority, "pk", authority)
     ids = set(
         Child.objects.filter(responsible_authority_id=authority_id).values_list("pk", flat=True)
@@ -237,6 +257,8 @@ def refresh_authority(authority: Authority | Any, *, today: dt.date | None = Non
             "child_id", flat=True
         )
     )
+    for reached in _authority_reaches:
+        ids.update(reached(authority_id))
     return refresh_in_chunks(sorted(ids), today)
 
 

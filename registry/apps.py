@@ -7,8 +7,12 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         # The models these modules import load only once the app registry is ready.
-        from cpcase import access, chronology
+        from cpcase import access, chronology, running_deadlines
+        from registry import measure_facts
         from registry.selectors import enquiry_chronology, historic_releases_granted
 
         access.register_release_provider(historic_releases_granted)
         chronology.register(enquiry_chronology)
+        running_deadlines.register_follower(
+            children=measure_facts.refresh, reached=measure_facts.children_of_authority
+        )

@@ -4,7 +4,8 @@ Each measure is a numerator and a denominator for each team of the authority and
 the authority as a whole, counted by the database in one query (a fixed number of
 queries however many records: the teams, the authority's timescales, one per measure).
 Due dates come from the authority's timescale profile and working days
-(:mod:`cpcase.working_days_sql`), exactly as the deadlines on a child's page; nothing
+(:mod:`cpcase.working_days_sql`), exactly as the deadlines on a child's page, stored with
+the day each was met (:mod:`registry.measure_facts`); nothing
 here holds a number the profile holds. The records counted are the authority's own
 (:func:`cpcase.access.authority_records_q`); a record's team is its child's team now.
 """
@@ -17,42 +18,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
     DateField,
     Exists,
-    ExpressionWrapper,
     F,
     Func,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractHour, NullIf, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, NullIf
 
-from conferences.models import Conference
 from cpcase import access
 from cpcase.errors import NotPermitted
 from cpcase.models import Agency, Team, TimescaleKind, User
 from cpcase.timescales import AuthorityTimescales, Rule, load_authority_timescales
-from cpcase.working_days_sql import due_on, working_days
 from plans.models import Plan
 from plans.selectors import plans_all, plans_of_child
-from registry.models import Enquiry
+from registry.models import Enquiry, TimescaleFact
 from registry.selectors import enquiry_log_q
-from visits.models import Visit
 
-HELD = (Conference.Status.HELD, Conference.Status.FINALISED)
-OPENING_KINDS = (Conference.Kind.INITIAL, Conference.Kind.PRE_BIRTH)
 LONDON = ZoneInfo("Europe/London")
 NO_TEAM = "Not in a team"
-# Working days go to the database for a span around the period: wide enough for the
-# longest timescale a profile may hold (500 working days, 24 months) either side.
-CALENDAR_MARGIN = dt.timedelta(days=3 * 366)
 
 
 @dataclass(frozen=True)
@@ -115,17 +104,17 @@ class MeasureContext:
     start: dt.date
     end: dt.date
     timescales: AuthorityTimescales
-    days: list[dt.date]
     teams: list[tuple[Any, str]]
 
     def rule(self, kind: str) -> Rule | None:
         return self.timescales.rules.get(kind)
 
-    def due(self, start: Any, rule: Rule) -> Any:
-        return due_on(start, rule.value, unit=rule.unit, days=self.days)
+    @property
+    def authority_id(self) -> Any:
+        """The user's authority: the measures read its own records only."""
+        return self.user.authority_id
 
     def in_period(self, field: str) -> Q:
-        # BETWEEN: a computed due date is computed once for both ends.
         return Q(**{f"{field}__range": (self.start, self.end)})
 
     def by_team(
@@ -134,83 +123,35 @@ class MeasureContext:
         """One query: the ratio for each team of the records' children (None: no team)."""
         rows = (
             queryset.order_by()
-            .values(team_id=F(team))
+            .values(measure_team=F(team))
             .annotate(
                 num=Count("pk", filter=numerator),
                 den=Count("pk", filter=denominator) if denominator is not None else Count("pk"),
             )
-            .values_list("team_id", "num", "den")
+            .values_list("measure_team", "num", "den")
         )
         return {team_id: Ratio(num, den) for team_id, num, den in rows}
 
-    def deadlines_by_team(
-        self,
-        queryset: QuerySet[Any],
-        *,
-        due: Any,
-        met: Any,
-        ended: Any = None,
-        due_in_period: bool = True,
-        anchor: Q | None = None,
-    ) -> dict[Any, Ratio]:
-        """One query: for each team of the records' children, the deadlines counted and
-        those met by their due date.
+    def facts_by_team(self, measures: list[str], *, due_in_period: bool = True) -> dict[Any, Ratio]:
+        """One query, one index range: for each team, the stored deadlines of ``measures``
+        counted and those met by their due date (:mod:`registry.measure_facts`).
 
-        Each row's due date, the day it was met and the day its plan ends (the latest date,
-        for a plan still open; none, for no plan) are computed once, in a subquery the
-        planner may not flatten (``OFFSET 0``), and compared outside it. Counted: a
-        deadline due in the period (``due_in_period``; else every row with a due date)
-        that was met during its plan, or fell due before the plan ended. Met: by the due
-        date, during the plan. ``anchor``: which rows are deadlines (the others are there
-        for a window to see)."""
-        flags = {}
-        if anchor is not None:
-            flags["measure_anchor"] = ExpressionWrapper(anchor, output_field=BooleanField())
-        rows = queryset.order_by().values(
-            measure_team=F("child__team_id"),
-            measure_due=due,
-            measure_met=met,
-            measure_ended=ended if ended is not None else Cast(Value(None), DateField()),
-            **flags,
+        Counted: a deadline due in the period that was met during its plan, or fell due
+        before the plan ended (``due_in_period``); else, for the initial conference, each
+        one held in the period. Met: by the due date, during the plan."""
+        facts = TimescaleFact.objects.filter(
+            authority_id=self.authority_id,
+            measure__in=measures,
+            counted_on__range=(self.start, self.end),
         )
-        sql, params = rows.query.sql_with_params()
-        met_in_plan = "(d.measure_ended IS NULL OR d.measure_met <= d.measure_ended)"
         if due_in_period:
-            counted = (
-                "d.measure_due BETWEEN %s AND %s AND ((d.measure_met IS NOT NULL AND "
-                "d.measure_met <= d.measure_ended) OR d.measure_ended >= d.measure_due)"
+            facts = facts.filter(
+                Q(met_on__isnull=False, met_on__lte=F("ends_on")) | Q(ends_on__gte=F("due_on"))
             )
-            met_in_plan = "d.measure_met <= d.measure_ended"
-            extra = [self.start, self.end]
+            met_in_plan = Q(met_on__lte=F("ends_on"))
         else:
-            counted, extra = "d.measure_due IS NOT NULL", []
-        if anchor is not None:
-            counted += " AND d.measure_anchor"
-        # Django's own SQL of the queryset, and fixed text: every value is a parameter.
-        query = (
-            "SELECT d.measure_team, "  # noqa: S608
-            f"count(*) FILTER (WHERE d.measure_met <= d.measure_due AND {met_in_plan}), "
-            f"count(*) FROM ({sql} OFFSET 0) AS d WHERE {counted} GROUP BY 1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(query, [*params, *extra])
-            return {team_id: Ratio(num, den) for team_id, num, den in cursor.fetchall()}
-
-    def share_by_team(self, queryset: QuerySet[Any], value: Any) -> dict[Any, Ratio]:
-        """One query: for each team of the records' children, the rows where ``value`` is
-        true, of those where it is known; ``value`` computed once per row (as above)."""
-        rows = queryset.order_by().values(
-            measure_team=F("child__team_id"),
-            measure_value=ExpressionWrapper(value, output_field=BooleanField()),
-        )
-        sql, params = rows.query.sql_with_params()
-        query = (
-            "SELECT d.measure_team, count(*) FILTER (WHERE d.measure_value), count(*) "  # noqa: S608
-            f"FROM ({sql} OFFSET 0) AS d WHERE d.measure_value IS NOT NULL GROUP BY 1"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            return {team_id: Ratio(num, den) for team_id, num, den in cursor.fetchall()}
+            met_in_plan = Q(ends_on__isnull=True) | Q(met_on__lte=F("ends_on"))
+        return self.by_team(facts, "team_id", Q(met_on__lte=F("due_on")) & met_in_plan)
 
     def measure(self, found: dict[Any, Ratio], **described: Any) -> Measure:
         return _assemble(self.teams, found, **described)
@@ -252,9 +193,6 @@ def measures_for(*, user: User, period_from: dt.date, period_to: dt.date) -> Mea
         start=period_from,
         end=period_to,
         timescales=timescales,
-        days=working_days(
-            timescales.calendar, period_from - CALENDAR_MARGIN, period_to + CALENDAR_MARGIN
-        ),
         teams=list(
             Team.objects.filter(authority_id=authority_id)
             .order_by("name", "pk")
@@ -285,34 +223,23 @@ def authority_plans(ctx: MeasureContext) -> QuerySet[Plan]:
     return plans_all().filter(access.authority_records_q(ctx.user))
 
 
-def statutory_visit_q(prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}status": Visit.Status.COMPLETED,
-            f"{prefix}kind": Visit.Kind.STATUTORY,
-            f"{prefix}child_seen": True,
-        }
-    )
-
-
 def end_of_day(day: dt.date) -> dt.datetime:
     """The first moment after ``day``, UK time."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=LONDON)
 
 
 def seen_alone_at_last_visit(ctx: MeasureContext) -> Measure:
-    latest = (
-        Visit.objects.filter(statutory_visit_q(), child_id=OuterRef("child_id"))
-        .annotate(day=TruncDate("visited_at"))
-        .filter(day__gte=OuterRef("started_on"), visited_at__lt=end_of_day(ctx.end))
-        .order_by("-visited_at")
+    """From the stored visits: each plan's statutory visit that was the latest by the end
+    of the period (made by then, the next one after it or none) in a plan still open then."""
+    visits = TimescaleFact.objects.filter(
+        authority_id=ctx.authority_id,
+        measure=TimescaleFact.Measure.VISIT_FROM_VISIT,
+        superseded_on__gt=ctx.end,
+        anchor_on__lte=ctx.end,
+        ends_on__gt=ctx.end,
+        seen_alone__isnull=False,
     )
-    plans = (
-        authority_plans(ctx)
-        .filter(started_on__lte=ctx.end)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=ctx.end))
-    )
-    found = ctx.share_by_team(plans, Subquery(latest.values("seen_alone")[:1]))
+    found = ctx.by_team(visits, "team_id", Q(seen_alone=True))
     return ctx.measure(
         found,
         key="seen_alone",

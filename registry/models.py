@@ -264,3 +264,67 @@ class ReturnFile(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class TimescaleFact(models.Model):
+    """One deadline that a measure counts (an initial conference, a first core group, an
+    authorisation, a review, a statutory visit), with its due date and the day it was met,
+    stored so that a measure over a period reads one index range instead of computing
+    every deadline of the authority on each request.
+
+    Derived data: :mod:`registry.measure_facts` writes a child's rows whenever the services
+    refresh the child's running deadlines (every change to a record a deadline depends on,
+    and to the child's team), and rewrites an authority's rows when its timescales or
+    working days change. The dates are computed by the database from the authority's
+    profile and working days (:mod:`cpcase.working_days_sql`), as the measures always did.
+    """
+
+    class Measure(models.TextChoices):
+        INITIAL_CONFERENCE = "initial_conference", "Initial conference"
+        FIRST_CORE_GROUP = "first_core_group", "First core group"
+        PLAN_AUTHORISATION = "plan_authorisation", "Plan authorisation"
+        REVIEW = "review", "Review conference"
+        VISIT_FROM_PLAN_START = "visit_from_start", "Statutory visit after the plan's start"
+        VISIT_FROM_VISIT = "visit_from_visit", "Statutory visit after a statutory visit"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
+    # Whose record it is (the measures count an authority's own work), and the child's team
+    # now (a measure's rows are teams).
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(
+        "cpcase.Team", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    measure = models.CharField(max_length=30, choices=Measure.choices)
+    # The day compared with the period: the due date, or for an initial conference the day
+    # it was held. None only for a visit with no interval to count from.
+    counted_on = models.DateField(null=True)
+    due_on = models.DateField(null=True)
+    met_on = models.DateField(null=True)
+    # The day the plan ended (the latest date while it is open); None: not in a plan.
+    ends_on = models.DateField(null=True)
+    # A statutory visit's own day, the day of the next one (the latest date if none yet),
+    # and whether the child was seen alone: the visits' rows answer "seen alone at the
+    # last visit" too.
+    anchor_on = models.DateField(null=True)
+    superseded_on = models.DateField(null=True)
+    seen_alone = models.BooleanField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["authority", "measure", "counted_on"],
+                include=["team", "due_on", "met_on", "ends_on"],
+                name="fact_counted",
+            ),
+            models.Index(
+                fields=["authority", "superseded_on"],
+                include=["team", "anchor_on", "ends_on", "seen_alone"],
+                condition=Q(measure="visit_from_visit"),
+                name="fact_last_visit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} of {self.child_id} due {self.due_on}"
