@@ -29,8 +29,10 @@ from django.db.models import (
     Case,
     CharField,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -298,7 +300,7 @@ def statutory_visits(f: FactContext) -> list[Rows]:
                 order_by=[F("visited_at").asc(), F("id").asc()],
             ),
             ended=F("plan_ends"),
-            extra={"anchor_on": visit_day, "seen_alone": F("seen_alone")},
+            extra={"anchor_on": visit_day, "flag": F("seen_alone")},
         )
     ]
     if rule is not None:
@@ -324,12 +326,43 @@ def _visits_from_plan_starts(f: FactContext, rule: Rule) -> Rows:
     )
 
 
+def plan_starts_and_ends(f: FactContext) -> list[Rows]:
+    """Each plan's start, with whether the child had a plan before (at any time, in any
+    authority), and each plan's end, with whether it lasted two years or more (ended on
+    or after the second anniversary of its start): the DfE's statistics' measures."""
+    plans = Plan.objects.filter(f.records_q())
+    earlier = Exists(
+        Plan.objects.filter(child_id=OuterRef("child_id"), started_on__lt=OuterRef("started_on"))
+    )
+    two_years_on = Func(
+        F("started_on"),
+        template="(%(expressions)s + make_interval(years => 2))::date",
+        output_field=DateField(),
+    )
+    nothing = Cast(Value(None), DateField())
+    return [
+        Rows(Measure.PLAN_START, plans, due=F("started_on"), met=nothing, extra={"flag": earlier}),
+        Rows(
+            Measure.PLAN_END,
+            plans.filter(ended_on__isnull=False).annotate(two_years_on=two_years_on),
+            due=F("ended_on"),
+            met=nothing,
+            extra={
+                "flag": ExpressionWrapper(
+                    Q(ended_on__gte=F("two_years_on")), output_field=BooleanField()
+                )
+            },
+        ),
+    ]
+
+
 BUILDERS: tuple[Callable[[FactContext], list[Rows]], ...] = (
     initial_conferences,
     first_core_groups,
     plans_authorised,
     reviews,
     statutory_visits,
+    plan_starts_and_ends,
 )
 _COLUMNS = (
     "child_id",
@@ -342,7 +375,7 @@ _COLUMNS = (
     "ends_on",
     "anchor_on",
     "superseded_on",
-    "seen_alone",
+    "flag",
 )
 
 
@@ -361,7 +394,7 @@ def _insert(f: FactContext, rows: Rows) -> int:
         f_met=rows.met,
         f_ended=rows.ended if rows.ended is not None else Cast(Value(None), DateField()),
         f_anchor_on=rows.extra.get("anchor_on", Cast(Value(None), DateField())),
-        f_seen_alone=rows.extra.get("seen_alone", Cast(Value(None), BooleanField())),
+        f_flag=rows.extra.get("flag", Cast(Value(None), BooleanField())),
         **flags,
     )
     sql, params = values.query.sql_with_params()
@@ -373,7 +406,7 @@ def _insert(f: FactContext, rows: Rows) -> int:
     query = (
         f"INSERT INTO {TimescaleFact._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608
         f"SELECT d.f_child, %s, d.f_team, %s, d.f_{rows.counted}, d.f_due, d.f_met, "
-        f"d.f_ended, d.f_anchor_on, {superseded}, d.f_seen_alone "
+        f"d.f_ended, d.f_anchor_on, {superseded}, d.f_flag "
         f"FROM ({sql} OFFSET 0) AS d WHERE {' AND '.join(kept) or 'TRUE'}"
     )
     head = [f.authority_id, str(rows.measure)] + ([dt.date.max] if visit else [])

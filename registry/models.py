@@ -269,8 +269,8 @@ class ReturnFile(models.Model):
 class TimescaleFact(models.Model):
     """One deadline that a measure counts (an initial conference, a first core group, an
     authorisation, a review, a statutory visit), with its due date and the day it was met,
-    stored so that a measure over a period reads one index range instead of computing
-    every deadline of the authority on each request.
+    or one plan's start or end, stored so that a measure over a period reads one index
+    range instead of computing every deadline of the authority on each request.
 
     Derived data: :mod:`registry.measure_facts` writes a child's rows whenever the services
     refresh the child's running deadlines (every change to a record a deadline depends on,
@@ -286,6 +286,8 @@ class TimescaleFact(models.Model):
         REVIEW = "review", "Review conference"
         VISIT_FROM_PLAN_START = "visit_from_start", "Statutory visit after the plan's start"
         VISIT_FROM_VISIT = "visit_from_visit", "Statutory visit after a statutory visit"
+        PLAN_START = "plan_start", "A plan started"
+        PLAN_END = "plan_end", "A plan ended"
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="+")
     # Whose record it is (the measures count an authority's own work), and the child's team
@@ -304,25 +306,33 @@ class TimescaleFact(models.Model):
     met_on = models.DateField(null=True)
     # The day the plan ended (the latest date while it is open); None: not in a plan.
     ends_on = models.DateField(null=True)
-    # A statutory visit's own day, the day of the next one (the latest date if none yet),
-    # and whether the child was seen alone: the visits' rows answer "seen alone at the
-    # last visit" too.
+    # A statutory visit's own day and the day of the next one (the latest date if none
+    # yet): the visits' rows answer "seen alone at the last visit" too.
     anchor_on = models.DateField(null=True)
     superseded_on = models.DateField(null=True)
-    seen_alone = models.BooleanField(null=True)
+    # The yes or no a measure counts: the child seen alone (a visit), the plan lasted two
+    # years or more (a plan's end), the child had a plan before (a plan's start).
+    flag = models.BooleanField(null=True)
 
     class Meta:
         indexes = [
             models.Index(
                 fields=["authority", "measure", "counted_on"],
-                include=["team", "due_on", "met_on", "ends_on"],
+                include=["team", "due_on", "met_on", "ends_on", "flag"],
                 name="fact_counted",
             ),
             models.Index(
                 fields=["authority", "superseded_on"],
-                include=["team", "anchor_on", "ends_on", "seen_alone"],
+                include=["team", "anchor_on", "ends_on", "flag"],
                 condition=Q(measure="visit_from_visit"),
                 name="fact_last_visit",
+            ),
+            # The children who started a plan: counted once each.
+            models.Index(
+                fields=["authority", "counted_on"],
+                include=["team", "child", "flag"],
+                condition=Q(measure="plan_start"),
+                name="fact_plan_start",
             ),
         ]
 

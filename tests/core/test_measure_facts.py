@@ -49,7 +49,7 @@ _FIELDS = (
     "ends_on",
     "anchor_on",
     "superseded_on",
-    "seen_alone",
+    "flag",
 )
 
 
