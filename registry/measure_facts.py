@@ -364,7 +364,7 @@ BUILDERS: tuple[Callable[[FactContext], list[Rows]], ...] = (
     statutory_visits,
     plan_starts_and_ends,
 )
-_COLUMNS = (
+COLUMNS = (
     "child_id",
     "authority_id",
     "team_id",
@@ -404,7 +404,7 @@ def _insert(f: FactContext, rows: Rows) -> int:
     superseded = "COALESCE(d.f_met, %s::date)" if visit else "NULL::date"
     # Django's own SQL of the queryset, and fixed text: every value is a parameter.
     query = (
-        f"INSERT INTO {TimescaleFact._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO {TimescaleFact._meta.db_table} ({', '.join(COLUMNS)}) "  # noqa: S608
         f"SELECT d.f_child, %s, d.f_team, %s, d.f_{rows.counted}, d.f_due, d.f_met, "
         f"d.f_ended, d.f_anchor_on, {superseded}, d.f_flag "
         f"FROM ({sql} OFFSET 0) AS d WHERE {' AND '.join(kept) or 'TRUE'}"

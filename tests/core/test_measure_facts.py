@@ -38,23 +38,9 @@ from tests.support.working_days import at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
 
-_FIELDS = (
-    "child_id",
-    "authority_id",
-    "team_id",
-    "measure",
-    "counted_on",
-    "due_on",
-    "met_on",
-    "ends_on",
-    "anchor_on",
-    "superseded_on",
-    "flag",
-)
-
 
 def _rows() -> Counter[tuple[Any, ...]]:
-    return Counter(TimescaleFact.objects.values_list(*_FIELDS))
+    return Counter(TimescaleFact.objects.values_list(*measure_facts.COLUMNS))
 
 
 def _assert_same_as_rebuilt() -> None:
