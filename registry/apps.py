@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class RegistryConfig(AppConfig):
@@ -16,3 +17,5 @@ class RegistryConfig(AppConfig):
         running_deadlines.register_follower(
             children=measure_facts.refresh, reached=measure_facts.children_of_authority
         )
+        # An upgrade to the version that stores them writes them at once.
+        post_migrate.connect(measure_facts.fill_if_missing, sender=self)

@@ -511,3 +511,15 @@ def rebuild(authority: Any = None) -> int:
         TimescaleFact.objects.filter(authority_id=authority_id).delete()
         stored += _build(authority_id, None)
     return stored
+
+
+def fill_if_missing(**kwargs: Any) -> None:
+    """After ``migrate``: write every authority's rows if there are records but no rows
+    yet (the upgrade that brought these rows), so that the measures are right at once.
+    A few cheap queries otherwise; nothing while the tables are not both there (a
+    migration back, or part of the way)."""
+    tables = connection.introspection.table_names()
+    if TimescaleFact._meta.db_table not in tables or Plan._meta.db_table not in tables:
+        return
+    if Plan.objects.exists() and not TimescaleFact.objects.exists():
+        rebuild()

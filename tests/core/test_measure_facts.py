@@ -141,3 +141,23 @@ def test_an_authority_with_no_records_has_no_rows():
     assert measure_facts.rebuild(empty) == 0
     assert not TimescaleFact.objects.filter(authority=empty).exists()
     assert Authority.objects.filter(pk=empty.pk).exists()
+
+
+def test_an_upgrade_writes_the_rows_of_records_made_before_them(own):
+    """After ``migrate``, records with no stored rows yet (the upgrade that brought them)
+    get them at once; and a migrate with the rows in place leaves them alone."""
+    authority, team = own
+    child = ChildFactory(responsible_authority=authority, team=team)
+    PlanFactory(child=child, started_on=dt.date(2025, 6, 23), authority=authority)
+    expected = _rows()
+    assert expected
+    TimescaleFact.objects.all().delete()
+    measure_facts.fill_if_missing()
+    assert _rows() == expected
+    first_core_group = TimescaleFact.objects.filter(
+        child=child, measure=TimescaleFact.Measure.FIRST_CORE_GROUP
+    )
+    first_core_group.delete()  # rows remain: not an upgrade
+    measure_facts.fill_if_missing()
+    assert not first_core_group.exists()
+    assert TimescaleFact.objects.filter(child=child).exists()
