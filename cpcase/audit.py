@@ -75,10 +75,29 @@ def audit_record_each(
     changes: dict[str, Any] | None = None,
 ) -> None:
     """One event per child (or one with no child), written in a single insert."""
+    AuditEvent.objects.bulk_create(
+        audit_events_each(
+            actor=actor, action=action, obj=obj, children=children, summary=summary, changes=changes
+        )
+    )
+
+
+def audit_events_each(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None,
+    children: list[Child | None],
+    summary: str,
+    changes: dict[str, Any] | None = None,
+) -> list[AuditEvent]:
+    """:func:`audit_record_each`'s events, unsaved, for a caller that writes them in the
+    same statement as the record (``cpcase.insert_together``): the read audit is told of
+    the children now."""
     ctx = request_context.current()
     for child in children:
         read_audit.note_audited(child.pk if child is not None else None)
-    AuditEvent.objects.bulk_create(
+    return [
         AuditEvent(
             actor=actor if actor is not None and actor.pk else None,
             actor_username=actor.get_username() if actor is not None and actor.pk else "",
@@ -94,4 +113,4 @@ def audit_record_each(
             request_id=ctx.request_id,
         )
         for child in children
-    )
+    ]

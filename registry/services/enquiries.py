@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cpcase import access
-from cpcase.audit import audit_record, audit_record_each
+from cpcase.audit import audit_events_each, audit_record
 from cpcase.errors import DomainError, NotPermitted
+from cpcase.insert_together import insert_together
 from cpcase.models import AuditEvent, Child, User
 from registry.models import Enquiry, PossibleMatch
 from registry.selectors import (
@@ -207,9 +208,8 @@ def _record_enquiry(
     children: Sequence[SearchedChild],
 ) -> Enquiry:
     """Record the enquiry, with what was found and its audit events, before the answer is
-    given: in one transaction the enquiry, the children matched (when there are any), the
-    possible matches (when there are any) and the audit events, one insert each however
-    many children. Telling people (the lead social workers, the same-address rule, the
+    given: in one statement the enquiry, the children matched (when there are any), the
+    possible matches (when there are any) and the audit events, however many children. Telling people (the lead social workers, the same-address rule, the
     cluster alert) follows at once in the background, from what the enquiry records
     (:func:`enquiry_follow_up`): the register is searched at 3 a.m. and the answer must
     come at once.
@@ -220,42 +220,39 @@ def _record_enquiry(
     findings = _findings(children)
     enquiry = _new_enquiry(actor, enquirer, reason, search, findings)
     found = _found_summary(findings)
-    with transaction.atomic():
-        enquiry.save(force_insert=True)
-        _save_children_found(enquiry, findings)
-        on_register, weak = findings.on_register, findings.weak
-        audit_record_each(
-            actor=actor,
-            action=AuditEvent.Action.SEARCH,
-            obj=enquiry,
-            children=[*on_register, *weak] or [None],
-            summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
-            + found,
-            changes={
-                "search": search.as_dict(),
-                "reason": enquiry.reason,
-                "possible_matches": [str(c.pk) for c in weak],
-            },
-        )
-        if findings.strong:
-            _queue_follow_up(enquiry)
-    return enquiry
-
-
-def _save_children_found(enquiry: Enquiry, findings: _Findings) -> None:
-    """The children matched and the possible matches, one insert each (when there are any)."""
-    if findings.on_register:
-        Enquiry.matched_children.through.objects.bulk_create(
+    on_register, weak = findings.on_register, findings.weak
+    events = audit_events_each(
+        actor=actor,
+        action=AuditEvent.Action.SEARCH,
+        obj=enquiry,
+        children=[*on_register, *weak] or [None],
+        summary=f"Register enquiry by {enquiry.enquirer_name} ({enquiry.enquirer_agency}): "
+        + found,
+        changes={
+            "search": search.as_dict(),
+            "reason": enquiry.reason,
+            "possible_matches": [str(c.pk) for c in weak],
+        },
+    )
+    # One statement, atomic on its own: one round trip at 3 a.m.
+    insert_together(
+        [enquiry],
+        [
             Enquiry.matched_children.through(enquiry_id=enquiry.pk, child_id=c.pk)
-            for c in findings.on_register
-        )
-    if findings.weak:
-        PossibleMatch.objects.bulk_create(
+            for c in on_register
+        ],
+        [
             PossibleMatch(
                 enquiry_id=enquiry.pk, child_id=c.pk, authority_id=c.responsible_authority_id
             )
-            for c in findings.weak
-        )
+            for c in weak
+        ],
+        events,
+    )
+    enquiry._state.adding = False
+    if findings.strong:
+        _queue_follow_up(enquiry)
+    return enquiry
 
 
 def _queue_follow_up(enquiry: Enquiry) -> None:

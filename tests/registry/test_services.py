@@ -321,12 +321,11 @@ def test_the_enquiry_request_is_a_fixed_few_queries_and_tells_nobody_before_comm
         "reason": "Welfare",
         "search": {"last_name": "Samehouse", "postcode": "ZZ9 9ZZ", "date_of_birth": "2015-01-09"},
     }
-    # The enquirer's roles, the search, the plans of what it found, then in one transaction
-    # (a savepoint here, inside the test's) the enquiry, what it matched and the audit
-    # events: eight, however many were found.
+    # The enquirer's roles, the search, the plans of what it found, then in one statement
+    # the enquiry, what it matched and the audit events: four, however many were found.
     with (
         django_capture_on_commit_callbacks(execute=False) as queued,
-        django_assert_num_queries(8),
+        django_assert_num_queries(4),
     ):
         r = api.post("/api/v1/register/enquiries/", body, format="json")
     assert r.status_code == 201 and len(r.json()["matches"]) == found
