@@ -7,8 +7,11 @@ only when a record it depends on changes (a conference, a core group, a visit, a
 stage, a strategy discussion or enquiry, a transfer, a looked-after event, the child's
 profile or allocation, the authority's timescales or working days), so the services that
 change those records call :func:`refresh` for the children concerned, in their own
-transaction; the daily check rewrites every child's rows too (:func:`store` with what it
-computed anyway), which also catches the calendar moving on.
+transaction. Nothing in a row moves with the date alone (see
+:mod:`cpcase.services.daily_check`, which reads the day's reminders from these rows): only
+its status does, worked out from ``due_on`` when it is read. A weekly repair recomputes
+every child's rows with the engine and rewrites what drifted (:func:`store_computed`,
+through ``cpcase.repair_running_deadlines``), for writes that bypassed the services.
 
 Rows hold only what is running (not met, not missed). Each child's soonest is marked
 ``is_next``: partial indexes serve "next deadline per child of this team (or authority,
@@ -177,7 +180,7 @@ def store(
     written again (most of a day's rows do not change). Returns how many were written.
 
     The caller holds the children's locks (``refresh``) or computed ``found`` in this same
-    transaction (the daily check). A fixed number of queries per 10,000 children.
+    transaction (the repair). A fixed number of queries per 10,000 children.
     """
     by_child = _open_by_child(found)
     if isinstance(children, QuerySet):
@@ -209,8 +212,8 @@ def store_computed(
     computed_at: dt.datetime,
     id_range: ChildRange | None = None,
 ) -> int:
-    """The daily check's :func:`store`: what it computed from ``computed_at`` on, except for
-    the children whose rows a service rewrote since (theirs are newer than the check's)."""
+    """The repair's :func:`store`: what it computed from ``computed_at`` on, except for the
+    children whose rows a service rewrote since (theirs are newer than the repair's)."""
     newer = set(
         (id_range or ChildRange())
         .apply(

@@ -419,6 +419,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cpcase.check_timescales",
         "schedule": crontab(hour=env.int("CPCASE_CHECK_TIMESCALES_HOUR", default=6), minute=0),
     },
+    "repair-running-deadlines-weekly": {
+        # The daily check reads the stored running deadlines that the services keep; this
+        # recomputes them all with the engine and rewrites what drifted.
+        "task": "cpcase.repair_running_deadlines",
+        "schedule": crontab(
+            day_of_week=env.str("CPCASE_REPAIR_DEADLINES_DAY", default="sun"),
+            hour=env.int("CPCASE_REPAIR_DEADLINES_HOUR", default=3),
+            minute=0,
+        ),
+    },
     "send-notification-emails": {
         # A safety net: emails are also queued the moment a notification is raised.
         "task": "cpcase.send_notification_emails",
