@@ -115,9 +115,11 @@ def timescales_check_chunk(
     """
     batch_size = batch_size or settings.CPCASE_NOTIFY_BATCH_SIZE
     reminders, names = stored_reminders(today=today, children=children, id_range=id_range)
+    # A child's address once, however many reminders name the child.
+    urls = {pk: reverse("child-detail", args=[pk]) for pk in names}
     created = 0
     for start in range(0, len(reminders), batch_size):
-        requests = [_request(r, names) for r in reminders[start : start + batch_size]]
+        requests = [_request(r, names, urls) for r in reminders[start : start + batch_size]]
         created += len(notifications_raise(requests=requests))
     return created
 
@@ -179,7 +181,9 @@ _ROW_FIELDS = (
 )
 
 
-def _request(reminder: Reminder, names: dict[Any, str]) -> NotificationRequest:
+def _request(
+    reminder: Reminder, names: dict[Any, str], urls: dict[Any, str]
+) -> NotificationRequest:
     d = reminder.deadline
     label = KIND_LABELS.get(d.kind, d.kind.replace("_", " ").capitalize())
     return NotificationRequest(
@@ -191,7 +195,7 @@ def _request(reminder: Reminder, names: dict[Any, str]) -> NotificationRequest:
             f"{names.get(d.child_id, 'A child')}: {label.lower()} "
             f"due on {d.due_on:%d %B %Y} ({d.source}). {_ROLE_REASONS[reminder.role]}"
         ),
-        url=reverse("child-detail", args=[d.child_id]),
+        url=urls.get(d.child_id) or reverse("child-detail", args=[d.child_id]),
         child_id=d.child_id,
         dedupe_key=reminder.dedupe_key,
     )
