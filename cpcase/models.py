@@ -994,8 +994,7 @@ class RunningDeadline(models.Model):
     lead_social_worker = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # When it was written: the daily check leaves alone a child whose rows a service
-    # rewrote while the check was computing.
+    # When it was written (for whoever looks into a row's history).
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -37,18 +37,19 @@ upgrade of the pinned ``holidays`` data, a hand-made fix in the database). The f
 recomputation is kept as a **repair**: ``cpcase.repair_running_deadlines`` on beat each
 week (the same chunks, on many workers, through :func:`running_deadlines_repair_chunk`),
 and ``manage.py refresh_deadlines``. A service's rows written while the repair computed
-are newer and win (``running_deadlines.store_computed``).
+are newer and win: the children whose rows drifted are recomputed under their locks
+(``running_deadlines.repair``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from cpcase import running_deadlines
 from cpcase.daily_scan import scan_chunks
@@ -115,8 +116,9 @@ def timescales_check_chunk(
     """
     batch_size = batch_size or settings.CPCASE_NOTIFY_BATCH_SIZE
     reminders, names = stored_reminders(today=today, children=children, id_range=id_range)
-    # A child's address once, however many reminders name the child.
-    urls = {pk: reverse("child-detail", args=[pk]) for pk in names}
+    # The child page's address reversed once, not once per reminder (a fifth of a chunk).
+    template = reverse("child-detail", args=[_PLACEHOLDER])
+    urls = {pk: template.replace(str(_PLACEHOLDER), str(pk)) for pk in names}
     created = 0
     for start in range(0, len(reminders), batch_size):
         requests = [_request(r, names, urls) for r in reminders[start : start + batch_size]]
@@ -165,6 +167,8 @@ def stored_reminders(
     return reminders, names
 
 
+_PLACEHOLDER = uuid.UUID(int=0)
+
 # A stored row as the check reads it, with its child's recipients and name.
 _ROW_FIELDS = (
     "child_id",
@@ -203,8 +207,8 @@ def _request(
 
 def running_deadlines_repair(*, chunk_size: int | None = None) -> int:
     """The repair, inline: every child's running deadlines recomputed with the engine and
-    the rows that drifted rewritten, chunk after chunk; returns how many rows were written.
-    (``cpcase.repair_running_deadlines`` runs the same chunks on many workers.)"""
+    the rows that drifted rewritten, chunk after chunk; returns how many children were
+    repaired. (``cpcase.repair_running_deadlines`` runs the same chunks on many workers.)"""
     return sum(
         running_deadlines_repair_chunk(children=chunk.children(), id_range=chunk.id_range())
         for chunk in scan_chunks(chunk_size)
@@ -214,10 +218,6 @@ def running_deadlines_repair(*, chunk_size: int | None = None) -> int:
 def running_deadlines_repair_chunk(
     *, children: QuerySet[Child], id_range: ChildRange | None = None
 ) -> int:
-    """One chunk of the repair: the children's running deadlines as the engine computes
-    them, stored where the rows differ; a child whose rows a service rewrote meanwhile
-    keeps the service's (newer). Returns how many rows were written."""
-    started = timezone.now()
-    id_range = id_range or ChildRange()
-    found = running_deadlines.compute(children, timezone.localdate(), id_range=id_range)
-    return running_deadlines.store_computed(children, found, computed_at=started, id_range=id_range)
+    """One chunk of the repair (:func:`cpcase.running_deadlines.repair`): how many of the
+    children had rows that drifted, now rewritten under their locks."""
+    return len(running_deadlines.repair(children, id_range=id_range))

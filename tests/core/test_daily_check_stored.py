@@ -11,7 +11,6 @@ next morning (a child turning 18 included). The weekly repair puts back rows tha
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 from collections import Counter
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from cpcase import demo, running_deadlines
@@ -33,7 +33,7 @@ from cpcase.timescales import Reminder, reminders_due
 from cpcase.working_days import WorkingCalendar, bank_holidays
 from plans.models import Plan
 from tests.core.test_running_deadlines import _assert_same, _events
-from tests.factories import ChildFactory, PlanFactory
+from tests.factories import ChildFactory, PlanFactory, VisitFactory
 
 # Seeding the demo takes a while on a loaded machine: more than the default 300 s budget.
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
@@ -174,6 +174,8 @@ def test_the_morning_after_a_child_turns_18_the_rows_are_right(demo_seeded):
     assert created == len(expected) > 0
     assert set(Notification.objects.values_list("dedupe_key", flat=True)) == expected
     assert Notification.objects.filter(child_id=child.pk).exists()
+    for notification in Notification.objects.all():
+        assert notification.url == reverse("child-detail", args=[notification.child_id])
 
 
 def test_the_check_leaves_the_rows_alone(demo_seeded):
@@ -211,25 +213,46 @@ def test_the_repair_task_runs_every_chunk(demo_seeded):
     _assert_same(demo_seeded)
 
 
-def test_the_repair_keeps_a_service_s_newer_rows(demo_seeded):
-    """A service rewrote a child's rows while the repair was computing: the service's rows
-    are newer than what the repair computed (here made wrong on purpose), and stay."""
-    child_id = RunningDeadline.objects.filter(kind="statutory_visit").first().child_id
-    started = timezone.now()
-    wrong = dt.date(2000, 1, 1)
-    computed = [
-        dataclasses.replace(d, due_on=wrong) if d.child_id == child_id else d
-        for d in running_deadlines.compute(Child.objects.all(), demo_seeded)
-    ]
-    # Meanwhile a service changes the child's deadlines (here: puts back rows that drifted).
-    RunningDeadline.objects.filter(child_id=child_id).update(due_on=dt.date(1999, 1, 1))
-    running_deadlines.refresh([child_id])
-    running_deadlines.store_computed(Child.objects.all(), computed, computed_at=started)
-    assert not RunningDeadline.objects.filter(child_id=child_id, due_on=wrong).exists()
+def test_the_repair_keeps_a_service_s_newer_rows(demo_seeded, monkeypatch):
+    """A service changes a child's records while the repair is computing: the repair does
+    not store what it computed before (the child's rows now differ from it, so the child is
+    recomputed under its lock), and the service's rows stay; a row that drifted is put
+    back in the same run."""
+    today = f"on {timezone.localdate():%d %b %Y}"
+    visited = (
+        RunningDeadline.objects.filter(kind="statutory_visit")
+        .exclude(source__endswith=today)  # a visit today changes this child's deadline
+        .order_by("child_id")
+        .first()
+        .child_id
+    )
+    drifted = RunningDeadline.objects.exclude(child_id=visited).order_by("child_id").first()
+    drifted.due_on = dt.date(2000, 1, 1)
+    drifted.save()
+    real = running_deadlines.compute
+    calls: list[int] = []
+
+    def compute_then_a_service(*args: Any, **kwargs: Any) -> list[Any]:
+        found = real(*args, **kwargs)
+        # The repair's own computation of the child's chunk, before any lock.
+        if not calls and any(d.child_id == visited for d in found):
+            calls.append(1)
+            VisitFactory(
+                child_id=visited,
+                visited_at=dt.datetime.combine(
+                    timezone.localdate(), dt.time(0, 1), tzinfo=timezone.get_current_timezone()
+                ),
+                recorded_by=Child.objects.get(pk=visited).lead_social_worker,
+            )
+        return found
+
+    monkeypatch.setattr(running_deadlines, "compute", compute_then_a_service)
+    repaired = running_deadlines_repair()
+    assert calls and repaired == 2
+    monkeypatch.undo()
     _assert_same(demo_seeded)
-    # Without the service's newer rows, the repair's would have been stored.
-    running_deadlines.store_computed(Child.objects.all(), computed, computed_at=timezone.now())
-    assert RunningDeadline.objects.filter(child_id=child_id, due_on=wrong).exists()
+    row = RunningDeadline.objects.get(child_id=visited, kind="statutory_visit")
+    assert row.source.endswith(today)
 
 
 def test_the_repair_is_on_beat_each_week():

@@ -167,17 +167,19 @@ def test_a_chunk_reads_the_stored_rows_by_its_id_range_and_finds_the_same(
 
 
 def test_a_repair_chunk_reads_each_providers_table_by_its_id_range(authority, team, social_worker):
-    """The weekly repair's chunk recomputes with the engine: every provider's table read by
-    the chunk's id range, and the rows it drops come back only for its own children."""
+    """The weekly repair's chunk recomputes with the engine, reading every provider's table
+    by the chunk's id range, and rewrites (under their locks) only its own children whose
+    rows drifted."""
     ids = _eight_children(authority, team, social_worker)
     chunk = ScanChunk(authority.pk, ids[2], ids[6])
     before = set(RunningDeadline.objects.values_list("child_id", "key", "due_on"))
-    RunningDeadline.objects.all().delete()
+    RunningDeadline.objects.filter(child_id__in=ids[1:4]).delete()
     with CaptureQueriesContext(connection) as queries:
-        written = running_deadlines_repair_chunk(
+        repaired = running_deadlines_repair_chunk(
             children=chunk.children(), id_range=chunk.id_range()
         )
-    assert _tables_read_by_range(queries, ids[2], ids[6]) == set(PROVIDER_TABLES)
+    assert repaired == 2  # ids[2] and ids[3]; ids[1] is not the chunk's
+    locked = next(i for i, q in enumerate(queries) if "FOR NO KEY UPDATE" in q["sql"])
+    assert _tables_read_by_range(queries[:locked], ids[2], ids[6]) == set(PROVIDER_TABLES)
     after = set(RunningDeadline.objects.values_list("child_id", "key", "due_on"))
-    assert written == len(after) > 0
-    assert after == {row for row in before if ids[2] <= row[0] < ids[6]}
+    assert after == {row for row in before if row[0] != ids[1]}
