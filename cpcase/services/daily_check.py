@@ -48,6 +48,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
@@ -116,6 +117,11 @@ def timescales_check_chunk(
     """
     batch_size = batch_size or settings.CPCASE_NOTIFY_BATCH_SIZE
     reminders, names = stored_reminders(today=today, children=children, id_range=id_range)
+    # Most of a day's reminders were raised on an earlier day (the days before a deadline,
+    # every day it is overdue): skip those before building their notifications. The
+    # notifications' unique key still decides, for a chunk that runs twice at once.
+    raised = _raised([r.dedupe_key for r in reminders])
+    reminders = [r for r in reminders if r.dedupe_key not in raised]
     # The child page's address reversed once, not once per reminder (a fifth of a chunk).
     template = reverse("child-detail", args=[_PLACEHOLDER])
     urls = {pk: template.replace(str(_PLACEHOLDER), str(pk)) for pk in names}
@@ -124,6 +130,18 @@ def timescales_check_chunk(
         requests = [_request(r, names, urls) for r in reminders[start : start + batch_size]]
         created += len(notifications_raise(requests=requests))
     return created
+
+
+def _raised(keys: list[str]) -> set[str]:
+    """Which of these dedupe keys are stored already (one query, by the unique index)."""
+    if not keys:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT dedupe_key FROM {Notification._meta.db_table} WHERE dedupe_key = ANY(%s)",  # noqa: S608 - the table's own name
+            [keys],
+        )
+        return {key for (key,) in cursor.fetchall()}
 
 
 def stored_reminders(

@@ -183,3 +183,20 @@ def test_a_repair_chunk_reads_each_providers_table_by_its_id_range(authority, te
     assert _tables_read_by_range(queries[:locked], ids[2], ids[6]) == set(PROVIDER_TABLES)
     after = set(RunningDeadline.objects.values_list("child_id", "key", "due_on"))
     assert after == {row for row in before if row[0] != ids[1]}
+
+
+def test_a_chunk_raises_only_what_is_missing(authority, team, social_worker, team_manager):
+    """Reminders raised on an earlier run are skipped before their notifications are built;
+    the ones missing (here deleted) are raised again, and nothing is stored twice."""
+    _eight_children(authority, team, social_worker)
+    chunk = ScanChunk(authority.pk)
+    today = D(2027, 2, 17)
+    first = timescales_check_chunk(today=today, children=chunk.children())
+    kept = set(Notification.objects.values_list("dedupe_key", flat=True))
+    assert first == len(kept) > 3
+    missing = list(Notification.objects.order_by("dedupe_key")[:3])
+    Notification.objects.filter(pk__in=[n.pk for n in missing]).delete()
+    assert timescales_check_chunk(today=today, children=chunk.children()) == 3
+    assert set(Notification.objects.values_list("dedupe_key", flat=True)) == kept
+    assert Notification.objects.count() == len(kept)
+    assert timescales_check_chunk(today=today, children=chunk.children()) == 0
