@@ -137,11 +137,12 @@ def _raised(keys: list[str]) -> set[str]:
     if not keys:
         return set()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT dedupe_key FROM {Notification._meta.db_table} WHERE dedupe_key = ANY(%s)",  # noqa: S608 - the table's own name
-            [keys],
-        )
+        cursor.execute(_RAISED_SQL, [keys])
         return {key for (key,) in cursor.fetchall()}
+
+
+# One array parameter, not thousands of IN (...) placeholders.
+_RAISED_SQL = "SELECT dedupe_key FROM cpcase_notification WHERE dedupe_key = ANY(%s)"
 
 
 def stored_reminders(
@@ -150,8 +151,9 @@ def stored_reminders(
     """The reminders and escalations of ``children`` on ``today``, from their stored
     running deadlines, and the children's names (by id) for the notifications.
 
-    Three queries: the rows that can have a stage today (with their child's lead social
-    worker, team and name), the team managers, the service leaders.
+    Five queries: the authorities' rules and calendars (two), the rows that can have a
+    stage today (with their child's lead social worker, team and name), the team
+    managers, the service leaders.
     """
     timescales = load_authority_timescales()
     horizon, chair_horizon = reminder_horizon(today, timescales)
