@@ -408,6 +408,10 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
+# Celery closes the database connections around every task unless told to reuse them;
+# cpcase.celery treats each task as Django treats a request instead (CONN_MAX_AGE, and
+# a connection that failed is dropped), which saves a new server process per task.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
