@@ -240,7 +240,7 @@ def _dashboards(ctx: BenchContext, plans: int, today: dt.date) -> list[Measureme
 
 def ensure_running_deadlines(ctx: BenchContext) -> int:
     """The stored running deadlines of the synthetic authority (built with bulk inserts,
-    so no service wrote them): written once, as the daily check would."""
+    so no service wrote them): written once, as the weekly repair would."""
 
     if RunningDeadline.objects.filter(responsible_authority=ctx.authority).exists():
         return 0

@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import import_modules
+from celery.signals import import_modules, task_postrun, task_prerun
 
 from cpcase.embedded_db import ensure_started
 
@@ -23,3 +23,23 @@ def start_embedded_system(**kwargs: Any) -> None:
 
 
 import_modules.connect(start_embedded_system, sender=app)
+
+
+def database_connections_like_requests(**kwargs: Any) -> None:
+    """Around each task, what Django does around each request: a connection past
+    ``CONN_MAX_AGE``, or one that failed (a database restarted mid-run), is closed, and the
+    next query opens a new one; the others are kept (``CELERY_DB_REUSE_MAX``), so a task
+    does not start a new PostgreSQL server process and warm its caches (the daily check's
+    chunks, dozens a run)."""
+    task = kwargs.get("sender")
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return  # run in the caller's process (tests): its connection is the caller's
+    # Imported here: loading the settings imports this module.
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        connection.close_if_unusable_or_obsolete()
+
+
+task_prerun.connect(database_connections_like_requests, weak=False)
+task_postrun.connect(database_connections_like_requests, weak=False)

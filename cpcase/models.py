@@ -957,9 +957,10 @@ class RunningDeadline(models.Model):
 
     Derived data: the deadline engine (:mod:`cpcase.timescales`) is the single source of
     the dates; :mod:`cpcase.running_deadlines` rewrites a child's rows whenever a service
-    changes a record they depend on, and the daily check rewrites them all. The child's
-    authorities, team and lead social worker are copied here, under the child's own field
-    names, so that the access module's scope filters these rows as it filters children.
+    changes a record they depend on (the daily check reads its reminders from them; a
+    weekly repair rewrites what drifted). The child's authorities, team and lead social
+    worker are copied here, under the child's own field names, so that the access
+    module's scope filters these rows as it filters children.
     """
 
     # No index of their own on the foreign keys: the unique (child, key) and the partial
@@ -993,8 +994,7 @@ class RunningDeadline(models.Model):
     lead_social_worker = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
-    # When it was written: the daily check leaves alone a child whose rows a service
-    # rewrote while the check was computing.
+    # When it was written (for whoever looks into a row's history).
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

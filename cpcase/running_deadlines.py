@@ -7,8 +7,11 @@ only when a record it depends on changes (a conference, a core group, a visit, a
 stage, a strategy discussion or enquiry, a transfer, a looked-after event, the child's
 profile or allocation, the authority's timescales or working days), so the services that
 change those records call :func:`refresh` for the children concerned, in their own
-transaction; the daily check rewrites every child's rows too (:func:`store` with what it
-computed anyway), which also catches the calendar moving on.
+transaction. Nothing in a row moves with the date alone (see
+:mod:`cpcase.services.daily_check`, which reads the day's reminders from these rows): only
+its status does, worked out from ``due_on`` when it is read. A weekly repair recomputes
+every child's rows with the engine and rewrites what drifted (:func:`repair`, through
+``cpcase.repair_running_deadlines``), for writes that bypassed the services.
 
 Rows hold only what is running (not met, not missed). Each child's soonest is marked
 ``is_next``: partial indexes serve "next deadline per child of this team (or authority,
@@ -185,19 +188,13 @@ def _rows_changed(
     return rows, unchanged
 
 
-def store(
+def _differences(
     children: QuerySet[Child] | Iterable[Any],
     found: Iterable[Deadline],
-    *,
-    id_range: ChildRange | None = None,
-) -> int:
-    """Make the rows of ``children`` (a queryset, or children or ids) the open deadlines in
-    ``found``: rows that did not change are left as they are, the others deleted and
-    written again (most of a day's rows do not change). Returns how many were written.
-
-    The caller holds the children's locks (``refresh``) or computed ``found`` in this same
-    transaction (the daily check). A fixed number of queries per 10,000 children.
-    """
+    id_range: ChildRange | None,
+) -> tuple[list[RunningDeadline], dict[Any, Any]]:
+    """What makes the rows of ``children`` the open deadlines in ``found``: the rows to
+    write, and the stored rows to delete (their child's id by their own)."""
     by_child = _open_by_child(found)
     if isinstance(children, QuerySet):
         current = (id_range or ChildRange()).apply(
@@ -213,36 +210,47 @@ def store(
     }
     facts = _child_facts(sorted(by_child))
     rows, unchanged = _rows_changed(by_child, facts, existing)
-    stale = [pk for pk, _ in existing.values() if pk not in unchanged]
+    stale = {pk: child_id for (child_id, _), (pk, _) in existing.items() if pk not in unchanged}
+    return rows, stale
+
+
+def store(
+    children: QuerySet[Child] | Iterable[Any],
+    found: Iterable[Deadline],
+    *,
+    id_range: ChildRange | None = None,
+) -> int:
+    """Make the rows of ``children`` (a queryset, or children or ids) the open deadlines in
+    ``found``: rows that did not change are left as they are, the others deleted and
+    written again (most of a day's rows do not change). Returns how many were written.
+
+    The caller holds the children's locks (``refresh``). A fixed number of queries per
+    10,000 children.
+    """
+    rows, stale_rows = _differences(children, found, id_range)
+    stale = list(stale_rows)
     for start in range(0, len(stale), 10_000):
         RunningDeadline.objects.filter(pk__in=stale[start : start + 10_000]).delete()
     RunningDeadline.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
 
-@transaction.atomic
-def store_computed(
-    children: QuerySet[Child],
-    found: Iterable[Deadline],
-    *,
-    computed_at: dt.datetime,
-    id_range: ChildRange | None = None,
-) -> int:
-    """The daily check's :func:`store`: what it computed from ``computed_at`` on, except for
-    the children whose rows a service rewrote since (theirs are newer than the check's)."""
-    newer = set(
-        (id_range or ChildRange())
-        .apply(
-            RunningDeadline.objects.filter(
-                child__in=children.values("pk"), computed_at__gt=computed_at
-            )
-        )
-        .values_list("child_id", flat=True)
-    )
-    if newer:
-        children = children.exclude(pk__in=newer)
-        found = [d for d in found if d.child_id not in newer]
-    return store(children, found, id_range=id_range)
+def repair(children: QuerySet[Child], *, id_range: ChildRange | None = None) -> list[Any]:
+    """Recompute the running deadlines of ``children`` (whose ids lie in ``id_range``, if
+    given) with the engine, and rewrite the rows of those whose rows drifted; returns the
+    ids of the children repaired.
+
+    The comparison takes no lock (most weeks nothing drifted). The children found to differ
+    are then refreshed under their locks (:func:`refresh`): recomputed from what is
+    committed by then, so a service that changed one of them while the repair computed is
+    not undone. A service's newer rows win; a repair never stores what it computed before
+    a service's change.
+    """
+    found = compute(children, timezone.localdate(), id_range=id_range)
+    rows, stale = _differences(children, found, id_range)
+    drifted = sorted({r.child_id for r in rows} | set(stale.values()))
+    refresh(drifted)
+    return drifted
 
 
 def refresh_authority(authority: Authority | Any, *, today: dt.date | None = None) -> int:

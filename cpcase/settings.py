@@ -408,6 +408,10 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
+# Celery closes the database connections around every task unless told to reuse them;
+# cpcase.celery treats each task as Django treats a request instead (CONN_MAX_AGE, and
+# a connection that failed is dropped), which saves a new server process per task.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
@@ -418,6 +422,16 @@ CELERY_BEAT_SCHEDULE = {
     "check-timescales-daily": {
         "task": "cpcase.check_timescales",
         "schedule": crontab(hour=env.int("CPCASE_CHECK_TIMESCALES_HOUR", default=6), minute=0),
+    },
+    "repair-running-deadlines-weekly": {
+        # The daily check reads the stored running deadlines that the services keep; this
+        # recomputes them all with the engine and rewrites what drifted.
+        "task": "cpcase.repair_running_deadlines",
+        "schedule": crontab(
+            day_of_week=env.str("CPCASE_REPAIR_DEADLINES_DAY", default="sun"),
+            hour=env.int("CPCASE_REPAIR_DEADLINES_HOUR", default=3),
+            minute=0,
+        ),
     },
     "send-notification-emails": {
         # A safety net: emails are also queued the moment a notification is raised.

@@ -10,7 +10,11 @@ from django.utils import timezone
 from cpcase import running_deadlines
 from cpcase.api_tokens import expired_sign_ins_clear
 from cpcase.daily_scan import ScanChunk, scan_chunks
-from cpcase.services import notification_emails_send, timescales_check_chunk
+from cpcase.services import (
+    notification_emails_send,
+    running_deadlines_repair_chunk,
+    timescales_check_chunk,
+)
 
 
 @shared_task(name="cpcase.ping", time_limit=30, soft_time_limit=25)
@@ -58,15 +62,7 @@ def check_timescales(self, day: str | None = None) -> dict[str, object]:
     Safe to run twice: a chunk checked twice stores nothing twice.
     """
     today = dt.date.fromisoformat(day) if day else timezone.localdate()
-    chunks = scan_chunks()
-    run = group(check_timescales_chunk.s(today.isoformat(), *chunk.as_args()) for chunk in chunks)
-    # The chunks go where the daily check came from: a deployment may give the scan a
-    # queue (and workers) of its own.
-    queue = (self.request.delivery_info or {}).get("routing_key")
-    result = run.apply_async(queue=queue) if queue else run.apply_async()
-    if not isinstance(self.app.backend, DisabledBackend):
-        result.save()  # so that the run can be followed: GroupResult.restore(group)
-    return {"day": today.isoformat(), "chunks": len(chunks), "group": result.id}
+    return {"day": today.isoformat(), **_dispatch(self, check_timescales_chunk, today.isoformat())}
 
 
 @shared_task(
@@ -87,6 +83,54 @@ def check_timescales_chunk(
     return timescales_check_chunk(
         today=dt.date.fromisoformat(day), children=chunk.children(), id_range=chunk.id_range()
     )
+
+
+def _dispatch(task, chunk_task, day: str | None = None) -> dict[str, object]:
+    """One task per chunk of each authority's children, as a group that every worker on the
+    queue the caller came from shares (a deployment may give the scan a queue of its own)."""
+    chunks = scan_chunks()
+    head = [day] if day is not None else []
+    run = group(chunk_task.s(*head, *chunk.as_args()) for chunk in chunks)
+    queue = (task.request.delivery_info or {}).get("routing_key")
+    result = run.apply_async(queue=queue) if queue else run.apply_async()
+    if not isinstance(task.app.backend, DisabledBackend):
+        result.save()  # so that the run can be followed: GroupResult.restore(group)
+    return {"chunks": len(chunks), "group": result.id}
+
+
+@shared_task(
+    name="cpcase.repair_running_deadlines",
+    bind=True,
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=600,
+    soft_time_limit=540,
+)
+def repair_running_deadlines(self) -> dict[str, object]:
+    """The weekly repair (Celery beat): every child's running deadlines recomputed with the
+    engine, chunk by chunk on every worker, and the rows that drifted rewritten. The daily
+    check reads the rows; the services keep them; this catches what bypassed the services.
+    Safe to run twice."""
+    return _dispatch(self, repair_running_deadlines_chunk)
+
+
+@shared_task(
+    name="cpcase.repair_running_deadlines_chunk",
+    acks_late=True,
+    autoretry_for=_TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=900,
+    soft_time_limit=840,
+)
+def repair_running_deadlines_chunk(
+    authority_id: str, first: str | None = None, last: str | None = None
+) -> int:
+    """One chunk of the repair: how many rows were rewritten."""
+    chunk = ScanChunk.from_args(authority_id, first, last)
+    return running_deadlines_repair_chunk(children=chunk.children(), id_range=chunk.id_range())
 
 
 @shared_task(name="cpcase.clear_expired_sign_ins", time_limit=300, soft_time_limit=240)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -364,6 +364,11 @@ class _Recipients:
             "pk", "lead_social_worker_id", "team_id"
         ):
             leads[pk], teams[pk] = lead_id, team_id
+        return cls.of_children(leads, teams)
+
+    @classmethod
+    def of_children(cls, leads: dict[Any, Any], teams: dict[Any, Any]) -> _Recipients:
+        """With each child's lead social worker and team already known (by child id)."""
         team_managers: dict[Any, list[Any]] = {}
         for team_id, user_id in (
             User.objects.filter(access.plan_authorisers(), is_active=True, team__isnull=False)
@@ -390,6 +395,38 @@ class _Recipients:
         return [deadline.chair_id]
 
 
+def _stages_due(
+    today: dt.date,
+    found: Iterable[Deadline],
+    timescales: dict[Any, AuthorityTimescales],
+) -> list[tuple[Deadline, list[tuple[str, str]]]]:
+    """The open deadlines in ``found`` that have a stage on ``today``, with their stages."""
+    pending: list[tuple[Deadline, list[tuple[str, str]]]] = []
+    calendars: dict[Any, WorkingCalendar] = {}
+    for deadline in found:
+        calendar = calendars.get(deadline.authority_id)
+        if calendar is None:
+            if deadline.authority_id not in timescales:
+                timescales.update(load_authority_timescales([deadline.authority_id]))
+            calendar = calendars[deadline.authority_id] = timescales[deadline.authority_id].calendar
+        stages = _stages(deadline, calendar, today)
+        if stages:
+            pending.append((deadline, stages))
+    return pending
+
+
+def _reminders(
+    pending: list[tuple[Deadline, list[tuple[str, str]]]], recipients: _Recipients
+) -> Iterator[Reminder]:
+    for deadline, stages in pending:
+        for stage, role in stages:
+            for recipient in recipients.of(deadline, role):
+                if recipient is not None:
+                    yield Reminder(
+                        deadline=deadline, recipient_id=recipient, stage=stage, role=role
+                    )
+
+
 def reminders_due(
     today: dt.date,
     children: QuerySet[Child] | None = None,
@@ -407,18 +444,46 @@ def reminders_due(
         history=False,
         timescales=load_authority_timescales(),
     )
-    pending: list[tuple[Deadline, list[tuple[str, str]]]] = []
-    for deadline in deadlines(context) if found is None else found:
-        stages = _stages(deadline, context.for_authority(deadline.authority_id).calendar, today)
-        if stages:
-            pending.append((deadline, stages))
+    pending = _stages_due(today, deadlines(context) if found is None else found, context.timescales)
     if not pending:
         return
-    recipients = _Recipients.load({d.child_id for d, _ in pending})
-    for deadline, stages in pending:
-        for stage, role in stages:
-            for recipient in recipients.of(deadline, role):
-                if recipient is not None:
-                    yield Reminder(
-                        deadline=deadline, recipient_id=recipient, stage=stage, role=role
-                    )
+    yield from _reminders(pending, _Recipients.load({d.child_id for d, _ in pending}))
+
+
+def reminders_of(
+    today: dt.date,
+    found: Iterable[Deadline],
+    *,
+    leads: dict[Any, Any],
+    teams: dict[Any, Any],
+    timescales: dict[Any, AuthorityTimescales],
+) -> list[Reminder]:
+    """The reminders and escalations of ``found`` (open deadlines: the daily check's stored
+    rows) on ``today``, when each child's lead social worker and team are known already.
+
+    The same reminders as :func:`reminders_due` gives for the same deadlines; two queries
+    (team managers, service leaders), none if nothing is due.
+    """
+    pending = _stages_due(today, found, timescales)
+    if not pending:
+        return []
+    return list(_reminders(pending, _Recipients.of_children(leads, teams)))
+
+
+def reminder_horizon(
+    today: dt.date, timescales: dict[Any, AuthorityTimescales]
+) -> tuple[dt.date, dt.date]:
+    """The first due dates that have no stage on ``today`` under any authority's calendar:
+    for the lead social worker's reminder (every kind), and for the chair's notice of a
+    review. A deadline due before the first has a stage today, or may have (see
+    :func:`_stages`: due within so many working days, due today, or overdue)."""
+    calendars = [t.calendar for t in timescales.values()] or [WorkingCalendar()]
+
+    def horizon(days: int) -> dt.date:
+        # Within ``days`` working days of today: before the (days + 1)th working day after.
+        return max(c.add_working_days(today, days + 1) for c in calendars)
+
+    return (
+        horizon(settings.CPCASE_REMINDER_WORKING_DAYS),
+        horizon(settings.CPCASE_CHAIR_NOTICE_WORKING_DAYS),
+    )

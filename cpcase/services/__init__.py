@@ -10,7 +10,8 @@ here:
 - ``transfers``: a child moving in from another authority, and the transfer;
 - ``notifications``: raised once, read in the inbox, sent by email;
 - ``timescale_profiles``: an authority's own timescales and calendar;
-- ``daily_check``: the daily timescale check's reminders and escalations.
+- ``daily_check``: the daily timescale check's reminders and escalations, from the stored
+  running deadlines, and the weekly repair of those rows.
 """
 
 from cpcase.services.allocation import child_allocate_by_conference, grant_allocated_worker
@@ -23,7 +24,13 @@ from cpcase.services.child_fields import (
     PersonInput,
 )
 from cpcase.services.children import child_create, child_update, person_add_to_child
-from cpcase.services.daily_check import timescales_check, timescales_check_chunk
+from cpcase.services.daily_check import (
+    running_deadlines_repair,
+    running_deadlines_repair_chunk,
+    stored_reminders,
+    timescales_check,
+    timescales_check_chunk,
+)
 from cpcase.services.notifications import (
     NotificationRequest,
     notification_emails_send,
@@ -58,6 +65,9 @@ __all__ = [
     "notifications_mark_all_read",
     "notifications_raise",
     "person_add_to_child",
+    "running_deadlines_repair",
+    "running_deadlines_repair_chunk",
+    "stored_reminders",
     "timescale_rule_set",
     "timescales_check",
     "timescales_check_chunk",

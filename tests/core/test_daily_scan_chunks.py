@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from cpcase.daily_scan import ScanChunk
-from cpcase.models import Authority, Notification
-from cpcase.services import timescales_check_chunk
+from cpcase.models import Authority, Notification, RunningDeadline
+from cpcase.services import running_deadlines_repair_chunk, timescales_check_chunk
 from cpcase.timescales import reminders_due
 from tests.factories import (
     ChildFactory,
@@ -116,12 +116,22 @@ def _outer_from(sql: str) -> str | None:
     return None
 
 
-def test_a_chunk_reads_each_providers_table_by_its_id_range_and_finds_the_same(
-    authority, team, social_worker
-):
-    """Every query of a chunk whose outermost table is a provider's reads it by the chunk's
-    id range (so PostgreSQL walks that table's child index for the range, not the whole
-    table), and the chunk finds exactly what the same children find without the range."""
+def _tables_read_by_range(queries: CaptureQueriesContext, first: uuid.UUID, last: uuid.UUID):
+    """The provider tables that ``queries`` read, each asserted to be read by the range."""
+    seen: set[str] = set()
+    for query in queries:
+        # A provider read with .iterator() is a server-side cursor's SELECT.
+        sql = query["sql"].split(" CURSOR FOR ", 1)[-1]
+        table = _outer_from(sql)
+        if table not in PROVIDER_TABLES or not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        seen.add(table)
+        assert f'"{table}"."child_id" >= \'{first.hex}\'' in sql.replace("-", ""), sql[:300]
+        assert f'"{table}"."child_id" < \'{last.hex}\'' in sql.replace("-", ""), sql[:300]
+    return seen
+
+
+def _eight_children(authority, team, social_worker) -> list[uuid.UUID]:
     children = []
     for _ in range(8):
         child = ChildFactory(
@@ -132,7 +142,16 @@ def test_a_chunk_reads_each_providers_table_by_its_id_range_and_finds_the_same(
         CoreGroupMeetingFactory(plan=plan, held_on=D(2027, 1, 19))
         VisitFactory(child=child, visited_at=dt.datetime(2027, 1, 20, 11, tzinfo=dt.UTC))
         children.append(child.pk)
-    ids = sorted(children)
+    return sorted(children)
+
+
+def test_a_chunk_reads_the_stored_rows_by_its_id_range_and_finds_the_same(
+    authority, team, social_worker
+):
+    """The daily check's chunk reads only the stored running deadlines, by the chunk's id
+    range (so PostgreSQL walks the rows' child index for the range, not the whole table),
+    and finds exactly what the engine finds for the same children without the range."""
+    ids = _eight_children(authority, team, social_worker)
     chunk = ScanChunk(authority.pk, ids[2], ids[6])  # two children left out at each end
     today = D(2027, 2, 17)
     expected = {r.dedupe_key for r in reminders_due(today, chunk.children())}
@@ -144,14 +163,40 @@ def test_a_chunk_reads_each_providers_table_by_its_id_range_and_finds_the_same(
     assert created == len(expected)
     assert set(Notification.objects.values_list("dedupe_key", flat=True)) == expected
     assert Notification.objects.values("child_id").distinct().count() == 4
-    seen: set[str] = set()
-    for query in queries:
-        # A provider read with .iterator() is a server-side cursor's SELECT.
-        sql = query["sql"].split(" CURSOR FOR ", 1)[-1]
-        table = _outer_from(sql)
-        if table not in PROVIDER_TABLES or not sql.lstrip().upper().startswith("SELECT"):
-            continue
-        seen.add(table)
-        assert f'"{table}"."child_id" >= \'{ids[2].hex}\'' in sql.replace("-", ""), sql[:300]
-        assert f'"{table}"."child_id" < \'{ids[6].hex}\'' in sql.replace("-", ""), sql[:300]
-    assert seen == set(PROVIDER_TABLES)
+    assert _tables_read_by_range(queries, ids[2], ids[6]) == {"cpcase_runningdeadline"}
+
+
+def test_a_repair_chunk_reads_each_providers_table_by_its_id_range(authority, team, social_worker):
+    """The weekly repair's chunk recomputes with the engine, reading every provider's table
+    by the chunk's id range, and rewrites (under their locks) only its own children whose
+    rows drifted."""
+    ids = _eight_children(authority, team, social_worker)
+    chunk = ScanChunk(authority.pk, ids[2], ids[6])
+    before = set(RunningDeadline.objects.values_list("child_id", "key", "due_on"))
+    RunningDeadline.objects.filter(child_id__in=ids[1:4]).delete()
+    with CaptureQueriesContext(connection) as queries:
+        repaired = running_deadlines_repair_chunk(
+            children=chunk.children(), id_range=chunk.id_range()
+        )
+    assert repaired == 2  # ids[2] and ids[3]; ids[1] is not the chunk's
+    locked = next(i for i, q in enumerate(queries) if "FOR NO KEY UPDATE" in q["sql"])
+    assert _tables_read_by_range(queries[:locked], ids[2], ids[6]) == set(PROVIDER_TABLES)
+    after = set(RunningDeadline.objects.values_list("child_id", "key", "due_on"))
+    assert after == {row for row in before if row[0] != ids[1]}
+
+
+def test_a_chunk_raises_only_what_is_missing(authority, team, social_worker, team_manager):
+    """Reminders raised on an earlier run are skipped before their notifications are built;
+    the ones missing (here deleted) are raised again, and nothing is stored twice."""
+    _eight_children(authority, team, social_worker)
+    chunk = ScanChunk(authority.pk)
+    today = D(2027, 2, 17)
+    first = timescales_check_chunk(today=today, children=chunk.children())
+    kept = set(Notification.objects.values_list("dedupe_key", flat=True))
+    assert first == len(kept) > 3
+    missing = list(Notification.objects.order_by("dedupe_key")[:3])
+    Notification.objects.filter(pk__in=[n.pk for n in missing]).delete()
+    assert timescales_check_chunk(today=today, children=chunk.children()) == 3
+    assert set(Notification.objects.values_list("dedupe_key", flat=True)) == kept
+    assert Notification.objects.count() == len(kept)
+    assert timescales_check_chunk(today=today, children=chunk.children()) == 0

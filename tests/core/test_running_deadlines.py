@@ -225,10 +225,10 @@ def test_after_a_random_sequence_of_events_the_rows_are_still_the_engine_s(
     _assert_same(demo_seeded)
 
 
-def test_the_daily_check_rewrites_rows_that_drifted(demo_seeded):
-    from cpcase.services import timescales_check
-
+def test_the_repair_command_rewrites_rows_that_drifted(demo_seeded):
+    """The daily check only reads the rows; ``manage.py refresh_deadlines`` (like the weekly
+    repair, tests/core/test_daily_check_stored.py) puts back what drifted."""
     RunningDeadline.objects.filter(is_next=True).first().delete()
     RunningDeadline.objects.update(due_on=dt.date(2000, 1, 1))
-    timescales_check(today=demo_seeded)
+    call_command("refresh_deadlines", stdout=StringIO())
     _assert_same(demo_seeded)

@@ -93,3 +93,24 @@ def test_ping_on_the_filesystem_broker(workers, queue, tmp_path):
         print(worker.output())
         raise
     assert "filesystem://" in worker.output()
+
+
+def test_a_worker_keeps_its_database_connection_between_tasks(workers, queue):
+    """Each task is treated as Django treats a request: the connection is kept (no new
+    PostgreSQL server process per task) until it fails or outlives CONN_MAX_AGE; a
+    connection the server ended is replaced for the next task."""
+    worker = workers(queue)
+    worker.wait_ready()
+    sender = producer(queue)
+
+    def pid() -> int:
+        return sender.send_task("tests.database_pid", queue=queue).get(timeout=TIMEOUT)
+
+    first = pid()
+    assert pid() == pid() == first
+    failed = sender.send_task("tests.database_fails", queue=queue)
+    with pytest.raises(Exception):  # noqa: B017 - whichever error the driver raises
+        failed.get(timeout=TIMEOUT)
+    after = pid()
+    assert after != first
+    assert pid() == after

@@ -1,7 +1,9 @@
 """Rewrite the stored running deadlines: ``manage.py refresh_deadlines [--authority CODE]``.
 
-The services keep them and the daily check rewrites them all; this is for after an upgrade
-that adds them, or a bulk load that wrote records without the services.
+The services keep them, the daily check reads its reminders from them, and a weekly repair
+(``cpcase.repair_running_deadlines``) rewrites what drifted; this is the same repair at
+once, for after an upgrade that adds them, or a bulk load that wrote records without the
+services.
 """
 
 from __future__ import annotations
