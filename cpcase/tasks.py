@@ -1,6 +1,7 @@
 """Core background jobs."""
 
 import datetime as dt
+from typing import Any
 
 from celery import group, shared_task
 from celery.backends.base import DisabledBackend
@@ -43,15 +44,20 @@ def send_notification_emails(self) -> int:
 
 # A database that restarts or fails over mid-run: try the chunk again later.
 _TRANSIENT = (OSError, OperationalError, InterfaceError)
+# The daily run's tasks (the check, the repair and their chunks): acknowledged when done,
+# so a chunk whose worker died is run again; retried with backoff through a restart.
+_RUN_RETRIES: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": _TRANSIENT,
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
 @shared_task(
     name="cpcase.check_timescales",
     bind=True,
-    acks_late=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
+    **_RUN_RETRIES,
     time_limit=600,
     soft_time_limit=540,
 )
@@ -68,10 +74,7 @@ def check_timescales(self, day: str | None = None) -> dict[str, object]:
 @shared_task(
     name="cpcase.check_timescales_chunk",
     bind=True,
-    acks_late=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
+    **_RUN_RETRIES,
     time_limit=900,
     soft_time_limit=840,
 )
@@ -101,10 +104,7 @@ def _dispatch(task, chunk_task, day: str | None = None) -> dict[str, object]:
 @shared_task(
     name="cpcase.repair_running_deadlines",
     bind=True,
-    acks_late=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
+    **_RUN_RETRIES,
     time_limit=600,
     soft_time_limit=540,
 )
@@ -118,10 +118,7 @@ def repair_running_deadlines(self) -> dict[str, object]:
 
 @shared_task(
     name="cpcase.repair_running_deadlines_chunk",
-    acks_late=True,
-    autoretry_for=_TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
+    **_RUN_RETRIES,
     time_limit=900,
     soft_time_limit=840,
 )

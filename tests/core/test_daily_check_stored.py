@@ -14,13 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
-from io import StringIO
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -37,21 +34,6 @@ from tests.factories import ChildFactory, PlanFactory, VisitFactory
 
 # Seeding the demo takes a while on a loaded machine: more than the default 300 s budget.
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
-
-
-@pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
-    """The demo, seeded once for the module, rolled back at the end (each test's own
-    changes are rolled back after it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        yield timezone.localdate()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo_seeded(_seeded_once, db):
-    return _seeded_once
 
 
 def _days(today: dt.date) -> list[dt.date]:

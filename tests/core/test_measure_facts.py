@@ -24,7 +24,7 @@ from cpcase import running_deadlines
 from cpcase.models import Authority, Child, Team
 from registry import measure_facts
 from registry.models import TimescaleFact
-from tests.core.test_running_deadlines import _events, _seeded_once, demo_seeded  # noqa: F401
+from tests.core.test_running_deadlines import _events
 from tests.factories import (
     AuthorityFactory,
     ChildFactory,
@@ -50,7 +50,7 @@ def _assert_same_as_rebuilt() -> None:
     assert (stored - rebuilt, rebuilt - stored) == (Counter(), Counter())
 
 
-def test_every_demo_deadline_a_measure_counts_is_stored(demo_seeded):  # noqa: F811
+def test_every_demo_deadline_a_measure_counts_is_stored(demo_seeded):
     stored = _rows()
     measures = Counter(row[3] for row in stored.elements())
     # The demo's stories hold every kind of deadline the measures count.
@@ -60,7 +60,7 @@ def test_every_demo_deadline_a_measure_counts_is_stored(demo_seeded):  # noqa: F
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_after_a_random_sequence_of_events_the_stored_rows_are_a_rebuild_s(
-    demo_seeded,  # noqa: F811
+    demo_seeded,
     seed,
     django_capture_on_commit_callbacks,
 ):
@@ -69,7 +69,7 @@ def test_after_a_random_sequence_of_events_the_stored_rows_are_a_rebuild_s(
     _assert_same_as_rebuilt()
 
 
-def test_a_child_s_rows_follow_their_team(demo_seeded):  # noqa: F811
+def test_a_child_s_rows_follow_their_team(demo_seeded):
     child = Child.objects.filter(pk__in=TimescaleFact.objects.values("child_id")).first()
     other = Team.objects.filter(authority=child.responsible_authority).exclude(pk=child.team_id)
     Child.objects.filter(pk=child.pk).update(team=other.first())

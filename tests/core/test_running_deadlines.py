@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.utils import timezone
 
 from conferences import services as conference_services
 from conferences.management.commands.seed_casework import NORTHBROOK_STORIES, Story, _Seeder
@@ -84,21 +82,6 @@ def _assert_same(today: dt.date) -> None:
         k: (stored[k], fresh[k]) for k in stored.keys() & fresh.keys() if stored[k] != fresh[k]
     }
     assert (missing, extra, different) == ({}, {}, {})
-
-
-@pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
-    """The demo, seeded once for the module, rolled back at the end (each test's own
-    changes are rolled back after it)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", stdout=StringIO())
-        yield timezone.localdate()
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo_seeded(_seeded_once, db):
-    return _seeded_once
 
 
 def test_every_demo_child_s_stored_rows_are_the_engine_s(demo_seeded):
