@@ -54,15 +54,24 @@ CHUNK = 2000
 # authority that it is no longer responsible for).
 _children_followers: list[Callable[[list[Any]], object]] = []
 _authority_reaches: list[Callable[[Any], Iterable[Any]]] = []
+_drift_finders: list[Callable[[list[Any]], Iterable[Any]]] = []
 
 
 def register_follower(
-    *, children: Callable[[list[Any]], object], reached: Callable[[Any], Iterable[Any]]
+    *,
+    children: Callable[[list[Any]], object],
+    reached: Callable[[Any], Iterable[Any]],
+    drifted: Callable[[list[Any]], Iterable[Any]],
 ) -> None:
+    """``children(ids)`` rewrites what the app derives for those children; ``reached(
+    authority_id)`` names the further children an authority's rules reach; ``drifted(ids)``
+    names those of the children whose derived rows differ from a rewrite (for the repair)."""
     if children not in _children_followers:
         _children_followers.append(children)
     if reached not in _authority_reaches:
         _authority_reaches.append(reached)
+    if drifted not in _drift_finders:
+        _drift_finders.append(drifted)
 
 
 def _ids(children: Iterable[Any]) -> list[uuid.UUID]:
@@ -240,7 +249,8 @@ def repair(children: QuerySet[Child], *, id_range: ChildRange | None = None) -> 
     given) with the engine, and rewrite the rows of those whose rows drifted; returns the
     ids of the children repaired.
 
-    The comparison takes no lock (most weeks nothing drifted). The children found to differ
+    The followers' derived rows (the measures' stored deadlines) are compared too. The
+    comparison takes no lock (most weeks nothing drifted). The children found to differ
     are then refreshed under their locks (:func:`refresh`): recomputed from what is
     committed by then, so a service that changed one of them while the repair computed is
     not undone. A service's newer rows win; a repair never stores what it computed before
@@ -248,9 +258,14 @@ def repair(children: QuerySet[Child], *, id_range: ChildRange | None = None) -> 
     """
     found = compute(children, timezone.localdate(), id_range=id_range)
     rows, stale = _differences(children, found, id_range)
-    drifted = sorted({r.child_id for r in rows} | set(stale.values()))
-    refresh(drifted)
-    return drifted
+    drifted = {r.child_id for r in rows} | set(stale.values())
+    if _drift_finders:
+        ids = list(children.values_list("pk", flat=True))
+        for finder in _drift_finders:
+            drifted.update(finder(ids))
+    repaired = sorted(drifted)
+    refresh(repaired)
+    return repaired
 
 
 def refresh_authority(authority: Authority | Any, *, today: dt.date | None = None) -> int:

@@ -15,7 +15,9 @@ class RegistryConfig(AppConfig):
         access.register_release_provider(historic_releases_granted)
         chronology.register(enquiry_chronology)
         running_deadlines.register_follower(
-            children=measure_facts.refresh, reached=measure_facts.children_of_authority
+            children=measure_facts.refresh,
+            reached=measure_facts.children_of_authority,
+            drifted=measure_facts.drifted,
         )
         # An upgrade to the version that stores them writes them at once.
         post_migrate.connect(measure_facts.fill_if_missing, sender=self)

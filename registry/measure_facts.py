@@ -19,11 +19,12 @@ bulk load (``manage.py refresh_deadlines``).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -486,6 +487,22 @@ def refresh(children: Iterable[Any]) -> int:
         return 0
     TimescaleFact.objects.filter(child_id__in=ids).delete()
     return sum(_build(authority_id, ids) for authority_id in _authorities_of(ids))
+
+
+def drifted(children: list[Any]) -> list[Any]:
+    """Those of ``children`` whose stored rows differ from a rewrite (for the weekly repair,
+    which then rewrites them under their locks): the rewrite is made inside a savepoint,
+    compared, and rolled back."""
+    if not children:
+        return []
+    rows = TimescaleFact.objects.filter(child_id__in=children)
+    with transaction.atomic():
+        stored = Counter(rows.values_list(*COLUMNS))
+        saved = transaction.savepoint()
+        refresh(children)
+        rewritten = Counter(rows.values_list(*COLUMNS))
+        transaction.savepoint_rollback(saved)
+    return sorted({row[0] for row in (stored - rewritten) + (rewritten - stored)})
 
 
 def children_of_authority(authority_id: Any) -> Iterable[Any]:

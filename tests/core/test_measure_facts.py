@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cpcase import running_deadlines
 from cpcase.models import Authority, Child, Team
+from cpcase.services import running_deadlines_repair
 from registry import measure_facts
 from registry.models import TimescaleFact
 from tests.core.test_running_deadlines import _events
@@ -161,3 +162,22 @@ def test_an_upgrade_writes_the_rows_of_records_made_before_them(own):
     measure_facts.fill_if_missing()
     assert not first_core_group.exists()
     assert TimescaleFact.objects.filter(child=child).exists()
+
+
+def test_the_weekly_repair_rewrites_rows_that_drifted(demo_seeded):
+    """Rows changed behind the services' backs (a deleted row, a wrong date) are found by
+    the weekly repair and rewritten, as the running deadlines are; a child whose rows did
+    not drift is not rewritten."""
+    child_ids = list(
+        TimescaleFact.objects.order_by("child_id").values_list("child_id", flat=True).distinct()
+    )
+    gone, wrong = child_ids[0], child_ids[1]
+    TimescaleFact.objects.filter(child_id=gone).first().delete()
+    TimescaleFact.objects.filter(child_id=wrong).update(due_on=dt.date(2000, 1, 3))
+    assert sorted(measure_facts.drifted(child_ids)) == sorted([gone, wrong])
+    # The comparison changed nothing.
+    assert TimescaleFact.objects.filter(due_on=dt.date(2000, 1, 3)).exists()
+    repaired = running_deadlines_repair()
+    assert repaired >= 2
+    _assert_same_as_rebuilt()
+    assert measure_facts.drifted(child_ids) == []
