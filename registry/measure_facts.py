@@ -19,7 +19,6 @@ bulk load (``manage.py refresh_deadlines``).
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -365,6 +364,9 @@ BUILDERS: tuple[Callable[[FactContext], list[Rows]], ...] = (
     statutory_visits,
     plan_starts_and_ends,
 )
+FACTS = TimescaleFact._meta.db_table
+# Where the repair rewrites some children's rows to compare them with the stored ones.
+REWRITE = "measure_facts_rewrite"
 COLUMNS = (
     "child_id",
     "authority_id",
@@ -380,7 +382,7 @@ COLUMNS = (
 )
 
 
-def _insert(f: FactContext, rows: Rows) -> int:
+def _insert(f: FactContext, rows: Rows, table: str) -> int:
     """Store ``rows`` in one ``INSERT ... SELECT``. Each row's dates are computed once, in
     a subquery the planner may not flatten (``OFFSET 0``), and chosen outside it. A row
     with no due date is no deadline (kept for a visit: "seen alone" reads it)."""
@@ -405,7 +407,7 @@ def _insert(f: FactContext, rows: Rows) -> int:
     superseded = "COALESCE(d.f_met, %s::date)" if visit else "NULL::date"
     # Django's own SQL of the queryset, and fixed text: every value is a parameter.
     query = (
-        f"INSERT INTO {TimescaleFact._meta.db_table} ({', '.join(COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) "  # noqa: S608
         f"SELECT d.f_child, %s, d.f_team, %s, d.f_{rows.counted}, d.f_due, d.f_met, "
         f"d.f_ended, d.f_anchor_on, {superseded}, d.f_flag "
         f"FROM ({sql} OFFSET 0) AS d WHERE {' AND '.join(kept) or 'TRUE'}"
@@ -446,7 +448,7 @@ def _span(children: list[Any] | None) -> tuple[dt.date, dt.date] | None:
     return first - dt.timedelta(days=7), max(last, timezone.localdate()) + SPAN_AFTER
 
 
-def _build(authority_id: Any, children: list[Any] | None) -> int:
+def _build(authority_id: Any, children: list[Any] | None, table: str = FACTS) -> int:
     span = _span(children)
     if span is None:
         return 0
@@ -457,7 +459,7 @@ def _build(authority_id: Any, children: list[Any] | None) -> int:
         days=working_days(timescales.calendar, *span),
         children=children,
     )
-    return sum(_insert(f, rows) for build in BUILDERS for rows in build(f))
+    return sum(_insert(f, rows, table) for build in BUILDERS for rows in build(f))
 
 
 def _authorities_of(children: list[Any]) -> list[Any]:
@@ -491,18 +493,27 @@ def refresh(children: Iterable[Any]) -> int:
 
 def drifted(children: list[Any]) -> list[Any]:
     """Those of ``children`` whose stored rows differ from a rewrite (for the weekly repair,
-    which then rewrites them under their locks): the rewrite is made inside a savepoint,
-    compared, and rolled back."""
+    which then rewrites them under their locks): the rewrite goes to a temporary table of
+    the same columns, and the database compares the two (``EXCEPT ALL`` both ways)."""
     if not children:
         return []
-    rows = TimescaleFact.objects.filter(child_id__in=children)
-    with transaction.atomic():
-        stored = Counter(rows.values_list(*COLUMNS))
-        saved = transaction.savepoint()
-        refresh(children)
-        rewritten = Counter(rows.values_list(*COLUMNS))
-        transaction.savepoint_rollback(saved)
-    return sorted({row[0] for row in (stored - rewritten) + (rewritten - stored)})
+    columns = ", ".join(COLUMNS)
+    stored = f"SELECT {columns} FROM {FACTS} WHERE child_id = ANY(%s)"  # noqa: S608
+    rewritten = f"SELECT {columns} FROM {REWRITE}"  # noqa: S608
+    rewritten_from = f"SELECT {columns} FROM {FACTS}"  # noqa: S608 - its columns alone
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {REWRITE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {REWRITE} AS {rewritten_from} WITH NO DATA")
+        for authority_id in _authorities_of(children):
+            _build(authority_id, children, table=REWRITE)
+        cursor.execute(
+            f"SELECT DISTINCT child_id FROM (({stored} EXCEPT ALL {rewritten}) "  # noqa: S608
+            f"UNION ALL ({rewritten} EXCEPT ALL {stored})) AS differ",
+            [children, children],
+        )
+        found = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"DROP TABLE {REWRITE}")
+    return found
 
 
 def children_of_authority(authority_id: Any) -> Iterable[Any]:
