@@ -468,19 +468,11 @@ def may_read_measures(user: User) -> bool:
     )
 
 
-def authority_records_q(user: User, *, child: str = "child", authority: str = "authority") -> Q:
-    """The records (plans, conferences, visits) the user's own authority holds, for its
-    measures: those it recorded, and those recorded before records carried their
-    authority of the children it is responsible for. Never another authority's, released
-    or not: a measure counts the authority's own work."""
-    if not may_read_measures(user):
-        return Q(pk__in=[])
-    return own_records_q(user.authority_id, child=child, authority=authority)
-
-
 def own_records_q(authority_id: Any, *, child: str = "child", authority: str = "authority") -> Q:
-    """The records an authority holds: those it recorded, and those recorded before
-    records carried their authority of the children it is responsible for."""
+    """The records (plans, conferences, visits) an authority holds, for its measures: those
+    it recorded, and those recorded before records carried their authority of the children
+    it is responsible for. Never another authority's, released or not: a measure counts
+    the authority's own work (the measures check ``may_read_measures`` first)."""
     return Q(**{f"{authority}_id": authority_id}) | Q(
         **{
             f"{authority}__isnull": True,

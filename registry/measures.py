@@ -7,7 +7,7 @@ Due dates come from the authority's timescale profile and working days
 (:mod:`cpcase.working_days_sql`), exactly as the deadlines on a child's page, stored with
 the day each was met (:mod:`registry.measure_facts`); nothing
 here holds a number the profile holds. The records counted are the authority's own
-(:func:`cpcase.access.authority_records_q`); a record's team is its child's team now.
+(:func:`cpcase.access.own_records_q`); a record's team is its child's team now.
 """
 
 from __future__ import annotations
