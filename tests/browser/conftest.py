@@ -60,15 +60,30 @@ def page_for(browser, live_server):
         context.close()
 
 
+# What Chromium says when a script runs while the page is being replaced: a link was
+# clicked and the next page had not yet arrived when the scan started.
+_NAVIGATING = (
+    "Execution context was destroyed",
+    "reading 'documentElement'",
+    "axe is not defined",
+    "Cannot find context",
+)
+
+
 @pytest.fixture
 def axe_clean():
     """Assert that axe-core finds no accessibility violation on the page as it is now,
-    WCAG 2.2 AA's rules included."""
+    WCAG 2.2 AA's rules included.
+
+    The scan waits for the page to have loaded. If the page is replaced while axe runs
+    (the click before it started a navigation that had not committed yet), the whole
+    scan runs again on the page that arrived; a scan is never half-counted."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error as PlaywrightError
 
     axe = Axe()
 
-    def check(page, label: str = "") -> None:
+    def scan(page):
         # axe's defaults leave out WCAG 2.2's rules (target-size, for one): turn on every
         # rule axe tags 2.2 A or AA, whatever this version of axe has.
         page.evaluate(axe.axe_script)
@@ -78,7 +93,18 @@ def axe_clean():
             "resultTypes": ["violations"],
             "rules": {rule: {"enabled": True} for rule in wcag22},
         }
-        results = axe.run(page, options=options)
+        return axe.run(page, options=options)
+
+    def check(page, label: str = "") -> None:
+        attempts = 3
+        for attempt in range(1, attempts + 1):
+            page.wait_for_load_state("load")
+            try:
+                results = scan(page)
+                break
+            except PlaywrightError as error:
+                if attempt == attempts or not any(s in str(error) for s in _NAVIGATING):
+                    raise
         assert results.violations_count == 0, f"{label or page.url}\n{results.generate_report()}"
 
     return check
