@@ -328,10 +328,16 @@ def _running_for(user: User, team: Team | None) -> QuerySet[RunningDeadline]:
 
 
 def caseload_for(
-    *, user: User, today: dt.date, team: Team | None = None, limit: int = CASELOAD_LIMIT
+    *,
+    user: User,
+    today: dt.date,
+    team: Team | None = None,
+    limit: int = CASELOAD_LIMIT,
+    offset: int = 0,
 ) -> list[CaseloadRow]:
     """The children the user may see (of one team, if given) that have deadlines running,
-    each with them, red/amber/green, overdue first: the first ``limit`` of them.
+    each with them, red/amber/green, overdue first: ``limit`` of them, after the first
+    ``offset`` (a page of the home page's caseload).
 
     Read from the stored rows (:mod:`cpcase.running_deadlines`), through indexes on each
     child's next deadline: a fixed number of queries, and the work of one page, however
@@ -349,7 +355,9 @@ def caseload_for(
             )
         )
         .select_related("child__team", "child__lead_social_worker")
-        .order_by("due_on", "child__last_name", "child__first_name", "child_id")[:limit]
+        .order_by("due_on", "child__last_name", "child__first_name", "child_id")[
+            offset : offset + limit
+        ]
     )
     running: dict[Any, list[Deadline]] = {}
     for row in RunningDeadline.objects.filter(child_id__in=[f.child_id for f in firsts]).order_by(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms, template
 
 from cpcase.forms_govuk import DateInputWidget
@@ -97,3 +99,30 @@ def deadline_status_tag(status: str) -> dict[str, str]:
     """A deadline's status (``timescales.Status``) as a GOV.UK tag; nothing for another value."""
     label, colour = DEADLINE_STATUS_TAGS.get(status, ("", ""))
     return {"label": label, "colour": colour}
+
+
+def _yes(attribute: Any) -> bool:
+    """A page's ``has_previous``/``has_next``: a method on Django's pages, a value on ours."""
+    return bool(attribute() if callable(attribute) else attribute)
+
+
+@register.inclusion_tag("includes/pagination.html", takes_context=True)
+def govuk_pagination(
+    context: template.Context, page: Any, param: str = "page", label: str = "Pages"
+) -> dict[str, Any]:
+    """GOV.UK pagination (previous and next) for a page of a list whose number is the
+    query parameter ``param``; the address's other parameters are kept, so two lists on
+    one page turn their pages independently."""
+    request = context["request"]
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}"
+
+    number = int(page.number)
+    return {
+        "label": label,
+        "previous": link(number - 1) if _yes(page.has_previous) else "",
+        "next": link(number + 1) if _yes(page.has_next) else "",
+    }

@@ -54,6 +54,7 @@ LISTS: dict[str, str] = {
     "child-search": "social_worker",
     "access-history": "safeguarding_unit_manager",
     "notifications": "social_worker",
+    "home": "social_worker",
 }
 
 _ANY_ID = "00000000-0000-0000-0000-000000000000"
