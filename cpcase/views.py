@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -447,7 +448,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
             },
             status=500,
         )
-    return render(request, "500.html", {"error_id": error_id}, status=500)
+    # The page stands alone: rendered without the request's context, it needs neither the
+    # user nor the database, so it still answers when what failed was one of those.
+    return HttpResponse(loader.render_to_string("500.html", {"error_id": error_id}), status=500)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

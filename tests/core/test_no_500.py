@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 
 import pytest
 from django.test import Client
@@ -261,3 +262,24 @@ def test_a_visit_before_the_child_was_born_is_a_400_not_a_date_nobody_can_read(
         format="json",
     )
     assert r.status_code == 400 and "before the child was born" in r.json()["visited_at"][0]
+
+
+@pytest.mark.urls(__name__)
+def test_the_500_page_answers_when_the_user_cannot_be_read(social_worker, caplog, monkeypatch):
+    """The database gone at 3 a.m.: the signed-in user cannot be loaded, so neither the
+    page nor its error page may need them."""
+    from django.contrib import auth
+    from django.db import OperationalError
+
+    client = Client(raise_request_exception=False)
+    client.force_login(social_worker)
+
+    def unreachable(request):
+        raise OperationalError("the database is not answering")
+
+    monkeypatch.setattr(auth, "get_user", unreachable)
+    with caplog.at_level(logging.ERROR):
+        html = client.get("/boom/", HTTP_ACCEPT="text/html")
+    assert html.status_code == 500 and b"Sorry, there is a problem" in html.content
+    error_id = re.search(rb"quote the error id ([0-9a-f-]{36})", html.content)
+    assert error_id and error_id.group(1).decode() in caplog.text
