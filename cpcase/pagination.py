@@ -378,3 +378,39 @@ class BoundedPaginator(Paginator):
         """The count as a page says it: "37", or "more than 1,000"."""
         count = self.count
         return str(count) if self.count_is_exact else f"more than {count - 1:,}"
+
+
+class RankedPaginator(BoundedPaginator):
+    """A :class:`BoundedPaginator` for a list whose order costs as much as finding its rows
+    (a search ranked by similarity, which must score every match before the first page).
+
+    One query reads the ids of the rows in the list's order, as far as the count goes:
+    they give the count and the page's ids. A second reads the page's rows by id from
+    ``rows``, a queryset of the same model joining what the page shows. The search runs
+    once, where counting, then reading the page, ran it twice."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, rows: QuerySet[Any]) -> None:
+        super().__init__(object_list, per_page)
+        self._rows = rows
+
+    def _ids(self) -> list[Any]:
+        if not hasattr(self, "_ids_read"):
+            limit = getattr(self, "_limit", None) or self.count_limit
+            self._ids_read = list(self.object_list.values_list("pk", flat=True)[: limit + 1])
+        return self._ids_read
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        if not hasattr(self, "_counted"):
+            limit = getattr(self, "_limit", None) or self.count_limit
+            found = len(self._ids())
+            self._exact = found <= limit
+            self._counted = min(found, limit + 1)
+        return self._counted
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        wanted = self._ids()[bottom : bottom + self.per_page]
+        found = {row.pk: row for row in self._rows.filter(pk__in=wanted)}
+        return self._get_page([found[pk] for pk in wanted if pk in found], number, self)

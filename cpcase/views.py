@@ -35,7 +35,7 @@ from cpcase.forms import (
 )
 from cpcase.front_door import episodes_for_page
 from cpcase.models import Child, User
-from cpcase.pagination import MAX_PAGE_NUMBER, BoundedPaginator
+from cpcase.pagination import MAX_PAGE_NUMBER, BoundedPaginator, RankedPaginator
 from cpcase.timescales import deadlines_for
 
 logger = logging.getLogger(__name__)
@@ -252,7 +252,10 @@ def child_search(request: AuthedRequest) -> HttpResponse:
         qs = selectors.child_search(
             user=request.user, q=d["q"], date_of_birth=d["date_of_birth"], postcode=d["postcode"]
         )
-        results = BoundedPaginator(qs, 50).get_page(request.GET.get("page"))
+        # Ranked by similarity: the search runs once for the count and the page.
+        results = RankedPaginator(qs, 50, rows=selectors.child_list(user=request.user)).get_page(
+            request.GET.get("page")
+        )
         read_audit.record_children(
             user=request.user, children=results.object_list, summary="Found in a search"
         )

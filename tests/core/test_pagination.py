@@ -175,3 +175,40 @@ def test_a_nullable_order_is_walked_whole_either_way(order, authority, team):
         if url is None:
             break
     assert seen == expected
+
+
+@pytest.mark.parametrize("count_limit", [3, 4, 7, 1000])
+@pytest.mark.parametrize("per_page", [1, 2, 4, 50])
+def test_the_ranked_paginator_gives_the_bounded_paginator_s_pages(
+    social_worker, authority, team, monkeypatch, count_limit, per_page
+):
+    """The search's paginator (ids first, then the page's rows by id) answers every page
+    number, good or bad, exactly as the ordinary one does: the same rows in the same order,
+    the same count and words for it, the same neighbours."""
+    monkeypatch.setattr(pagination.BoundedPaginator, "count_limit", count_limit)
+    _children(9, authority=authority, team=team, social_worker=social_worker)
+    ordered = Child.objects.order_by("last_name", "-first_name", "pk")
+    for number in [None, "x", "-1", 0, 1, 2, 3, 4, 5, 9, 10, 11, "99999999999"]:
+        plain = pagination.BoundedPaginator(ordered, per_page).get_page(number)
+        ranked = pagination.RankedPaginator(
+            ordered, per_page, rows=Child.objects.select_related("team")
+        ).get_page(number)
+        assert [c.pk for c in ranked.object_list] == [c.pk for c in plain.object_list], number
+        assert ranked.number == plain.number
+        assert ranked.paginator.count == plain.paginator.count
+        assert ranked.paginator.count_text == plain.paginator.count_text
+        assert (ranked.has_previous(), ranked.has_next()) == (plain.has_previous(), plain.has_next())
+
+
+def test_a_search_page_runs_the_search_once(client, social_worker, authority, team):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _children(7, authority=authority, team=team, social_worker=social_worker)
+    client.force_login(social_worker)
+    client.get("/children/", {"q": "Sam Ash"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/children/", {"q": "Sam Ash"})
+    assert response.status_code == 200
+    searches = [q for q in queries if "word_similarity" in q["sql"]]
+    assert len(searches) == 1, [q["sql"][:100] for q in searches]
