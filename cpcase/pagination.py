@@ -391,12 +391,13 @@ class RankedPaginator(BoundedPaginator):
 
     def __init__(self, object_list: QuerySet[Any], per_page: int, rows: QuerySet[Any]) -> None:
         super().__init__(object_list, per_page)
+        self._ranked = object_list
         self._rows = rows
 
     def _ids(self) -> list[Any]:
         if not hasattr(self, "_ids_read"):
             limit = getattr(self, "_limit", None) or self.count_limit
-            self._ids_read = list(self.object_list.values_list("pk", flat=True)[: limit + 1])
+            self._ids_read = list(self._ranked.values_list("pk", flat=True)[: limit + 1])
         return self._ids_read
 
     @property
@@ -413,4 +414,4 @@ class RankedPaginator(BoundedPaginator):
         bottom = (number - 1) * self.per_page
         wanted = self._ids()[bottom : bottom + self.per_page]
         found = {row.pk: row for row in self._rows.filter(pk__in=wanted)}
-        return self._get_page([found[pk] for pk in wanted if pk in found], number, self)
+        return Page([found[pk] for pk in wanted if pk in found], number, self)

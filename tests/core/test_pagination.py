@@ -197,7 +197,10 @@ def test_the_ranked_paginator_gives_the_bounded_paginator_s_pages(
         assert ranked.number == plain.number
         assert ranked.paginator.count == plain.paginator.count
         assert ranked.paginator.count_text == plain.paginator.count_text
-        assert (ranked.has_previous(), ranked.has_next()) == (plain.has_previous(), plain.has_next())
+        assert (ranked.has_previous(), ranked.has_next()) == (
+            plain.has_previous(),
+            plain.has_next(),
+        )
 
 
 def test_a_search_page_runs_the_search_once(client, social_worker, authority, team):
