@@ -212,3 +212,24 @@ def test_an_expired_token_of_the_user_never_works_whatever_else_is_used(social_w
     assert with_token(live).get("/api/v1/me/").status_code == 200
     assert with_token(dead).get("/api/v1/me/").status_code == 401
     assert not ApiToken.objects.filter(pk=dead_token.pk).exists()
+
+
+def test_the_token_s_query_reads_the_token_and_user_as_the_orm_does(social_worker, team_manager):
+    """The token's query is written from the models' columns: every field of the token and
+    of its user comes back as the ORM reads it, and the roles are the user's groups."""
+    from cpcase.api_auth import _tokens_with_key
+
+    _key, token = issue(social_worker)
+    issue(team_manager)
+    found = _tokens_with_key(token.token_key)
+    assert len(found) == 1
+    read, roles = found[0]
+    fresh = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for model_field in ApiToken._meta.concrete_fields:
+        assert getattr(read, model_field.attname) == getattr(fresh, model_field.attname)
+    for model_field in type(fresh.user)._meta.concrete_fields:
+        name = model_field.attname
+        assert getattr(read.user, name) == getattr(fresh.user, name), name
+    assert not read._state.adding and not read.user._state.adding
+    assert sorted(roles) == sorted(social_worker.groups.values_list("name", flat=True))
+    assert _tokens_with_key("no-such-key") == []
