@@ -15,9 +15,11 @@ same children, names, NHS numbers (999 test range) and postcodes (area ``NB``).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.test import Client
@@ -137,6 +140,36 @@ def measure(
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     return Measurement(label, statistics.median(timings), p95, queries, rows, note)
+
+
+def measure_together(
+    runs: dict[str, Callable[[int], Any]], *, repeat: int, warmup: int = 2
+) -> dict[str, Measurement]:
+    """Time several ways of doing the same thing side by side: each timed round runs every
+    one once, in turn (their order rotating), so a ratio between them compares runs made
+    in the same moments of the machine, not one minute's load against the next's."""
+    names = list(runs)
+    for i in range(warmup):
+        for name in names:
+            runs[name](i)
+    timings: dict[str, list[float]] = {name: [] for name in names}
+    queries: dict[str, int] = {}
+    rows: dict[str, int | None] = {}
+    for i in range(repeat):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                result = runs[name](i)
+                timings[name].append((time.perf_counter() - start) * 1000)
+            if name not in queries:
+                queries[name] = len(captured)
+                rows[name] = len(result) if hasattr(result, "__len__") else None
+    found = {}
+    for name in names:
+        ordered = sorted(timings[name])
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        found[name] = Measurement(name, statistics.median(ordered), p95, queries[name], rows[name])
+    return found
 
 
 # --- Building the synthetic authority -------------------------------------------
@@ -492,6 +525,59 @@ def signed_in_session(user: User) -> str:
     otp_login(request, device)
     request.session.save()
     return str(request.session.session_key)
+
+
+class WsgiServer:
+    """Requests handed to Django as a WSGI server (gunicorn, in production) hands them:
+    an environ in, status and body out. What is timed is all of Django's work on the
+    request (middleware, view, response, the request's signals), and none of a test
+    client's (its fake request, its signal wiring, its parsing of the response)."""
+
+    def __init__(self, headers: dict[str, str] | None = None) -> None:
+        self.handler = WSGIHandler()
+        self.headers = {
+            f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()
+        }
+
+    def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        path, _, query = path.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "localhost",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            **self.headers,
+        }
+        status: list[str] = []
+
+        def start_response(
+            line: str, headers: list[tuple[str, str]], exc_info: Any = None, /
+        ) -> Callable[[bytes], object]:
+            status.append(line)
+            return lambda data: None
+
+        response = self.handler(environ, start_response)
+        try:
+            content = b"".join(response)
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()  # as the server does once the body is sent: request_finished
+        return int(status[0].split()[0]), content
 
 
 def page_client(user: User) -> Client:
