@@ -73,7 +73,7 @@ def icpc_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     rows = discussions.values_list(
         "id", "child_id", "child__responsible_authority_id", "held_on", "icpc_on"
     )
-    for pk, child_id, authority_id, held_on, icpc_on in rows.iterator(chunk_size=5000):
+    for pk, child_id, authority_id, held_on, icpc_on in context.rows(rows):
         computed = context.for_authority(authority_id).due("icpc", held_on)
         if computed is None:
             continue
@@ -100,7 +100,7 @@ def transfer_in_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     if not context.history:
         notices = notices.filter(held_on__isnull=True)
     rows = notices.values_list("id", "child_id", "receiving_id", "notified_on", "held_on")
-    for pk, child_id, authority_id, notified_on, held_on in rows.iterator(chunk_size=5000):
+    for pk, child_id, authority_id, notified_on, held_on in context.rows(rows):
         computed = context.for_authority(authority_id).due("transfer_in", notified_on)
         if computed is None:
             continue
@@ -133,13 +133,14 @@ def _held_conferences_by_child(context: DeadlineContext) -> dict[Any, list[_Anch
         # Only the latest conference of each child anchors the review now running.
         held = held.order_by("child_id", "-conference__held_on").distinct("child_id")
     conferences: dict[Any, list[_Anchor]] = defaultdict(list)
-    for child_id, held_on, kind, next_review_on, chair_id in held.values_list(
+    rows = held.values_list(
         "child_id",
         "conference__held_on",
         "conference__kind",
         "next_review_on",
         "conference__chair_id",
-    ).iterator(chunk_size=5000):
+    )
+    for child_id, held_on, kind, next_review_on, chair_id in context.rows(rows):
         assert held_on is not None  # noqa: S101 - a held conference has a date (constraint)
         conferences[child_id].append((held_on, kind, next_review_on, chair_id))
     return conferences
@@ -304,9 +305,7 @@ def review_conference_required_deadlines(context: DeadlineContext) -> Iterable[D
         "kind",
         "plan_ended_on",
     )
-    for pk, child_id, authority_id, occurred_on, held_on, kind, ended_on in rows.iterator(
-        chunk_size=5000
-    ):
+    for pk, child_id, authority_id, occurred_on, held_on, kind, ended_on in context.rows(rows):
         if held_on is not None and ended_on is not None and held_on > ended_on:
             held_on = None  # a review after the plan ended did not meet it
         computed = context.for_authority(authority_id).due(

@@ -90,6 +90,9 @@ def compute(
         history=False,
         timescales=load_authority_timescales(),
         id_range=id_range or ChildRange(),
+        # A range of the whole authority's ids (the repair) is streamed; a service's few
+        # children are read at once.
+        stream=id_range is not None,
     )
     return [d for d in deadlines(context) if d.is_open]
 

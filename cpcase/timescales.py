@@ -203,6 +203,14 @@ class DeadlineContext:
     shared: dict[str, Any] = field(default_factory=dict)
     # Where ``children``'s ids lie, when the caller knows (a chunk of the daily check).
     id_range: ChildRange = field(default_factory=ChildRange)
+    # Many children (the daily check, a refresh of an authority): rows are streamed through
+    # a server-side cursor. One child's page reads its few rows at once: a cursor would
+    # cost it three round trips and a held result per query.
+    stream: bool = True
+
+    def rows(self, queryset: QuerySet[Any]) -> Iterable[Any]:
+        """The rows of a provider's query, streamed or read at once (``stream``)."""
+        return queryset.iterator(chunk_size=5000) if self.stream else queryset
 
     def in_range(self, queryset: QuerySet[M], child_field: str = "child") -> QuerySet[M]:
         """``queryset``, limited to ``children``, read by their id range (if known)."""
@@ -282,6 +290,7 @@ def deadlines_for(child: Child, today: dt.date) -> list[Deadline]:
         today=today,
         history=True,
         timescales=load_authority_timescales([child.responsible_authority_id]),
+        stream=False,
     )
     return deadlines(context)
 

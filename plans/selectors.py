@@ -71,7 +71,7 @@ def plan_facts(context: DeadlineContext) -> list[PlanFacts]:
             "visit_interval_value",
             "visit_interval_unit",
         )
-        return [PlanFacts(*row) for row in rows.iterator(chunk_size=5000)]
+        return [PlanFacts(*row) for row in context.rows(rows)]
 
     facts: list[PlanFacts] = context.once("plan_facts", load)
     return facts
@@ -134,7 +134,7 @@ def plan_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
         "core_groups",
         "core_group_interval_days",
     )
-    for plan in rows.iterator(chunk_size=5000):
+    for plan in context.rows(rows):
         timescales = context.for_authority(plan["child__responsible_authority_id"])
         yield from _first_core_group_deadline(context, timescales, plan)
         first = plan["first_core_group_on"]

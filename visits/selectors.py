@@ -42,16 +42,14 @@ def statutory_visit_deadlines(context: DeadlineContext) -> Iterable[Deadline]:
     )
     seen: dict[Any, list[dt.date]] = defaultdict(list)
     if context.history:
-        for child_id, on in (
-            visits.order_by("child_id", "on")
-            .values_list("child_id", "on")
-            .iterator(chunk_size=5000)
+        for child_id, on in context.rows(
+            visits.order_by("child_id", "on").values_list("child_id", "on")
         ):
             seen[child_id].append(on)
     else:
-        for child_id, last in (
+        for child_id, last in context.rows(
             visits.values("child_id").annotate(last=Max("on")).values_list("child_id", "last")
-        ).iterator(chunk_size=5000):
+        ):
             seen[child_id].append(last)
     for plan in plan_facts(context):
         timescales = context.for_authority(plan.authority_id)

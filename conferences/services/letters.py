@@ -40,6 +40,7 @@ def _running_deadlines(conference: Conference, children: list[Child]) -> dict[An
         today=conference.held_on or timezone.localdate(),
         history=True,
         timescales=load_authority_timescales({c.responsible_authority_id for c in children}),
+        stream=False,  # a conference's few children
     )
     running: dict[Any, dict[str, Any]] = defaultdict(dict)
     for d in deadlines(context):  # in due-date order: the latest of a kind is kept
