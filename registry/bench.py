@@ -127,6 +127,17 @@ def register_section(ctx: BenchContext) -> list[Measurement]:
     return results
 
 
+def _enquiry_body(s: Search) -> dict[str, Any]:
+    """An enquirer's request for the search ``s``, as their client sends it."""
+    return {
+        "enquirer": ENQUIRER,
+        "reason": "Benchmark",
+        "search": {
+            k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in s.as_dict().items() if v
+        },
+    }
+
+
 def _measure_search(
     ctx: BenchContext,
     client: APIClient,
@@ -150,16 +161,7 @@ def _measure_search(
         return found
 
     def body(i: int) -> dict[str, Any]:
-        s = items[i % len(items)]
-        return {
-            "enquirer": ENQUIRER,
-            "reason": "Benchmark",
-            "search": {
-                k: v.isoformat() if hasattr(v, "isoformat") else v
-                for k, v in s.as_dict().items()
-                if v
-            },
-        }
+        return _enquiry_body(items[i % len(items)])
 
     def api(i: int) -> Any:
         status, content = server.request(
