@@ -114,11 +114,14 @@ class SecondFactorRequiredMiddleware:
 
 
 SIGNED_IN_AT = "cpcase_signed_in_at"
+# When the session was last saved by a request: its idle limit runs from then.
+SLID_AT = "cpcase_slid_at"
 
 
 class SessionLimitsMiddleware:
-    """The absolute limit on a browser session, counted from signing in (the idle limit
-    is the session's own expiry, which every request slides)."""
+    """The absolute limit on a browser session, counted from signing in; and the idle
+    limit, the session's own expiry, slid by saving the session when a signed-in request
+    comes a minute or more after the last save (``CPCASE_SESSION_SLIDE_SECONDS``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -138,16 +141,22 @@ class SessionLimitsMiddleware:
                         headers={"WWW-Authenticate": "Token"},
                     )
                 return redirect_to_login(request.get_full_path())
+            slid = request.session.get(SLID_AT)
+            if slid is None or now - int(slid) >= settings.CPCASE_SESSION_SLIDE_SECONDS:
+                request.session[SLID_AT] = now  # saved at the response: the expiry slides
         return self.get_response(request)
 
 
 def session_seconds_left(request) -> int:
-    """Until the session ends: the idle limit, or the absolute one if that comes first."""
-    idle = settings.SESSION_COOKIE_AGE
+    """Until the session ends: the idle limit from its last save, or the absolute one if
+    that comes first."""
+    now = int(time.time())
+    slid = request.session.get(SLID_AT)
+    idle = settings.SESSION_COOKIE_AGE - (0 if slid is None else max(0, now - int(slid)))
     started = request.session.get(SIGNED_IN_AT)
     if started is None:
-        return idle
-    left = settings.SESSION_MAX_HOURS * 3600 - (int(time.time()) - int(started))
+        return max(0, idle)
+    left = settings.SESSION_MAX_HOURS * 3600 - (now - int(started))
     return max(0, min(idle, left))
 
 

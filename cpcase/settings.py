@@ -197,7 +197,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions: short, because the data is the most sensitive there is. The idle limit
-# slides with every request; the absolute limit counts from signing in.
+# slides with use; the absolute limit counts from signing in.
 SESSION_IDLE_MINUTES = env.int("CPCASE_SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("CPCASE_SESSION_MAX_HOURS", default=10)
 if SESSION_IDLE_MINUTES < 5 or SESSION_MAX_HOURS < 1:
@@ -206,8 +206,12 @@ if SESSION_IDLE_MINUTES < 5 or SESSION_MAX_HOURS < 1:
     )
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-# Saving every request slides the idle limit. An empty (signed-out) session is never saved.
-SESSION_SAVE_EVERY_REQUEST = True
+# A signed-in request slides the idle limit by saving the session, at most once a minute
+# (cpcase.middleware.SessionLimitsMiddleware): a page a second is one write a minute, not
+# sixty. The limit then runs from the last save, and the page's warning counts to it.
+# An empty (signed-out) session is never saved.
+SESSION_SAVE_EVERY_REQUEST = False
+CPCASE_SESSION_SLIDE_SECONDS = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -1,6 +1,6 @@
-"""Browser sessions: a 30-minute idle limit that every request slides, an absolute limit
-from signing in, the warning two minutes before the end, and no session stored for
-anyone who is not signed in."""
+"""Browser sessions: a 30-minute idle limit that use slides (the session saved at most
+once a minute), an absolute limit from signing in, the warning two minutes before the
+end, and no session stored for anyone who is not signed in."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from cpcase.middleware import SIGNED_IN_AT
+from cpcase.middleware import SIGNED_IN_AT, SLID_AT
 from cpcase.models import AuditEvent
 from tests.factories import TEST_PASSWORD
 
@@ -31,7 +31,7 @@ def set_in_session(client: Client, **values) -> None:
 def test_the_limits():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_MAX_HOURS == 10
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.CPCASE_SESSION_SLIDE_SECONDS == 60
 
 
 def test_no_session_is_stored_for_anyone_not_signed_in(social_worker, child):
@@ -107,3 +107,42 @@ def test_the_warning_comes_two_minutes_before_the_end(client, social_worker):
     )
     left = _warning_seconds(client.get("/children/new/").content.decode())
     assert 590 <= left <= 600
+
+
+def _session_writes(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum(
+        q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+        for q in queries.captured_queries
+    )
+
+
+def test_the_idle_limit_slides_at_most_once_a_minute(client, social_worker):
+    client.force_login(social_worker)
+    assert _session_writes(client, "/") == 1  # the first request slides it
+    for _ in range(3):
+        assert _session_writes(client, "/children/") == 0  # within the minute: no write
+    set_in_session(client, **{SLID_AT: int(time.time()) - 61})
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=29))
+    assert _session_writes(client, "/") == 1  # a minute on: slid again
+    expires = Session.objects.get().expire_date
+    assert abs(expires - (timezone.now() + timedelta(minutes=30))) < timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("seconds_ago", [0, 20, 59])
+def test_the_warning_counts_to_the_end_the_server_keeps(client, social_worker, seconds_ago):
+    """Between two saves, the page's countdown is the time the stored session has left:
+    nobody is signed out before their warning came."""
+    client.force_login(social_worker)
+    client.get("/")
+    slid = int(time.time()) - seconds_ago
+    set_in_session(client, **{SLID_AT: slid})
+    Session.objects.update(expire_date=timezone.now() + timedelta(seconds=30 * 60 - seconds_ago))
+    left = _warning_seconds(client.get("/children/new/").content.decode())
+    stored = (Session.objects.get().expire_date - timezone.now()).total_seconds()
+    assert left <= stored + 1
+    assert stored - left <= 3
