@@ -299,7 +299,7 @@ CASELOAD_LIMIT = 200
 CASELOAD_COUNT_LIMIT = 1000
 
 
-def _amber_windows(today: dt.date) -> dict[dt.date, list[Any]]:
+def amber_windows(today: dt.date) -> dict[dt.date, list[Any]]:
     """The last day of the reminder window of working days (amber), and the authorities
     whose calendars end it there."""
     window = settings.CPCASE_REMINDER_WORKING_DAYS
@@ -317,7 +317,7 @@ def _amber_filter(today: dt.date, ends: dict[dt.date, list[Any]] | None = None) 
     """Running deadlines due within the reminder window of working days (amber): the
     window ends on a different day for each authority's calendar."""
     amber = Q(pk__in=[])
-    for last, authorities in (ends if ends is not None else _amber_windows(today)).items():
+    for last, authorities in (ends if ends is not None else amber_windows(today)).items():
         amber |= Q(rules_authority_id__in=authorities, due_on__lte=last)
     return Q(due_on__gte=today) & amber
 
@@ -334,16 +334,18 @@ def caseload_for(
     team: Team | None = None,
     limit: int = CASELOAD_LIMIT,
     offset: int = 0,
+    ends: dict[dt.date, list[Any]] | None = None,
 ) -> list[CaseloadRow]:
     """The children the user may see (of one team, if given) that have deadlines running,
     each with them, red/amber/green, overdue first: ``limit`` of them, after the first
-    ``offset`` (a page of the home page's caseload).
+    ``offset`` (a page of the home page's caseload). ``ends``: the amber windows
+    (:func:`amber_windows`), if the caller has them already.
 
     Read from the stored rows (:mod:`cpcase.running_deadlines`), through indexes on each
     child's next deadline: a fixed number of queries, and the work of one page, however
     many children the team or authority has.
     """
-    amber = _amber_filter(today)
+    amber = _amber_filter(today, ends)
     firsts = list(
         _running_for(user, team)
         .filter(is_next=True)
@@ -372,13 +374,19 @@ def caseload_for(
     ]
 
 
-def caseload_counts(*, user: User, today: dt.date, team: Team | None = None) -> dict[str, Any]:
+def caseload_counts(
+    *,
+    user: User,
+    today: dt.date,
+    team: Team | None = None,
+    ends: dict[dt.date, list[Any]] | None = None,
+) -> dict[str, Any]:
     """How many of those children are red, amber and green. Red and amber (and green up to
     the end of the amber window) are counted exactly, reading the index only as far as the
     window; the green beyond it only up to ``CASELOAD_COUNT_LIMIT`` (``green_capped`` then
     says there are more), so the count does not read every running deadline of a large
     authority. Two queries."""
-    ends = _amber_windows(today)
+    ends = amber_windows(today) if ends is None else ends
     window_end = max(ends, default=today)
     running = _running_for(user, team).filter(is_next=True)
     near = running.filter(due_on__lte=window_end).aggregate(

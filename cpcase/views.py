@@ -153,7 +153,11 @@ def _page_number(raw: str | None) -> int:
 
 
 def _caseload_page(
-    request: AuthedRequest, today: dt.date, team: Any, counts: dict[str, Any]
+    request: AuthedRequest,
+    today: dt.date,
+    team: Any,
+    counts: dict[str, Any],
+    ends: dict[dt.date, list[Any]],
 ) -> CaseloadPage:
     """The caseload's page asked for (``caseload_page``); past the last, the last."""
     number = _page_number(request.GET.get("caseload_page"))
@@ -166,11 +170,12 @@ def _caseload_page(
         team=team,
         limit=HOME_PAGE_SIZE + 1,
         offset=(number - 1) * HOME_PAGE_SIZE,
+        ends=ends,
     )
     if not rows and number > 1:
         number = 1
         rows = selectors.caseload_for(
-            user=request.user, today=today, team=team, limit=HOME_PAGE_SIZE + 1
+            user=request.user, today=today, team=team, limit=HOME_PAGE_SIZE + 1, ends=ends
         )
     return CaseloadPage(
         rows=rows[:HOME_PAGE_SIZE], number=number, has_next=len(rows) > HOME_PAGE_SIZE
@@ -208,8 +213,10 @@ def home(request: AuthedRequest) -> HttpResponse:
         )
     if access.sees_caseload(user):
         team = user.team if access.works_a_team_caseload(user) else None
-        counts = selectors.caseload_counts(user=user, today=today, team=team)
-        context["caseload"] = _caseload_page(request, today, team, counts)
+        # The amber windows read every authority's calendar: once for the counts and rows.
+        ends = selectors.amber_windows(today)
+        counts = selectors.caseload_counts(user=user, today=today, team=team, ends=ends)
+        context["caseload"] = _caseload_page(request, today, team, counts, ends)
         context["caseload_counts"] = counts
         read_audit.record_children(
             user=user, children=[r.child for r in context["caseload"]], summary="Caseload"
