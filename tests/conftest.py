@@ -40,6 +40,17 @@ def _quick_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sessions_slide_on_every_request():
+    """In production a signed-in request saves its session at most once a minute
+    (``CPCASE_SESSION_SLIDE_SECONDS``), so whether a request writes depends on the clock.
+    The tests that count a request's queries must not depend on how long the test took:
+    here every signed-in request slides the session. ``tests/core/test_sessions.py``
+    tests the minute itself, with the production value."""
+    with override_settings(CPCASE_SESSION_SLIDE_SECONDS=0):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(embedded_system, django_db_modify_db_settings_parallel_suffix):
     """The test database is created and migrated by the owner role..."""

@@ -31,7 +31,9 @@ def set_in_session(client: Client, **values) -> None:
 def test_the_limits():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_MAX_HOURS == 10
-    assert settings.CPCASE_SESSION_SLIDE_SECONDS == 60
+    from cpcase import settings as production
+
+    assert production.CPCASE_SESSION_SLIDE_SECONDS == 60
 
 
 def test_no_session_is_stored_for_anyone_not_signed_in(social_worker, child):
@@ -121,6 +123,15 @@ def _session_writes(client, path: str) -> int:
     )
 
 
+@pytest.fixture
+def a_minute(settings):
+    """The production value (the suite slides on every request: see tests/conftest.py)."""
+    from cpcase import settings as production
+
+    settings.CPCASE_SESSION_SLIDE_SECONDS = production.CPCASE_SESSION_SLIDE_SECONDS
+
+
+@pytest.mark.usefixtures("a_minute")
 def test_the_idle_limit_slides_at_most_once_a_minute(client, social_worker):
     client.force_login(social_worker)
     assert _session_writes(client, "/") == 1  # the first request slides it
@@ -133,6 +144,7 @@ def test_the_idle_limit_slides_at_most_once_a_minute(client, social_worker):
     assert abs(expires - (timezone.now() + timedelta(minutes=30))) < timedelta(seconds=5)
 
 
+@pytest.mark.usefixtures("a_minute")
 @pytest.mark.parametrize("seconds_ago", [0, 20, 59])
 def test_the_warning_counts_to_the_end_the_server_keeps(client, social_worker, seconds_ago):
     """Between two saves, the page's countdown is the time the stored session has left:
@@ -146,3 +158,10 @@ def test_the_warning_counts_to_the_end_the_server_keeps(client, social_worker, s
     stored = (Session.objects.get().expire_date - timezone.now()).total_seconds()
     assert left <= stored + 1
     assert stored - left <= 3
+
+
+def test_the_suite_slides_on_every_request(client, social_worker):
+    """What the query-counting tests rely on (tests/conftest.py)."""
+    client.force_login(social_worker)
+    assert _session_writes(client, "/") == 1
+    assert _session_writes(client, "/children/") == 1
