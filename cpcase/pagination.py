@@ -55,6 +55,15 @@ def bounded_count(rows: Any, limit: int | None = None) -> int | None:
 MAX_PAGE_NUMBER = 10_000_000
 
 
+def page_number(raw: Any) -> int:
+    """A page number from the address: anything that is not one is the first page, and
+    none is deeper than ``MAX_PAGE_NUMBER``."""
+    try:
+        return min(max(int(raw), 1), MAX_PAGE_NUMBER)
+    except (TypeError, ValueError):
+        return 1
+
+
 @dataclass(frozen=True)
 class _Key:
     path: str  # "last_name", "child__last_name", an annotation's name, "pk"
@@ -353,11 +362,7 @@ class BoundedPaginator(Paginator):
     count_limit = COUNT_LIMIT
 
     def get_page(self, number: Any) -> Page:
-        try:
-            wanted = min(max(int(number), 1), MAX_PAGE_NUMBER)
-        except (TypeError, ValueError):
-            wanted = 1
-        self._limit = max(self.count_limit, wanted * self.per_page)
+        self._limit = max(self.count_limit, page_number(number) * self.per_page)
         return super().get_page(number)
 
     @property

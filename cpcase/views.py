@@ -35,7 +35,7 @@ from cpcase.forms import (
 )
 from cpcase.front_door import episodes_for_page
 from cpcase.models import Child, User
-from cpcase.pagination import MAX_PAGE_NUMBER, BoundedPaginator, RankedPaginator
+from cpcase.pagination import BoundedPaginator, RankedPaginator, page_number
 from cpcase.timescales import deadlines_for
 
 logger = logging.getLogger(__name__)
@@ -144,14 +144,6 @@ class CaseloadPage:
         return len(self.rows)
 
 
-def _page_number(raw: str | None) -> int:
-    """A page number from the address: anything that is not one is the first page."""
-    try:
-        return min(max(int(raw or 1), 1), MAX_PAGE_NUMBER)
-    except ValueError:
-        return 1
-
-
 def _caseload_page(
     request: AuthedRequest,
     today: dt.date,
@@ -160,7 +152,7 @@ def _caseload_page(
     ends: dict[dt.date, list[Any]],
 ) -> CaseloadPage:
     """The caseload's page asked for (``caseload_page``); past the last, the last."""
-    number = _page_number(request.GET.get("caseload_page"))
+    number = page_number(request.GET.get("caseload_page"))
     if not counts["green_capped"]:
         total = counts["red"] + counts["amber"] + counts["green"]
         number = min(number, max(1, -(-total // HOME_PAGE_SIZE)))
