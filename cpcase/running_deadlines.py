@@ -300,6 +300,15 @@ def refresh_in_chunks(ids: list[Any], today: dt.date | None) -> int:
     return stored
 
 
+def running_for(child: Child, today: dt.date) -> list[Deadline]:
+    """One child's running deadlines, soonest first, read from the stored rows in one
+    query: what :func:`cpcase.timescales.deadlines_for` gives open for the child (the rows
+    are the engine's copy, rewritten whenever a record they depend on changes), without
+    running the engine's providers. For a page that shows only what is running."""
+    rows = RunningDeadline.objects.filter(child_id=child.pk).order_by("due_on", "kind", "key")
+    return [as_deadline(row, today) for row in rows]
+
+
 def as_deadline(row: RunningDeadline, today: dt.date) -> Deadline:
     """A stored row as the engine's :class:`Deadline` (open: not met, not closed)."""
     return Deadline(

@@ -23,7 +23,15 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cpcase import access, front_door, read_audit, request_context, selectors, services
+from cpcase import (
+    access,
+    front_door,
+    read_audit,
+    request_context,
+    running_deadlines,
+    selectors,
+    services,
+)
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.forms import (
     ChildForm,
@@ -36,7 +44,6 @@ from cpcase.forms import (
 from cpcase.front_door import episodes_for_page
 from cpcase.models import Child, User
 from cpcase.pagination import BoundedPaginator, RankedPaginator, page_number
-from cpcase.timescales import deadlines_for
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +275,6 @@ def child_search(request: AuthedRequest) -> HttpResponse:
 @login_required
 def child_detail(request: AuthedRequest, child_id: str) -> HttpResponse:
     child = selectors.child_get_for_view(user=request.user, child_id=child_id)
-    deadlines = deadlines_for(child, timezone.localdate())
     episodes = episodes_for_page(child)
     return render(
         request,
@@ -277,8 +283,7 @@ def child_detail(request: AuthedRequest, child_id: str) -> HttpResponse:
             "child": child,
             "people": selectors.child_people(child=child),
             "addresses": selectors.child_address_history(child=child),
-            "deadlines": deadlines,
-            "running": [d for d in deadlines if d.is_open],
+            "running": running_deadlines.running_for(child, timezone.localdate()),
             "current_episode": next((e for e in episodes if e.is_open), None),
             "past_episodes": [e for e in episodes if not e.is_open],
             "can_edit": access.may_edit_child(request.user, child),

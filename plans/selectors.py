@@ -12,12 +12,12 @@ from django.db.models import Count, Max, Min, OuterRef, Prefetch, Q, QuerySet, S
 from django.urls import reverse
 from django.utils import timezone
 
-from cpcase import access, read_audit
+from cpcase import access, read_audit, running_deadlines
 from cpcase.chronology import Event
 from cpcase.errors import NotFound, NotPermitted
 from cpcase.models import Child, User
 from cpcase.my_week import RANK_PLAN, WeekContext, WeekItem, WeekWork
-from cpcase.timescales import AuthorityTimescales, Deadline, DeadlineContext, deadlines_for
+from cpcase.timescales import AuthorityTimescales, Deadline, DeadlineContext
 from plans.models import CoreGroupMeeting, CoreGroupMember, Plan, PlanAction, PlanIssue, PlanVersion
 
 # The detailed plan's own text (DOMAIN.md section 1, step 4).
@@ -495,9 +495,8 @@ def plan_next_deadlines(plan: Plan, today: dt.date) -> list[Deadline]:
     """The plan's deadlines still running, soonest first (none once it has ended)."""
     if plan.status != Plan.Status.ACTIVE:
         return []
-    return [
-        d for d in deadlines_for(plan.child, today) if d.is_open and d.kind in PLAN_DEADLINE_KINDS
-    ]
+    running = running_deadlines.running_for(plan.child, today)
+    return [d for d in running if d.kind in PLAN_DEADLINE_KINDS]
 
 
 def plan_for_child(*, user: User, child_id: Any) -> tuple[Plan | None, list[Plan]]:

@@ -20,10 +20,13 @@ from django.core.management import call_command
 
 from conferences import services as conference_services
 from conferences.management.commands.seed_casework import NORTHBROOK_STORIES, Story, _Seeder
-from cpcase import demo, running_deadlines
+from cpcase import access, demo, running_deadlines
 from cpcase.models import Authority, Child, RunningDeadline, Team, User
+from cpcase.roles import Role
 from cpcase.services import calendar_day_set, child_update, timescale_rule_set
+from cpcase.timescales import deadlines_for
 from plans.models import Plan
+from plans.selectors import PLAN_DEADLINE_KINDS
 from tests.factories import ChildFactory
 
 # Seeding the demo takes a while on a loaded machine: more than the default 300 s budget.
@@ -215,3 +218,42 @@ def test_the_repair_command_rewrites_rows_that_drifted(demo_seeded):
     RunningDeadline.objects.update(due_on=dt.date(2000, 1, 1))
     call_command("refresh_deadlines", stdout=StringIO())
     _assert_same(demo_seeded)
+
+
+def _viewer(child: Child) -> User:
+    """Someone who may open the child's page: their lead social worker, or a safeguarding
+    unit manager of the responsible authority."""
+    candidates = [child.lead_social_worker] if child.lead_social_worker else []
+    candidates += User.objects.filter(
+        authority_id=child.responsible_authority_id,
+        groups__name=Role.SAFEGUARDING_UNIT_MANAGER,
+        is_active=True,
+    ).order_by("username")
+    return next(u for u in candidates if access.can(u, access.Action.VIEW, child))
+
+
+def test_the_child_s_and_the_plan_s_pages_show_what_the_engine_has_running(demo_seeded, client):
+    """The pages read the stored rows (one query, no engine): for every demo child, what
+    the child's page lists as running is the engine's open deadlines, soonest first, and
+    the plan's page the plan's part of them."""
+    with_deadlines = 0
+    for child in Child.objects.select_related("lead_social_worker").order_by("pk"):
+        engine = {d.key: d for d in deadlines_for(child, demo_seeded) if d.is_open}
+        expected = [
+            (d.kind, d.due_on, d.source, d.key, d.status)
+            for d in sorted(engine.values(), key=lambda d: (d.due_on, d.kind, d.key))
+        ]
+        client.force_login(_viewer(child))
+        page = client.get(f"/children/{child.pk}/")
+        assert page.status_code == 200
+        shown = [(d.kind, d.due_on, d.source, d.key, d.status) for d in page.context["running"]]
+        assert shown == expected, child.la_child_id
+        with_deadlines += bool(expected)
+        plan = Plan.objects.filter(child=child, status=Plan.Status.ACTIVE).first()
+        if plan is not None:
+            page = client.get(f"/plans/{plan.pk}/")
+            assert page.status_code == 200
+            assert [
+                (d.kind, d.due_on, d.source, d.key, d.status) for d in page.context["deadlines"]
+            ] == [row for row in expected if row[0] in PLAN_DEADLINE_KINDS], child.la_child_id
+    assert with_deadlines >= 15
