@@ -32,6 +32,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -80,28 +81,65 @@ def _granted(user: User, codenames: tuple[str, ...], child: str = "pk") -> Q:
     return Q(**{f"{child}__in": granted_ids})
 
 
-def _scope(user: User, action: Action, child: str = "pk") -> Q | None:
-    """The children ``user`` may do ``action`` to, as a filter; None for none at all.
+@dataclass(frozen=True)
+class _Reach:
+    """Which children a user may do an action to, by the child's own fields: those of an
+    authority (responsible or resident), of a team, led by a worker; and those granted to
+    the user one by one (guardian permissions with these codenames)."""
 
-    The filter names the child's own fields; ``child`` names the field holding the child's
-    id, for a model that copies those fields (:class:`~cpcase.models.RunningDeadline`)."""
+    authority_id: Any
+    team_id: Any
+    lead_id: Any
+    codenames: tuple[str, ...]
+
+    def reaches(self, child: Child) -> bool:
+        """Whether the child's fields alone put it in reach (a grant is not looked at)."""
+        return (
+            (
+                self.authority_id is not None
+                and self.authority_id
+                in (child.responsible_authority_id, child.resident_authority_id)
+            )
+            or (self.team_id is not None and child.team_id == self.team_id)
+            or (self.lead_id is not None and child.lead_social_worker_id == self.lead_id)
+        )
+
+
+def _reach(user: User, action: Action) -> _Reach | None:
+    """The user's reach for ``action``; None for no child at all."""
     if not user.is_authenticated or not user.is_active:
         return None
     roles = user.roles & _ACTION_ROLES[action]
     if not roles:
         return None
+    team_work = bool(roles & TEAM_ROLES)
+    return _Reach(
+        authority_id=user.authority_id if roles & AUTHORITY_WIDE_ROLES else None,
+        team_id=user.team_id if team_work else None,
+        lead_id=user.pk if team_work else None,
+        codenames=_GRANT_CODENAME.get(action, ()),
+    )
+
+
+def _scope(user: User, action: Action, child: str = "pk") -> Q | None:
+    """The children ``user`` may do ``action`` to, as a filter; None for none at all.
+
+    The filter names the child's own fields; ``child`` names the field holding the child's
+    id, for a model that copies those fields (:class:`~cpcase.models.RunningDeadline`)."""
+    reach = _reach(user, action)
+    if reach is None:
+        return None
     scope = Q(**{f"{child}__in": []})
-    if roles & AUTHORITY_WIDE_ROLES and user.authority_id:
-        scope |= Q(responsible_authority_id=user.authority_id) | Q(
-            resident_authority_id=user.authority_id
+    if reach.authority_id is not None:
+        scope |= Q(responsible_authority_id=reach.authority_id) | Q(
+            resident_authority_id=reach.authority_id
         )
-    if roles & TEAM_ROLES:
-        if user.team_id:
-            scope |= Q(team_id=user.team_id)
-        scope |= Q(lead_social_worker_id=user.pk)
-    codenames = _GRANT_CODENAME.get(action)
-    if codenames:
-        scope |= _granted(user, codenames, child)
+    if reach.team_id is not None:
+        scope |= Q(team_id=reach.team_id)
+    if reach.lead_id is not None:
+        scope |= Q(lead_social_worker_id=reach.lead_id)
+    if reach.codenames:
+        scope |= _granted(user, reach.codenames, child)
     return scope
 
 
@@ -131,6 +169,14 @@ def has_case_access(user: User, action: Action = Action.VIEW) -> bool:
 
 
 def can(user: User, action: Action, child: Child) -> bool:
+    """Whether ``user`` may do ``action`` to ``child``. A child whose own fields (as loaded,
+    by this request) put it in the user's reach needs no query; any other is asked of the
+    database, which also sees the grants and the fields as they are now."""
+    reach = _reach(user, action)
+    if reach is None:
+        return False
+    if reach.reaches(child):
+        return True
     return children_visible_to(user, action).filter(pk=child.pk).exists()
 
 

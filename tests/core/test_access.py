@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from guardian.shortcuts import assign_perm
 
 from cpcase import access
 from cpcase.access import Action
@@ -87,3 +88,58 @@ def test_audit_rows_cannot_be_updated_or_deleted(social_worker, child):
             cursor.execute(sql, [event.pk])
     event.refresh_from_db()
     assert event.summary == ""
+
+
+PERSONAS = (
+    "social_worker",
+    "team_manager",
+    "other_team_worker",
+    "other_team_manager",
+    "service_leader",
+    "chair",
+    "unit_manager",
+    "core_group_member",
+    "police_enquirer",
+    "health_enquirer",
+    "senior_officer",
+    "system_admin",
+    "other_authority_worker",
+)
+
+
+def test_can_answers_as_the_scope_does_for_every_persona_child_and_action(
+    request, authority, other_authority, team, other_team, social_worker
+):
+    """``can`` decides from the child's own fields where they suffice, and asks the database
+    otherwise: for every persona, every kind of child (the team's, another team's, led from
+    outside the team, resident only, another authority's, granted one by one, with no
+    team) and every action, its answer is the database scope's."""
+    users = {name: request.getfixturevalue(name) for name in PERSONAS}
+    children = [
+        ChildFactory(responsible_authority=authority, team=team, lead_social_worker=None),
+        ChildFactory(responsible_authority=authority, team=other_team),
+        ChildFactory(
+            responsible_authority=authority, team=other_team, lead_social_worker=social_worker
+        ),
+        ChildFactory(
+            responsible_authority=other_authority, resident_authority=authority, team=None
+        ),
+        ChildFactory(responsible_authority=other_authority, resident_authority=other_authority),
+        ChildFactory(responsible_authority=authority, team=None, lead_social_worker=None),
+    ]
+    granted = ChildFactory(
+        responsible_authority=other_authority, resident_authority=other_authority
+    )
+    for name in ("other_team_worker", "senior_officer", "core_group_member"):
+        assign_perm("cpcase.view_child", users[name], granted)
+    assign_perm("cpcase.change_child", users["other_team_worker"], granted)
+    assign_perm("cpcase.view_child_plan", users["core_group_member"], granted)
+    children.append(granted)
+    answers = set()
+    for name, user in users.items():
+        for child in children:
+            for action in Action:
+                expected = access.children_visible_to(user, action).filter(pk=child.pk).exists()
+                assert access.can(user, action, child) is expected, (name, child.pk, action)
+                answers.add(expected)
+    assert answers == {True, False}
