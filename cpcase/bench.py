@@ -521,7 +521,7 @@ def signed_in_session(user: User) -> str:
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     request.META["REMOTE_ADDR"] = "127.0.0.1"
     request.user = AnonymousUser()  # login() puts the user here, where otp_login looks
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="cpcase.auth_backends.ModelBackend")
     otp_login(request, device)
     request.session.save()
     return str(request.session.session_key)

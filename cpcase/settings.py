@@ -156,7 +156,7 @@ AUTH_USER_MODEL = "cpcase.User"
 
 AUTHENTICATION_BACKENDS = [
     "cpcase.auth_backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cpcase.auth_backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user, anonymous users see nothing

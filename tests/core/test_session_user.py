@@ -1,0 +1,85 @@
+"""The user of a signed-in session's request is read with its authority and its roles in
+one query (cpcase.auth_backends.ModelBackend), and is the same user Django's own backend
+reads: the same fields, the same roles, nobody for an inactive or unknown account."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cpcase.auth_backends import ModelBackend
+from cpcase.models import User
+from cpcase.roles import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "social_worker",
+    "team_manager",
+    "service_leader",
+    "chair",
+    "unit_manager",
+    "core_group_member",
+    "police_enquirer",
+    "senior_officer",
+    "system_admin",
+    "other_authority_worker",
+)
+
+
+def _fields(user: User) -> dict[str, object]:
+    return {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_session_s_user_is_django_s_with_roles_and_authority_in_one_query(
+    request, persona, django_assert_num_queries
+):
+    expected = DjangoModelBackend().get_user(request.getfixturevalue(persona).pk)
+    assert expected is not None
+    roles, authority = expected.roles, expected.authority
+    with django_assert_num_queries(1):
+        user = ModelBackend().get_user(expected.pk)
+        assert user is not None
+        assert _fields(user) == _fields(expected)
+        assert user.roles == roles
+        assert user.authority == authority
+        assert user.authority is None or user.authority.name == authority.name
+    assert roles or persona == "police_enquirer" or persona == "system_admin"
+
+
+def test_several_roles_none_and_no_authority(authority):
+    several = UserFactory(authority=authority, roles=[Role.SOCIAL_WORKER, Role.CONFERENCE_CHAIR])
+    none = UserFactory(authority=None, roles=[])
+    assert ModelBackend().get_user(several.pk).roles == {Role.SOCIAL_WORKER, Role.CONFERENCE_CHAIR}
+    found = ModelBackend().get_user(none.pk)
+    assert found.roles == frozenset()
+    assert found.authority is None
+
+
+def test_nobody_for_an_inactive_or_unknown_account(social_worker):
+    social_worker.is_active = False
+    social_worker.save(update_fields=["is_active"])
+    assert ModelBackend().get_user(social_worker.pk) is None
+    assert ModelBackend().get_user(uuid.uuid4()) is None
+
+
+@pytest.mark.parametrize("persona", ["social_worker", "team_manager", "unit_manager"])
+def test_a_signed_in_page_reads_the_user_once(request, client, persona):
+    """Neither the roles nor the authority's name in the header costs a query of its own."""
+    client.force_login(request.getfixturevalue(persona))
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "cpcase_user"' in s for s in sql) == 1, sql
+    assert not any(s.startswith('SELECT "auth_group"') for s in sql), sql
+    # The authority itself (its calendar, read with its days, is another matter).
+    assert not any(
+        s.startswith('SELECT "cpcase_authority"') and "ARRAY_AGG" not in s for s in sql
+    ), sql
