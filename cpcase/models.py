@@ -287,7 +287,11 @@ class Child(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "last_name"]),
-            models.Index(fields=["lead_social_worker"]),
+            # A worker's own children in the lists' order (the home page's first list).
+            models.Index(
+                fields=["lead_social_worker", "last_name", "first_name", "id"],
+                name="child_lead_name_order_idx",
+            ),
             models.Index(fields=["date_of_birth"]),
             # The lists' order (name, then id): a first page is read from the index in
             # order and stops at fifty rows, however many children the user may see.

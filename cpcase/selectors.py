@@ -151,6 +151,11 @@ def child_list(*, user: User) -> QuerySet[Child]:
     return _with_address(access.children_visible_to(user).select_related(*CHILD_LIST_RELATED))
 
 
+def children_led_by(*, user: User) -> QuerySet[Child]:
+    """The user's own children (they are the lead social worker), as the lists show them."""
+    return _with_address(access.children_led_by(user).select_related(*CHILD_LIST_RELATED))
+
+
 def child_get_for_view(*, user: User, child_id: Any) -> Child:
     """The child's record, for showing; writes the audit event of the view."""
     child = access.child_for(user, child_id, access.Action.VIEW)

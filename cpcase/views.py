@@ -199,11 +199,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         )
         return render(request, "cpcase/home_core_group.html", context)
     if access.is_case_worker(user):
-        mine = (
-            selectors.child_list(user=user)
-            .filter(lead_social_worker=user)
-            .order_by("last_name", "first_name", "pk")
-        )
+        mine = selectors.children_led_by(user=user).order_by("last_name", "first_name", "pk")
         context["mine"] = BoundedPaginator(mine, HOME_PAGE_SIZE).get_page(
             request.GET.get("mine_page")
         )

@@ -143,3 +143,33 @@ def test_can_answers_as_the_scope_does_for_every_persona_child_and_action(
                 assert access.can(user, action, child) is expected, (name, child.pk, action)
                 answers.add(expected)
     assert answers == {True, False}
+
+
+def test_children_led_by_is_the_visible_children_the_user_leads(
+    request, authority, other_authority, team, other_team
+):
+    """For every persona, leading children of their own team, of another team, of another
+    authority, with and without a team: the list read by the lead's index alone is exactly
+    the scope's children that the user leads."""
+    users = {name: request.getfixturevalue(name) for name in PERSONAS}
+    for user in users.values():
+        ChildFactory(responsible_authority=authority, team=team, lead_social_worker=user)
+        ChildFactory(responsible_authority=authority, team=other_team, lead_social_worker=user)
+        ChildFactory(responsible_authority=authority, team=None, lead_social_worker=user)
+        ChildFactory(
+            responsible_authority=other_authority,
+            resident_authority=other_authority,
+            team=None,
+            lead_social_worker=user,
+        )
+    ChildFactory(responsible_authority=authority, team=team, lead_social_worker=None)
+    counts = set()
+    for name, user in users.items():
+        expected = set(
+            access.children_visible_to(user)
+            .filter(lead_social_worker=user)
+            .values_list("pk", flat=True)
+        )
+        assert set(access.children_led_by(user).values_list("pk", flat=True)) == expected, name
+        counts.add(len(expected))
+    assert 0 in counts and 4 in counts
