@@ -10,6 +10,7 @@ from cpcase.audit import audit_record
 from cpcase.errors import NotFound, NotPermitted
 from cpcase.models import AuditEvent
 from tests.factories import ChildFactory
+from tests.support.personas import EVERY_PERSONA
 
 pytestmark = pytest.mark.django_db
 
@@ -90,21 +91,7 @@ def test_audit_rows_cannot_be_updated_or_deleted(social_worker, child):
     assert event.summary == ""
 
 
-PERSONAS = (
-    "social_worker",
-    "team_manager",
-    "other_team_worker",
-    "other_team_manager",
-    "service_leader",
-    "chair",
-    "unit_manager",
-    "core_group_member",
-    "police_enquirer",
-    "health_enquirer",
-    "senior_officer",
-    "system_admin",
-    "other_authority_worker",
-)
+PERSONAS = EVERY_PERSONA
 
 
 def test_can_answers_as_the_scope_does_for_every_persona_child_and_action(
