@@ -8,9 +8,10 @@ from guardian.shortcuts import assign_perm
 
 from cpcase.errors import DomainError, NotFound, NotPermitted
 from cpcase.models import AuditEvent, Notification
+from plans.models import Plan
 from registry import services
 from registry.models import Enquiry, HistoricPlanRequest
-from registry.selectors import Search, register_statistics
+from registry.selectors import Search, register_facts, register_search, register_statistics
 from registry.services import Enquirer
 from tests.factories import AddressFactory, ChildFactory, PlanFactory
 
@@ -321,11 +322,11 @@ def test_the_enquiry_request_is_a_fixed_few_queries_and_tells_nobody_before_comm
         "reason": "Welfare",
         "search": {"last_name": "Samehouse", "postcode": "ZZ9 9ZZ", "date_of_birth": "2015-01-09"},
     }
-    # The enquirer's roles, the search, the plans of what it found, then in one statement
-    # the enquiry, what it matched and the audit events: four, however many were found.
+    # The enquirer's roles, the search (with the latest plan of what it found), then in one
+    # statement the enquiry, what it matched and the audit events: three, however many.
     with (
         django_capture_on_commit_callbacks(execute=False) as queued,
-        django_assert_num_queries(4),
+        django_assert_num_queries(3),
     ):
         r = api.post("/api/v1/register/enquiries/", body, format="json")
     assert r.status_code == 201 and len(r.json()["matches"]) == found
@@ -416,3 +417,69 @@ def test_the_safety_net_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["follow-up-missed-enquiries"]
     assert entry["task"] == tasks.follow_up_missed_enquiries.name
     assert entry["task"] in app.tasks and tasks.follow_up_enquiry.name in app.tasks
+
+
+def test_what_the_search_says_of_each_child_comes_from_its_latest_plan(authority):
+    """On the register, an active plan and the category: from the plan that started last,
+    read with the search itself, for children with no plan, one active, one ended within
+    the year or before it, and an active plan after an old one (or an ended after an older)."""
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+
+    def ended(child, started, ended_on, category):
+        PlanFactory(
+            child=child,
+            started_on=started,
+            ended_on=ended_on,
+            status="ended",
+            latest_category=category,
+        )
+
+    def active(child, started, category):
+        PlanFactory(child=child, started_on=started, latest_category=category)
+
+    kinds = {
+        "no plan": lambda c: None,
+        "active": lambda c: active(c, today - 30 * day, "PHY"),
+        "ended this year": lambda c: ended(c, today - 300 * day, today - 100 * day, "EMO"),
+        "ended over a year ago": lambda c: ended(c, today - 900 * day, today - 400 * day, "SEX"),
+        "active after an old one": lambda c: (
+            ended(c, today - 900 * day, today - 500 * day, "SEX"),
+            active(c, today - 20 * day, "NEG"),
+        ),
+        "ended after an older one": lambda c: (
+            ended(c, today - 900 * day, today - 700 * day, "PHY"),
+            ended(c, today - 300 * day, today - 50 * day, "MUL"),
+        ),
+    }
+    children = {}
+    for kind, make in kinds.items():
+        child = ChildFactory(responsible_authority=authority)
+        make(child)
+        children[kind] = child
+    for kind, child in children.items():
+        _, found = register_search(Search(nhs_number=child.nhs_number))
+        facts = register_facts(found, today).get(child.pk)
+        latest = Plan.objects.filter(child=child).order_by("-started_on").first()
+        if latest is None:
+            assert facts is None, kind
+            continue
+        is_active = latest.status == "active"
+        recent = is_active or latest.ended_on >= today - dt.timedelta(days=365)
+        assert facts == {
+            "on_register": recent,
+            "has_active_plan": is_active,
+            "category": latest.latest_category,
+        }, kind
+    answers = {
+        k: register_facts(register_search(Search(nhs_number=c.nhs_number))[1], today)
+        for k, c in children.items()
+    }
+    assert (
+        answers["ended over a year ago"][children["ended over a year ago"].pk]["on_register"]
+        is False
+    )
+    assert (
+        answers["ended after an older one"][children["ended after an older one"].pk]["category"]
+        == "MUL"
+    )
