@@ -20,6 +20,7 @@ from plans.models import Plan
 from plans.services import CoreGroupInput
 from tests.conferences.test_services import _outcome, _schedule
 from tests.factories import TeamFactory, UserFactory
+from tests.support.working_days import last_working_day
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -67,7 +68,10 @@ def on_plan(chair, child, social_worker, core_group_member):
         actor=chair,
         conference_id=conference.pk,
         data=_outcome(
-            child, social_worker, core_group_member, held_on=TODAY - dt.timedelta(days=60)
+            child,
+            social_worker,
+            core_group_member,
+            held_on=last_working_day(TODAY - dt.timedelta(days=60)),
         ),
     )
     conference_services.conference_finalise(actor=chair, conference_id=conference.pk)
