@@ -17,6 +17,7 @@ from plans.models import Plan
 from tests.browser.conftest import sign_in
 from tests.conferences.test_services import _outcome, _schedule
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.support.working_days import last_working_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = timezone.localdate()
@@ -29,7 +30,10 @@ def plan(chair, child, social_worker, core_group_member):
         actor=chair,
         conference_id=conference.pk,
         data=_outcome(
-            child, social_worker, core_group_member, held_on=TODAY - dt.timedelta(days=20)
+            child,
+            social_worker,
+            core_group_member,
+            held_on=last_working_day(TODAY - dt.timedelta(days=20)),
         ),
     )
     conference_services.conference_finalise(actor=chair, conference_id=conference.pk)

@@ -19,6 +19,7 @@ from cpcase.roles import Role
 from plans.models import Plan
 from tests.conferences.test_services import _outcome, _schedule
 from tests.factories import UserFactory
+from tests.support.working_days import last_working_day
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -31,7 +32,10 @@ def conference(chair, child, social_worker, core_group_member):
         actor=chair,
         conference_id=conference.pk,
         data=_outcome(
-            child, social_worker, core_group_member, held_on=TODAY - dt.timedelta(days=20)
+            child,
+            social_worker,
+            core_group_member,
+            held_on=last_working_day(TODAY - dt.timedelta(days=20)),
         ),
     )
     return conference_services.conference_finalise(actor=chair, conference_id=conference.pk)
