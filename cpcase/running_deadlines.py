@@ -305,23 +305,46 @@ def running_for(child: Child, today: dt.date) -> list[Deadline]:
     query: what :func:`cpcase.timescales.deadlines_for` gives open for the child (the rows
     are the engine's copy, rewritten whenever a record they depend on changes), without
     running the engine's providers. For a page that shows only what is running."""
-    rows = RunningDeadline.objects.filter(child_id=child.pk).order_by("due_on", "kind", "key")
-    return [as_deadline(row, today) for row in rows]
+    return running_for_children([child.pk], today).get(child.pk, [])
 
 
-def as_deadline(row: RunningDeadline, today: dt.date) -> Deadline:
-    """A stored row as the engine's :class:`Deadline` (open: not met, not closed)."""
-    return Deadline(
-        child_id=row.child_id,
-        authority_id=row.rules_authority_id,
-        kind=row.kind,
-        due_on=row.due_on,
-        met_on=None,
-        source=row.source,
-        key=row.key,
-        today=today,
-        chair_id=row.chair_id,
+# The columns a Deadline is made of, in its order (no model instances: a dashboard reads
+# hundreds of rows, and the row's other columns are for the writers).
+_DEADLINE_COLUMNS = (
+    "child_id",
+    "rules_authority_id",
+    "kind",
+    "due_on",
+    "source",
+    "key",
+    "chair_id",
+)
+
+
+def running_for_children(child_ids: Iterable[Any], today: dt.date) -> dict[Any, list[Deadline]]:
+    """Each child's running deadlines, soonest first (as :func:`running_for`), for many
+    children in one query; a child with none is absent."""
+    rows = (
+        RunningDeadline.objects.filter(child_id__in=list(child_ids))
+        .order_by("due_on", "kind", "key")
+        .values_list(*_DEADLINE_COLUMNS)
     )
+    running: dict[Any, list[Deadline]] = {}
+    for child_id, authority_id, kind, due_on, source, key, chair_id in rows:
+        running.setdefault(child_id, []).append(
+            Deadline(
+                child_id=child_id,
+                authority_id=authority_id,
+                kind=kind,
+                due_on=due_on,
+                met_on=None,
+                source=source,
+                key=key,
+                today=today,
+                chair_id=chair_id,
+            )
+        )
+    return running
 
 
 class _Pending(threading.local):

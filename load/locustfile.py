@@ -5,7 +5,9 @@ the API with a token, and social workers browsing their pages with a signed-in s
 by ``CPCASE_LOAD_USERS``; ``CPCASE_LOAD_PAUSE`` is the pause between a user's requests in
 seconds, ``1-3`` (the default) or ``0`` (none: the saturation profile);
 ``CPCASE_LOAD_PAGES`` the social workers' pages (default ``home,children,child,plan``).
-Five enquirers to two social workers: 70 users are 50 and 20.
+Five enquirers to two social workers: 70 users are 50 and 20. With ``CPCASE_LOAD_FLOOR``
+set, every user asks only for ``GET /api/v1/me/`` (the floor profile: what the machine
+serves of the cheapest authenticated request).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def _pause() -> Any:
     return between(float(low), float(high))
 
 
+FLOOR = bool(os.environ.get("CPCASE_LOAD_FLOOR"))
 PAGES = set(os.environ.get("CPCASE_LOAD_PAGES", "home,children,child,plan").split(","))
 _tokens = itertools.cycle(USERS["tokens"])
 _workers = itertools.cycle(USERS["social_workers"])
@@ -54,6 +57,7 @@ class Enquirer(FastHttpUser):
 
     weight = 5
     wait_time = _pause()
+    abstract = FLOOR
 
     def on_start(self) -> None:
         self.headers = {"Authorization": f"Token {next(_tokens)}"}
@@ -79,6 +83,7 @@ class SocialWorker(FastHttpUser):
 
     weight = 2
     wait_time = _pause()
+    abstract = FLOOR
 
     def on_start(self) -> None:
         self.me = next(_workers)
@@ -118,3 +123,21 @@ class SocialWorker(FastHttpUser):
         )
         if name in PAGES
     ]
+
+
+class FloorUser(FastHttpUser):
+    """The floor profile: the cheapest authenticated request, over and over."""
+
+    wait_time = _pause()
+    abstract = not FLOOR
+
+    def on_start(self) -> None:
+        self.headers = {"Authorization": f"Token {next(_tokens)}"}
+
+    @task
+    def me(self) -> None:
+        with self.client.get(
+            "/api/v1/me/", headers=self.headers, name="api: me", catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}: {(response.text or '')[:200]}")

@@ -6,6 +6,10 @@ Two profiles, one after the other:
 - ``steady``: 50 enquirers and 20 social workers, 1 to 3 s between each one's requests;
 - ``saturation``: 150 users (the same mix) with no pause, to find what the machine serves.
 
+And a third on request (``--profile floor``): 150 users with no pause each asking for the
+cheapest authenticated request the service has (``GET /api/v1/me/`` with a token: one
+query, no case data), to find the ceiling of this machine, gunicorn and Django together.
+
 Each reports requests per second, the 50th, 95th and 99th percentiles and the errors,
 for the whole and per kind of request, from Locust's CSV files (kept in ``--out``).
 ``manage.py load_setup`` makes the users first. The benchmark database must exist
@@ -61,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     profiles = [
         Profile("steady", args.steady_users, "1-3", "enquirers and social workers, 1-3 s apart"),
         Profile("saturation", args.saturation_users, "0", "no pause"),
+        Profile("floor", args.saturation_users, "0", "no pause, GET /api/v1/me/ only"),
     ]
-    chosen = [p for p in profiles if args.profile in (p.name, "both")]
+    wanted = ("steady", "saturation") if args.profile == "both" else (args.profile,)
+    chosen = [p for p in profiles if p.name in wanted]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = _environment(args.database, args.broker)
@@ -102,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="cpcase_bench", help="the benchmark database")
-    parser.add_argument("--profile", choices=("steady", "saturation", "both"), default="both")
+    parser.add_argument(
+        "--profile", choices=("steady", "saturation", "both", "floor"), default="both"
+    )
     parser.add_argument("--duration", type=int, default=60, help="seconds per profile")
     parser.add_argument("--warmup", type=int, default=10, help="seconds before measuring")
     parser.add_argument("--steady-users", type=int, default=70)
@@ -175,6 +183,7 @@ def _locust(
         "CPCASE_LOAD_USERS": str(users_file),
         "CPCASE_LOAD_PAUSE": profile.pause,
         "CPCASE_LOAD_PAGES": pages,
+        "CPCASE_LOAD_FLOOR": "1" if profile.name == "floor" else "",
     }
     subprocess.run(  # noqa: S603
         [
