@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -31,6 +32,7 @@ from django.utils import timezone
 
 from cpcase import access, read_audit
 from cpcase.chronology import Event
+from cpcase.compiled_query import CompiledQuery
 from cpcase.errors import DomainError, NotPermitted
 from cpcase.models import Authority, Child, Residence, Team, User
 from cpcase.validators import nhs_number_digits, normalise_postcode
@@ -164,8 +166,40 @@ def register_search(
     unaccented names); at least one name given must be close, unless the NHS number is
     given. The date of birth, postcode and NHS number match exactly, each narrowing the
     search through its own index first.
+
+    The query (:func:`search_queryset`) is compiled once for each combination of criteria
+    given, and run with this search's values (:mod:`cpcase.compiled_query`).
     """
     search = _checked(search)
+    shape = tuple(bool(getattr(search, name)) for name in _SEARCH_FIELDS)
+    values = {name: getattr(search, name) for name in _SEARCH_FIELDS}
+    return search, _compiled_search(shape).run(values)  # type: ignore[return-value]
+
+
+# The criteria of a search, and the kind of each (the compiled query's markers).
+_SEARCH_FIELDS: dict[str, type] = {
+    "first_name": str,
+    "last_name": str,
+    "date_of_birth": dt.date,
+    "postcode": str,
+    "nhs_number": str,
+}
+
+
+@functools.cache
+def _compiled_search(shape: tuple[bool, ...]) -> CompiledQuery[Child]:
+    given = {
+        name: kind for (name, kind), on in zip(_SEARCH_FIELDS.items(), shape, strict=True) if on
+    }
+
+    def build(markers: Mapping[str, Any]) -> QuerySet[Child]:
+        return search_queryset(Search(**markers))
+
+    return CompiledQuery(build, given)
+
+
+def search_queryset(search: Search) -> QuerySet[Child]:
+    """The register's search as a queryset, for a search already checked (:func:`_checked`)."""
     qs = Child.objects.all()
     if search.nhs_number:
         qs = qs.filter(nhs_number=search.nhs_number)
@@ -189,7 +223,7 @@ def register_search(
             qs = qs.filter(Q(first_score__gte=NAME_CLOSE) | Q(last_score__gte=NAME_CLOSE))
     home = Residence.objects.filter(child=OuterRef("pk"), moved_out_on__isnull=True)
     latest_plan = plans_of_child(OuterRef("pk")).order_by("-started_on")
-    children: list[SearchedChild] = list(
+    return (
         qs.select_related("responsible_authority", "lead_social_worker")
         .annotate(
             address_key=Subquery(home.values("address__match_key")[:1]),
@@ -201,7 +235,6 @@ def register_search(
         )
         .distinct()[: MAX_MATCHES * 2]
     )
-    return search, children
 
 
 def register_facts(children: Sequence[SearchedChild], today: dt.date) -> dict[Any, dict[str, Any]]:
