@@ -39,7 +39,13 @@ from cpcase.models import (
     User,
 )
 from cpcase.roles import held
-from cpcase.timescales import Deadline, Rule, load_authority_timescales
+from cpcase.timescales import (
+    Deadline,
+    Rule,
+    calendar_of,
+    load_authority_timescales,
+    load_calendars,
+)
 from cpcase.validators import nhs_number_digits, normalise_postcode
 from cpcase.working_days import WorkingCalendar
 
@@ -274,7 +280,7 @@ def notifications_unread_count(*, user: User) -> int:
 
 def working_calendar_for(*, authority: Authority) -> WorkingCalendar:
     """The authority's nation's working days, with its own closures and kept-open days."""
-    return load_authority_timescales([authority.pk])[authority.pk].calendar
+    return calendar_of(authority.pk)
 
 
 def timescale_rules_for(*, authority: Authority) -> dict[str, Rule]:
@@ -309,8 +315,7 @@ def amber_windows(today: dt.date) -> dict[dt.date, list[Any]]:
     whose calendars end it there."""
     window = settings.CPCASE_REMINDER_WORKING_DAYS
     ends: dict[dt.date, list[Any]] = {}
-    for authority_id, timescales in load_authority_timescales().items():
-        calendar = timescales.calendar
+    for authority_id, calendar in load_calendars().items():
         last = today
         while calendar.working_days_between(today, last + dt.timedelta(days=1)) <= window:
             last += dt.timedelta(days=1)
@@ -435,7 +440,7 @@ def my_week_for(*, user: User, today: dt.date) -> my_week.MyWeek:
 
     A fixed number of queries, however many children and lines the week holds.
     """
-    calendar = load_authority_timescales([user.authority_id])[user.authority_id].calendar
+    calendar = calendar_of(user.authority_id)
     last_day = my_week.last_day_of(calendar, today)
     team_week = access.sees_team_week(user)
     team = user.team if team_week else None

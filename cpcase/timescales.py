@@ -130,10 +130,10 @@ class AuthorityTimescales:
         return add_period(start, rule.value, rule.unit, self.calendar), rule
 
 
-def load_authority_timescales(
-    authority_ids: Iterable[Any] | None = None,
-) -> dict[Any, AuthorityTimescales]:
-    """Rules and calendars of every authority (or the ones named), in two queries."""
+def load_calendars(authority_ids: Iterable[Any] | None = None) -> dict[Any, WorkingCalendar]:
+    """The working days of every authority (or the ones named), in one query: its
+    nation's bank holidays, its own closure days added and the days it keeps open struck
+    out."""
     authorities = Authority.objects.annotate(
         closures=ArrayAgg(
             "calendar_days__date", filter=Q(calendar_days__kind="closure"), default=[]
@@ -141,29 +141,34 @@ def load_authority_timescales(
         kept_open=ArrayAgg(
             "calendar_days__date", filter=Q(calendar_days__kind="working_day"), default=[]
         ),
-    )
+    ).values_list("pk", "nation", "closures", "kept_open")
     if authority_ids is not None:
         authorities = authorities.filter(pk__in=list(authority_ids))
+    return {
+        pk: WorkingCalendar(nation, closures=frozenset(closures), struck_out=frozenset(kept_open))
+        for pk, nation, closures, kept_open in authorities
+    }
+
+
+def load_authority_timescales(
+    authority_ids: Iterable[Any] | None = None,
+) -> dict[Any, AuthorityTimescales]:
+    """Rules and calendars of every authority (or the ones named), in two queries."""
+    calendars = load_calendars(authority_ids)
+    nations = {pk: calendar.nation for pk, calendar in calendars.items()}
     rules = list(TimescaleRule.objects.select_related("profile"))
     result: dict[Any, AuthorityTimescales] = {}
-    for authority in authorities:
+    for authority_id, calendar in calendars.items():
         effective: dict[str, Rule] = {}
         applicable = [
             r
             for r in rules
-            if (r.profile.authority_id is None and r.profile.nation == authority.nation)
-            or r.profile.authority_id == authority.pk
+            if (r.profile.authority_id is None and r.profile.nation == nations[authority_id])
+            or r.profile.authority_id == authority_id
         ]
         for r in sorted(applicable, key=lambda r: r.profile.authority_id is not None):
             effective[r.kind] = Rule(r.kind, r.value, r.unit, r.profile.name)
-        result[authority.pk] = AuthorityTimescales(
-            rules=effective,
-            calendar=WorkingCalendar(
-                authority.nation,
-                closures=frozenset(authority.closures),
-                struck_out=frozenset(authority.kept_open),
-            ),
-        )
+        result[authority_id] = AuthorityTimescales(rules=effective, calendar=calendar)
     return result
 
 
@@ -265,9 +270,8 @@ def deadlines(context: DeadlineContext) -> list[Deadline]:
 
 
 def calendar_of(authority_id: Any) -> WorkingCalendar:
-    """The authority's working days: its nation's bank holidays, its own closure days added
-    and the days it keeps open struck out."""
-    return load_authority_timescales([authority_id])[authority_id].calendar
+    """The authority's working days (:func:`load_calendars`)."""
+    return load_calendars([authority_id])[authority_id]
 
 
 def working_day_errors(day: dt.date, authority: Authority) -> list[str]:
