@@ -173,8 +173,12 @@ def child_people(*, child: Child) -> QuerySet[Relationship]:
     return child.relationships.select_related("person").order_by("created_at")
 
 
-def child_address_history(*, child: Child) -> QuerySet[Residence]:
-    return child.residences.select_related("address").order_by("-moved_in_on")
+def child_address_history(*, child: Child) -> list[Residence]:
+    """The child's addresses, latest first. The child's current address is then read from
+    the same rows (``Child.address``), not asked of the database again."""
+    history = list(child.residences.select_related("address").order_by("-moved_in_on"))
+    setattr(child, CURRENT_RESIDENCES, [r for r in history if r.moved_out_on is None])
+    return history
 
 
 def children_at_same_address(*, child: Child) -> QuerySet[Child]:
