@@ -332,19 +332,33 @@ def running_for_children(child_ids: Iterable[Any], today: dt.date) -> dict[Any, 
     running: dict[Any, list[Deadline]] = {}
     for child_id, authority_id, kind, due_on, source, key, chair_id in rows:
         running.setdefault(child_id, []).append(
-            Deadline(
-                child_id=child_id,
-                authority_id=authority_id,
-                kind=kind,
-                due_on=due_on,
-                met_on=None,
-                source=source,
-                key=key,
-                today=today,
-                chair_id=chair_id,
-            )
+            stored_deadline(child_id, authority_id, kind, due_on, source, key, chair_id, today)
         )
     return running
+
+
+def stored_deadline(
+    child_id: Any,
+    authority_id: Any,
+    kind: str,
+    due_on: dt.date,
+    source: str,
+    key: str,
+    chair_id: Any,
+    today: dt.date,
+) -> Deadline:
+    """A stored row's values as the engine's :class:`Deadline` (open: not met, not closed)."""
+    return Deadline(
+        child_id=child_id,
+        authority_id=authority_id,
+        kind=kind,
+        due_on=due_on,
+        met_on=None,
+        source=source,
+        key=key,
+        today=today,
+        chair_id=chair_id,
+    )
 
 
 class _Pending(threading.local):

@@ -59,7 +59,6 @@ from cpcase.services.notifications import NotificationRequest, notifications_rai
 from cpcase.timescales import (
     KIND_LABELS,
     ChildRange,
-    Deadline,
     Reminder,
     load_authority_timescales,
     reminder_horizon,
@@ -167,16 +166,8 @@ def stored_reminders(
         rows.order_by().values_list(*_ROW_FIELDS).iterator(chunk_size=5000)
     ):
         found.append(
-            Deadline(
-                child_id=child_id,
-                authority_id=rules,
-                kind=kind,
-                due_on=due_on,
-                met_on=None,
-                source=source,
-                key=key,
-                today=today,
-                chair_id=chair,
+            running_deadlines.stored_deadline(
+                child_id, rules, kind, due_on, source, key, chair, today
             )
         )
         leads[child_id], teams[child_id] = lead, team
