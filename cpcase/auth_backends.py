@@ -6,9 +6,11 @@ without a request (a management command, a test client's ``login``) is not a
 sign-in from outside and is not counted.
 
 The password's backend (:class:`ModelBackend`, Django's) reads the user of a signed-in
-session with its authority and roles in one query.
+session with its authority, team and roles in one query, compiled once.
 """
 
+import functools
+import uuid
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -18,24 +20,39 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef
 
 from cpcase import lockout
+from cpcase.access import as_uuid
+from cpcase.compiled_query import CompiledQuery
 from cpcase.models import User
+
+
+@functools.cache
+def _session_user() -> CompiledQuery[User]:
+    """The user of a signed-in session's request, with their authority, team and roles:
+    asked on every page, so compiled once (building it cost more than running it)."""
+
+    def build(markers: Any) -> Any:
+        roles = ArraySubquery(
+            User.groups.through.objects.filter(user_id=OuterRef("pk")).values("group__name")
+        )
+        return (
+            User._default_manager.select_related("authority", "team")
+            .annotate(role_names=roles)
+            .filter(pk=markers["pk"])[:1]
+        )
+
+    return CompiledQuery(build, {"pk": uuid.UUID})
 
 
 class ModelBackend(BaseModelBackend):
     """Django's model backend (the password), whose user of a signed-in session's request
-    comes with its authority and its roles in one query (every page reads both: the header
-    names the authority, and every decision asks the roles), where Django's took three."""
+    comes with its authority, team and roles in one query (every page reads the authority
+    and the roles: the header names the authority, and every decision asks the roles;
+    the home page and the caseloads read the team), where Django's took four."""
 
     def get_user(self, user_id: Any) -> User | None:
-        roles = ArraySubquery(
-            User.groups.through.objects.filter(user_id=OuterRef("pk")).values("group__name")
-        )
-        user = (
-            User._default_manager.select_related("authority")
-            .annotate(role_names=roles)
-            .filter(pk=user_id)
-            .first()
-        )
+        pk = as_uuid(user_id)
+        found = _session_user().run({"pk": pk}) if pk is not None else []
+        user = found[0] if found else None
         if user is None or not self.user_can_authenticate(user):
             return None
         # What User.roles would ask for (and the same nothing for an inactive user).

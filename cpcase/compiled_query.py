@@ -16,6 +16,7 @@ and compares what comes back (``tests/registry/test_compiled_search.py``).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -37,11 +38,14 @@ class _Slot:
 
 def _marker(name: str, kind: type, place: int) -> Any:
     """A value that stands for ``name`` while the queryset is compiled: text that no
-    search could hold, or a date in the year 1 (no child was born then)."""
+    search could hold, a date in the year 1 (no child was born then), or the nil UUID's
+    neighbours (no record's key: they are random, version 4)."""
     if kind is str:
         return f"\x01{name}\x01"
     if kind is dt.date:
         return dt.date(1, 1, 1) + dt.timedelta(days=place)
+    if kind is uuid.UUID:
+        return uuid.UUID(int=place + 1)
     raise TypeError(f"No marker for {kind.__name__}")
 
 
