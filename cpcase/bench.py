@@ -116,30 +116,56 @@ def sections() -> list[Section]:
     return sorted(SECTIONS.values(), key=lambda s: (s.order, s.name))
 
 
+@dataclass
+class _Timed:
+    """One way's timings, and what its counted run asked of the database and returned."""
+
+    timings: list[float] = field(default_factory=list)
+    queries: int | None = None
+    rows: int | None = None
+
+    def run(self, run: Callable[[int], Any], i: int, *, timed: bool) -> None:
+        """Run ``run(i)``: timed, or not; its queries are counted on its first run, and
+        that run is not timed when there was a warm-up (a debug cursor logs every query,
+        which production does not: the timed runs must not pay for it)."""
+        if self.queries is None:
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                result = run(i)
+                elapsed = (time.perf_counter() - start) * 1000
+            self.queries = len(captured)
+            self.rows = len(result) if hasattr(result, "__len__") else None
+        else:
+            start = time.perf_counter()
+            run(i)
+            elapsed = (time.perf_counter() - start) * 1000
+        if timed:
+            self.timings.append(elapsed)
+
+    def measurement(self, label: str, note: str = "") -> Measurement:
+        ordered = sorted(self.timings)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return Measurement(
+            label, statistics.median(ordered), p95, self.queries or 0, self.rows, note
+        )
+
+
 def measure(
     label: str, run: Callable[[int], Any], *, repeat: int, note: str = "", warmup: int = 2
 ) -> Measurement:
     """Time ``run(i)`` for i in 0..repeat-1 (after ``warmup`` untimed runs).
 
     ``run`` must evaluate its queryset (``list(...)``); it may return the rows for
-    the count. Queries are counted on the first timed run.
+    the count. Queries are counted on the first run: a warm-up's, untimed, when there is
+    one (so no timed run goes through Django's query-logging cursor), else the first timed
+    run's.
     """
+    timed = _Timed()
     for i in range(warmup):
-        run(i)
-    timings = []
-    queries = 0
-    rows = None
+        timed.run(run, i, timed=False)
     for i in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            result = run(i)
-            timings.append((time.perf_counter() - start) * 1000)
-        if i == 0:
-            queries = len(captured)
-            rows = len(result) if hasattr(result, "__len__") else None
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return Measurement(label, statistics.median(timings), p95, queries, rows, note)
+        timed.run(run, i, timed=True)
+    return timed.measurement(label, note)
 
 
 def measure_together(
@@ -147,29 +173,17 @@ def measure_together(
 ) -> dict[str, Measurement]:
     """Time several ways of doing the same thing side by side: each timed round runs every
     one once, in turn (their order rotating), so a ratio between them compares runs made
-    in the same moments of the machine, not one minute's load against the next's."""
+    in the same moments of the machine, not one minute's load against the next's. Queries
+    are counted as :func:`measure` counts them."""
     names = list(runs)
+    ways = {name: _Timed() for name in names}
     for i in range(warmup):
         for name in names:
-            runs[name](i)
-    timings: dict[str, list[float]] = {name: [] for name in names}
-    queries: dict[str, int] = {}
-    rows: dict[str, int | None] = {}
+            ways[name].run(runs[name], i, timed=False)
     for i in range(repeat):
         for name in names[i % len(names) :] + names[: i % len(names)]:
-            with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
-                result = runs[name](i)
-                timings[name].append((time.perf_counter() - start) * 1000)
-            if name not in queries:
-                queries[name] = len(captured)
-                rows[name] = len(result) if hasattr(result, "__len__") else None
-    found = {}
-    for name in names:
-        ordered = sorted(timings[name])
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-        found[name] = Measurement(name, statistics.median(ordered), p95, queries[name], rows[name])
-    return found
+            ways[name].run(runs[name], i, timed=True)
+    return {name: ways[name].measurement(name) for name in names}
 
 
 # --- Building the synthetic authority -------------------------------------------
