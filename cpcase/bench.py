@@ -124,11 +124,12 @@ class _Timed:
     queries: int | None = None
     rows: int | None = None
 
-    def run(self, run: Callable[[int], Any], i: int, *, timed: bool) -> None:
-        """Run ``run(i)``: timed, or not; its queries are counted on its first run, and
-        that run is not timed when there was a warm-up (a debug cursor logs every query,
-        which production does not: the timed runs must not pay for it)."""
-        if self.queries is None:
+    def run(self, run: Callable[[int], Any], i: int, *, timed: bool, count: bool) -> None:
+        """Run ``run(i)``, timed or not; when ``count``, with its queries counted (through
+        Django's query-logging cursor, which production does not have: so the count is
+        taken on the last warm-up run when there is one, caches warm, and no timed run
+        pays for it)."""
+        if count:
             with CaptureQueriesContext(connection) as captured:
                 start = time.perf_counter()
                 result = run(i)
@@ -156,15 +157,14 @@ def measure(
     """Time ``run(i)`` for i in 0..repeat-1 (after ``warmup`` untimed runs).
 
     ``run`` must evaluate its queryset (``list(...)``); it may return the rows for
-    the count. Queries are counted on the first run: a warm-up's, untimed, when there is
-    one (so no timed run goes through Django's query-logging cursor), else the first timed
-    run's.
+    the count. Queries are counted on the last warm-up run, untimed, when there is one (so
+    no timed run goes through Django's query-logging cursor), else on the first timed run.
     """
     timed = _Timed()
     for i in range(warmup):
-        timed.run(run, i, timed=False)
+        timed.run(run, i, timed=False, count=i == warmup - 1)
     for i in range(repeat):
-        timed.run(run, i, timed=True)
+        timed.run(run, i, timed=True, count=not warmup and i == 0)
     return timed.measurement(label, note)
 
 
@@ -179,10 +179,10 @@ def measure_together(
     ways = {name: _Timed() for name in names}
     for i in range(warmup):
         for name in names:
-            ways[name].run(runs[name], i, timed=False)
+            ways[name].run(runs[name], i, timed=False, count=i == warmup - 1)
     for i in range(repeat):
         for name in names[i % len(names) :] + names[: i % len(names)]:
-            ways[name].run(runs[name], i, timed=True)
+            ways[name].run(runs[name], i, timed=True, count=not warmup and i == 0)
     return {name: ways[name].measurement(name) for name in names}
 
 
