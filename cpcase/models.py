@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -222,6 +223,16 @@ class Child(models.Model):
     )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100)
+    # The full name as the name search compares it (unaccented, lower case: the SQL
+    # function of migration 0009), kept by PostgreSQL beside the names, so that a search
+    # does not work it out again for every candidate its trigram index finds.
+    name_key = models.GeneratedField(
+        expression=models.Func(
+            models.F("first_name"), models.F("last_name"), function="public.cpcase_name_key"
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
     date_of_birth = models.DateField(null=True, blank=True)
     expected_date_of_delivery = models.DateField(null=True, blank=True)
     mother = models.ForeignKey(
@@ -296,6 +307,10 @@ class Child(models.Model):
             # The lists' order (name, then id): a first page is read from the index in
             # order and stops at fifty rows, however many children the user may see.
             models.Index(fields=["last_name", "first_name", "id"], name="child_name_order_idx"),
+            # Typo-tolerant name search (``cpcase.selectors.child_search``).
+            GinIndex(
+                OpClass(models.F("name_key"), name="gin_trgm_ops"), name="child_name_key_trgm"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -64,17 +64,6 @@ def _with_address(qs: QuerySet[Child]) -> QuerySet[Child]:
     )
 
 
-class NameKey(Func):
-    """A child's full name as the trigram index holds it: unaccented, lower case
-    (the SQL function of migration 0009, so that the index is used)."""
-
-    function = "cpcase_name_key"
-    output_field = CharField()
-
-    def __init__(self) -> None:
-        super().__init__(F("first_name"), F("last_name"))
-
-
 def _search_key(text: str) -> Func:
     return Func(Lower(Value(text)), function="cpcase_immutable_unaccent", output_field=CharField())
 
@@ -89,8 +78,7 @@ def _name_search(qs: QuerySet[Child], q: str) -> QuerySet[Child]:
         return qs.filter(la_child_id__iexact=q)
     key = _search_key(q)
     return (
-        qs.annotate(name_key=NameKey())
-        .filter(name_key__trigram_word_similar=key)
+        qs.filter(name_key__trigram_word_similar=key)
         .annotate(
             name_similarity=Func(
                 key, F("name_key"), function="word_similarity", output_field=FloatField()
