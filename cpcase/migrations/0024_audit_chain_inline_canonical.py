@@ -39,7 +39,10 @@ _PARTS = ",\n            ".join(
     f"CASE WHEN {v} IS NULL THEN '-' ELSE length({v}) || ':' || {v} END" for v in _VALUES
 )
 
-INLINE = f"""
+
+def _chain_trigger(hash_expression: str) -> str:
+    """Migration 0011's trigger function, with ``hash_expression`` for ``NEW.chain_hash``."""
+    return f"""
 CREATE OR REPLACE FUNCTION cpcase_audit_chain() RETURNS trigger AS $$
 DECLARE
     last_seq bigint;
@@ -50,32 +53,22 @@ BEGIN
     SELECT chain_seq, chain_hash INTO last_seq, last_hash FROM cpcase_auditevent
         WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
     NEW.chain_seq := coalesce(last_seq, 0) + 1;
-    NEW.chain_hash := encode(sha256(convert_to(
-        coalesce(last_hash, '') || '|' || concat_ws('|',
-            {_PARTS}),
-        'UTF8')), 'hex');
+    NEW.chain_hash := {hash_expression};
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 """
 
+
+INLINE = _chain_trigger(
+    f"""encode(sha256(convert_to(
+        coalesce(last_hash, '') || '|' || concat_ws('|',
+            {_PARTS}),
+        'UTF8')), 'hex')"""
+)
+
 # Migration 0011's definition, to go back to.
-PREVIOUS = """
-CREATE OR REPLACE FUNCTION cpcase_audit_chain() RETURNS trigger AS $$
-DECLARE
-    last_seq bigint;
-    last_hash text;
-BEGIN
-    -- One writer at a time extends the chain, until its transaction ends.
-    PERFORM pg_advisory_xact_lock(8316409711580160001);
-    SELECT chain_seq, chain_hash INTO last_seq, last_hash FROM cpcase_auditevent
-        WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1;
-    NEW.chain_seq := coalesce(last_seq, 0) + 1;
-    NEW.chain_hash := cpcase_audit_link(last_hash, NEW);
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-"""
+PREVIOUS = _chain_trigger("cpcase_audit_link(last_hash, NEW)")
 
 
 class Migration(migrations.Migration):
